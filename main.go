@@ -1,0 +1,22 @@
+// Command useradmin is the user-administration widget and the server that serves it.
+//
+// The same file builds twice: with GOOS=js GOARCH=wasm it is the widget (web/app.wasm),
+// where app.RunWhenOnBrowser takes over and never returns; built normally it is the server,
+// where app.RunWhenOnBrowser returns at once and cli.Main starts serving. The server half
+// lives behind the !wasm build tag (server/cli), so none of it reaches the wasm.
+package main
+
+import (
+	"os"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"useradmin/server/cli"
+)
+
+func main() {
+	// Routes: the widget's pages.
+
+	app.RunWhenOnBrowser()
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+}
