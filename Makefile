@@ -1,0 +1,54 @@
+# The widget is built first (web/app.wasm), then the server that serves it.
+
+GO        ?= go
+BIN       := .bin/useradmin
+WASM      := web/app.wasm
+ADDR      ?= 127.0.0.1:8000
+BENCH_USERS ?= 1000000
+BENCH_DB  ?= data/bench-$(BENCH_USERS).db
+# Root installs directly; anyone else goes through sudo.
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build wasm server run test test-deps bench size clean
+
+all: build
+
+build: wasm server
+
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) .
+
+server:
+	$(GO) build -trimpath -o $(BIN) .
+
+## run: build everything and start on the built-in directory under ./data/.
+run: build
+	$(BIN) -addr $(ADDR)
+
+## test: install what the tests need if it is missing, build, run every test.
+test: test-deps build
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/...
+	$(GO) test -count=1 -timeout 20m ./...
+
+# The browser tests drive Debian's chromium; install it when it is not there.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	}
+
+## bench: Go benchmarks of the directory at $(BENCH_USERS) users (the database is made once, then reused).
+bench: build
+	mkdir -p data
+	BENCH_USERS=$(BENCH_USERS) BENCH_DB=$(abspath $(BENCH_DB)) $(GO) test -run '^$$' -bench . -benchtime 2s -timeout 30m ./server/sqlite/
+
+## size: the size of web/app.wasm as users download it.
+size: wasm
+	@raw=$$(stat -c %s $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
+	echo "web/app.wasm: $$raw bytes raw, $$gz gzip -9"; \
+	if command -v brotli >/dev/null 2>&1; then echo "web/app.wasm: $$(brotli -q 11 -c $(WASM) | wc -c) bytes brotli -q 11"; \
+	else echo "(install brotli for its figure: apt-get install brotli)"; fi
+
+clean:
+	rm -rf .bin $(WASM) $(WASM).br $(WASM).gz

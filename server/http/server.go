@@ -1,0 +1,144 @@
+// Package http is the server's HTTP side: the widget's assets through go-app's handler,
+// the directory's POST /graphql, and GET /healthz.
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Timeouts that keep a slow or idle client from holding a connection for ever.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+// Server owns the HTTP listener and routes requests to the widget and the directory.
+type Server struct {
+	// Addr is the host:port to listen on; port 0 picks a free one (see URL).
+	Addr string
+	// App serves the widget: its pages, app.wasm, the service worker and web/ files.
+	App *app.Handler
+	// GraphQL serves the directory's POST /graphql; nil when the built-in directory is off.
+	GraphQL http.Handler
+	// Health reports whether the server can answer; nil means it always can.
+	Health func(ctx context.Context) error
+	// Logger receives what goes wrong; nil discards it.
+	Logger *slog.Logger
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// Open starts listening and serving in the background.
+func (s *Server) Open() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	s.Serve()
+	return nil
+}
+
+// Listen opens the listener without serving yet, so that URL is known (with port 0) before
+// the handlers that need it are configured; Serve then starts answering.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Serve answers requests on the listener opened by Listen, in the background.
+func (s *Server) Serve() {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("serve", "err", err)
+		}
+	}()
+}
+
+// URL is the address the server listens on, e.g. "http://127.0.0.1:8000".
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting connections and waits for requests in flight to finish.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		if s.ln != nil {
+			return s.ln.Close()
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	if s.GraphQL != nil {
+		mux.Handle("POST /graphql", s.GraphQL)
+		mux.HandleFunc("/graphql", handleGraphQLMethod)
+	}
+	mux.Handle("/", s.App)
+	return securityHeaders(mux)
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	if s.Health != nil {
+		if err := s.Health(r.Context()); err != nil {
+			s.Logger.Error("health check", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleGraphQLMethod answers any method but POST on /graphql with a sentence saying how
+// to call it, rather than the widget's not-found page.
+func handleGraphQLMethod(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "POST")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	w.Write([]byte(`{"errors":[{"message":"Send GraphQL requests with POST and a JSON body.","extensions":{"code":"BAD_USER_INPUT"}}]}` + "\n"))
+}
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
