@@ -33,6 +33,12 @@ type Server struct {
 	GraphQL http.Handler
 	// Health reports whether the server can answer; nil means it always can.
 	Health func(ctx context.Context) error
+	// AllowedOrigins are the portals that may frame the widget and call /graphql from
+	// their own origin, e.g. "https://admin.example.com".
+	AllowedOrigins []string
+	// ConnectOrigins are the other origins the widget may call: a GraphQL endpoint that is
+	// not this server.
+	ConnectOrigins []string
 	// Logger receives what goes wrong; nil discards it.
 	Logger *slog.Logger
 
@@ -105,11 +111,12 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	if s.GraphQL != nil {
-		mux.Handle("POST /graphql", s.GraphQL)
+		mux.Handle("POST /graphql", s.cors(s.GraphQL))
+		mux.Handle("OPTIONS /graphql", s.cors(s.GraphQL))
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
 	}
 	mux.Handle("/", s.App)
-	return securityHeaders(mux)
+	return s.securityHeaders(mux)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
@@ -131,14 +138,4 @@ func handleGraphQLMethod(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusMethodNotAllowed)
 	w.Write([]byte(`{"errors":[{"message":"Send GraphQL requests with POST and a JSON body.","extensions":{"code":"BAD_USER_INPUT"}}]}` + "\n"))
-}
-
-// securityHeaders sets the headers every answer carries.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
 }
