@@ -1,0 +1,399 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"useradmin/server"
+)
+
+// AuthService authenticates callers and manages their keys and passwords.
+type AuthService struct {
+	db *DB
+}
+
+var _ server.AuthService = (*AuthService)(nil)
+
+// NewAuthService returns an AuthService on db.
+func NewAuthService(db *DB) *AuthService {
+	return &AuthService{db: db}
+}
+
+// MaxKeyNameLength is the longest name an API key may have, in characters.
+const MaxKeyNameLength = 100
+
+func errSignInFirst() error {
+	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
+}
+
+func errKeyNotValid() error {
+	return server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
+}
+
+func errDeactivated() error {
+	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
+}
+
+// caller returns the user calling, as stored now, so that a change of role or a
+// deactivation counts at once. UNAUTHENTICATED when there is no caller, their key stopped
+// working, or they are deactivated.
+func caller(ctx context.Context, tx *Tx) (*server.User, error) {
+	auth := server.AuthFromContext(ctx)
+	if auth == nil || auth.User == nil {
+		return nil, errSignInFirst()
+	}
+	user, err := findUserByID(ctx, tx, auth.User.ID)
+	if server.ErrorCode(err) == server.ENOTFOUND {
+		return nil, errKeyNotValid()
+	} else if err != nil {
+		return nil, err
+	}
+	if auth.KeyID != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `
+			SELECT COUNT(*) FROM api_keys
+			WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("check key: %w", err)
+		} else if n == 0 {
+			return nil, errKeyNotValid()
+		}
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+	return user, nil
+}
+
+// Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
+// revoked, or its user is deactivated.
+func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Auth, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	var keyID string
+	var expiresAt, revokedAt sql.NullInt64
+	user, err := scanUser(scanFunc(func(dest ...any) error {
+		return tx.QueryRowContext(ctx, `
+			SELECT k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
+			FROM api_keys k JOIN users u ON u.id = k.user_id
+			WHERE k.key_hash = ?`, hashSecret(key)).
+			Scan(append([]any{&keyID, &expiresAt, &revokedAt}, dest...)...)
+	}))
+	if err == sql.ErrNoRows {
+		return nil, errKeyNotValid()
+	} else if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) {
+		return nil, errKeyNotValid()
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+	return &server.Auth{User: user, KeyID: keyID}, nil
+}
+
+// scanFunc lets a function with extra columns stand in for a row.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// prefixed qualifies each of a comma-separated list of columns with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i := range cols {
+		cols[i] = prefix + cols[i]
+	}
+	return strings.Join(cols, ", ")
+}
+
+// SignIn checks an email and password and returns a new key that expires after
+// server.SessionLifetime. The password is checked outside any write transaction: it takes
+// tens of milliseconds on purpose, and other writers need not wait for it.
+func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
+	user, hash, err := s.findForSignIn(ctx, server.NormalizeEmail(email))
+	if err != nil {
+		return nil, err
+	}
+	if hash == "" {
+		hash = dummyPasswordHash
+	}
+	if !checkPassword(hash, password) || user == nil {
+		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	expiresAt := tx.now.Add(server.SessionLifetime)
+	key, err := createAPIKey(ctx, tx, user.ID, "Session", &expiresAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
+}
+
+// findForSignIn returns the user with email and their password hash; a nil user when
+// there is none.
+func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.User, string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+
+	var hash sql.NullString
+	user, err := scanUser(scanFunc(func(dest ...any) error {
+		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE email = ?`, email).
+			Scan(append([]any{&hash}, dest...)...)
+	}))
+	if err == sql.ErrNoRows {
+		return nil, "", nil
+	} else if err != nil {
+		return nil, "", fmt.Errorf("sign in: %w", err)
+	}
+	return user, hash.String, nil
+}
+
+// SignOut revokes the key the caller used.
+func (s *AuthService) SignOut(ctx context.Context) error {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	if _, err := caller(ctx, tx); err != nil {
+		return err
+	}
+	if err := revokeAPIKey(ctx, tx, server.AuthFromContext(ctx).KeyID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the one user of their
+// organization matching filter (nil: the caller). The key is in this answer only.
+func (s *AuthService) CreateAPIKey(ctx context.Context, name string, filter *server.UserFilter) (*server.APIKey, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, server.FieldErrorf("name", "Name the key, e.g. after the script or machine that will use it.")
+	} else if n := utf8.RuneCountInString(name); n > MaxKeyNameLength || !utf8.ValidString(name) {
+		return nil, server.FieldErrorf("name", "A key's name must be at most %d characters (it has %d).", MaxKeyNameLength, n)
+	}
+	user := me
+	if filter != nil {
+		if me.Role != server.RoleAdmin {
+			if err := findSelf(ctx, tx, me, *filter, "You can create keys only for yourself: ask an admin of your organization for keys of other users."); err != nil {
+				return nil, err
+			}
+		} else if user, err = findOneForWrite(ctx, tx, me, *filter); err != nil {
+			return nil, err
+		}
+	}
+	key, err := createAPIKey(ctx, tx, user.ID, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	return key, tx.Commit()
+}
+
+// createAPIKey stores the hash of a new key for userID and returns the key with its secret.
+func createAPIKey(ctx context.Context, tx *Tx, userID, name string, expiresAt *time.Time) (*server.APIKey, error) {
+	key := &server.APIKey{
+		ID:        newID(),
+		Name:      name,
+		Key:       newSecret(),
+		UserID:    userID,
+		CreatedAt: tx.now,
+		ExpiresAt: expiresAt,
+	}
+	return key, insertAPIKey(ctx, tx, key)
+}
+
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt)); err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+		toMicro(tx.now), id); err != nil {
+		return fmt.Errorf("revoke api key: %w", err)
+	}
+	return nil
+}
+
+// RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
+func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var userID, orgID string
+	err = tx.QueryRowContext(ctx, `
+		SELECT k.user_id, u.organization_id FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).
+		Scan(&userID, &orgID)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("find api key: %w", err)
+	}
+	if err == sql.ErrNoRows || !(userID == me.ID || (me.Role == server.RoleAdmin && orgID == me.OrganizationID)) {
+		return server.Errorf(server.ENOTFOUND, "API key not found.")
+	}
+	if err := revokeAPIKey(ctx, tx, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FindAPIKeys lists the keys of a user that still work, without their secrets: the
+// caller's own, or, for an ADMIN, those of a user of their organization.
+func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server.APIKey, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if userID != me.ID {
+		user, err := findUserByID(ctx, tx, userID)
+		if server.ErrorCode(err) == server.ENOTFOUND || (err == nil && (me.Role != server.RoleAdmin || user.OrganizationID != me.OrganizationID)) {
+			return nil, errUserNotFound()
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, name, created_at, expires_at FROM api_keys
+		WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		ORDER BY created_at, id`, userID, toMicro(tx.now))
+	if err != nil {
+		return nil, fmt.Errorf("find api keys: %w", err)
+	}
+	defer rows.Close()
+
+	keys := []*server.APIKey{}
+	for rows.Next() {
+		key := &server.APIKey{UserID: userID}
+		var createdAt int64
+		var expiresAt sql.NullInt64
+		if err := rows.Scan(&key.ID, &key.Name, &createdAt, &expiresAt); err != nil {
+			return nil, fmt.Errorf("find api keys: %w", err)
+		}
+		key.CreatedAt = fromMicro(createdAt)
+		if expiresAt.Valid {
+			t := fromMicro(expiresAt.Int64)
+			key.ExpiresAt = &t
+		}
+		keys = append(keys, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find api keys: %w", err)
+	}
+	return keys, nil
+}
+
+// IssuePasswordReset makes a one-time reset token, valid server.PasswordResetLifetime,
+// for the one user matching filter; only an ADMIN of that user's organization may.
+func (s *AuthService) IssuePasswordReset(ctx context.Context, filter server.UserFilter) (*server.PasswordReset, *server.User, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, nil, server.Errorf(server.EFORBIDDEN, "Only an admin can reset passwords: change your own with your current password.")
+	}
+	user, err := findOneForWrite(ctx, tx, me, filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
+		return nil, nil, fmt.Errorf("insert password reset: %w", err)
+	}
+	return reset, user, tx.Commit()
+}
+
+// CompletePasswordReset sets a new password with a reset token, which then stops working.
+func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
+	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
+		return err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var userID string
+	err = tx.QueryRowContext(ctx, `
+		SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+		hashSecret(token), toMicro(tx.now)).Scan(&userID)
+	if err == sql.ErrNoRows {
+		return server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+	} else if err != nil {
+		return fmt.Errorf("find password reset: %w", err)
+	}
+	user, err := findUserByID(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	if err := setPassword(ctx, tx, user, hashPassword(newPassword)); err != nil {
+		return err
+	}
+	// Every outstanding link of the user stops working, not only this one.
+	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`,
+		toMicro(tx.now), userID); err != nil {
+		return fmt.Errorf("use password reset: %w", err)
+	}
+	return tx.Commit()
+}

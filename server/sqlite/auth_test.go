@@ -1,0 +1,373 @@
+package sqlite_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"useradmin/server"
+)
+
+const keyNotValid = "Your API key is not valid: ask an admin for a new one or sign in again."
+
+func TestAuthService_Authenticate(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		p := newPeople(t)
+		auth, err := p.auth.Authenticate(context.Background(), p.bobKey.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(auth.User, p.bob) || auth.KeyID != p.bobKey.ID {
+			t.Fatalf("auth = %+v, want Bob and key %s", auth, p.bobKey.ID)
+		}
+		// Only the SHA-256 of a key is stored.
+		d := dump(t, p.db)
+		sum := sha256.Sum256([]byte(p.bobKey.Key))
+		if strings.Contains(d, p.bobKey.Key) || !strings.Contains(d, hex.EncodeToString(sum[:])) {
+			t.Fatal("the key is stored other than as its SHA-256")
+		}
+		if !strings.HasPrefix(p.bobKey.Key, "ua_") || len(p.bobKey.Key) != 3+43 {
+			t.Fatalf("key %q is not ua_ and 32 bytes in base64", p.bobKey.Key)
+		}
+	})
+
+	t.Run("ErrUnknown", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.auth.Authenticate(context.Background(), "ua_nope")
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+		_, err = f.auth.Authenticate(context.Background(), "")
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+	})
+
+	t.Run("ErrRevoked", func(t *testing.T) {
+		p := newPeople(t)
+		if err := p.auth.RevokeAPIKey(p.bobCtx, p.bobKey.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := p.auth.Authenticate(context.Background(), p.bobKey.Key)
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+	})
+
+	t.Run("ErrExpired", func(t *testing.T) {
+		f := newFixture(t)
+		session, err := f.auth.SignIn(context.Background(), "ann@acme.example", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(server.SessionLifetime - time.Microsecond)
+		if _, err := f.auth.Authenticate(context.Background(), session.APIKey); err != nil {
+			t.Fatalf("just before it expires: %v", err)
+		}
+		f.clock.Add(time.Microsecond)
+		_, err = f.auth.Authenticate(context.Background(), session.APIKey)
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+	})
+
+	t.Run("ErrDeactivated", func(t *testing.T) {
+		p := newPeople(t)
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := p.auth.Authenticate(context.Background(), p.bobKey.Key)
+		assertError(t, err, server.EUNAUTHENTICATED, "", "Your account is deactivated: ask an admin of your organization to activate it.")
+	})
+}
+
+func TestAuthService_SignIn(t *testing.T) {
+	const wrong = "Email or password is not correct: check both and try again."
+
+	t.Run("OK", func(t *testing.T) {
+		p := newPeople(t)
+		session, err := p.auth.SignIn(context.Background(), " BOB@acme.example ", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(session.User, p.bob) || !session.ExpiresAt.Equal(p.clock.Now().Add(server.SessionLifetime)) {
+			t.Fatalf("session = %+v", session)
+		}
+		auth, err := p.auth.Authenticate(context.Background(), session.APIKey)
+		if err != nil || auth.User.ID != p.bob.ID {
+			t.Fatalf("session key: %v, %v", auth, err)
+		}
+	})
+
+	for _, tc := range []struct {
+		name, email, password, message string
+	}{
+		{"ErrPassword", "bob@acme.example", "wrong password", wrong},
+		{"ErrEmptyPassword", "bob@acme.example", "", wrong},
+		{"ErrEmail", "nobody@acme.example", password, wrong},
+		{"ErrDeactivated", "carol@acme.example", password, "Your account is deactivated: ask an admin of your organization to activate it."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPeople(t)
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+				t.Fatal(err)
+			}
+			err := p.assertUnchanged(t, func() error {
+				_, err := p.auth.SignIn(context.Background(), tc.email, tc.password)
+				return err
+			})
+			assertError(t, err, server.EUNAUTHENTICATED, "", tc.message)
+		})
+	}
+}
+
+func TestAuthService_SignOut(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		f := newFixture(t)
+		session, err := f.auth.SignIn(context.Background(), "ann@acme.example", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := f.mustAuthenticate(t, session.APIKey)
+		if err := f.auth.SignOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.auth.Authenticate(context.Background(), session.APIKey)
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+		_, err = f.users.CountUsers(ctx, server.UserFilter{})
+		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
+		// Other keys of the same user still work.
+		if _, err := f.users.CountUsers(f.adminCtx, server.UserFilter{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ErrUnauthenticated", func(t *testing.T) {
+		f := newFixture(t)
+		err := f.auth.SignOut(context.Background())
+		assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
+	})
+}
+
+func TestAuthService_CreateAPIKey(t *testing.T) {
+	t.Run("OwnKey", func(t *testing.T) {
+		p := newPeople(t)
+		key, err := p.auth.CreateAPIKey(p.bobCtx, "  laptop ", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key.Name != "laptop" || key.UserID != p.bob.ID || key.ExpiresAt != nil || !key.CreatedAt.Equal(p.clock.Now()) {
+			t.Fatalf("key = %+v", key)
+		}
+		if auth, err := p.auth.Authenticate(context.Background(), key.Key); err != nil || auth.User.ID != p.bob.ID || auth.KeyID != key.ID {
+			t.Fatalf("new key: %+v, %v", auth, err)
+		}
+	})
+
+	t.Run("AdminForUser", func(t *testing.T) {
+		p := newPeople(t)
+		key, err := p.auth.CreateAPIKey(p.adminCtx, "script", &server.UserFilter{Email: ptr("carol@acme.example")})
+		if err != nil {
+			t.Fatal(err)
+		} else if key.UserID != p.carol.ID {
+			t.Fatalf("key for %s, want Carol", key.UserID)
+		}
+	})
+
+	for _, tc := range []struct {
+		name                 string
+		caller               func(p *people) context.Context
+		keyName              string
+		filter               func(p *people) *server.UserFilter
+		code, field, message string
+	}{
+		{"ErrNoName", func(p *people) context.Context { return p.bobCtx }, " ", func(p *people) *server.UserFilter { return nil },
+			server.EINVALID, "name", "Name the key, e.g. after the script or machine that will use it."},
+		{"ErrLongName", func(p *people) context.Context { return p.bobCtx }, strings.Repeat("k", 101), func(p *people) *server.UserFilter { return nil },
+			server.EINVALID, "name", "A key's name must be at most 100 characters (it has 101)."},
+		{"ErrUserForOther", func(p *people) context.Context { return p.bobCtx }, "k", func(p *people) *server.UserFilter { return &server.UserFilter{ID: &p.carol.ID} },
+			server.EFORBIDDEN, "", "You can create keys only for yourself: ask an admin of your organization for keys of other users."},
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, "k", func(p *people) *server.UserFilter { return &server.UserFilter{ID: &p.carol.ID} },
+			server.ENOTFOUND, "", "User not found."},
+		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() }, "k", func(p *people) *server.UserFilter { return nil },
+			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPeople(t)
+			err := p.assertUnchanged(t, func() error {
+				_, err := p.auth.CreateAPIKey(tc.caller(p), tc.keyName, tc.filter(p))
+				return err
+			})
+			assertError(t, err, tc.code, tc.field, tc.message)
+		})
+	}
+}
+
+func TestAuthService_RevokeAPIKey(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		p := newPeople(t)
+		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Revoking again is harmless.
+		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := p.auth.FindAPIKeys(p.adminCtx, p.bob.ID)
+		if err != nil || len(keys) != 0 {
+			t.Fatalf("keys = %v, %v; want none", keys, err)
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		caller func(p *people) context.Context
+		id     func(p *people) string
+	}{
+		{"ErrUnknown", func(p *people) context.Context { return p.adminCtx }, func(p *people) string { return "nope" }},
+		{"ErrUserRevokesOther", func(p *people) context.Context { return p.bobCtx }, func(p *people) string {
+			key, _ := p.auth.CreateAPIKey(p.adminCtx, "ann's", nil)
+			return key.ID
+		}},
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) string { return p.bobKey.ID }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPeople(t)
+			id := tc.id(p)
+			err := p.assertUnchanged(t, func() error { return p.auth.RevokeAPIKey(tc.caller(p), id) })
+			assertError(t, err, server.ENOTFOUND, "", "API key not found.")
+		})
+	}
+}
+
+func TestAuthService_FindAPIKeys(t *testing.T) {
+	p := newPeople(t)
+	p.clock.Add(time.Minute)
+	second, err := p.auth.CreateAPIKey(p.bobCtx, "second", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.clock.Add(time.Minute)
+	session, err := p.auth.SignIn(context.Background(), "bob@acme.example", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, _ := p.auth.CreateAPIKey(p.bobCtx, "revoked", nil)
+	if err := p.auth.RevokeAPIKey(p.bobCtx, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ctx := range []context.Context{p.bobCtx, p.adminCtx} {
+		keys, err := p.auth.FindAPIKeys(ctx, p.bob.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, k := range keys {
+			if k.Key != "" {
+				t.Fatalf("key %s is listed with its secret", k.Name)
+			}
+			names = append(names, k.Name)
+		}
+		if want := []string{"test", "second", "Session"}; !reflect.DeepEqual(names, want) {
+			t.Fatalf("names = %v, want %v", names, want)
+		}
+		if keys[1].ID != second.ID || keys[2].ExpiresAt == nil || !keys[2].ExpiresAt.Equal(session.ExpiresAt) {
+			t.Fatalf("keys = %+v %+v", keys[1], keys[2])
+		}
+	}
+
+	_, err = p.auth.FindAPIKeys(p.bobCtx, p.admin.ID)
+	assertError(t, err, server.ENOTFOUND, "", "User not found.")
+	_, err = p.auth.FindAPIKeys(p.gusCtx, p.bob.ID)
+	assertError(t, err, server.ENOTFOUND, "", "User not found.")
+}
+
+func TestAuthService_PasswordReset(t *testing.T) {
+	const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+
+	t.Run("OK", func(t *testing.T) {
+		p := newPeople(t)
+		reset, user, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{Email: ptr("bob@acme.example")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user.ID != p.bob.ID || !reset.ExpiresAt.Equal(p.clock.Now().Add(server.PasswordResetLifetime)) || !strings.HasPrefix(reset.Token, "ua_") {
+			t.Fatalf("reset = %+v for %s", reset, user.ID)
+		}
+		if strings.Contains(dump(t, p.db), reset.Token) {
+			t.Fatal("the token is stored in clear")
+		}
+		p.clock.Add(server.PasswordResetLifetime - time.Microsecond)
+		if err := p.auth.CompletePasswordReset(context.Background(), reset.Token, "battery staple"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.auth.SignIn(context.Background(), "bob@acme.example", "battery staple"); err != nil {
+			t.Fatalf("sign in with the new password: %v", err)
+		}
+		err = p.assertUnchanged(t, func() error {
+			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "another password")
+		})
+		assertError(t, err, server.EINVALID, "token", notValid)
+	})
+
+	t.Run("OneLinkUsedEndsTheOthers", func(t *testing.T) {
+		p := newPeople(t)
+		first, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		second, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		if err := p.auth.CompletePasswordReset(context.Background(), second.Token, "battery staple"); err != nil {
+			t.Fatal(err)
+		}
+		err := p.auth.CompletePasswordReset(context.Background(), first.Token, "another password")
+		assertError(t, err, server.EINVALID, "token", notValid)
+	})
+
+	t.Run("ErrExpired", func(t *testing.T) {
+		p := newPeople(t)
+		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.clock.Add(server.PasswordResetLifetime)
+		err = p.assertUnchanged(t, func() error {
+			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "battery staple")
+		})
+		assertError(t, err, server.EINVALID, "token", notValid)
+	})
+
+	t.Run("ErrUnknownToken", func(t *testing.T) {
+		p := newPeople(t)
+		err := p.assertUnchanged(t, func() error {
+			return p.auth.CompletePasswordReset(context.Background(), "ua_nope", "battery staple")
+		})
+		assertError(t, err, server.EINVALID, "token", notValid)
+	})
+
+	t.Run("ErrPassword", func(t *testing.T) {
+		p := newPeople(t)
+		reset, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		err := p.assertUnchanged(t, func() error {
+			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "short")
+		})
+		assertError(t, err, server.EINVALID, "newPassword", "Password must be at least 8 characters.")
+	})
+
+	for _, tc := range []struct {
+		name                 string
+		caller               func(p *people) context.Context
+		filter               func(p *people) server.UserFilter
+		code, field, message string
+	}{
+		{"ErrUser", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EFORBIDDEN, "", "Only an admin can reset passwords: change your own with your current password."},
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.ENOTFOUND, "", "User not found."},
+		{"ErrSeveral", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{} },
+			server.EINVALID, "where", "More than one user matches: filter by id or email to pick exactly one."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPeople(t)
+			err := p.assertUnchanged(t, func() error {
+				_, _, err := p.auth.IssuePasswordReset(tc.caller(p), tc.filter(p))
+				return err
+			})
+			assertError(t, err, tc.code, tc.field, tc.message)
+		})
+	}
+}

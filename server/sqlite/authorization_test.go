@@ -1,0 +1,122 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+
+	"useradmin/server"
+)
+
+// TestAuthorization runs each operation on Carol, a USER of Acme, as each kind of caller:
+// Acme's ADMIN, Bob (a USER of Acme), Gus (the ADMIN of Globex), Dave (a USER of Acme
+// whose key worked until he was deactivated) and nobody. Every refusal leaves the store
+// as it was; the ADMIN of Acme goes last, as the only one whose call may change it.
+func TestAuthorization(t *testing.T) {
+	type callers struct{ user, otherAdmin, admin string }
+	const (
+		ok     = ""
+		unauth = server.EUNAUTHENTICATED
+	)
+	for _, tc := range []struct {
+		name string
+		op   func(p *people, ctx context.Context) error
+		want callers
+	}{
+		{"FindUsers", func(p *people, ctx context.Context) error {
+			users, err := p.users.FindUsers(ctx, server.UserFilter{ID: &p.carol.ID, Limit: 10})
+			if err == nil && len(users) == 0 {
+				return server.Errorf(server.ENOTFOUND, "")
+			}
+			return err
+		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		{"CountUsers", func(p *people, ctx context.Context) error {
+			n, err := p.users.CountUsers(ctx, server.UserFilter{ID: &p.carol.ID})
+			if err == nil && n == 0 {
+				return server.Errorf(server.ENOTFOUND, "")
+			}
+			return err
+		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		{"CreateUser", func(p *people, ctx context.Context) error {
+			_, err := p.users.CreateUser(ctx, server.UserCreate{Email: "new" + newSuffix() + "@acme.example", Password: password, Role: server.RoleUser})
+			return err
+		}, callers{server.EFORBIDDEN, ok, ok}},
+		{"UpdateUserNames", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Firstname: ptr("C")})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"UpdateUserRole", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"UpdatePassword", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdatePassword(ctx, server.UserFilter{ID: &p.carol.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"})
+			return err
+		}, callers{server.EFORBIDDEN, server.EFORBIDDEN, server.EFORBIDDEN}},
+		{"DeleteUser", func(p *people, ctx context.Context) error {
+			_, err := p.users.DeleteUser(ctx, server.UserFilter{ID: &p.carol.ID})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"CreateAPIKey", func(p *people, ctx context.Context) error {
+			_, err := p.auth.CreateAPIKey(ctx, "k", &server.UserFilter{ID: &p.carol.ID})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"FindAPIKeys", func(p *people, ctx context.Context) error {
+			_, err := p.auth.FindAPIKeys(ctx, p.carol.ID)
+			return err
+		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		{"RevokeAPIKey", func(p *people, ctx context.Context) error {
+			return p.auth.RevokeAPIKey(ctx, p.bobKey.ID)
+		}, callers{ok, server.ENOTFOUND, ok}},
+		{"IssuePasswordReset", func(p *people, ctx context.Context) error {
+			_, _, err := p.auth.IssuePasswordReset(ctx, server.UserFilter{ID: &p.carol.ID})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"FindOrganizationByID", func(p *people, ctx context.Context) error {
+			_, err := p.orgs.FindOrganizationByID(ctx, p.org.ID)
+			return err
+		}, callers{ok, server.ENOTFOUND, ok}},
+		{"FindOrganizations", func(p *people, ctx context.Context) error {
+			_, err := p.orgs.FindOrganizations(ctx, 0, 10)
+			return err
+		}, callers{ok, ok, ok}},
+		{"CountOrganizations", func(p *people, ctx context.Context) error {
+			_, err := p.orgs.CountOrganizations(ctx)
+			return err
+		}, callers{ok, ok, ok}},
+		{"SignOut", func(p *people, ctx context.Context) error {
+			return p.auth.SignOut(ctx)
+		}, callers{ok, ok, ok}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPeople(t)
+			dave := p.mustCreateUser(t, p.adminCtx, "dave@acme.example", "Dave", "Dunn", server.RoleUser)
+			daveCtx, _ := p.mustUserContext(t, p.adminCtx, dave)
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &dave.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+				t.Fatal(err)
+			}
+			// Nobody and the deactivated never change anything.
+			for _, ctx := range []context.Context{context.Background(), daveCtx} {
+				assertCode(t, p.assertUnchanged(t, func() error { return tc.op(p, ctx) }), unauth)
+			}
+			for _, c := range []struct {
+				who  string
+				ctx  context.Context
+				want string
+			}{
+				{"Gus", p.gusCtx, tc.want.otherAdmin},
+				{"Bob", p.bobCtx, tc.want.user},
+				{"Ann", p.adminCtx, tc.want.admin},
+			} {
+				var err error
+				if c.want == ok {
+					err = tc.op(p, c.ctx)
+				} else {
+					err = p.assertUnchanged(t, func() error { return tc.op(p, c.ctx) })
+				}
+				if got := server.ErrorCode(err); got != c.want {
+					t.Fatalf("%s: error = %v, want code %q", c.who, err, c.want)
+				}
+			}
+		})
+	}
+}

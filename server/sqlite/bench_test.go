@@ -1,0 +1,165 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"useradmin/server"
+	"useradmin/server/sqlite"
+)
+
+// benchAdminKey is the demo admin's key in benchmark databases, so that a cached file
+// can be used again.
+const benchAdminKey = "ua_benchmark-admin-key"
+
+// bench is the database the benchmarks share: BENCH_USERS users (default 1,000,000) in
+// the demo organization of the file BENCH_DB (default in the temporary folder). A file
+// that has them already is used as it is; building one takes about a minute.
+var bench struct {
+	once  sync.Once
+	err   error
+	n     int
+	db    *sqlite.DB
+	users *sqlite.UserService
+	ctx   context.Context
+}
+
+func mustBench(b *testing.B) {
+	b.Helper()
+	bench.once.Do(func() { bench.err = openBench() })
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+}
+
+func openBench() error {
+	bench.n = 1_000_000
+	if s := os.Getenv("BENCH_USERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("BENCH_USERS: %w", err)
+		}
+		bench.n = n
+	}
+	path := os.Getenv("BENCH_DB")
+	if path == "" {
+		path = filepath.Join(os.TempDir(), fmt.Sprintf("useradmin-bench-%d.db", bench.n))
+	}
+	bench.db = sqlite.NewDB(path)
+	if err := bench.db.Open(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if _, err := bench.db.Seed(ctx, sqlite.SeedOptions{AdminKey: benchAdminKey}); err != nil {
+		return err
+	}
+	auth, err := sqlite.NewAuthService(bench.db).Authenticate(ctx, benchAdminKey)
+	if err != nil {
+		return fmt.Errorf("%s was not made by these benchmarks: %w", path, err)
+	}
+	bench.ctx = server.NewContextWithAuth(ctx, auth)
+	bench.users = sqlite.NewUserService(bench.db)
+	have, err := bench.users.CountUsers(bench.ctx, server.UserFilter{})
+	if err != nil {
+		return err
+	}
+	if have < bench.n {
+		start := time.Now()
+		if err := bench.db.GenerateUsers(ctx, auth.User.OrganizationID, bench.n-have); err != nil {
+			return err
+		}
+		fmt.Printf("generated %d users in %s\n", bench.n-have, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func BenchmarkFindUsers(b *testing.B) {
+	mustBench(b)
+	for _, bc := range []struct {
+		name   string
+		filter server.UserFilter
+	}{
+		{"FirstPage", server.UserFilter{Limit: 100}},
+		{"Offset10000", server.UserFilter{Limit: 100, Offset: 10_000}},
+		{"OffsetHalf", server.UserFilter{Limit: 100, Offset: bench.n / 2}},
+		{"Role", server.UserFilter{Limit: 100, Offset: 1000, Role: ptr(server.RoleAdmin)}},
+		{"Deactivated", server.UserFilter{Limit: 100, Offset: 1000, Activated: ptr(false)}},
+		{"OrderByLastnameDesc", server.UserFilter{Limit: 100, Offset: 1000, OrderBy: []server.UserOrder{{Field: server.SortLastname, Desc: true}}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				users, err := bench.users.FindUsers(bench.ctx, bc.filter)
+				if err != nil {
+					b.Fatal(err)
+				} else if len(users) != 100 {
+					b.Fatalf("page has %d users", len(users))
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCountUsers(b *testing.B) {
+	mustBench(b)
+	for _, bc := range []struct {
+		name   string
+		filter server.UserFilter
+	}{
+		{"Org", server.UserFilter{}},
+		{"OrgRole", server.UserFilter{Role: ptr(server.RoleUser)}},
+		{"OrgRoleActivated", server.UserFilter{Role: ptr(server.RoleUser), Activated: ptr(true)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if n, err := bench.users.CountUsers(bench.ctx, bc.filter); err != nil {
+					b.Fatal(err)
+				} else if n == 0 {
+					b.Fatal("no users counted")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	mustBench(b)
+	for _, text := range []string{"okafor", "lindqvist.a", "ma", "zoë"} {
+		b.Run("Find/"+text, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Limit: 100, Search: &text}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Count/"+text, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bench.users.CountUsers(bench.ctx, server.UserFilter{Search: &text}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkUpdateUser(b *testing.B) {
+	mustBench(b)
+	page, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Limit: 100, Offset: bench.n / 2, Role: ptr(server.RoleUser)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		u := page[i%len(page)]
+		name := fmt.Sprintf("Bench %d", i)
+		if _, err := bench.users.UpdateUser(bench.ctx, server.UserFilter{ID: &u.ID}, server.UserUpdate{Firstname: &name}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -1,0 +1,195 @@
+// Package sqlite implements the directory's services on an embedded SQLite database
+// (modernc.org/sqlite, no cgo).
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+// DB is the directory's SQLite database.
+type DB struct {
+	db *sql.DB
+
+	// Path is the database file.
+	Path string
+
+	// Now returns the current time; tests replace it to control time.
+	Now func() time.Time
+}
+
+// NewDB returns a DB for the file at path; call Open before use.
+func NewDB(path string) *DB {
+	return &DB{Path: path, Now: time.Now}
+}
+
+// Open opens the database, creating its folder and file if missing, and applies the
+// migrations it has not applied yet.
+func (db *DB) Open() error {
+	if db.Path == "" {
+		return fmt.Errorf("open database: the path is empty")
+	}
+	if err := os.MkdirAll(filepath.Dir(db.Path), 0o700); err != nil {
+		return fmt.Errorf("create database folder: %w", err)
+	}
+	sqlDB, err := sql.Open("sqlite", dsn(db.Path))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	db.db = sqlDB
+	if err := db.migrate(); err != nil {
+		sqlDB.Close()
+		return err
+	}
+	return nil
+}
+
+// cacheSizeKiB is the page cache of each connection: 64 MiB, so that the hot part of the
+// indexes of a million users stays in memory.
+const cacheSizeKiB = 65536
+
+// dsn returns the connection string for the file at path. Every connection gets:
+//   - journal_mode WAL, so readers never wait for the writer;
+//   - synchronous NORMAL: in WAL mode a commit is in the log before it returns, so it
+//     survives the process being killed (only a power cut may lose the last commits),
+//     without an fsync on every write;
+//   - foreign_keys, which SQLite leaves off by default;
+//   - busy_timeout, so a writer waits for another instead of failing at once;
+//   - _txlock=immediate: write transactions take the write lock when they begin, never
+//     by upgrading a read lock midway, which SQLite can only answer with SQLITE_BUSY.
+//     Read-only transactions (sql.TxOptions.ReadOnly) still begin deferred.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheSizeKiB))
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode()
+}
+
+// Ping checks that the database answers, for the server's health check.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.db == nil {
+		return fmt.Errorf("ping database: not open")
+	}
+	return db.db.PingContext(ctx)
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if db.db == nil {
+		return nil
+	}
+	return db.db.Close()
+}
+
+// migrate applies, in name order, each migration file not yet recorded in the
+// migrations table, each in its own transaction.
+func (db *DB) migrate() error {
+	if _, err := db.db.Exec(`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(name); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(name string) error {
+	tx, err := db.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	} else if n != 0 {
+		return nil
+	}
+	text, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(string(text)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is a transaction that knows the time it started at.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// beginTx starts a write transaction; it holds the database's write lock until it ends.
+func (db *DB) beginTx(ctx context.Context) (*Tx, error) {
+	return db.begin(ctx, nil)
+}
+
+// beginReadTx starts a read-only transaction, which sees one snapshot and never waits.
+func (db *DB) beginReadTx(ctx context.Context) (*Tx, error) {
+	return db.begin(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+}
+
+// now returns the current time as stored: UTC, to the microsecond.
+func (db *DB) now() time.Time {
+	return db.Now().UTC().Truncate(time.Microsecond)
+}
+
+// toMicro and fromMicro convert times to and from how they are stored: unix microseconds.
+func toMicro(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nullMicro stores an optional time: NULL for nil.
+func nullMicro(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: toMicro(*t), Valid: true}
+}
+
+// newID returns a random identifier: 20 lower-case letters and digits (100 bits).
+func newID() string {
+	return strings.ToLower(rand.Text()[:20])
+}

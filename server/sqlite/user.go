@@ -1,0 +1,637 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"useradmin/server"
+)
+
+// UserService reads and writes users on behalf of the caller in the context.
+type UserService struct {
+	db *DB
+}
+
+var _ server.UserService = (*UserService)(nil)
+
+// NewUserService returns a UserService on db.
+func NewUserService(db *DB) *UserService {
+	return &UserService{db: db}
+}
+
+// FindUsers returns one page of the users the caller may see that match filter.
+func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter) ([]*server.User, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	filter, ok := scope(filter, me)
+	if !ok {
+		return []*server.User{}, nil
+	}
+	return findUsers(ctx, tx, filter)
+}
+
+// CountUsers returns how many users the caller may see match filter.
+func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) (int, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	filter, ok := scope(filter, me)
+	if !ok {
+		return 0, nil
+	}
+	return countUsers(ctx, tx, filter)
+}
+
+// CreateUser adds a user to the caller's organization; only an ADMIN may.
+func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can add users: ask an admin of your organization.")
+	}
+	if create.OrganizationID != "" && create.OrganizationID != me.OrganizationID {
+		return nil, server.Errorf(server.EFORBIDDEN, "You can add users only to your own organization.")
+	}
+	create.OrganizationID = me.OrganizationID
+	if err := create.Validate(); err != nil {
+		return nil, err
+	}
+	user, err := createUser(ctx, tx, create, hashPassword(create.Password))
+	if err != nil {
+		return nil, err
+	}
+	return user, tx.Commit()
+}
+
+// UpdateUser changes the one user matching filter. An ADMIN may change anything of the
+// users of their organization; a USER only their own names.
+func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, upd server.UserUpdate) (*server.User, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin && !upd.OnlyNames() {
+		return nil, server.Errorf(server.EFORBIDDEN, "You can change only your own first and last name: ask an admin of your organization to change the rest.")
+	}
+	user, err := findOneForWrite(ctx, tx, me, filter)
+	if err != nil {
+		return nil, err
+	}
+	if err := updateUser(ctx, tx, user, upd); err != nil {
+		return nil, err
+	}
+	return user, tx.Commit()
+}
+
+// UpdatePassword changes the caller's own password, given the old one.
+func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilter, change server.PasswordChange) (*server.User, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := findSelf(ctx, tx, me, filter, "You can change only your own password: an admin can give other users a password reset link."); err != nil {
+		return nil, err
+	}
+	if change.New1 != change.New2 {
+		return nil, server.FieldErrorf("data.newPassword2", "The two new passwords differ: type the same password twice.")
+	}
+	if err := server.ValidatePassword("data.newPassword1", change.New1); err != nil {
+		return nil, err
+	}
+	hash, err := passwordHash(ctx, tx, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !checkPassword(hash, change.Old) {
+		return nil, server.FieldErrorf("data.oldPassword", "Your current password is not correct.")
+	}
+	if err := setPassword(ctx, tx, me, hashPassword(change.New1)); err != nil {
+		return nil, err
+	}
+	return me, tx.Commit()
+}
+
+// DeleteUser removes the one user matching filter, with their keys and reset tokens,
+// and returns its id; only an ADMIN of the user's organization may.
+func (s *UserService) DeleteUser(ctx context.Context, filter server.UserFilter) (string, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	if me.Role != server.RoleAdmin {
+		return "", server.Errorf(server.EFORBIDDEN, "Only an admin can delete users: ask an admin of your organization.")
+	}
+	user, err := findOneForWrite(ctx, tx, me, filter)
+	if err != nil {
+		return "", err
+	}
+	if isActiveAdmin(user) {
+		if err := checkNotLastAdmin(ctx, tx, user, "delete"); err != nil {
+			return "", err
+		}
+	}
+	// Keys and reset tokens go with the user (ON DELETE CASCADE).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, user.ID); err != nil {
+		return "", fmt.Errorf("delete user: %w", err)
+	}
+	return user.ID, tx.Commit()
+}
+
+// scope narrows filter to the users that caller may see: an ADMIN sees their own
+// organization, a USER only themselves. It reports false when nothing can match.
+func scope(filter server.UserFilter, caller *server.User) (server.UserFilter, bool) {
+	if caller.Role == server.RoleAdmin {
+		if filter.OrganizationID != nil && *filter.OrganizationID != caller.OrganizationID {
+			return filter, false
+		}
+		filter.OrganizationID = &caller.OrganizationID
+		return filter, true
+	}
+	if filter.ID != nil && *filter.ID != caller.ID {
+		return filter, false
+	}
+	filter.ID = &caller.ID
+	return filter, true
+}
+
+// findOneForWrite returns the one user matching filter that caller may change. A USER
+// may change only themselves. It checks the filter's updatedAt precondition.
+func findOneForWrite(ctx context.Context, tx *Tx, caller *server.User, filter server.UserFilter) (*server.User, error) {
+	if caller.Role != server.RoleAdmin {
+		if err := findSelf(ctx, tx, caller, filter, "You can change only your own profile: ask an admin of your organization to change other users."); err != nil {
+			return nil, err
+		}
+		return caller, checkUpdatedAt(caller, filter)
+	}
+	scoped, ok := scope(filter, caller)
+	if !ok {
+		return nil, errUserNotFound()
+	}
+	scoped.Offset, scoped.Limit, scoped.OrderBy = 0, 2, nil
+	users, err := findUsers(ctx, tx, scoped)
+	if err != nil {
+		return nil, err
+	}
+	switch len(users) {
+	case 0:
+		return nil, errUserNotFound()
+	case 1:
+		return users[0], checkUpdatedAt(users[0], filter)
+	default:
+		return nil, server.FieldErrorf("where", "More than one user matches: filter by id or email to pick exactly one.")
+	}
+}
+
+// findSelf checks that filter matches caller, answering FORBIDDEN with message if not.
+// It also checks the filter's updatedAt precondition.
+func findSelf(ctx context.Context, tx *Tx, caller *server.User, filter server.UserFilter, message string) error {
+	self := filter
+	self.ID, self.Offset, self.Limit, self.OrderBy = &caller.ID, 0, 1, nil
+	if filter.ID != nil && *filter.ID != caller.ID {
+		return server.Errorf(server.EFORBIDDEN, "%s", message)
+	}
+	if users, err := findUsers(ctx, tx, self); err != nil {
+		return err
+	} else if len(users) == 0 {
+		return server.Errorf(server.EFORBIDDEN, "%s", message)
+	}
+	return checkUpdatedAt(caller, filter)
+}
+
+// checkUpdatedAt answers CONFLICT, with the user as stored, when filter has an updatedAt
+// precondition that the stored user no longer meets.
+func checkUpdatedAt(user *server.User, filter server.UserFilter) error {
+	if filter.UpdatedAt == nil || toMicro(*filter.UpdatedAt) == toMicro(user.UpdatedAt) {
+		return nil
+	}
+	return &server.Error{
+		Code:    server.ECONFLICT,
+		Message: "Someone else changed this user since you opened it: review their changes and try again.",
+		Current: user,
+	}
+}
+
+func errUserNotFound() error {
+	return server.Errorf(server.ENOTFOUND, "User not found.")
+}
+
+func errEmailTaken() error {
+	return &server.Error{Code: server.ECONFLICT, Field: "data.email", Message: "Email is already taken."}
+}
+
+// createUser inserts a validated new user with the given password hash ("" for none).
+func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordHash string) (*server.User, error) {
+	if err := checkEmailFree(ctx, tx, create.Email, ""); err != nil {
+		return nil, err
+	}
+	user := &server.User{
+		ID:             newID(),
+		Email:          create.Email,
+		Firstname:      create.Firstname,
+		Lastname:       create.Lastname,
+		Activated:      true,
+		OrganizationID: create.OrganizationID,
+		Role:           create.Role,
+		CreatedAt:      tx.now,
+		UpdatedAt:      tx.now,
+	}
+	if err := insertUser(ctx, tx, user, passwordHash); err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
+		sql.NullString{String: passwordHash, Valid: passwordHash != ""},
+		toMicro(u.CreatedAt), toMicro(u.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// updateUser applies a validated update to user, after checking the organization, the
+// email and the last-admin rule, and updates user in place.
+func updateUser(ctx context.Context, tx *Tx, user *server.User, upd server.UserUpdate) error {
+	next := *user
+	if upd.Firstname != nil {
+		next.Firstname = *upd.Firstname
+	}
+	if upd.Lastname != nil {
+		next.Lastname = *upd.Lastname
+	}
+	if upd.Email != nil {
+		next.Email = *upd.Email
+	}
+	if upd.Role != nil {
+		next.Role = *upd.Role
+	}
+	if upd.Activated != nil {
+		next.Activated = *upd.Activated
+	}
+	if upd.OrganizationID != nil {
+		next.OrganizationID = *upd.OrganizationID
+	}
+	if next == *user {
+		return nil
+	}
+
+	if next.OrganizationID != user.OrganizationID {
+		if _, err := findOrganization(ctx, tx, next.OrganizationID); err != nil {
+			return server.FieldErrorf("data.organizationId", "Organization %q does not exist: pick one of the existing organizations.", next.OrganizationID)
+		}
+	}
+	if next.Email != user.Email {
+		if err := checkEmailFree(ctx, tx, next.Email, user.ID); err != nil {
+			return err
+		}
+	}
+	if isActiveAdmin(user) && (!isActiveAdmin(&next) || next.OrganizationID != user.OrganizationID) {
+		if err := checkNotLastAdmin(ctx, tx, user, "demote, deactivate or move"); err != nil {
+			return err
+		}
+	}
+
+	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
+	_, err := tx.ExecContext(ctx, `
+		UPDATE users SET email = ?, firstname = ?, lastname = ?, activated = ?, organization_id = ?, role = ?, updated_at = ?
+		WHERE id = ?`,
+		next.Email, next.Firstname, next.Lastname, next.Activated, next.OrganizationID, string(next.Role),
+		toMicro(next.UpdatedAt), user.ID)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	*user = next
+	return nil
+}
+
+// setPassword stores a new password hash for user; it is a change of the user, so its
+// updatedAt moves on.
+func setPassword(ctx context.Context, tx *Tx, user *server.User, hash string) error {
+	updatedAt := nextUpdatedAt(tx.now, user.UpdatedAt)
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
+		hash, toMicro(updatedAt), user.ID); err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	user.UpdatedAt = updatedAt
+	return nil
+}
+
+// nextUpdatedAt returns the updatedAt of a write at now of a user last written at old.
+// It always moves forward, even when the clock did not, because clients use it as the
+// precondition of their next write.
+func nextUpdatedAt(now, old time.Time) time.Time {
+	if !now.After(old) {
+		return old.Add(time.Microsecond)
+	}
+	return now
+}
+
+func passwordHash(ctx context.Context, tx *Tx, userID string) (string, error) {
+	var hash sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash); err != nil {
+		return "", fmt.Errorf("read password hash: %w", err)
+	}
+	return hash.String, nil
+}
+
+func checkEmailFree(ctx context.Context, tx *Tx, email, exceptID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ? AND id != ?`, email, exceptID).Scan(&n); err != nil {
+		return fmt.Errorf("check email: %w", err)
+	}
+	if n > 0 {
+		return errEmailTaken()
+	}
+	return nil
+}
+
+func isActiveAdmin(u *server.User) bool {
+	return u.Role == server.RoleAdmin && u.Activated
+}
+
+// checkNotLastAdmin answers CONFLICT when user is the only active ADMIN of their
+// organization: an organization must keep someone who can manage it.
+func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `
+		SELECT COUNT(*) FROM users
+		WHERE organization_id = ? AND role = 'ADMIN' AND activated = 1 AND id != ?`,
+		user.OrganizationID, user.ID).Scan(&n); err != nil {
+		return fmt.Errorf("count admins: %w", err)
+	}
+	if n == 0 {
+		return server.Errorf(server.ECONFLICT, "You cannot %s the last active admin of an organization: make another user an admin first.", verb)
+	}
+	return nil
+}
+
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (*server.User, error) {
+	var u server.User
+	var role string
+	var createdAt, updatedAt int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	u.Role = server.Role(role)
+	u.CreatedAt, u.UpdatedAt = fromMicro(createdAt), fromMicro(updatedAt)
+	return &u, nil
+}
+
+// findUserByID returns the user with id, or NOT_FOUND; it does not check who may see it.
+func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) {
+	user, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, errUserNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return user, nil
+}
+
+// findUsers returns the users matching filter, which must already be scoped to the
+// caller. A Limit of 0 means no limit.
+func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter) ([]*server.User, error) {
+	where, args := userWhere(filter, false)
+	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + userOrder(filter.OrderBy)
+	if filter.Limit > 0 || filter.Offset > 0 {
+		limit := filter.Limit
+		if limit <= 0 {
+			limit = -1
+		}
+		query += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, filter.Offset)
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	defer rows.Close()
+
+	users := []*server.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find users: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	return users, nil
+}
+
+// countUsers counts the users matching filter, which must already be scoped to the
+// caller. When the filter is only an organization, a role and an activation, it reads the
+// counters that triggers keep instead of counting rows.
+func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, error) {
+	var query string
+	var args []any
+	if onlyCounted(filter) {
+		query = `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE organization_id = ?`
+		args = append(args, *filter.OrganizationID)
+		if filter.Role != nil {
+			query += ` AND role = ?`
+			args = append(args, string(*filter.Role))
+		}
+		if filter.Activated != nil {
+			query += ` AND activated = ?`
+			args = append(args, *filter.Activated)
+		}
+	} else {
+		where, whereArgs := userWhere(filter, true)
+		query, args = `SELECT COUNT(*) FROM users WHERE `+where, whereArgs
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+func onlyCounted(f server.UserFilter) bool {
+	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
+		searchText(f) == ""
+}
+
+// userWhere returns the SQL condition of filter and its arguments, for a count when
+// counting. Paging, order and the updatedAt precondition are not conditions.
+func userWhere(f server.UserFilter, counting bool) (string, []any) {
+	conds, args := []string{"1"}, []any{}
+	if f.ID != nil {
+		conds, args = append(conds, "id = ?"), append(args, *f.ID)
+	}
+	if f.IDIn != nil {
+		if len(f.IDIn) == 0 {
+			conds = append(conds, "0")
+		} else {
+			conds = append(conds, "id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.IDIn)), ",")+")")
+			for _, id := range f.IDIn {
+				args = append(args, id)
+			}
+		}
+	}
+	if f.Email != nil {
+		conds, args = append(conds, "email = ?"), append(args, server.NormalizeEmail(*f.Email))
+	}
+	if f.APIKey != nil {
+		conds = append(conds, "id IN (SELECT user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL)")
+		args = append(args, hashSecret(*f.APIKey))
+	}
+	// With a search, a unary + keeps SQLite from walking an organization's index and
+	// fetching each of its rows: a full-text search finds its matches first and checks
+	// these columns after; a count with a short search is fastest by reading the table in
+	// its own order. (A page with a short search still walks the index in page order: it
+	// stops at the first matches.)
+	plus := ""
+	if text := searchText(f); text != "" {
+		cond, searchArgs := searchCondition(text)
+		conds, args = append(conds, cond), append(args, searchArgs...)
+		if counting || utf8.RuneCountInString(text) >= 3 {
+			plus = "+"
+		}
+	}
+	if f.Activated != nil {
+		conds, args = append(conds, plus+"activated = ?"), append(args, *f.Activated)
+	}
+	if f.OrganizationID != nil {
+		conds, args = append(conds, plus+"organization_id = ?"), append(args, *f.OrganizationID)
+	}
+	if f.Role != nil {
+		conds, args = append(conds, plus+"role = ?"), append(args, string(*f.Role))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func searchText(f server.UserFilter) string {
+	if f.Search == nil {
+		return ""
+	}
+	return strings.TrimSpace(*f.Search)
+}
+
+// searchCondition matches text as a literal, case-insensitive substring of the email,
+// first name or last name. From 3 characters on, the trigram index answers: the text is
+// quoted as one FTS5 string, so none of its characters is query syntax. Shorter text has
+// no trigram; then each row is checked, with LIKE for ASCII text and with contains_fold
+// (see function.go) for other text.
+func searchCondition(text string) (string, []any) {
+	if utf8.RuneCountInString(text) >= 3 {
+		phrase := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+		return "num IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)", []any{phrase}
+	}
+	if isASCII(text) {
+		// LIKE ignores the case of ASCII letters; % and _ in text are escaped to be literal.
+		pattern := "%" + likeEscaper.Replace(text) + "%"
+		return `(email LIKE ? ESCAPE '\' OR firstname LIKE ? ESCAPE '\' OR lastname LIKE ? ESCAPE '\')`, []any{pattern, pattern, pattern}
+	}
+	return "(contains_fold(email, ?) OR contains_fold(firstname, ?) OR contains_fold(lastname, ?))", []any{text, text, text}
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// userOrder returns the ORDER BY clause for orders: the requested keys, then createdAt,
+// then id, so that the order is total and pages never overlap. The tie-breakers take the
+// direction of the last key, so that an index can be read in one direction.
+func userOrder(orders []server.UserOrder) string {
+	var terms []string
+	dir := "ASC"
+	for _, o := range orders {
+		dir = "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		terms = append(terms, sortColumn(o.Field)+" "+dir)
+	}
+	terms = append(terms, "created_at "+dir, "id "+dir)
+	return strings.Join(terms, ", ")
+}
+
+func sortColumn(f server.SortField) string {
+	switch f {
+	case server.SortEmail:
+		return "email"
+	case server.SortFirstname:
+		return "firstname"
+	case server.SortLastname:
+		return "lastname"
+	case server.SortUpdatedAt:
+		return "updated_at"
+	case server.SortRole:
+		return "role"
+	case server.SortActivated:
+		return "activated"
+	default:
+		return "created_at"
+	}
+}
