@@ -1,0 +1,208 @@
+// Package graphql answers the directory's GraphQL contract (schema.graphql) on the domain's
+// services: the schema, its resolvers, the mapping of server.Error to errors[].extensions,
+// and the HTTP handler for POST /graphql.
+package graphql
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	gql "github.com/graph-gophers/graphql-go"
+
+	"useradmin/server"
+)
+
+//go:embed schema.graphql
+var schemaText string
+
+// coreSchemaText is Kili's core alone; the same resolvers answer it, so it can only lag
+// behind schema.graphql, never disagree with it (TestHandler_CoreContract checks both).
+//
+//go:embed schema_core.graphql
+var coreSchemaText string
+
+// Limits on a request.
+const (
+	// MaxBodySize is the largest request body read, in bytes.
+	MaxBodySize = 1 << 20
+	// MaxDepth is how deeply fields may nest in a query. The directory's own types nest four
+	// levels at most; the standard introspection query that tools send nests about thirteen.
+	MaxDepth = 15
+)
+
+// Handler answers POST /graphql with the directory's GraphQL contract. Set its fields, then
+// call Init (or let the first request do it).
+type Handler struct {
+	Users         server.UserService         // users, on behalf of the caller
+	Organizations server.OrganizationService // organizations, on behalf of the caller
+	Auth          server.AuthService         // keys, sessions and password resets
+	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
+	// ResetURL is the page where a user chooses a new password, e.g.
+	// "http://127.0.0.1:8000/reset-password"; links are ResetURL + "?token=" + token.
+	ResetURL string
+	// CoreOnly serves only the contract's core (schema_core.graphql), as an endpoint that
+	// is not the built-in directory would.
+	CoreOnly bool
+	Logger   *slog.Logger // may be nil
+
+	once   sync.Once
+	schema *gql.Schema
+}
+
+// Init parses the schema and binds it to the handler's services. It panics if the schema and
+// the resolvers do not match, which is a programming error found at start-up.
+func (h *Handler) Init() {
+	h.once.Do(func() {
+		if h.Logger == nil {
+			h.Logger = slog.New(slog.DiscardHandler)
+		}
+		root := &resolver{
+			users:    h.Users,
+			orgs:     h.Organizations,
+			auth:     h.Auth,
+			mailer:   h.Mailer,
+			resetURL: h.ResetURL,
+			logger:   h.Logger,
+		}
+		text := schemaText
+		if h.CoreOnly {
+			text = coreSchemaText
+		}
+		h.schema = gql.MustParseSchema(text, root,
+			gql.UseStringDescriptions(),
+			gql.MaxDepth(MaxDepth),
+			gql.Tracer(variableChecker{}),
+			gql.Logger(panicLogger{h.Logger}),
+			gql.PanicHandler(panicHandler{}),
+		)
+	})
+}
+
+// request is the JSON body of a GraphQL request.
+type request struct {
+	Query         string         `json:"query"`
+	Variables     map[string]any `json:"variables"`
+	OperationName *string        `json:"operationName"`
+}
+
+// ServeHTTP answers one GraphQL request. Everything GraphQL, errors included, answers 200 so
+// that clients can read the error codes; only a body that is not a GraphQL request does not.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.Init()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "Send GraphQL requests with POST.")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, "The request is larger than 1 MiB: send a shorter query or fewer variables.")
+		return
+	} else if err != nil {
+		writeError(w, http.StatusBadRequest, "The request body could not be read: send it again.")
+		return
+	}
+	var req request
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, `The request body must be JSON such as {"query": "{ viewer { id } }", "variables": {}}.`)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.exec(r, &req))
+}
+
+// exec runs a request as the caller its headers name.
+func (h *Handler) exec(r *http.Request, req *request) *response {
+	if strings.TrimSpace(req.Query) == "" {
+		return &response{Errors: []*gqlError{{
+			Message:    `The request has no query: send one such as "{ viewer { id } }".`,
+			Extensions: map[string]any{"code": server.EINVALID, "field": "query"},
+		}}}
+	}
+	ctx, st := h.authenticate(r)
+	opName := ""
+	if req.OperationName != nil {
+		opName = *req.OperationName
+	}
+	res := h.schema.Exec(ctx, req.Query, opName, req.Variables)
+	if st.varErr != nil {
+		// The variables were refused before any resolver ran; what the run reported
+		// afterwards is only the consequence.
+		return &response{Errors: []*gqlError{presentServerError(st.varErr)}}
+	}
+	out := &response{Data: res.Data}
+	for _, e := range res.Errors {
+		out.Errors = append(out.Errors, h.present(e, req.Variables))
+	}
+	return out
+}
+
+// authenticate finds the caller named by the request's key. A request without a key, or
+// with a key that does not authenticate, still runs: fields that need no caller answer,
+// the others report why there is none.
+func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState) {
+	st := &requestState{}
+	ctx := withState(r.Context(), st)
+	key, present := apiKey(r.Header)
+	switch {
+	case !present:
+		return ctx, st
+	case key == "":
+		st.authErr = errBadHeader
+		return ctx, st
+	}
+	auth, err := h.Auth.Authenticate(ctx, key)
+	if err != nil {
+		if server.ErrorCode(err) == server.EINTERNAL {
+			h.Logger.Error("authenticate", "err", err)
+		}
+		st.authErr = err
+		return ctx, st
+	}
+	return server.NewContextWithAuth(ctx, auth), st
+}
+
+// apiKey reads the key from the three header forms the contract accepts:
+// "Authorization: X-API-Key: <key>" (Kili's), "Authorization: Bearer <key>", and
+// "X-API-Key: <key>". present reports whether a key was sent at all; key is empty
+// when the Authorization header has neither form.
+func apiKey(hdr http.Header) (key string, present bool) {
+	if v := strings.TrimSpace(hdr.Get("Authorization")); v != "" {
+		for _, prefix := range []string{"X-API-Key:", "Bearer "} {
+			if len(v) > len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
+				return strings.TrimSpace(v[len(prefix):]), true
+			}
+		}
+		return "", true
+	}
+	if v := strings.TrimSpace(hdr.Get("X-API-Key")); v != "" {
+		return v, true
+	}
+	return "", false
+}
+
+// response is the JSON body of a GraphQL answer.
+type response struct {
+	Errors []*gqlError     `json:"errors,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, &response{Errors: []*gqlError{{
+		Message:    message,
+		Extensions: map[string]any{"code": server.EINVALID},
+	}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,439 @@
+package graphql_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"useradmin/server"
+	"useradmin/server/graphql"
+	"useradmin/server/sqlite"
+)
+
+// The people of the test directory. Every fixture starts from the same database, built
+// once, so that the slow password hashes are computed once per test run.
+const (
+	acmeAdminEmail   = "admin@acme.test"
+	acmeUserEmail    = "uma@acme.test"
+	goneEmail        = "gone@acme.test"
+	globexAdminEmail = "admin@globex.test"
+	password         = "correct horse battery"
+)
+
+// directory holds what the template database was built with.
+type directory struct {
+	path                                   string
+	acme, globex                           *server.Organization
+	acmeAdmin, acmeUser, gone, globexAdmin *server.User
+	acmeAdminKey, acmeUserKey, goneKey     string
+	globexAdminKey, acmeUserKeyID          string
+}
+
+var (
+	templateOnce sync.Once
+	template     directory
+	templateErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.path != "" {
+		os.RemoveAll(filepath.Dir(template.path))
+	}
+	os.Exit(code)
+}
+
+// buildTemplate creates Acme (an ADMIN, a USER, a deactivated USER) and Globex (an ADMIN).
+func buildTemplate() (d directory, err error) {
+	dir, err := os.MkdirTemp("", "graphql-test-")
+	if err != nil {
+		return d, err
+	}
+	d.path = filepath.Join(dir, "template.db")
+	db := sqlite.NewDB(d.path)
+	if err := db.Open(); err != nil {
+		return d, err
+	}
+	defer db.Close()
+	ctx := context.Background()
+	users, auth := sqlite.NewUserService(db), sqlite.NewAuthService(db)
+
+	acme, admin, adminKey, err := db.CreateOrganization(ctx, "Acme", server.UserCreate{
+		Email: acmeAdminEmail, Password: password, Firstname: "Ada", Lastname: "Admin"})
+	if err != nil {
+		return d, err
+	}
+	d.acme, d.acmeAdmin, d.acmeAdminKey = acme, admin, adminKey.Key
+	asAdmin := server.NewContextWithAuth(ctx, &server.Auth{User: admin, KeyID: adminKey.ID})
+	var umaKey, goneKey *server.APIKey
+	if d.acmeUser, umaKey, err = addUser(asAdmin, users, auth, acmeUserEmail, "Uma", "User"); err != nil {
+		return d, err
+	}
+	d.acmeUserKey, d.acmeUserKeyID = umaKey.Key, umaKey.ID
+	if d.gone, goneKey, err = addUser(asAdmin, users, auth, goneEmail, "Gil", "Gone"); err != nil {
+		return d, err
+	}
+	d.goneKey = goneKey.Key
+	off := false
+	if d.gone, err = users.UpdateUser(asAdmin, server.UserFilter{ID: &d.gone.ID}, server.UserUpdate{Activated: &off}); err != nil {
+		return d, err
+	}
+	globex, gadmin, gkey, err := db.CreateOrganization(ctx, "Globex", server.UserCreate{
+		Email: globexAdminEmail, Password: password, Firstname: "Gus", Lastname: "Globex"})
+	if err != nil {
+		return d, err
+	}
+	d.globex, d.globexAdmin, d.globexAdminKey = globex, gadmin, gkey.Key
+	return d, nil
+}
+
+// addUser adds a USER to the admin's organization, with an API key.
+func addUser(asAdmin context.Context, users server.UserService, auth server.AuthService, email, first, last string) (*server.User, *server.APIKey, error) {
+	u, err := users.CreateUser(asAdmin, server.UserCreate{
+		Email: email, Password: password, Role: server.RoleUser, Firstname: first, Lastname: last})
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := auth.CreateAPIKey(asAdmin, "test", &server.UserFilter{ID: &u.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, key, nil
+}
+
+// fixture is a handler on a fresh copy of the test directory.
+type fixture struct {
+	directory
+	db      *sqlite.DB
+	handler *graphql.Handler
+	mailer  *mailbox
+	log     *bytes.Buffer
+}
+
+// newFixture returns a handler on its own copy of the test directory.
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	templateOnce.Do(func() { template, templateErr = buildTemplate() })
+	if templateErr != nil {
+		tb.Fatalf("build the test directory: %v", templateErr)
+	}
+	path := filepath.Join(tb.TempDir(), "directory.db")
+	data, err := os.ReadFile(template.path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	db := sqlite.NewDB(path)
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	f := &fixture{directory: template, db: db, mailer: &mailbox{}, log: &bytes.Buffer{}}
+	f.handler = f.newHandler(f.mailer)
+	return f
+}
+
+// newHandler returns a handler on the fixture's database that sends mail with mailer.
+func (f *fixture) newHandler(mailer server.Mailer) *graphql.Handler {
+	h := &graphql.Handler{
+		Users:         sqlite.NewUserService(f.db),
+		Organizations: sqlite.NewOrganizationService(f.db),
+		Auth:          sqlite.NewAuthService(f.db),
+		Mailer:        mailer,
+		ResetURL:      "http://127.0.0.1:8000/reset-password",
+		Logger:        slog.New(slog.NewTextHandler(f.log, nil)),
+	}
+	h.Init()
+	return h
+}
+
+// mailbox is a Mailer that keeps what it is asked to send.
+type mailbox struct {
+	mu   sync.Mutex
+	sent []mail
+}
+
+type mail struct {
+	to, link  string
+	expiresAt time.Time
+}
+
+func (m *mailbox) SendPasswordReset(_ context.Context, to, link string, expiresAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, mail{to, link, expiresAt})
+	return nil
+}
+
+// gql is one GraphQL request.
+type gql struct {
+	query     string
+	variables string // JSON; empty: absent
+	opName    string // empty: absent
+	key       string // sent as "Authorization: X-API-Key: <key>"; empty: no key
+}
+
+// post sends body to the handler with header and returns the status and the parsed answer.
+func (f *fixture) post(tb testing.TB, header http.Header, body string) (int, map[string]any) {
+	tb.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		tb.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		tb.Fatalf("answer is not JSON: %v\n%s", err, w.Body.String())
+	}
+	return w.Code, got
+}
+
+// do runs one request and fails unless it answers 200.
+func (f *fixture) do(tb testing.TB, q gql) map[string]any {
+	tb.Helper()
+	body := map[string]any{"query": q.query}
+	if q.variables != "" {
+		body["variables"] = json.RawMessage(q.variables)
+	}
+	if q.opName != "" {
+		body["operationName"] = q.opName
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	header := http.Header{}
+	if q.key != "" {
+		header.Set("Authorization", "X-API-Key: "+q.key)
+	}
+	status, got := f.post(tb, header, string(b))
+	if status != http.StatusOK {
+		tb.Fatalf("status = %d, want 200; answer %v", status, got)
+	}
+	return got
+}
+
+// data runs a request that must succeed and returns its data.
+func (f *fixture) data(tb testing.TB, q gql) map[string]any {
+	tb.Helper()
+	got := f.do(tb, q)
+	if errs, ok := got["errors"]; ok {
+		tb.Fatalf("errors: %v", errs)
+	}
+	data, _ := got["data"].(map[string]any)
+	return data
+}
+
+// firstError runs a request that must fail and returns its first error's message and
+// extensions.
+func (f *fixture) firstError(tb testing.TB, q gql) (string, map[string]any) {
+	tb.Helper()
+	got := f.do(tb, q)
+	errs, _ := got["errors"].([]any)
+	if len(errs) == 0 {
+		tb.Fatalf("no errors; answer %v", got)
+	}
+	e := errs[0].(map[string]any)
+	ext, _ := e["extensions"].(map[string]any)
+	msg, _ := e["message"].(string)
+	return msg, ext
+}
+
+// expand replaces the fixture's names ($ACME_ADMIN_ID, ...) in s.
+func (f *fixture) expand(s string) string {
+	return strings.NewReplacer(
+		"$ACME_ADMIN_ID", f.acmeAdmin.ID,
+		"$ACME_USER_ID", f.acmeUser.ID,
+		"$GONE_ID", f.gone.ID,
+		"$GLOBEX_ADMIN_ID", f.globexAdmin.ID,
+		"$ACME_ID", f.acme.ID,
+		"$GLOBEX_ID", f.globex.ID,
+		"$ACME_USER_KEY_ID", f.acmeUserKeyID,
+	).Replace(s)
+}
+
+// assertJSON compares got with the JSON want, after expanding the fixture's names in want.
+func (f *fixture) assertJSON(tb testing.TB, got any, want string) {
+	tb.Helper()
+	var w any
+	if err := json.Unmarshal([]byte(f.expand(want)), &w); err != nil {
+		tb.Fatalf("bad expected JSON: %v\n%s", err, want)
+	}
+	g := roundTrip(tb, got)
+	if !reflect.DeepEqual(g, w) {
+		gb, _ := json.MarshalIndent(g, "", "  ")
+		wb, _ := json.MarshalIndent(w, "", "  ")
+		tb.Errorf("got\n%s\nwant\n%s", gb, wb)
+	}
+}
+
+// roundTrip gives v the shapes encoding/json decodes to.
+func roundTrip(tb testing.TB, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// countUsers counts the users the Acme admin sees, through the handler.
+func (f *fixture) countUsers(tb testing.TB) float64 {
+	tb.Helper()
+	d := f.data(tb, gql{query: `{ n: countUsers(where: {}) }`, key: f.acmeAdminKey})
+	return d["n"].(float64)
+}
+
+// userJSON reads one user of Acme as the admin sees it, every field.
+func (f *fixture) userJSON(tb testing.TB, id string) any {
+	tb.Helper()
+	d := f.data(tb, gql{
+		query:     `query($id: ID!) { users(where: {id: $id}, first: 1, skip: 0) { id email firstname lastname activated organizationId organizationRole createdAt updatedAt } }`,
+		variables: `{"id": "` + id + `"}`,
+		key:       f.acmeAdminKey,
+	})
+	return d["users"]
+}
+
+func TestHandler_Transport(t *testing.T) {
+	f := newFixture(t)
+	viewer := `{"query": "{ viewer { email } }"}`
+
+	t.Run("HeaderForms", func(t *testing.T) {
+		for name, header := range map[string]http.Header{
+			"AuthorizationXAPIKey": {"Authorization": {"X-API-Key: " + f.acmeUserKey}},
+			"AuthorizationBearer":  {"Authorization": {"Bearer " + f.acmeUserKey}},
+			"XAPIKey":              {"X-Api-Key": {f.acmeUserKey}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				status, got := f.post(t, header, viewer)
+				if status != http.StatusOK {
+					t.Fatalf("status = %d", status)
+				}
+				f.assertJSON(t, got, `{"data": {"viewer": {"email": "`+acmeUserEmail+`"}}}`)
+			})
+		}
+	})
+
+	t.Run("ErrMalformedAuthorization", func(t *testing.T) {
+		_, got := f.post(t, http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}}, viewer)
+		f.assertJSON(t, got["errors"], `[{"message": "The Authorization header must be \"Bearer <key>\" or \"X-API-Key: <key>\".",
+			"path": ["viewer"], "extensions": {"code": "UNAUTHENTICATED"}}]`)
+	})
+
+	t.Run("NullVariablesAndOperationName", func(t *testing.T) {
+		status, got := f.post(t, http.Header{"X-Api-Key": {f.acmeUserKey}},
+			`{"query": "{ viewer { email } }", "variables": null, "operationName": null}`)
+		if status != http.StatusOK {
+			t.Fatalf("status = %d", status)
+		}
+		f.assertJSON(t, got, `{"data": {"viewer": {"email": "`+acmeUserEmail+`"}}}`)
+	})
+
+	t.Run("OperationName", func(t *testing.T) {
+		got := f.data(t, gql{
+			query:  `query A { viewer { email } } query B { me { firstname } }`,
+			opName: "B",
+			key:    f.acmeUserKey,
+		})
+		f.assertJSON(t, got, `{"me": {"firstname": "Uma"}}`)
+	})
+
+	t.Run("ErrOperationNameMissing", func(t *testing.T) {
+		msg, ext := f.firstError(t, gql{query: `query A { viewer { email } } query B { me { email } }`, key: f.acmeUserKey})
+		f.assertJSON(t, []any{msg, ext}, `["The query has several operations: send operationName to say which one to run.",
+			{"code": "BAD_USER_INPUT", "field": "operationName"}]`)
+	})
+
+	t.Run("ErrNotJSON", func(t *testing.T) {
+		status, got := f.post(t, nil, `query { viewer { id } }`)
+		if status != http.StatusBadRequest {
+			t.Errorf("status = %d, want 400", status)
+		}
+		f.assertJSON(t, got, `{"errors": [{"message": "The request body must be JSON such as {\"query\": \"{ viewer { id } }\", \"variables\": {}}.",
+			"extensions": {"code": "BAD_USER_INPUT"}}]}`)
+	})
+
+	t.Run("ErrTooLarge", func(t *testing.T) {
+		body := `{"query": "{ viewer { id } }", "variables": {"pad": "` + strings.Repeat("x", graphql.MaxBodySize) + `"}}`
+		status, got := f.post(t, nil, body)
+		if status != http.StatusRequestEntityTooLarge {
+			t.Errorf("status = %d, want 413", status)
+		}
+		if got["errors"] == nil {
+			t.Errorf("no errors in %v", got)
+		}
+	})
+
+	t.Run("ErrMethod", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+		w := httptest.NewRecorder()
+		f.handler.ServeHTTP(w, r)
+		if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != http.MethodPost {
+			t.Errorf("status = %d, Allow = %q", w.Code, w.Header().Get("Allow"))
+		}
+		body, _ := io.ReadAll(w.Body)
+		if !json.Valid(body) {
+			t.Errorf("body is not JSON: %s", body)
+		}
+	})
+
+	t.Run("ErrEmptyQuery", func(t *testing.T) {
+		msg, ext := f.firstError(t, gql{query: "  ", key: f.acmeUserKey})
+		f.assertJSON(t, []any{msg, ext}, `["The request has no query: send one such as \"{ viewer { id } }\".",
+			{"code": "BAD_USER_INPUT", "field": "query"}]`)
+	})
+
+	t.Run("ErrTooDeep", func(t *testing.T) {
+		// __schema, types, fields and type, then ofType down to depth 16.
+		q := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 11) + "name" + strings.Repeat(" }", 15) + " }"
+		msg, ext := f.firstError(t, gql{query: q})
+		f.assertJSON(t, []any{msg, ext}, `["The query nests fields too deeply: at most 15 levels.", {"code": "BAD_USER_INPUT"}]`)
+	})
+}
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestHandler_InternalError(t *testing.T) {
+	f := newFixture(t)
+	key := f.acmeAdminKey
+	f.db.Close() // every store call now fails with an error that is not a server.Error
+
+	got := f.do(t, gql{query: `{ viewer { id } }`, key: key})
+	f.assertJSON(t, got, `{"data": null, "errors": [{"message": "Internal error.", "path": ["viewer"], "extensions": {"code": "INTERNAL"}}]}`)
+	log := f.log.String()
+	if !strings.Contains(log, "database is closed") {
+		t.Errorf("the cause is not logged: %q", log)
+	}
+	if strings.Contains(log, key) {
+		t.Errorf("the log holds the API key: %q", log)
+	}
+}

@@ -1,0 +1,328 @@
+package graphql
+
+import (
+	"context"
+
+	gql "github.com/graph-gophers/graphql-go"
+
+	"useradmin/server"
+)
+
+// userWhere is the UserWhere input.
+type userWhere struct {
+	ID               *gql.ID
+	IDIn             *[]gql.ID
+	Email            *string
+	APIKey           *string
+	Activated        *bool
+	Organization     *organizationWhere
+	Search           *string
+	OrganizationRole *server.Role
+	UpdatedAt        *DateTime
+}
+
+// organizationWhere is the OrganizationWhere input.
+type organizationWhere struct {
+	ID *gql.ID
+}
+
+// userOrderBy is the UserOrderBy input.
+type userOrderBy struct {
+	Field     string
+	Direction string
+}
+
+// createUserData is the CreateUserData input.
+type createUserData struct {
+	Email            string
+	Password         string
+	OrganizationRole server.Role
+	Firstname        *string
+	Lastname         *string
+}
+
+// userData is the UserData input. Absent and null fields alike are left unchanged: Kili's
+// older SDK declares every variable and sends only some, and an absent variable reads as null.
+type userData struct {
+	Firstname        *string
+	Lastname         *string
+	Email            *string
+	OrganizationID   *string
+	OrganizationRole *server.Role
+	Activated        *bool
+}
+
+// updatePasswordData is the UpdatePasswordData input.
+type updatePasswordData struct {
+	OldPassword  string
+	NewPassword1 string
+	NewPassword2 string
+}
+
+// filter turns where (the argument named field) into a server.UserFilter.
+func (w *userWhere) filter(field string) (server.UserFilter, error) {
+	var f server.UserFilter
+	if w == nil {
+		return f, nil
+	}
+	if w.ID != nil {
+		id := string(*w.ID)
+		f.ID = &id
+	}
+	if w.IDIn != nil {
+		f.IDIn = make([]string, len(*w.IDIn))
+		for i, id := range *w.IDIn {
+			f.IDIn[i] = string(id)
+		}
+	}
+	f.Email, f.APIKey, f.Activated = w.Email, w.APIKey, w.Activated
+	f.Search, f.Role = w.Search, w.OrganizationRole
+	if w.Organization != nil && w.Organization.ID != nil {
+		id := string(*w.Organization.ID)
+		f.OrganizationID = &id
+	}
+	if w.UpdatedAt != nil {
+		if err := w.UpdatedAt.check(field + ".updatedAt"); err != nil {
+			return f, err
+		}
+		f.UpdatedAt = &w.UpdatedAt.Time
+	}
+	return f, nil
+}
+
+// usersArgs are the arguments of Query.users.
+type usersArgs struct {
+	Where   userWhere
+	First   PageSize
+	Skip    int32
+	OrderBy *[]userOrderBy
+}
+
+// Users answers Query.users.
+func (r *resolver) Users(ctx context.Context, args usersArgs) ([]*userResolver, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return nil, err
+	}
+	f, err := args.Where.filter("where")
+	if err != nil {
+		return nil, err
+	}
+	if f.Limit, err = args.First.value("first"); err != nil {
+		return nil, err
+	}
+	f.Offset = int(args.Skip)
+	if args.OrderBy != nil {
+		for _, o := range *args.OrderBy {
+			f.OrderBy = append(f.OrderBy, server.UserOrder{Field: server.SortField(o.Field), Desc: o.Direction == "DESC"})
+		}
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	users, err := r.users.FindUsers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return r.userResolvers(users), nil
+}
+
+// CountUsers answers Query.countUsers.
+func (r *resolver) CountUsers(ctx context.Context, args struct{ Where userWhere }) (int32, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return 0, err
+	}
+	f, err := args.Where.filter("where")
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.users.CountUsers(ctx, f)
+	return int32(n), err
+}
+
+// Viewer answers Query.viewer: the caller.
+func (r *resolver) Viewer(ctx context.Context) (*userResolver, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return nil, err
+	}
+	return r.user(server.UserFromContext(ctx)), nil
+}
+
+// Me answers Query.me, Kili's older name for viewer.
+func (r *resolver) Me(ctx context.Context) (*userResolver, error) {
+	return r.Viewer(ctx)
+}
+
+// CreateUser answers Mutation.createUser.
+func (r *resolver) CreateUser(ctx context.Context, args struct{ Data createUserData }) (*userResolver, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return nil, err
+	}
+	c := server.UserCreate{
+		Email:     args.Data.Email,
+		Password:  args.Data.Password,
+		Role:      args.Data.OrganizationRole,
+		Firstname: deref(args.Data.Firstname),
+		Lastname:  deref(args.Data.Lastname),
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	u, err := r.users.CreateUser(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return r.user(u), nil
+}
+
+// UpdatePropertiesInUser answers Mutation.updatePropertiesInUser.
+func (r *resolver) UpdatePropertiesInUser(ctx context.Context, args struct {
+	Data  userData
+	Where userWhere
+}) (*userResolver, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return nil, err
+	}
+	f, err := args.Where.filter("where")
+	if err != nil {
+		return nil, err
+	}
+	d := args.Data
+	upd := server.UserUpdate{
+		Firstname:      d.Firstname,
+		Lastname:       d.Lastname,
+		Email:          d.Email,
+		OrganizationID: d.OrganizationID,
+		Role:           d.OrganizationRole,
+		Activated:      d.Activated,
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	u, err := r.users.UpdateUser(ctx, f, upd)
+	if err != nil {
+		return nil, err
+	}
+	return r.user(u), nil
+}
+
+// UpdatePassword answers Mutation.updatePassword.
+func (r *resolver) UpdatePassword(ctx context.Context, args struct {
+	Data  updatePasswordData
+	Where userWhere
+}) (*userResolver, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return nil, err
+	}
+	f, err := args.Where.filter("where")
+	if err != nil {
+		return nil, err
+	}
+	change := server.PasswordChange{Old: args.Data.OldPassword, New1: args.Data.NewPassword1, New2: args.Data.NewPassword2}
+	u, err := r.users.UpdatePassword(ctx, f, change)
+	if err != nil {
+		return nil, err
+	}
+	return r.user(u), nil
+}
+
+// DeleteUser answers Mutation.deleteUser.
+func (r *resolver) DeleteUser(ctx context.Context, args struct{ Where userWhere }) (gql.ID, error) {
+	if err := r.authenticated(ctx); err != nil {
+		return "", err
+	}
+	f, err := args.Where.filter("where")
+	if err != nil {
+		return "", err
+	}
+	id, err := r.users.DeleteUser(ctx, f)
+	return gql.ID(id), err
+}
+
+// userResolver resolves the fields of a User.
+type userResolver struct {
+	r *resolver
+	u *server.User
+}
+
+func (r *resolver) user(u *server.User) *userResolver {
+	if u == nil {
+		return nil
+	}
+	return &userResolver{r: r, u: u}
+}
+
+func (r *resolver) userResolvers(users []*server.User) []*userResolver {
+	out := make([]*userResolver, len(users))
+	for i, u := range users {
+		out[i] = r.user(u)
+	}
+	return out
+}
+
+// ID resolves User.id.
+func (u *userResolver) ID() gql.ID { return gql.ID(u.u.ID) }
+
+// Email resolves User.email.
+func (u *userResolver) Email() string { return u.u.Email }
+
+// Firstname resolves User.firstname; an empty name is null.
+func (u *userResolver) Firstname() *string { return nullIfEmpty(u.u.Firstname) }
+
+// Lastname resolves User.lastname; an empty name is null.
+func (u *userResolver) Lastname() *string { return nullIfEmpty(u.u.Lastname) }
+
+// Activated resolves User.activated.
+func (u *userResolver) Activated() bool { return u.u.Activated }
+
+// OrganizationID resolves User.organizationId.
+func (u *userResolver) OrganizationID() string { return u.u.OrganizationID }
+
+// OrganizationRole resolves User.organizationRole.
+func (u *userResolver) OrganizationRole() *string {
+	return nullIfEmpty(string(u.u.Role))
+}
+
+// CreatedAt resolves User.createdAt.
+func (u *userResolver) CreatedAt() DateTime { return DateTime{Time: u.u.CreatedAt} }
+
+// UpdatedAt resolves User.updatedAt.
+func (u *userResolver) UpdatedAt() DateTime { return DateTime{Time: u.u.UpdatedAt} }
+
+// Organization resolves User.organization: null when the caller may not see it.
+func (u *userResolver) Organization(ctx context.Context) (*organizationResolver, error) {
+	o, err := u.r.orgs.FindOrganizationByID(ctx, u.u.OrganizationID)
+	switch server.ErrorCode(err) {
+	case "":
+		return &organizationResolver{o}, nil
+	case server.ENOTFOUND, server.EFORBIDDEN:
+		return nil, nil
+	}
+	return nil, err
+}
+
+// APIKeys resolves User.apiKeys.
+func (u *userResolver) APIKeys(ctx context.Context) (*[]*apiKeyInfoResolver, error) {
+	keys, err := u.r.auth.FindAPIKeys(ctx, u.u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*apiKeyInfoResolver, len(keys))
+	for i, k := range keys {
+		out[i] = &apiKeyInfoResolver{k}
+	}
+	return &out, nil
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
