@@ -1,10 +1,239 @@
 //go:build !wasm
 
-// Package cli is the server half's command line: flags, wiring and start-up.
+// Package cli is the server half's command line: flags, wiring and start-up. It is the one
+// place that knows every part of the server; the parts themselves never import each other.
 package cli
 
-import "io"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
 
-// Main parses args, starts the server and blocks until it is stopped; it returns the
-// process's exit code.
-func Main(args []string, stdout, stderr io.Writer) int { return 0 }
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"useradmin/server/graphql"
+	serverhttp "useradmin/server/http"
+	"useradmin/server/sqlite"
+)
+
+// Config is everything the server can be told at start-up.
+type Config struct {
+	Addr            string
+	DB              string
+	AdminKey        string
+	Seed            bool
+	Directory       bool
+	Contract        string
+	GraphQLEndpoint string
+	PublicURL       string
+	Assets          string
+	AllowedOrigins  []string
+}
+
+// envPrefix is put before a flag's name, upper-cased, to find its environment variable:
+// -admin-key is also USERADMIN_ADMIN_KEY.
+const envPrefix = "USERADMIN_"
+
+// Main parses args, starts the server and blocks until it is stopped by SIGINT or SIGTERM;
+// it returns the process's exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cfg, err := ParseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "useradmin:", err)
+		return 1
+	}
+	return 0
+}
+
+// ParseFlags reads the configuration from args, with environment variables as defaults.
+func ParseFlags(args []string, stderr io.Writer) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("useradmin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (port 0 picks a free port)")
+	fs.StringVar(&cfg.DB, "db", "./data/users.db", "`path` of the built-in directory's SQLite file; its folder is created if missing")
+	fs.StringVar(&cfg.AdminKey, "admin-key", "", "on an empty database, give the demo organization's admin this API `key` (for automation)")
+	fs.BoolVar(&cfg.Seed, "seed", true, "on an empty database, create a demo organization with an admin and about 50 users")
+	fs.BoolVar(&cfg.Directory, "directory", true, "serve the built-in user directory on /graphql (turn off when the widget calls another endpoint)")
+	fs.StringVar(&cfg.Contract, "contract", "full", "which GraphQL schema the built-in directory serves: `full` (core and extensions) or core (Kili's core only)")
+	fs.StringVar(&cfg.GraphQLEndpoint, "graphql-endpoint", "", "`URL` of the GraphQL endpoint the widget calls (default: this server's /graphql)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "`URL` people reach this server at, for password-reset links (default: the listening address)")
+	fs.StringVar(&cfg.Assets, "assets", ".", "`folder` that holds web/ with the built widget (web/app.wasm, styles, icons)")
+	fs.Func("allowed-origins", "comma-separated `origins` of the admin portals that may frame the widget and call /graphql, e.g. https://admin.example.com", func(v string) error {
+		origins, err := parseOrigins(v)
+		cfg.AllowedOrigins = origins
+		return err
+	})
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: useradmin [flags]\n\n")
+		fmt.Fprintf(stderr, "Serves the user-administration widget and, by default, a built-in user directory.\n")
+		fmt.Fprintf(stderr, "Every flag can also be set in the environment: -admin-key as %sADMIN_KEY.\n\n", envPrefix)
+		fs.PrintDefaults()
+	}
+	if err := applyEnv(fs); err != nil {
+		return cfg, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q: every setting is a flag; see useradmin -h", fs.Arg(0))
+	}
+	if cfg.Contract != "full" && cfg.Contract != "core" {
+		return cfg, fmt.Errorf("-contract must be full or core, not %q", cfg.Contract)
+	}
+	return cfg, nil
+}
+
+// parseOrigins reads a comma-separated list of origins (scheme://host[:port], no path).
+func parseOrigins(v string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if serverhttp.Origin(o) != strings.TrimSuffix(o, "/") {
+			return nil, fmt.Errorf("%q is not an origin: write scheme://host[:port], e.g. https://admin.example.com", o)
+		}
+		origins = append(origins, strings.TrimSuffix(o, "/"))
+	}
+	return origins, nil
+}
+
+// applyEnv sets each flag from its environment variable, before the command line can
+// override it.
+func applyEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("environment variable %s=%q is not valid for -%s: %v", name, v, f.Name, e)
+			}
+		}
+	})
+	return err
+}
+
+// Run opens the directory, seeds it if empty, serves until ctx ends, then shuts down.
+func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	srv := &serverhttp.Server{Addr: cfg.Addr, Logger: logger, AllowedOrigins: cfg.AllowedOrigins}
+	if o := serverhttp.Origin(cfg.GraphQLEndpoint); o != "" {
+		srv.ConnectOrigins = []string{o}
+	}
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	endpoint := cfg.GraphQLEndpoint
+	if endpoint == "" {
+		endpoint = "/graphql"
+	}
+	h, err := newAppHandler(cfg.Assets, endpoint, cfg.AllowedOrigins)
+	if err != nil {
+		return err
+	}
+	srv.App = h
+
+	if cfg.Directory {
+		db := sqlite.NewDB(cfg.DB)
+		if err := db.Open(); err != nil {
+			return fmt.Errorf("open the directory %s: %w", cfg.DB, err)
+		}
+		defer db.Close()
+		if cfg.Seed {
+			res, err := db.Seed(ctx, sqlite.SeedOptions{AdminKey: cfg.AdminKey})
+			if err != nil {
+				return fmt.Errorf("seed the directory: %w", err)
+			}
+			printSeed(stdout, res)
+		}
+		srv.GraphQL = &graphql.Handler{
+			Users:         sqlite.NewUserService(db),
+			Organizations: sqlite.NewOrganizationService(db),
+			Auth:          sqlite.NewAuthService(db),
+			CoreOnly:      cfg.Contract == "core",
+			ResetURL:      resetURL(cfg.PublicURL, srv.URL()),
+			Logger:        logger,
+		}
+		srv.Health = db.Ping
+	}
+
+	srv.Serve()
+	fmt.Fprintf(stdout, "Listening on %s\n", srv.URL())
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "Shutting down: letting requests in flight finish.")
+	return srv.Close()
+}
+
+func resetURL(publicURL, listenURL string) string {
+	base := publicURL
+	if base == "" {
+		base = listenURL
+	}
+	return strings.TrimSuffix(base, "/") + "/reset-password"
+}
+
+// newAppHandler configures go-app's handler for the widget. Its Version is a hash of
+// app.wasm, so that browsers keep the widget cached until a new build is deployed.
+func newAppHandler(assets, endpoint string, allowedOrigins []string) (*app.Handler, error) {
+	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
+	if err != nil {
+		return nil, fmt.Errorf("the widget is not built (%v): run `make build` first, or point -assets at the folder that holds web/app.wasm", err)
+	}
+	sum := sha256.Sum256(wasm)
+	return &app.Handler{
+		Name:        "User admin",
+		ShortName:   "Users",
+		Title:       "Users",
+		Description: "Find, count and edit the users of your data platform.",
+		Icon: app.Icon{
+			Default:    "/web/icon-192.png",
+			Large:      "/web/icon-512.png",
+			SVG:        "/web/icon.svg",
+			AppleTouch: "/web/icon-192.png",
+		},
+		Styles:          []string{"/web/styles.css"},
+		BackgroundColor: "#ffffff",
+		ThemeColor:      "#ffffff",
+		LoadingLabel:    "Loading users…",
+		Env: app.Environment{
+			"GRAPHQL_ENDPOINT": endpoint,
+			"ALLOWED_ORIGINS":  strings.Join(allowedOrigins, ","),
+		},
+		Resources: app.LocalDir(assets),
+		Version:   hex.EncodeToString(sum[:8]),
+	}, nil
+}
+
+func printSeed(w io.Writer, res *sqlite.SeedResult) {
+	if res == nil || !res.Seeded {
+		return
+	}
+	fmt.Fprintf(w, "Created the demo organization with %d users.\n", res.Users)
+	fmt.Fprintf(w, "  Admin email:    %s\n", res.AdminEmail)
+	fmt.Fprintf(w, "  Admin password: %s\n", res.AdminPassword)
+	fmt.Fprintf(w, "  Admin API key:  %s\n", res.AdminKey)
+	fmt.Fprintln(w, "  These are shown once: keep them, the directory stores only their hashes.")
+}
