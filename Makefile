@@ -15,8 +15,13 @@ all: build
 
 build: wasm server
 
+# The server sends these precompressed forms to browsers that accept them; brotli is
+# smaller, gzip is always there.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) .
+	gzip -9 -k -f $(WASM)
+	@if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f $(WASM); \
+	else rm -f $(WASM).br; echo "(brotli not installed: serving gzip only; apt-get install brotli)"; fi
 
 server:
 	$(GO) build -trimpath -o $(BIN) .
@@ -31,12 +36,16 @@ test: test-deps build
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 	$(GO) test -count=1 -timeout 20m ./...
 
-# The browser tests drive Debian's chromium; install it when it is not there.
+# The browser tests drive Debian's chromium, and the build compresses with brotli;
+# install them when they are not there.
 test-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium for the browser tests…"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
-	}
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v brotli >/dev/null 2>&1 || missing="$$missing brotli"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the tests…"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 ## bench: Go benchmarks of the directory at $(BENCH_USERS) users (the database is made once, then reused).
 bench: build

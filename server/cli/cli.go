@@ -196,34 +196,38 @@ func resetURL(publicURL, listenURL string) string {
 }
 
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of
-// app.wasm, so that browsers keep the widget cached until a new build is deployed.
+// app.wasm: it keys the service worker's cache and versions the URLs of styles and icons,
+// so browsers keep them until a new build is deployed.
 func newAppHandler(assets, endpoint string, allowedOrigins []string) (*app.Handler, error) {
 	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
 	if err != nil {
 		return nil, fmt.Errorf("the widget is not built (%v): run `make build` first, or point -assets at the folder that holds web/app.wasm", err)
 	}
 	sum := sha256.Sum256(wasm)
+	version := hex.EncodeToString(sum[:8])
+	versioned := func(path string) string { return path + "?v=" + version }
 	return &app.Handler{
 		Name:        "User admin",
 		ShortName:   "Users",
 		Title:       "Users",
 		Description: "Find, count and edit the users of your data platform.",
 		Icon: app.Icon{
-			Default:    "/web/icon-192.png",
-			Large:      "/web/icon-512.png",
-			SVG:        "/web/icon.svg",
-			AppleTouch: "/web/icon-192.png",
+			Default:    versioned("/web/icon-192.png"),
+			Large:      versioned("/web/icon-512.png"),
+			SVG:        versioned("/web/icon.svg"),
+			AppleTouch: versioned("/web/icon-192.png"),
 		},
-		Styles:          []string{"/web/styles.css"},
+		Styles:          []string{versioned("/web/styles.css")},
 		BackgroundColor: "#ffffff",
 		ThemeColor:      "#ffffff",
-		LoadingLabel:    "Loading users…",
+		LoadingLabel:    "Loading users… {progress}%",
 		Env: app.Environment{
 			"GRAPHQL_ENDPOINT": endpoint,
 			"ALLOWED_ORIGINS":  strings.Join(allowedOrigins, ","),
 		},
-		Resources: app.LocalDir(assets),
-		Version:   hex.EncodeToString(sum[:8]),
+		Resources:               serverhttp.Assets{Dir: assets},
+		WasmContentLengthHeader: serverhttp.WasmLengthHeader,
+		Version:                 version,
 	}, nil
 }
 

@@ -1,0 +1,108 @@
+package http_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	serverhttp "useradmin/server/http"
+)
+
+// writeAssets makes a web/ folder with the given files; the precompressed ones are
+// stand-ins, since the test checks which file is sent, not the compression.
+func writeAssets(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "web"), 0o755)
+	old := time.Now().Add(-time.Hour)
+	for name, body := range files {
+		p := filepath.Join(dir, "web", name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if name == "stale.css.gz" {
+			os.Chtimes(p, old, old) // older than stale.css: left over from a previous build
+		}
+	}
+	return dir
+}
+
+func fetch(t *testing.T, h http.Handler, url, acceptEncoding string) *http.Response {
+	t.Helper()
+	r := httptest.NewRequest("GET", url, nil)
+	if acceptEncoding != "" {
+		r.Header.Set("Accept-Encoding", acceptEncoding)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func body(t *testing.T, resp *http.Response) string {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAssets(t *testing.T) {
+	dir := writeAssets(t, map[string]string{
+		"app.wasm": "raw wasm", "app.wasm.br": "brotli wasm", "app.wasm.gz": "gzip wasm",
+		"styles.css": "body{}", "stale.css": "new", "stale.css.gz": "old",
+	})
+	a := serverhttp.Assets{Dir: dir}
+	for _, tt := range []struct {
+		name, url, accept, wantBody, wantEncoding string
+	}{
+		{"Brotli", "/web/app.wasm", "gzip, deflate, br", "brotli wasm", "br"},
+		{"Gzip", "/web/app.wasm", "gzip", "gzip wasm", "gzip"},
+		{"BrotliRefused", "/web/app.wasm", "br;q=0, gzip", "gzip wasm", "gzip"},
+		{"Identity", "/web/app.wasm", "", "raw wasm", ""},
+		{"NoPrecompressed", "/web/styles.css", "br, gzip", "body{}", ""},
+		{"StalePrecompressed", "/web/stale.css", "gzip", "new", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := fetch(t, a, tt.url, tt.accept)
+			if got := body(t, resp); resp.StatusCode != 200 || got != tt.wantBody {
+				t.Fatalf("got %d %q, want %q", resp.StatusCode, got, tt.wantBody)
+			}
+			if got := resp.Header.Get("Content-Encoding"); got != tt.wantEncoding {
+				t.Errorf("Content-Encoding = %q, want %q", got, tt.wantEncoding)
+			}
+			if resp.Header.Get("Vary") != "Accept-Encoding" {
+				t.Errorf("Vary = %q", resp.Header.Get("Vary"))
+			}
+		})
+	}
+	t.Run("WasmHeaders", func(t *testing.T) {
+		resp := fetch(t, a, "/web/app.wasm", "br")
+		if ct := resp.Header.Get("Content-Type"); ct != "application/wasm" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if n := resp.Header.Get(serverhttp.WasmLengthHeader); n != "8" {
+			t.Errorf("%s = %q, want the raw size 8", serverhttp.WasmLengthHeader, n)
+		}
+	})
+	t.Run("VersionedIsImmutable", func(t *testing.T) {
+		resp := fetch(t, a, "/web/styles.css?v=abc", "")
+		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+			t.Errorf("Cache-Control = %q", cc)
+		}
+		resp = fetch(t, a, "/web/styles.css", "")
+		if cc := resp.Header.Get("Cache-Control"); cc != "" {
+			t.Errorf("an unversioned file got Cache-Control %q", cc)
+		}
+	})
+	t.Run("ErrOutside", func(t *testing.T) {
+		for _, url := range []string{"/web/../go.mod", "/web/", "/web/missing.css", "/other/app.wasm"} {
+			if resp := fetch(t, a, url, ""); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: got %d, want 404", url, resp.StatusCode)
+			}
+		}
+	})
+}
