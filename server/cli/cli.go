@@ -38,6 +38,7 @@ type Config struct {
 	PublicURL       string
 	Assets          string
 	AllowedOrigins  []string
+	PortalAddr      string
 }
 
 // envPrefix is put before a flag's name, upper-cased, to find its environment variable:
@@ -82,6 +83,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 		cfg.AllowedOrigins = origins
 		return err
 	})
+	fs.StringVar(&cfg.PortalAddr, "portal-addr", "", "`host:port` of an example admin portal that embeds the widget, on its own origin (add its origin to -allowed-origins); off when empty")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: useradmin [flags]\n\n")
 		fmt.Fprintf(stderr, "Serves the user-administration widget and, by default, a built-in user directory.\n")
@@ -181,18 +183,30 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 
 	srv.Serve()
+	if cfg.PortalAddr != "" {
+		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(widgetURL(cfg.PublicURL, srv.URL()))}
+		if err := portal.Open(); err != nil {
+			return fmt.Errorf("example portal: %w", err)
+		}
+		defer portal.Close()
+		fmt.Fprintf(stdout, "Example portal on %s\n", portal.URL())
+	}
 	fmt.Fprintf(stdout, "Listening on %s\n", srv.URL())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Shutting down: letting requests in flight finish.")
 	return srv.Close()
 }
 
-func resetURL(publicURL, listenURL string) string {
-	base := publicURL
-	if base == "" {
-		base = listenURL
+// widgetURL is where people reach the widget: the public URL when set, else the listener.
+func widgetURL(publicURL, listenURL string) string {
+	if publicURL != "" {
+		return strings.TrimSuffix(publicURL, "/") + "/"
 	}
-	return strings.TrimSuffix(base, "/") + "/reset-password"
+	return listenURL + "/"
+}
+
+func resetURL(publicURL, listenURL string) string {
+	return widgetURL(publicURL, listenURL) + "reset-password"
 }
 
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of

@@ -39,6 +39,9 @@ type Server struct {
 	// ConnectOrigins are the other origins the widget may call: a GraphQL endpoint that is
 	// not this server.
 	ConnectOrigins []string
+	// Handler, when set, is served instead of the widget and the directory: the example
+	// portal runs on a Server of its own this way.
+	Handler http.Handler
 	// Logger receives what goes wrong; nil discards it.
 	Logger *slog.Logger
 
@@ -71,8 +74,12 @@ func (s *Server) Serve() {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
+	handler := s.Handler
+	if handler == nil {
+		handler = s.routes()
+	}
 	s.srv = &http.Server{
-		Handler:           s.routes(),
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
