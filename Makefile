@@ -15,12 +15,20 @@ all: build
 
 build: wasm server
 
+# web/app.wasm is replaced only when the build changed it, so that the compressed forms
+# (brotli -q 11 takes about half a minute) are made again only then.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM).tmp .
+	@if cmp -s $(WASM).tmp $(WASM); then rm $(WASM).tmp; else mv $(WASM).tmp $(WASM); fi
+	@$(MAKE) --no-print-directory $(WASM).gz $(WASM).br
+
 # The server sends these precompressed forms to browsers that accept them; brotli is
 # smaller, gzip is always there.
-wasm:
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) .
+$(WASM).gz: $(WASM)
 	gzip -9 -k -f $(WASM)
-	@if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f $(WASM); \
+
+$(WASM).br: $(WASM)
+	@if command -v brotli >/dev/null 2>&1; then echo "brotli -q 11 $(WASM)"; brotli -q 11 -k -f $(WASM); \
 	else rm -f $(WASM).br; echo "(brotli not installed: serving gzip only; apt-get install brotli)"; fi
 
 server:
@@ -60,4 +68,4 @@ size: wasm
 	else echo "(install brotli for its figure: apt-get install brotli)"; fi
 
 clean:
-	rm -rf .bin $(WASM) $(WASM).br $(WASM).gz
+	rm -rf .bin $(WASM) $(WASM).br $(WASM).gz $(WASM).tmp
