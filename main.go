@@ -11,11 +11,18 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	widget "useradmin/app"
 	"useradmin/server/cli"
 )
 
 func main() {
 	// Routes: the widget's pages.
+	app.RouteFunc("/", widget.UsersPage)
+	app.RouteFunc("/users/new", widget.UserPage)
+	app.RouteWithRegexpFunc(widget.UserPathPattern, widget.UserPage)
+	app.RouteFunc("/sign-in", widget.SignInPage)
+	app.RouteFunc("/account", widget.AccountPage)
+	app.RouteFunc("/reset-password", widget.ResetPasswordPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

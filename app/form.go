@@ -1,0 +1,77 @@
+package app
+
+import "github.com/maxence-charriere/go-app/v9/pkg/app"
+
+// formRow is a labelled input with the message about it underneath.
+func formRow(id, label, msg string, input app.UI) app.UI {
+	return app.Div().Class("field"+classIf(msg != "", " invalid")).Body(
+		app.Label().For(id).Text(label),
+		input,
+		app.If(msg != "", app.P().Class("field-error").ID(id+"-error").Text(msg)),
+	)
+}
+
+// textInput is an input that writes what is typed into *value and, when msg is set,
+// points screen readers at the message. Its value attribute is shown, the value the
+// program last put there, never *value: were each keystroke rendered back into the
+// input, a render that lands between two fast keystrokes would drop the second one.
+// The program changes a shown input with setInputs.
+//
+// go-app keeps an element's event handler when the new one comes from the same function
+// literal, whatever it captured; the id, passed as the handler's scope, makes an input
+// that takes another's place (e.g. "email" where "key" was) get its own handler.
+func textInput(id, typ, shown string, value *string, msg string) app.HTMLInput {
+	in := app.Input().Type(typ).ID(id).Name(id).Value(shown).
+		OnInput(func(ctx app.Context, e app.Event) { *value = ctx.JSSrc().Get("value").String() }, id)
+	if msg != "" {
+		in = in.Aria("invalid", "true").Aria("describedby", id+"-error")
+	}
+	return in
+}
+
+// setInputs replaces what the inputs with these ids hold, once the page has rendered:
+// for the program's own changes (a user loaded, a form cleared after success).
+func setInputs(ctx app.Context, values map[string]string) {
+	if app.IsServer {
+		return
+	}
+	ctx.Defer(func(app.Context) {
+		for id, v := range values {
+			if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != v {
+				el.Set("value", v)
+			}
+		}
+	})
+}
+
+// selectInput is a select over value/label pairs that writes the choice into *value.
+func selectInput(id string, value *string, msg string, options ...[2]string) app.HTMLSelect {
+	s := app.Select().ID(id).Name(id).
+		OnChange(func(ctx app.Context, e app.Event) { *value = ctx.JSSrc().Get("value").String() }, id).
+		Body(app.Range(options).Slice(func(i int) app.UI {
+			return app.Option().Value(options[i][0]).Selected(options[i][0] == *value).Text(options[i][1])
+		}))
+	if msg != "" {
+		s = s.Aria("invalid", "true").Aria("describedby", id+"-error")
+	}
+	return s
+}
+
+// banner is a message above a form: an error (role alert) or a notice (role status).
+func banner(kind, msg string, actions ...app.UI) app.UI {
+	role := "status"
+	if kind == "error" || kind == "warning" {
+		role = "alert"
+	}
+	return app.If(msg != "",
+		app.Div().Class("banner banner-"+kind).Role(role).Body(
+			app.P().Text(msg),
+			app.If(len(actions) > 0, app.Div().Class("banner-actions").Body(actions...)),
+		),
+	)
+}
+
+// isEscape reports whether a keydown event is the Escape key.
+func isEscape(e app.Event) bool {
+	return e.Get("key").String() == "Escape"
+}

@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	graphql "github.com/hasura/go-graphql-client"
+)
+
+// The types below are named exactly as the contract's GraphQL types: go-graphql-client
+// v0.6.3 writes a variable's type from its Go type name ($where:UserWhere!), so these few
+// names are exported where everything else in the widget is not. Optional input fields are
+// omitted when empty, so an endpoint with only the core never sees an extension field.
+
+// UserWhere is the contract's UserWhere input.
+type UserWhere struct {
+	ID               string             `json:"id,omitempty"`
+	Email            string             `json:"email,omitempty"`
+	Activated        *bool              `json:"activated,omitempty"`
+	Search           string             `json:"search,omitempty"`
+	OrganizationRole string             `json:"organizationRole,omitempty"`
+	UpdatedAt        string             `json:"updatedAt,omitempty"`
+	Organization     *OrganizationWhere `json:"organization,omitempty"`
+}
+
+// OrganizationWhere is the contract's OrganizationWhere input.
+type OrganizationWhere struct {
+	ID string `json:"id,omitempty"`
+}
+
+// UserData is the contract's UserData input: only the fields that changed are sent.
+type UserData struct {
+	Firstname        *string `json:"firstname,omitempty"`
+	Lastname         *string `json:"lastname,omitempty"`
+	Email            *string `json:"email,omitempty"`
+	OrganizationID   *string `json:"organizationId,omitempty"`
+	OrganizationRole *string `json:"organizationRole,omitempty"`
+	Activated        *bool   `json:"activated,omitempty"`
+}
+
+// CreateUserData is the contract's CreateUserData input.
+type CreateUserData struct {
+	Email            string `json:"email"`
+	Password         string `json:"password"`
+	OrganizationRole string `json:"organizationRole"`
+	Firstname        string `json:"firstname,omitempty"`
+	Lastname         string `json:"lastname,omitempty"`
+}
+
+// UpdatePasswordData is the contract's UpdatePasswordData input.
+type UpdatePasswordData struct {
+	OldPassword  string `json:"oldPassword"`
+	NewPassword1 string `json:"newPassword1"`
+	NewPassword2 string `json:"newPassword2"`
+}
+
+// UserOrderBy is the contract's UserOrderBy input (the sort extension).
+type UserOrderBy struct {
+	Field     string `json:"field"`
+	Direction string `json:"direction"`
+}
+
+// PageSize is the contract's PageSize scalar: an Int from 1 to 100.
+type PageSize int32
+
+// user is a user as the widget reads it.
+type user struct {
+	ID               string
+	Email            string
+	Firstname        string
+	Lastname         string
+	Activated        bool
+	OrganizationID   string
+	OrganizationRole string
+	CreatedAt        string
+	UpdatedAt        string
+}
+
+// organization is an organization as the widget reads it.
+type organization struct {
+	ID   string
+	Name string
+}
+
+// capabilities tells which of the contract's extensions an endpoint offers; the zero
+// value is the core alone.
+type capabilities struct {
+	Search             bool
+	RoleFilter         bool
+	OrderBy            bool
+	DeleteUser         bool
+	SignIn             bool
+	SignOut            bool
+	IssuePasswordReset bool
+	Organizations      bool
+	UpdatedAt          bool
+}
+
+// introspection is one request that asks for the names the capabilities depend on.
+type introspection struct {
+	UserWhere struct {
+		InputFields []struct{ Name string }
+	} `graphql:"userWhere: __type(name: \"UserWhere\")"`
+	Mutation struct {
+		Fields []struct{ Name string }
+	} `graphql:"mutationType: __type(name: \"Mutation\")"`
+	Query struct {
+		Fields []struct {
+			Name string
+			Args []struct{ Name string }
+		}
+	} `graphql:"queryType: __type(name: \"Query\")"`
+}
+
+// capabilities reads what the introspection found.
+func (q *introspection) capabilities() capabilities {
+	var c capabilities
+	for _, f := range q.UserWhere.InputFields {
+		switch f.Name {
+		case "search":
+			c.Search = true
+		case "organizationRole":
+			c.RoleFilter = true
+		case "updatedAt":
+			c.UpdatedAt = true
+		}
+	}
+	for _, f := range q.Mutation.Fields {
+		switch f.Name {
+		case "deleteUser":
+			c.DeleteUser = true
+		case "signIn":
+			c.SignIn = true
+		case "signOut":
+			c.SignOut = true
+		case "issuePasswordReset":
+			c.IssuePasswordReset = true
+		}
+	}
+	for _, f := range q.Query.Fields {
+		switch f.Name {
+		case "organizations":
+			c.Organizations = true
+		case "users":
+			for _, a := range f.Args {
+				if a.Name == "orderBy" {
+					c.OrderBy = true
+				}
+			}
+		}
+	}
+	return c
+}
+
+// httpClient bounds every request, so that a silent endpoint ends in a message.
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// newClient returns a GraphQL client for endpoint that authenticates with key, as Kili
+// expects it: "Authorization: X-API-Key: <key>". An empty key sends no header.
+func newClient(endpoint, key string) *graphql.Client {
+	c := graphql.NewClient(endpoint, httpClient)
+	if key == "" {
+		return c
+	}
+	return c.WithRequestModifier(func(r *http.Request) {
+		r.Header.Set("Authorization", "X-API-Key: "+key)
+	})
+}
+
+// The error codes of the contract's errors[].extensions.code, and two of the widget's own.
+const (
+	codeBadInput        = "BAD_USER_INPUT"
+	codeUnauthenticated = "UNAUTHENTICATED"
+	codeForbidden       = "FORBIDDEN"
+	codeNotFound        = "NOT_FOUND"
+	codeConflict        = "CONFLICT"
+	codeInternal        = "INTERNAL"
+	codeUnreachable     = "UNREACHABLE"
+	codeNotGraphQL      = "NOT_GRAPHQL"
+)
+
+// failure is an error as the person at the screen sees it: a sentence, the form field it
+// is about (if any), and, for a conflict, the user as it is stored now.
+type failure struct {
+	Code    string
+	Message string
+	Field   string
+	Current *user
+}
+
+// Error implements the error interface.
+func (f *failure) Error() string { return f.Message }
+
+// toFailure turns what go-graphql-client returned into a failure. GraphQL errors keep
+// the server's sentence; transport errors become a sentence that says what to check.
+func toFailure(err error) *failure {
+	if err == nil {
+		return nil
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	var gqlErrs graphql.Errors
+	if errors.As(err, &gqlErrs) && len(gqlErrs) > 0 {
+		e := gqlErrs[0]
+		f := &failure{Code: codeInternal, Message: strings.TrimSpace(e.Message)}
+		if code, ok := e.Extensions["code"].(string); ok && code != "" {
+			f.Code = code
+		}
+		if field, ok := e.Extensions["field"].(string); ok {
+			f.Field = formField(field)
+		}
+		if cur, ok := e.Extensions["current"].(map[string]interface{}); ok {
+			f.Current = userFromMap(cur)
+		}
+		if f.Message == "" || f.Code == codeInternal {
+			f.Message = "Internal error."
+		}
+		return f
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &failure{Code: codeUnreachable, Message: "The request took too long. Check your connection and retry."}
+	}
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "non-200 OK status code: "):
+		status := strings.TrimPrefix(msg, "non-200 OK status code: ")
+		if i := strings.Index(status, " body:"); i >= 0 {
+			status = status[:i]
+		}
+		return &failure{Code: codeNotGraphQL, Message: "The endpoint answered " + status + " instead of GraphQL. Check the endpoint address, then retry."}
+	case strings.Contains(msg, "invalid character") || strings.Contains(msg, "cannot unmarshal") || strings.Contains(msg, "unexpected end of JSON"):
+		return &failure{Code: codeNotGraphQL, Message: "The endpoint did not answer with GraphQL. Check the endpoint address, then retry."}
+	}
+	return &failure{Code: codeUnreachable, Message: "Cannot reach the GraphQL endpoint. Check the address and your connection, then retry."}
+}
+
+// formField turns a contract field path ("data.email", "data.organizationId") into the
+// name of the form field that shows its message.
+func formField(path string) string {
+	path = strings.TrimPrefix(path, "data.")
+	switch path {
+	case "newPassword", "newPassword1", "password":
+		return "password"
+	case "newPassword2":
+		return "password2"
+	case "organizationId":
+		return "organization"
+	case "organizationRole":
+		return "role"
+	}
+	return path
+}
+
+// userFromMap reads a user out of a JSON object already decoded into a map, as
+// extensions.current arrives.
+func userFromMap(m map[string]interface{}) *user {
+	s := func(k string) string { v, _ := m[k].(string); return v }
+	u := &user{
+		ID:               s("id"),
+		Email:            s("email"),
+		Firstname:        s("firstname"),
+		Lastname:         s("lastname"),
+		OrganizationID:   s("organizationId"),
+		OrganizationRole: s("organizationRole"),
+		CreatedAt:        s("createdAt"),
+		UpdatedAt:        s("updatedAt"),
+	}
+	u.Activated, _ = m["activated"].(bool)
+	return u
+}

@@ -1,0 +1,64 @@
+package app
+
+import (
+	"net/url"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// topBar is the header of the signed-in pages: the title, who is signed in, the account
+// page and sign-out. It also leads to the sign-in page once the session ends.
+type topBar struct {
+	app.Compo
+
+	session session
+}
+
+func newTopBar() *topBar {
+	return &topBar{}
+}
+
+// OnMount observes the session, and opens it if the page was just loaded.
+func (c *topBar) OnMount(ctx app.Context) {
+	ctx.ObserveState(stateSession).
+		OnChange(func() { c.leaveIfSignedOut(ctx) }).
+		Value(&c.session)
+	if c.session.Status != statusReady {
+		ctx.NewAction(actionSession)
+	}
+	c.leaveIfSignedOut(ctx)
+}
+
+// leaveIfSignedOut goes to the sign-in page, which comes back here once signed in.
+func (c *topBar) leaveIfSignedOut(ctx app.Context) {
+	if c.session.Status != statusFailed {
+		return
+	}
+	u := ctx.Page().URL()
+	next := u.Path
+	if u.RawQuery != "" {
+		next += "?" + u.RawQuery
+	}
+	ctx.Navigate(link("/sign-in?next=" + url.QueryEscape(next)))
+}
+
+func (c *topBar) signOut(ctx app.Context, e app.Event) {
+	ctx.NewAction(actionSignOut)
+}
+
+// Render shows the bar.
+func (c *topBar) Render() app.UI {
+	return app.Header().Class("topbar").Body(
+		app.A().Class("brand").Href(link("/")).Body(
+			app.Img().Src("/web/icon.svg").Alt("").Width(20).Height(20),
+			app.Span().Text("User admin"),
+		),
+		app.Nav().Class("topbar-nav").Aria("label", "Account").Body(
+			app.If(c.session.Status == statusReady,
+				app.Span().Class("viewer").Title(c.session.Viewer.Email).Text(c.session.Viewer.displayName()),
+				app.A().Href(link("/account")).Text("Account"),
+				app.Button().Type("button").Class("btn btn-ghost").Text("Sign out").OnClick(c.signOut),
+			),
+		),
+	)
+}

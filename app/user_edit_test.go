@@ -1,0 +1,202 @@
+package app
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+var ada = user{ID: "u1", Email: "ada@example.com", Firstname: "Ada", Lastname: "Lovelace", Activated: true,
+	OrganizationID: "org1", OrganizationRole: "ADMIN", CreatedAt: "2024-05-01T10:00:00Z", UpdatedAt: "2024-05-02T10:00:00Z"}
+
+// editPage mounts the edit page at path, with its user loaded when loaded is set.
+func editPage(t *testing.T, caps capabilities, path string, loaded *user) (*userEdit, func(key string, v any)) {
+	c, d := editPageDispatcher(t, caps, path, loaded)
+	return c, func(key string, v any) { set(d, key, v) }
+}
+
+func editPageDispatcher(t *testing.T, caps capabilities, path string, loaded *user) (*userEdit, app.ClientDispatcher) {
+	t.Helper()
+	c := newUserEdit()
+	d := mount(t, c, caps)
+	d.Nav(&url.URL{Path: path})
+	d.Consume()
+	if loaded != nil {
+		set(d, stateUser, userState{Status: statusReady, ID: loaded.ID, User: *loaded})
+	}
+	return c, d
+}
+
+func TestUserForm_Changes(t *testing.T) {
+	t.Run("OnlyChangedFields", func(t *testing.T) {
+		f := formOf(ada)
+		f.Lastname = " King "
+		f.Role = "USER"
+		d, changed := f.changes(ada)
+		if !changed || d.Lastname == nil || *d.Lastname != "King" || d.OrganizationRole == nil || *d.OrganizationRole != "USER" {
+			t.Fatalf("got %+v", d)
+		}
+		if d.Firstname != nil || d.Email != nil || d.OrganizationID != nil || d.Activated != nil {
+			t.Fatalf("unchanged fields sent: %+v", d)
+		}
+	})
+
+	t.Run("NothingChanged", func(t *testing.T) {
+		if _, changed := formOf(ada).changes(ada); changed {
+			t.Fatal("an untouched form reports changes")
+		}
+	})
+}
+
+func TestUserForm_Merge(t *testing.T) {
+	f := formOf(ada)
+	f.Firstname = "Augusta" // typed, not saved
+	next := ada
+	next.Lastname, next.Firstname = "King", "Ada Augusta"
+	got := f.merge(ada, next)
+	if got.Firstname != "Augusta" {
+		t.Errorf("typed first name lost: got %q", got.Firstname)
+	}
+	if got.Lastname != "King" {
+		t.Errorf("untouched last name not refreshed: got %q", got.Lastname)
+	}
+}
+
+func TestUserForm_Validate(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		if errs := formOf(ada).validate(false); len(errs) != 0 {
+			t.Fatalf("got %v", errs)
+		}
+	})
+
+	t.Run("ErrNew", func(t *testing.T) {
+		f := userForm{Email: "ada", Password: "short", Password2: "short"}
+		errs := f.validate(true)
+		want := fieldErrors{
+			"email":    "Enter an address of the form name@example.com.",
+			"role":     "Choose a role.",
+			"password": "Password must be at least 8 characters.",
+		}
+		if len(errs) != len(want) {
+			t.Fatalf("got %v, want %v", errs, want)
+		}
+		for k, v := range want {
+			if errs[k] != v {
+				t.Errorf("%s: got %q, want %q", k, errs[k], v)
+			}
+		}
+	})
+
+	t.Run("ErrLongName", func(t *testing.T) {
+		f := formOf(ada)
+		f.Lastname = string(make([]byte, 101))
+		if got, want := f.validate(false)["lastname"], "Last name must be at most 100 characters."; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+}
+
+func TestUserEdit(t *testing.T) {
+	t.Run("Loaded", func(t *testing.T) {
+		c, _ := editPage(t, allCaps, "/users/u1", &ada)
+		if c.id != "u1" || c.form.Lastname != "Lovelace" {
+			t.Fatalf("got id %q form %+v", c.id, c.form)
+		}
+		assertHas(t, html(c), `value="Lovelace"`, `for="email"`, "Deactivate", "Create reset link", "Delete…")
+	})
+
+	t.Run("CoreOnlyHidesDeleteAndPicker", func(t *testing.T) {
+		c, set := editPage(t, capabilities{}, "/users/u1", &ada)
+		set(stateOrganizations, []organization{{ID: "org1", Name: "Acme"}})
+		h := html(c)
+		assertHas(t, h, "Organization ID", `value="org1"`, "Send password reset", "Deactivate")
+		assertHasNot(t, h, "Delete…", "Create reset link", "Acme")
+	})
+
+	t.Run("OrganizationPicker", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		set(stateOrganizations, []organization{{ID: "org1", Name: "Acme"}, {ID: "org2", Name: "Globex"}})
+		assertHas(t, html(c), "Acme", "Globex")
+	})
+
+	t.Run("FieldErrorKeepsTypedValues", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Email = "ada@taken.example.com"
+		c.form.Firstname = "Augusta"
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
+			Err: &failure{Code: codeBadInput, Field: "email", Message: "Email is already taken."}})
+		h := html(c)
+		if got := fieldMessage(h, "email"); got != "Email is already taken." {
+			t.Errorf("email message: got %q", got)
+		}
+		assertHas(t, h, `aria-describedby="email-error"`)
+		if c.form.Email != "ada@taken.example.com" || c.form.Firstname != "Augusta" {
+			t.Errorf("typed values lost: %+v", c.form)
+		}
+		if c.shown != formOf(ada) {
+			t.Errorf("the inputs were rewritten: %+v", c.shown)
+		}
+	})
+
+	t.Run("ErrorWithoutFieldAboveForm", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
+			Err: &failure{Code: codeConflict, Message: "An organization needs at least one active admin."}})
+		assertHas(t, html(c), `role="alert"`, "An organization needs at least one active admin.")
+	})
+
+	t.Run("Conflict", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		current := ada
+		current.Lastname = "King"
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
+		h := html(c)
+		assertHas(t, h, "Someone else changed this user", "Ada King", "Reload", `value="Lovelace"`)
+		if c.form.Lastname != "Byron" {
+			t.Errorf("typed last name lost: %q", c.form.Lastname)
+		}
+	})
+
+	t.Run("OldResultIgnored", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq, Err: &failure{Message: "stale"}})
+		assertHasNot(t, html(c), "stale")
+	})
+
+	t.Run("Saved", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "King"
+		saved := ada
+		saved.Lastname, saved.UpdatedAt = "King", "2024-05-03T10:00:00Z"
+		set(stateUser, userState{Status: statusReady, ID: "u1", User: saved})
+		set(stateSave, result{Status: statusReady, Seq: c.baseSeq + 1, Notice: "Saved."})
+		if c.original.UpdatedAt != saved.UpdatedAt {
+			t.Fatalf("the next save would carry the old updatedAt %q", c.original.UpdatedAt)
+		}
+		assertHas(t, html(c), "Saved.", `value="King"`)
+	})
+
+	t.Run("New", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/new", nil)
+		set(stateUser, userState{Status: statusReady})
+		h := html(c)
+		assertHas(t, h, "New user", "Create user", `id="password"`, `id="password2"`)
+		assertHasNot(t, h, "Deactivate", "Organization")
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/nope", nil)
+		set(stateUser, userState{Status: statusFailed, ID: "nope", Err: &failure{Code: codeNotFound, Message: "This user does not exist."}})
+		assertHas(t, html(c), "This user does not exist.", "Retry")
+	})
+
+	t.Run("ConfirmDeleteNamesUser", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.askDelete(d.Context(), app.Event{})
+		c.Update()
+		d.Consume()
+		assertHas(t, html(c), "Delete Ada Lovelace (ada@example.com)? This cannot be undone.")
+	})
+}
