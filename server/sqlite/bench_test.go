@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,7 +131,7 @@ func BenchmarkCountUsers(b *testing.B) {
 
 func BenchmarkSearch(b *testing.B) {
 	mustBench(b)
-	for _, text := range []string{"okafor", "lindqvist.a", "ma", "zoë"} {
+	for _, text := range []string{"okafor", "lindqvist.a", "ma", "zoë", "ı", "zz"} {
 		b.Run("Find/"+text, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Limit: 100, Search: &text}); err != nil {
@@ -161,5 +163,44 @@ func BenchmarkUpdateUser(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkFindUsersParallel is 64 clients asking for pages at once (SetParallelism
+// times GOMAXPROCS goroutines), each a page alone or a page and its count as the widget
+// asks them, at offsets spread over the first 100 pages.
+func BenchmarkFindUsersParallel(b *testing.B) {
+	mustBench(b)
+	const clients = 64
+	for _, bc := range []struct {
+		name  string
+		count bool
+	}{
+		{"Page", false},
+		{"PageAndCount", true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			var next atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					filter := server.UserFilter{Limit: 100, Offset: int(next.Add(1)%100) * 100}
+					if users, err := bench.users.FindUsers(bench.ctx, filter); err != nil {
+						b.Error(err)
+						return
+					} else if len(users) != 100 {
+						b.Errorf("page has %d users", len(users))
+						return
+					}
+					if bc.count {
+						if _, err := bench.users.CountUsers(bench.ctx, filter); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
 	}
 }

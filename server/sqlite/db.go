@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -51,6 +52,13 @@ func (db *DB) Open() error {
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
+	// database/sql keeps only 2 idle connections by default: under many clients it closes
+	// and opens connections all the time, and each new one starts with an empty page
+	// cache. A fixed set, kept open, keeps its caches warm; more connections than a few
+	// per core would only queue for the cores and multiply the caches.
+	conns := max(8, 2*runtime.GOMAXPROCS(0))
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
 	db.db = sqlDB
 	if err := db.migrate(); err != nil {
 		sqlDB.Close()
@@ -120,6 +128,12 @@ func (db *DB) migrate() error {
 	return nil
 }
 
+// migrationFills are what some migrations need done by the program after their SQL, in
+// the same transaction: filling a new table from the rows already stored.
+var migrationFills = map[string]func(ctx context.Context, tx *Tx) error{
+	"migration/001_search_grams.sql": func(ctx context.Context, tx *Tx) error { return fillUserGrams(ctx, tx, 0) },
+}
+
 func (db *DB) migrateFile(name string) error {
 	tx, err := db.db.Begin()
 	if err != nil {
@@ -139,6 +153,11 @@ func (db *DB) migrateFile(name string) error {
 	}
 	if _, err := tx.Exec(string(text)); err != nil {
 		return err
+	}
+	if fill := migrationFills[name]; fill != nil {
+		if err := fill(context.Background(), &Tx{Tx: tx, db: db, now: db.now()}); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(`INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
 		return err

@@ -6,3 +6,10 @@ func (db *DB) Pragma(name string) (string, error) {
 	err := db.db.QueryRow("PRAGMA " + name).Scan(&v)
 	return v, err
 }
+
+// Exec runs a statement on the DB's own connections, for tests that set up what the
+// services cannot, such as a database made before a migration.
+func (db *DB) Exec(query string, args ...any) error {
+	_, err := db.db.Exec(query, args...)
+	return err
+}

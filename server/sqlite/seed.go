@@ -153,14 +153,15 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 		return err
 	}
 	domain := emailLocal(org.Name, "") + ".example"
-	// The search index, the counters and the indexes of users are made once at the end
-	// rather than row by row: FTS5 writes its pending changes to disk at the end of every
-	// statement, and SQLite builds an index from sorted rows much faster than it inserts
-	// into it in random order.
+	// The search index, the counters (user_counts, user_grams) and the indexes of users
+	// are made once at the end rather than row by row: FTS5 writes its pending changes to
+	// disk at the end of every statement, SQLite builds an index from sorted rows much
+	// faster than it inserts into it in random order, and the triggers of user_grams
+	// would write about 75 rows per user.
 	restore, err := dropSchema(ctx, tx, `
 		SELECT sql, 'DROP ' || type || ' ' || name FROM sqlite_schema
 		WHERE tbl_name = 'users' AND sql IS NOT NULL
-		AND (type = 'index' OR name IN ('users_search_insert', 'user_counts_insert'))`)
+		AND (type = 'index' OR name IN ('users_search_insert', 'user_counts_insert', 'user_grams_insert'))`)
 	if err != nil {
 		return fmt.Errorf("generate users: %w", err)
 	}
@@ -206,6 +207,9 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 		SELECT organization_id, role, activated, COUNT(*) FROM users WHERE num > ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 		ON CONFLICT (organization_id, role, activated) DO UPDATE SET n = n + excluded.n`, base); err != nil {
 		return fmt.Errorf("count generated users: %w", err)
+	}
+	if err := fillUserGrams(ctx, tx, base); err != nil {
+		return fmt.Errorf("generate users: %w", err)
 	}
 	if err := restore(); err != nil {
 		return fmt.Errorf("generate users: %w", err)

@@ -452,15 +452,35 @@ func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) 
 // findUsers returns the users matching filter, which must already be scoped to the
 // caller. A Limit of 0 means no limit.
 func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter) ([]*server.User, error) {
-	where, args := userWhere(filter, false)
-	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + userOrder(filter.OrderBy)
+	scan := false
+	if gramCounted(filter) {
+		var empty bool
+		var err error
+		if empty, scan, err = planShortSearch(ctx, tx, filter); err != nil {
+			return nil, err
+		} else if empty {
+			return []*server.User{}, nil
+		}
+	}
+	where, args := userWhere(filter, scan)
+	order := userOrder(filter.OrderBy)
+	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + order
 	if filter.Limit > 0 || filter.Offset > 0 {
 		limit := filter.Limit
 		if limit <= 0 {
 			limit = -1
 		}
-		query += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, filter.Offset)
+		if filter.Offset == 0 {
+			query += ` LIMIT ? OFFSET ?`
+		} else {
+			// The rows skipped are read from the index alone (which holds num), and only
+			// the rows of the page from the table: 28 ms instead of 36 ms for a page half
+			// way through a million users.
+			query = `SELECT ` + userColumns + ` FROM users WHERE num IN (
+				SELECT num FROM users WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
+				ORDER BY ` + order
+		}
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -482,24 +502,53 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter) ([]*server
 	return users, nil
 }
 
+// planShortSearch decides how to find a page of a search of one or two characters, which
+// no index can find: by walking an index in page order and checking each row, which stops
+// at the end of the page, or by reading the whole table in its own order and sorting the
+// matches. It reports empty when the page is past the last match, from the counts of
+// user_grams, so that a search that matches nothing reads nothing.
+//
+// At a million users, reading the table takes about 330 ms whatever the search; walking
+// takes about 2 µs per row walked (each is a random read of the table), and it walks
+// about (offset+limit)·total/matches rows. It walks when that is at most a fifth of the
+// table: a common pair such as "ma" (19% of users) walks 520 rows for its first page.
+func planShortSearch(ctx context.Context, tx *Tx, filter server.UserFilter) (empty, scan bool, err error) {
+	matches, err := countUsers(ctx, tx, filter)
+	if err != nil {
+		return false, false, err
+	}
+	if matches == 0 || matches <= filter.Offset {
+		return true, false, nil
+	}
+	all := filter
+	all.Search = nil
+	total, err := countUsers(ctx, tx, all)
+	if err != nil {
+		return false, false, err
+	}
+	if filter.Limit <= 0 {
+		return false, true, nil
+	}
+	walked := int64(filter.Offset+filter.Limit) * int64(total) / int64(matches)
+	return false, walked > int64(total)/5, nil
+}
+
 // countUsers counts the users matching filter, which must already be scoped to the
-// caller. When the filter is only an organization, a role and an activation, it reads the
-// counters that triggers keep instead of counting rows.
+// caller. When the filter is only an organization, a role, an activation and perhaps a
+// search of one or two characters, it reads the counters that triggers keep instead of
+// counting rows.
 func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, error) {
 	var query string
 	var args []any
-	if onlyCounted(filter) {
-		query = `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE organization_id = ?`
-		args = append(args, *filter.OrganizationID)
-		if filter.Role != nil {
-			query += ` AND role = ?`
-			args = append(args, string(*filter.Role))
-		}
-		if filter.Activated != nil {
-			query += ` AND activated = ?`
-			args = append(args, *filter.Activated)
-		}
-	} else {
+	switch {
+	case onlyCounted(filter):
+		where, whereArgs := countedWhere(filter)
+		query, args = `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE `+where, whereArgs
+	case gramCounted(filter):
+		where, whereArgs := countedWhere(filter)
+		query = `SELECT COALESCE(SUM(n), 0) FROM user_grams WHERE ` + where + ` AND gram = ?`
+		args = append(whereArgs, foldText(searchText(filter)))
+	default:
 		where, whereArgs := userWhere(filter, true)
 		query, args = `SELECT COUNT(*) FROM users WHERE `+where, whereArgs
 	}
@@ -510,14 +559,40 @@ func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, err
 	return n, nil
 }
 
-func onlyCounted(f server.UserFilter) bool {
-	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
-		searchText(f) == ""
+// countedWhere returns the condition on user_counts or user_grams of a filter for which
+// onlyCounted or gramCounted holds.
+func countedWhere(f server.UserFilter) (string, []any) {
+	where, args := `organization_id = ?`, []any{*f.OrganizationID}
+	if f.Role != nil {
+		where, args = where+` AND role = ?`, append(args, string(*f.Role))
+	}
+	if f.Activated != nil {
+		where, args = where+` AND activated = ?`, append(args, *f.Activated)
+	}
+	return where, args
 }
 
-// userWhere returns the SQL condition of filter and its arguments, for a count when
-// counting. Paging, order and the updatedAt precondition are not conditions.
-func userWhere(f server.UserFilter, counting bool) (string, []any) {
+// onlyCounted reports whether f is only an organization, a role and an activation, which
+// user_counts counts.
+func onlyCounted(f server.UserFilter) bool {
+	return onlyOrganizationRoleActivated(f) && searchText(f) == ""
+}
+
+// gramCounted reports whether f is an organization, a role, an activation and a search of
+// one or two characters, which user_grams counts.
+func gramCounted(f server.UserFilter) bool {
+	n := utf8.RuneCountInString(searchText(f))
+	return onlyOrganizationRoleActivated(f) && n >= 1 && n <= 2
+}
+
+func onlyOrganizationRoleActivated(f server.UserFilter) bool {
+	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil
+}
+
+// userWhere returns the SQL condition of filter and its arguments; scan asks that a short
+// search read the table in its own order (for a count, or a page of rare matches, see
+// planShortSearch). Paging, order and the updatedAt precondition are not conditions.
+func userWhere(f server.UserFilter, scan bool) (string, []any) {
 	conds, args := []string{"1"}, []any{}
 	if f.ID != nil {
 		conds, args = append(conds, "id = ?"), append(args, *f.ID)
@@ -542,13 +617,13 @@ func userWhere(f server.UserFilter, counting bool) (string, []any) {
 	// With a search, a unary + keeps SQLite from walking an organization's index and
 	// fetching each of its rows: a full-text search finds its matches first and checks
 	// these columns after; a count with a short search is fastest by reading the table in
-	// its own order. (A page with a short search still walks the index in page order: it
-	// stops at the first matches.)
+	// its own order. (A page with a short search of common characters walks the index in
+	// page order: it stops at the first matches.)
 	plus := ""
 	if text := searchText(f); text != "" {
 		cond, searchArgs := searchCondition(text)
 		conds, args = append(conds, cond), append(args, searchArgs...)
-		if counting || utf8.RuneCountInString(text) >= 3 {
+		if scan || utf8.RuneCountInString(text) >= 3 {
 			plus = "+"
 		}
 	}
@@ -574,15 +649,17 @@ func searchText(f server.UserFilter) string {
 // searchCondition matches text as a literal, case-insensitive substring of the email,
 // first name or last name. From 3 characters on, the trigram index answers: the text is
 // quoted as one FTS5 string, so none of its characters is query syntax. Shorter text has
-// no trigram; then each row is checked, with LIKE for ASCII text and with contains_fold
-// (see function.go) for other text.
+// no trigram; then each row is checked, with LIKE for most ASCII text and with
+// contains_fold (see function.go) for other text.
 func searchCondition(text string) (string, []any) {
 	if utf8.RuneCountInString(text) >= 3 {
 		phrase := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 		return "num IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)", []any{phrase}
 	}
-	if isASCII(text) {
-		// LIKE ignores the case of ASCII letters; % and _ in text are escaped to be literal.
+	// LIKE ignores the case of ASCII letters only; two other characters fold to ASCII
+	// letters (İ to i, the Kelvin sign K to k), so text with an i or a k needs contains_fold.
+	if isASCII(text) && !strings.ContainsAny(text, "iIkK") {
+		// % and _ in text are escaped to be literal.
 		pattern := "%" + likeEscaper.Replace(text) + "%"
 		return `(email LIKE ? ESCAPE '\' OR firstname LIKE ? ESCAPE '\' OR lastname LIKE ? ESCAPE '\')`, []any{pattern, pattern, pattern}
 	}

@@ -1,0 +1,210 @@
+package sqlite_test
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"useradmin/server"
+	"useradmin/server/sqlite"
+)
+
+// TestUserService_ShortSearch checks searches of one and two characters, which are counted
+// from user_grams and found by one of two plans, against a count by brute force over the
+// same users, through every kind of change.
+func TestUserService_ShortSearch(t *testing.T) {
+	p := newPeople(t)
+	for i, name := range [][2]string{
+		{"Zoë", "Müller"}, {"ZOË", "Ström"}, {"Percy 100%", "Under_score"}, {`Quinn "Q"`, "O'Hara"},
+		{"雪", "田中"}, {"İlker", "Yılmaz"}, {"\u212Aelvin", "Straße"}, {"Anna-Lena", "Back\\slash"},
+	} {
+		p.clock.Add(time.Minute)
+		role := server.RoleUser
+		if i%3 == 0 {
+			role = server.RoleAdmin
+		}
+		p.mustCreateUser(t, p.adminCtx, strings.Repeat("x", i)+"u@acme.example", name[0], name[1], role)
+	}
+	p.mustCreateUser(t, p.gusCtx, "zoe@globex.example", "Zoë", "Müller", server.RoleUser)
+	check := func(t *testing.T) {
+		t.Helper()
+		all, err := p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, search := range shortSearches(all) {
+			for _, role := range []*server.Role{nil, ptr(server.RoleAdmin)} {
+				for _, activated := range []*bool{nil, ptr(true), ptr(false)} {
+					filter := server.UserFilter{Search: &search, Role: role, Activated: activated}
+					checkShortSearch(t, p.users, p.adminCtx, filter, bruteForce(all, filter))
+				}
+			}
+		}
+	}
+
+	t.Run("OK", check)
+	t.Run("FollowsChanges", func(t *testing.T) {
+		all, _ := p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 100})
+		for _, step := range []struct {
+			user *server.User
+			upd  server.UserUpdate
+		}{
+			{all[1], server.UserUpdate{Firstname: ptr("Ægir"), Lastname: ptr("Þórsson")}},
+			{all[2], server.UserUpdate{Activated: ptr(false)}},
+			{all[3], server.UserUpdate{Role: ptr(server.RoleUser)}},
+			{all[4], server.UserUpdate{Email: ptr("new.mail@acme.example")}},
+			{all[7], server.UserUpdate{Lastname: ptr("Nakamura"), Role: ptr(server.RoleAdmin)}},
+			{all[5], server.UserUpdate{OrganizationID: &p.globex.ID}},
+		} {
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &step.user.ID}, step.upd); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := p.users.DeleteUser(p.adminCtx, server.UserFilter{ID: &all[6].ID}); err != nil {
+			t.Fatal(err)
+		}
+		check(t)
+	})
+
+	t.Run("CountsMadeByMigration", func(t *testing.T) {
+		// A database made before the counts existed: the migration counts the users it has.
+		for _, stmt := range []string{
+			`DROP TABLE user_grams`, `DROP TRIGGER user_grams_insert`, `DROP TRIGGER user_grams_delete`,
+			`DROP TRIGGER user_grams_update_text`,
+			`DROP TRIGGER user_grams_update_group`, `DELETE FROM migrations WHERE name = 'migration/001_search_grams.sql'`,
+		} {
+			if err := p.db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		MustCloseDB(t, p.db)
+		if err := p.db.Open(); err != nil {
+			t.Fatal(err)
+		}
+		check(t)
+	})
+}
+
+// TestDB_GenerateUsers_ShortSearch checks the counts that GenerateUsers makes for the
+// users it adds, after users made one by one.
+func TestDB_GenerateUsers_ShortSearch(t *testing.T) {
+	f := newFixture(t)
+	f.mustCreateUser(t, f.adminCtx, "zoe@acme.example", "Zoë", "Müller", server.RoleUser)
+	if err := f.db.GenerateUsers(context.Background(), f.org.ID, 300); err != nil {
+		t.Fatal(err)
+	}
+	var all []*server.User
+	for offset := 0; ; offset += 100 {
+		page, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, Offset: offset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < 100 {
+			break
+		}
+	}
+	if len(all) != 302 {
+		t.Fatalf("%d users, want 302", len(all))
+	}
+	for _, search := range []string{"a", "ö", "Ö", "ë", "ma", "MA", "ı", "'", "@", ".e", "zz", "q"} {
+		for _, activated := range []*bool{nil, ptr(false)} {
+			filter := server.UserFilter{Search: &search, Activated: activated}
+			checkShortSearch(t, f.users, f.adminCtx, filter, bruteForce(all, filter))
+		}
+	}
+}
+
+// checkShortSearch checks the count of filter and its pages of 100 and of 1.
+func checkShortSearch(t *testing.T, users *sqlite.UserService, ctx context.Context, filter server.UserFilter, want []string) {
+	t.Helper()
+	if n, err := users.CountUsers(ctx, filter); err != nil || n != len(want) {
+		t.Fatalf("%q role %v activated %v: count = %d, %v; want %d", *filter.Search, filter.Role, filter.Activated, n, err, len(want))
+	}
+	type page struct {
+		limit, offset int
+		want          []string
+	}
+	var pages []page
+	for offset := 0; offset < len(want); offset += 100 {
+		pages = append(pages, page{100, offset, want[offset:min(offset+100, len(want))]})
+	}
+	// Pages of one user take the other plan when the search is common enough.
+	for _, offset := range []int{0, len(want) / 2, len(want) - 1, len(want)} {
+		pg := page{limit: 1, offset: max(offset, 0)}
+		if pg.offset < len(want) {
+			pg.want = want[pg.offset : pg.offset+1]
+		}
+		pages = append(pages, pg)
+	}
+	for _, pg := range pages {
+		f := filter
+		f.Limit, f.Offset = pg.limit, pg.offset
+		got, err := users.FindUsers(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := pg.want; !reflect.DeepEqual(ids(got), want) {
+			t.Fatalf("%q role %v activated %v first %d skip %d: ids = %v, want %v", *f.Search, f.Role, f.Activated, f.Limit, f.Offset, ids(got), want)
+		}
+	}
+}
+
+// shortSearches returns every text of one and two characters of the users' emails and
+// names, in their case and in upper case, and some that none has.
+func shortSearches(users []*server.User) []string {
+	seen := map[string]bool{}
+	for _, u := range users {
+		for _, text := range []string{u.Email, u.Firstname, u.Lastname} {
+			for _, text := range []string{text, strings.ToUpper(text)} {
+				runes := []rune(text)
+				for i := range runes {
+					seen[string(runes[i])] = true
+					if i+1 < len(runes) {
+						seen[string(runes[i:i+2])] = true
+					}
+				}
+			}
+		}
+	}
+	for _, s := range []string{"zz", "%%", "_%", `\\`, "q%", "ß"} {
+		seen[s] = true
+	}
+	var searches []string
+	for s := range seen {
+		if strings.TrimSpace(s) == s && s != "" && utf8.RuneCountInString(s) <= 2 {
+			searches = append(searches, s)
+		}
+	}
+	sort.Strings(searches)
+	return searches
+}
+
+// bruteForce returns the ids of the users that filter matches, in page order, by the
+// contract's definition: the search text, ignoring case, in the email or a name.
+func bruteForce(users []*server.User, filter server.UserFilter) []string {
+	part := strings.ToLower(*filter.Search)
+	var match []*server.User
+	for _, u := range users {
+		if filter.Role != nil && u.Role != *filter.Role || filter.Activated != nil && u.Activated != *filter.Activated {
+			continue
+		}
+		for _, text := range []string{u.Email, u.Firstname, u.Lastname} {
+			if strings.Contains(strings.ToLower(text), part) {
+				match = append(match, u)
+				break
+			}
+		}
+	}
+	sort.SliceStable(match, func(i, j int) bool {
+		if !match[i].CreatedAt.Equal(match[j].CreatedAt) {
+			return match[i].CreatedAt.Before(match[j].CreatedAt)
+		}
+		return match[i].ID < match[j].ID
+	})
+	return ids(match)
+}
