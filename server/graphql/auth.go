@@ -2,7 +2,9 @@ package graphql
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"strings"
 	"time"
 
 	gql "github.com/graph-gophers/graphql-go"
@@ -12,11 +14,24 @@ import (
 
 // SignIn answers Mutation.signIn; it needs no key.
 func (r *resolver) SignIn(ctx context.Context, args struct{ Email, Password string }) (*sessionResolver, error) {
-	s, err := r.auth.SignIn(ctx, args.Email, args.Password)
+	var s *server.Session
+	err := r.checkCredentials(ctx, isUnauthenticated, func() (err error) {
+		s, err = r.auth.SignIn(ctx, args.Email, args.Password)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	return &sessionResolver{r: r, s: s}, nil
+}
+
+// isUnauthenticated reports whether err says that the credentials were wrong.
+func isUnauthenticated(err error) bool { return server.ErrorCode(err) == server.EUNAUTHENTICATED }
+
+// isBadToken reports whether err says that a password-reset token is not valid.
+func isBadToken(err error) bool {
+	var se *server.Error
+	return errors.As(err, &se) && se.Code == server.EINVALID && se.Field == "token"
 }
 
 // SignOut answers Mutation.signOut.
@@ -37,6 +52,13 @@ func (r *resolver) CreateAPIKey(ctx context.Context, args struct {
 }) (*apiKeyResolver, error) {
 	if err := r.authenticated(ctx); err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(args.Name) != "" {
+		// The store refuses a blank name with its own advice; what else a name may hold is
+		// what a person's name may hold.
+		if err := server.ValidateName("name", "A key's name", args.Name); err != nil {
+			return nil, err
+		}
 	}
 	var filter *server.UserFilter
 	if args.Where != nil {
@@ -111,7 +133,10 @@ func (r *resolver) resetLink(token string) string {
 
 // CompletePasswordReset answers Mutation.completePasswordReset; it needs no key.
 func (r *resolver) CompletePasswordReset(ctx context.Context, args struct{ Token, NewPassword string }) (bool, error) {
-	if err := r.auth.CompletePasswordReset(ctx, args.Token, args.NewPassword); err != nil {
+	err := r.checkCredentials(ctx, isBadToken, func() error {
+		return r.auth.CompletePasswordReset(ctx, args.Token, args.NewPassword)
+	})
+	if err != nil {
 		return false, err
 	}
 	return true, nil

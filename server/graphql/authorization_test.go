@@ -2,13 +2,14 @@ package graphql_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 )
 
 // The callers of the authorization matrix, in the order of each row's answers.
-var callers = []string{"Admin", "User", "OtherAdmin", "Deactivated", "NoKey", "BadKey"}
+var callers = []string{"Admin", "User", "OtherAdmin", "Deactivated", "NoKey", "BadKey", "ExpiredSession"}
 
 func (f *fixture) callerKey(caller string) string {
 	switch caller {
@@ -22,6 +23,8 @@ func (f *fixture) callerKey(caller string) string {
 		return f.goneKey
 	case "BadKey":
 		return "ua_thisKeyWasNeverIssued"
+	case "ExpiredSession":
+		return f.expiredKey
 	}
 	return ""
 }
@@ -38,67 +41,9 @@ const (
 func TestHandler_AuthorizationMatrix(t *testing.T) {
 	// Every operation acts on Uma, a USER of Acme, where it takes a user. The callers are an
 	// ADMIN of Acme, Uma herself, the ADMIN of Globex, a deactivated USER of Acme, a request
-	// without a key, and one with a key that was never issued.
-	tests := []struct {
-		name  string
-		query string
-		want  [6]string
-	}{
-		{"countUsers", `{ n: countUsers(where: {id: "$ACME_USER_ID"}) }`,
-			[6]string{`{"n": 1}`, `{"n": 1}`, `{"n": 0}`, unauth, unauth, unauth}},
-		{"users", `{ users(where: {}, first: 10, skip: 0) { email } }`,
-			[6]string{`{"users": [{"email": "admin@acme.test"}, {"email": "uma@acme.test"}, {"email": "gone@acme.test"}]}`,
-				`{"users": [{"email": "uma@acme.test"}]}`, `{"users": [{"email": "admin@globex.test"}]}`, unauth, unauth, unauth}},
-		{"viewer", `{ viewer { email } }`,
-			[6]string{`{"viewer": {"email": "admin@acme.test"}}`, `{"viewer": {"email": "uma@acme.test"}}`,
-				`{"viewer": {"email": "admin@globex.test"}}`, unauth, unauth, unauth}},
-		{"me", `{ me { email } }`,
-			[6]string{`{"me": {"email": "admin@acme.test"}}`, `{"me": {"email": "uma@acme.test"}}`,
-				`{"me": {"email": "admin@globex.test"}}`, unauth, unauth, unauth}},
-		{"organizations", `{ organizations(first: 10, skip: 0) { name } }`,
-			[6]string{`{"organizations": [{"name": "Acme"}]}`, `{"organizations": [{"name": "Acme"}]}`,
-				`{"organizations": [{"name": "Globex"}]}`, unauth, unauth, unauth}},
-		{"countOrganizations", `{ countOrganizations }`,
-			[6]string{`{"countOrganizations": 1}`, `{"countOrganizations": 1}`, `{"countOrganizations": 1}`, unauth, unauth, unauth}},
-		{"apiKeys", `{ viewer { apiKeys { name } } }`,
-			[6]string{`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, `{"viewer": {"apiKeys": [{"name": "test"}]}}`,
-				`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, unauth, unauth, unauth}},
-		{"introspection", `{ __schema { queryType { name } } }`,
-			[6]string{`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`,
-				`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`,
-				`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`}},
-		{"createUser", `mutation { createUser(data: {email: "new@example.test", password: "a long password", organizationRole: USER}) { email } }`,
-			[6]string{`{"createUser": {"email": "new@example.test"}}`, forbidden, `{"createUser": {"email": "new@example.test"}}`, unauth, unauth, unauth}},
-		{"updatePropertiesInUserRole", `mutation { updatePropertiesInUser(where: {id: "$ACME_USER_ID"}, data: {organizationRole: ADMIN}) { organizationRole } }`,
-			[6]string{`{"updatePropertiesInUser": {"organizationRole": "ADMIN"}}`, forbidden, notFound, unauth, unauth, unauth}},
-		{"updatePropertiesInUserNames", `mutation { updatePropertiesInUser(where: {id: "$ACME_USER_ID"}, data: {firstname: "Una"}) { firstname } }`,
-			[6]string{`{"updatePropertiesInUser": {"firstname": "Una"}}`, `{"updatePropertiesInUser": {"firstname": "Una"}}`, notFound, unauth, unauth, unauth}},
-		{"updatePropertiesInUserOther", `mutation { updatePropertiesInUser(where: {id: "$ACME_ADMIN_ID"}, data: {firstname: "Eve"}) { firstname } }`,
-			[6]string{`{"updatePropertiesInUser": {"firstname": "Eve"}}`, forbidden, notFound, unauth, unauth, unauth}},
-		{"updatePassword", `mutation { updatePassword(where: {id: "$ACME_USER_ID"}, data: {oldPassword: "correct horse battery", newPassword1: "staple 12345", newPassword2: "staple 12345"}) { email } }`,
-			[6]string{forbidden, `{"updatePassword": {"email": "uma@acme.test"}}`, forbidden, unauth, unauth, unauth}},
-		{"resetPassword", `mutation { resetPassword(where: {id: "$ACME_USER_ID"}) { email } }`,
-			[6]string{`{"resetPassword": {"email": "uma@acme.test"}}`, forbidden, notFound, unauth, unauth, unauth}},
-		{"issuePasswordReset", `mutation { issuePasswordReset(where: {id: "$ACME_USER_ID"}) { ok: link } }`,
-			[6]string{"link", forbidden, notFound, unauth, unauth, unauth}},
-		{"deleteUser", `mutation { deleteUser(where: {id: "$ACME_USER_ID"}) }`,
-			[6]string{`{"deleteUser": "$ACME_USER_ID"}`, forbidden, notFound, unauth, unauth, unauth}},
-		{"signIn", `mutation { signIn(email: "uma@acme.test", password: "correct horse battery") { user { email } } }`,
-			[6]string{`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`,
-				`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`,
-				`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`}},
-		{"signOut", `mutation { signOut }`,
-			[6]string{`{"signOut": true}`, `{"signOut": true}`, `{"signOut": true}`, unauth, unauth, unauth}},
-		{"createApiKeyOwn", `mutation { createApiKey(name: "ci") { name } }`,
-			[6]string{`{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, unauth, unauth, unauth}},
-		{"createApiKeyForUser", `mutation { createApiKey(name: "ci", where: {id: "$ACME_USER_ID"}) { name } }`,
-			[6]string{`{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, notFound, unauth, unauth, unauth}},
-		{"revokeApiKey", `mutation { revokeApiKey(id: "$ACME_USER_KEY_ID") }`,
-			[6]string{`{"revokeApiKey": true}`, `{"revokeApiKey": true}`, notFound, unauth, unauth, unauth}},
-		{"completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
-			[6]string{badInput, badInput, badInput, badInput, badInput, badInput}},
-	}
-	for _, tt := range tests {
+	// without a key, one with a key that was never issued, and one with Uma's session key
+	// that has expired.
+	for _, tt := range authorizationMatrix {
 		for i, caller := range callers {
 			t.Run(tt.name+"/"+caller, func(t *testing.T) {
 				f := newFixture(t)
@@ -128,6 +73,102 @@ func TestHandler_AuthorizationMatrix(t *testing.T) {
 			})
 		}
 	}
+}
+
+// authorizationMatrix has a row per operation: the field it is about (Type.field), a name,
+// the document, and the answer expected of each caller, in the order of callers.
+var authorizationMatrix = []struct {
+	field string
+	name  string
+	query string
+	want  [7]string
+}{
+	{"Query.countUsers", "countUsers", `{ n: countUsers(where: {id: "$ACME_USER_ID"}) }`,
+		[7]string{`{"n": 1}`, `{"n": 1}`, `{"n": 0}`, unauth, unauth, unauth, unauth}},
+	{"Query.users", "users", `{ users(where: {}, first: 10, skip: 0) { email } }`,
+		[7]string{`{"users": [{"email": "admin@acme.test"}, {"email": "uma@acme.test"}, {"email": "gone@acme.test"}]}`,
+			`{"users": [{"email": "uma@acme.test"}]}`, `{"users": [{"email": "admin@globex.test"}]}`, unauth, unauth, unauth, unauth}},
+	{"Query.viewer", "viewer", `{ viewer { email } }`,
+		[7]string{`{"viewer": {"email": "admin@acme.test"}}`, `{"viewer": {"email": "uma@acme.test"}}`,
+			`{"viewer": {"email": "admin@globex.test"}}`, unauth, unauth, unauth, unauth}},
+	{"Query.me", "me", `{ me { email } }`,
+		[7]string{`{"me": {"email": "admin@acme.test"}}`, `{"me": {"email": "uma@acme.test"}}`,
+			`{"me": {"email": "admin@globex.test"}}`, unauth, unauth, unauth, unauth}},
+	{"Query.organizations", "organizations", `{ organizations(first: 10, skip: 0) { name } }`,
+		[7]string{`{"organizations": [{"name": "Acme"}]}`, `{"organizations": [{"name": "Acme"}]}`,
+			`{"organizations": [{"name": "Globex"}]}`, unauth, unauth, unauth, unauth}},
+	{"Query.countOrganizations", "countOrganizations", `{ countOrganizations }`,
+		[7]string{`{"countOrganizations": 1}`, `{"countOrganizations": 1}`, `{"countOrganizations": 1}`, unauth, unauth, unauth, unauth}},
+	{"User.apiKeys", "apiKeys", `{ viewer { apiKeys { name } } }`,
+		[7]string{`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, `{"viewer": {"apiKeys": [{"name": "test"}]}}`,
+			`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, unauth, unauth, unauth, unauth}},
+	{"Query.__schema", "introspection", `{ __schema { queryType { name } } }`,
+		[7]string{`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`,
+			`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`,
+			`{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`, `{"__schema": {"queryType": {"name": "Query"}}}`}},
+	{"Mutation.createUser", "createUser", `mutation { createUser(data: {email: "new@example.test", password: "a long password", organizationRole: USER}) { email } }`,
+		[7]string{`{"createUser": {"email": "new@example.test"}}`, forbidden, `{"createUser": {"email": "new@example.test"}}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.updatePropertiesInUser", "updatePropertiesInUserRole", `mutation { updatePropertiesInUser(where: {id: "$ACME_USER_ID"}, data: {organizationRole: ADMIN}) { organizationRole } }`,
+		[7]string{`{"updatePropertiesInUser": {"organizationRole": "ADMIN"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.updatePropertiesInUser", "updatePropertiesInUserNames", `mutation { updatePropertiesInUser(where: {id: "$ACME_USER_ID"}, data: {firstname: "Una"}) { firstname } }`,
+		[7]string{`{"updatePropertiesInUser": {"firstname": "Una"}}`, `{"updatePropertiesInUser": {"firstname": "Una"}}`, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.updatePropertiesInUser", "updatePropertiesInUserOther", `mutation { updatePropertiesInUser(where: {id: "$ACME_ADMIN_ID"}, data: {firstname: "Eve"}) { firstname } }`,
+		[7]string{`{"updatePropertiesInUser": {"firstname": "Eve"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.updatePassword", "updatePassword", `mutation { updatePassword(where: {id: "$ACME_USER_ID"}, data: {oldPassword: "correct horse battery", newPassword1: "staple 12345", newPassword2: "staple 12345"}) { email } }`,
+		[7]string{forbidden, `{"updatePassword": {"email": "uma@acme.test"}}`, forbidden, unauth, unauth, unauth, unauth}},
+	{"Mutation.resetPassword", "resetPassword", `mutation { resetPassword(where: {id: "$ACME_USER_ID"}) { email } }`,
+		[7]string{`{"resetPassword": {"email": "uma@acme.test"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.issuePasswordReset", "issuePasswordReset", `mutation { issuePasswordReset(where: {id: "$ACME_USER_ID"}) { ok: link } }`,
+		[7]string{"link", forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.deleteUser", "deleteUser", `mutation { deleteUser(where: {id: "$ACME_USER_ID"}) }`,
+		[7]string{`{"deleteUser": "$ACME_USER_ID"}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.signIn", "signIn", `mutation { signIn(email: "uma@acme.test", password: "correct horse battery") { user { email } } }`,
+		[7]string{`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`,
+			`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`,
+			`{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`, `{"signIn": {"user": {"email": "uma@acme.test"}}}`}},
+	{"Mutation.signOut", "signOut", `mutation { signOut }`,
+		[7]string{`{"signOut": true}`, `{"signOut": true}`, `{"signOut": true}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.createApiKey", "createApiKeyOwn", `mutation { createApiKey(name: "ci") { name } }`,
+		[7]string{`{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.createApiKey", "createApiKeyForUser", `mutation { createApiKey(name: "ci", where: {id: "$ACME_USER_ID"}) { name } }`,
+		[7]string{`{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.revokeApiKey", "revokeApiKey", `mutation { revokeApiKey(id: "$ACME_USER_KEY_ID") }`,
+		[7]string{`{"revokeApiKey": true}`, `{"revokeApiKey": true}`, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
+		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
+}
+
+// TestHandler_AuthorizationMatrixCoversSchema fails when a field of Query or Mutation has no
+// row in the authorization matrix, such as a field added to the schema without thinking of
+// who may use it.
+func TestHandler_AuthorizationMatrixCoversSchema(t *testing.T) {
+	f := newFixture(t)
+	d := f.data(t, gql{query: `{ q: __type(name: "Query") { fields { name } } m: __type(name: "Mutation") { fields { name } } }`})
+	var schema []string
+	for alias, typ := range map[string]string{"q": "Query", "m": "Mutation"} {
+		for _, field := range d[alias].(map[string]any)["fields"].([]any) {
+			schema = append(schema, typ+"."+field.(map[string]any)["name"].(string))
+		}
+	}
+	rows := map[string]bool{}
+	for _, row := range authorizationMatrix {
+		rows[row.field] = true
+	}
+	if len(schema) < 17 {
+		t.Fatalf("introspection lists only %v", schema)
+	}
+	for _, field := range schema {
+		if !rows[field] {
+			t.Errorf("%s has no row in the authorization matrix: add one for every kind of caller", field)
+		}
+	}
+	for field := range rows {
+		if (strings.HasPrefix(field, "Query.") || strings.HasPrefix(field, "Mutation.")) && field != "Query.__schema" && !slices.Contains(schema, field) {
+			t.Errorf("the authorization matrix has a row for %s, which the schema does not have", field)
+		}
+	}
+	t.Logf("authorization matrix: %d rows × %d callers = %d cases, covering %d fields of Query and Mutation",
+		len(authorizationMatrix), len(callers), len(authorizationMatrix)*len(callers), len(schema))
 }
 
 // TestHandler_Unauthenticated checks that every field that needs a caller gives a request

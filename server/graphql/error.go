@@ -112,6 +112,10 @@ func (h *Handler) inputProblem(qe *gqlerrors.QueryError, vars map[string]any) (m
 		}
 	case qe.Rule == "MaxDepthExceeded":
 		return fmt.Sprintf("The query nests fields too deeply: at most %d levels.", MaxDepth), ""
+	case qe.Rule == "StringEscape":
+		return msg, "query"
+	case qe.Rule == "OverlapValidationLimitExceeded":
+		return "The query repeats fields too many times to be checked: ask for each field once.", "query"
 	case strings.HasPrefix(msg, "syntax error: "):
 		return sentence("The query cannot be read: " + strings.TrimPrefix(msg, "syntax error: ")), "query"
 	case strings.HasPrefix(msg, "more than one operation"):
@@ -296,23 +300,46 @@ type panicLogger struct{ logger *slog.Logger }
 
 // LogPanic implements the library's log.Logger.
 func (l panicLogger) LogPanic(_ context.Context, value any) {
-	if _, ok := value.(*strconv.NumError); ok {
-		return // a number literal too large for an Int: the caller's input, not a fault
+	if inputPanic(value) != nil {
+		return // the caller's input, not a fault
 	}
 	l.logger.Error("graphql panic", "value", fmt.Sprint(value), "stack", string(debug.Stack()))
 }
 
-// panicHandler answers a panic as an internal error, except the one the library raises for
-// an inline number too large for an Int, which is the caller's input.
+// panicHandler answers a panic as an internal error, except those the library raises while
+// reading the literals of a query, which are the caller's input.
 type panicHandler struct{}
 
 // MakePanicError implements the library's errors.PanicHandler.
 func (panicHandler) MakePanicError(_ context.Context, value any) *gqlerrors.QueryError {
-	if _, ok := value.(*strconv.NumError); ok {
+	if qe := inputPanic(value); qe != nil {
+		return qe
+	}
+	return &gqlerrors.QueryError{Message: "Internal error.", ResolverError: fmt.Errorf("panic: %v", value)}
+}
+
+// inputPanic explains the panics of the library's reading of literals, before any resolver
+// runs: a number it cannot convert (*strconv.NumError), and a string that Go's
+// strconv.Unquote cannot read (strconv.ErrSyntax), such as one with the escape \/ that
+// GraphQL allows, or a lone surrogate such as \uD800. It returns nil for any other panic.
+func inputPanic(value any) *gqlerrors.QueryError {
+	var numErr *strconv.NumError
+	switch err, _ := value.(error); {
+	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
 		return &gqlerrors.QueryError{
 			Rule:    "NumberOutOfRange",
 			Message: "A number in the query is too large: use a whole number from -2147483648 to 2147483647.",
 		}
+	case errors.As(err, &numErr):
+		return &gqlerrors.QueryError{
+			Rule:    "NumberSyntax",
+			Message: "A number in the query cannot be read: write it in decimal, such as 42 or 2.5.",
+		}
+	case errors.Is(err, strconv.ErrSyntax):
+		return &gqlerrors.QueryError{
+			Rule:    "StringEscape",
+			Message: `A string in the query has an escape that cannot be read, such as \/ or a lone \uD800: write the character itself, or send the value in variables.`,
+		}
 	}
-	return &gqlerrors.QueryError{Message: "Internal error.", ResolverError: fmt.Errorf("panic: %v", value)}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	gql "github.com/graph-gophers/graphql-go"
 
@@ -35,6 +36,21 @@ const (
 	// MaxDepth is how deeply fields may nest in a query. The directory's own types nest four
 	// levels at most; the standard introspection query that tools send nests about thirteen.
 	MaxDepth = 15
+	// MaxQueryLength is the longest query read, in bytes; long values belong in variables.
+	// Kili's documents and the standard introspection query are under 2 KiB.
+	MaxQueryLength = 16 << 10
+	// MaxRootFields is how many fields the top level of an operation may have, aliases
+	// included, so that one request cannot ask for many pages at once.
+	MaxRootFields = 10
+	// MaxFields is how many fields an operation may ask for in all, a fragment counted each
+	// time it is used. The standard introspection query asks for about 200.
+	MaxFields = 400
+	// MaxIDs is how many ids where.idIn may hold.
+	MaxIDs = 1000
+	// maxOverlapPairs bounds the library's check that fields of the same name agree, which
+	// otherwise takes time in the square of the number of fields; the standard
+	// introspection query passes it with room to spare.
+	maxOverlapPairs = 20_000
 )
 
 // Handler answers POST /graphql with the directory's GraphQL contract. Set its fields, then
@@ -51,9 +67,19 @@ type Handler struct {
 	// is not the built-in directory would.
 	CoreOnly bool
 	Logger   *slog.Logger // may be nil
+	// AuthLimit limits failed authentications per client; the zero value allows 10 a minute.
+	AuthLimit AuthLimit
+	// TrustProxy takes the client's address from the last entry of X-Forwarded-For, which
+	// the proxy in front of the directory adds. Leave it false when clients connect directly:
+	// they could then write any address there and escape the limit on failed authentications.
+	TrustProxy bool
+	// Now returns the current time for the limit on failed authentications; nil means
+	// time.Now. Tests set it to move time on.
+	Now func() time.Time
 
-	once   sync.Once
-	schema *gql.Schema
+	once    sync.Once
+	schema  *gql.Schema
+	limiter *authLimiter
 }
 
 // Init parses the schema and binds it to the handler's services. It panics if the schema and
@@ -63,6 +89,7 @@ func (h *Handler) Init() {
 		if h.Logger == nil {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
+		h.limiter = newAuthLimiter(h.AuthLimit, h.Now, h.Logger)
 		root := &resolver{
 			users:    h.Users,
 			orgs:     h.Organizations,
@@ -70,6 +97,7 @@ func (h *Handler) Init() {
 			mailer:   h.Mailer,
 			resetURL: h.ResetURL,
 			logger:   h.Logger,
+			limiter:  h.limiter,
 		}
 		text := schemaText
 		if h.CoreOnly {
@@ -78,7 +106,8 @@ func (h *Handler) Init() {
 		h.schema = gql.MustParseSchema(text, root,
 			gql.UseStringDescriptions(),
 			gql.MaxDepth(MaxDepth),
-			gql.Tracer(variableChecker{}),
+			gql.OverlapValidationLimit(maxOverlapPairs),
+			gql.Tracer(queryChecker{logger: h.Logger}),
 			gql.Logger(panicLogger{h.Logger}),
 			gql.PanicHandler(panicHandler{}),
 		)
@@ -126,16 +155,20 @@ func (h *Handler) exec(r *http.Request, req *request) *response {
 			Extensions: map[string]any{"code": server.EINVALID, "field": "query"},
 		}}}
 	}
+	if len(req.Query) > MaxQueryLength {
+		return &response{Errors: []*gqlError{presentServerError(server.FieldErrorf("query",
+			"The query is %d bytes long: send at most %d, and put long values in variables.", len(req.Query), MaxQueryLength))}}
+	}
 	ctx, st := h.authenticate(r)
 	opName := ""
 	if req.OperationName != nil {
 		opName = *req.OperationName
 	}
 	res := h.schema.Exec(ctx, req.Query, opName, req.Variables)
-	if st.varErr != nil {
-		// The variables were refused before any resolver ran; what the run reported
+	if st.refused != nil {
+		// The operation was refused before any resolver ran; what the run reported
 		// afterwards is only the consequence.
-		return &response{Errors: []*gqlError{presentServerError(st.varErr)}}
+		return &response{Errors: []*gqlError{presentServerError(st.refused)}}
 	}
 	out := &response{Data: res.Data}
 	for _, e := range res.Errors {
@@ -148,7 +181,7 @@ func (h *Handler) exec(r *http.Request, req *request) *response {
 // with a key that does not authenticate, still runs: fields that need no caller answer,
 // the others report why there is none.
 func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState) {
-	st := &requestState{}
+	st := &requestState{client: clientAddress(r, h.TrustProxy)}
 	ctx := withState(r.Context(), st)
 	key, present := apiKey(r.Header)
 	switch {
@@ -160,8 +193,13 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState)
 	}
 	auth, err := h.Auth.Authenticate(ctx, key)
 	if err != nil {
-		if server.ErrorCode(err) == server.EINTERNAL {
+		switch server.ErrorCode(err) {
+		case server.EINTERNAL:
 			h.Logger.Error("authenticate", "err", err)
+		case server.EUNAUTHENTICATED:
+			if h.limiter.fail(st.client) {
+				err = h.limiter.err
+			}
 		}
 		st.authErr = err
 		return ctx, st

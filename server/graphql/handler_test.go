@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -38,6 +39,7 @@ type directory struct {
 	acmeAdmin, acmeUser, gone, globexAdmin *server.User
 	acmeAdminKey, acmeUserKey, goneKey     string
 	globexAdminKey, acmeUserKeyID          string
+	expiredKey                             string // Uma's session key from 13 hours ago
 }
 
 var (
@@ -95,6 +97,15 @@ func buildTemplate() (d directory, err error) {
 		return d, err
 	}
 	d.globex, d.globexAdmin, d.globexAdminKey = globex, gadmin, gkey.Key
+
+	// A session opened 13 hours ago has expired; the store no longer lists it.
+	db.Now = func() time.Time { return time.Now().Add(-server.SessionLifetime - time.Hour) }
+	session, err := auth.SignIn(ctx, acmeUserEmail, password)
+	db.Now = time.Now
+	if err != nil {
+		return d, err
+	}
+	d.expiredKey = session.APIKey
 	return d, nil
 }
 
@@ -119,6 +130,7 @@ type fixture struct {
 	handler *graphql.Handler
 	mailer  *mailbox
 	log     *bytes.Buffer
+	reader  *sql.DB // a connection of its own, for snapshots
 }
 
 // newFixture returns a handler on its own copy of the test directory.
@@ -148,14 +160,20 @@ func newFixture(tb testing.TB) *fixture {
 
 // newHandler returns a handler on the fixture's database that sends mail with mailer.
 func (f *fixture) newHandler(mailer server.Mailer) *graphql.Handler {
+	return f.handlerWith(func(h *graphql.Handler) { h.Mailer = mailer })
+}
+
+// handlerWith returns a handler on the fixture's database, set up by configure before Init.
+func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handler {
 	h := &graphql.Handler{
 		Users:         sqlite.NewUserService(f.db),
 		Organizations: sqlite.NewOrganizationService(f.db),
 		Auth:          sqlite.NewAuthService(f.db),
-		Mailer:        mailer,
+		Mailer:        f.mailer,
 		ResetURL:      "http://127.0.0.1:8000/reset-password",
 		Logger:        slog.New(slog.NewTextHandler(f.log, nil)),
 	}
+	configure(h)
 	h.Init()
 	return h
 }
@@ -189,7 +207,16 @@ type gql struct {
 // post sends body to the handler with header and returns the status and the parsed answer.
 func (f *fixture) post(tb testing.TB, header http.Header, body string) (int, map[string]any) {
 	tb.Helper()
+	return f.postFrom(tb, "", header, body)
+}
+
+// postFrom is post from the client at remoteAddr ("host:port"; empty: httptest's).
+func (f *fixture) postFrom(tb testing.TB, remoteAddr string, header http.Header, body string) (int, map[string]any) {
+	tb.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	if remoteAddr != "" {
+		r.RemoteAddr = remoteAddr
+	}
 	r.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		r.Header[k] = v

@@ -115,9 +115,10 @@ func TestHandler_BadInput(t *testing.T) {
 }
 
 // isSentence reports whether s reads as one sentence for a person: capitalized or starting
-// with a field name, ending with a period, on one line, without the library's prefixes.
+// with a field name, ending with a period (or a question such as "Did you mean ...?"), on
+// one line, without the library's prefixes.
 func isSentence(s string) bool {
-	return len(s) > 10 && strings.HasSuffix(s, ".") && !strings.Contains(s, "\n") &&
+	return len(s) > 10 && (strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?")) && !strings.Contains(s, "\n") &&
 		!strings.Contains(s, "graphql:") && !strings.Contains(s, "could not unmarshal")
 }
 

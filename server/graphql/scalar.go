@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"useradmin/server"
 )
@@ -83,10 +84,16 @@ func (p *PageSize) value(field string) (int, error) {
 	return p.n, nil
 }
 
-// describe writes an input value the way the person sent it.
+// describe writes an input value the way the person sent it, cut short when long: a
+// message quotes it to say what was wrong, not to send a megabyte back.
 func describe(v any) string {
+	s := fmt.Sprint(v)
 	if b, err := json.Marshal(v); err == nil {
-		return string(b)
+		s = string(b)
 	}
-	return fmt.Sprint(v)
+	const max = 80
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
+	}
+	return s
 }

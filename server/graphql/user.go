@@ -2,6 +2,8 @@ package graphql
 
 import (
 	"context"
+	"strings"
+	"unicode"
 
 	gql "github.com/graph-gophers/graphql-go"
 
@@ -70,10 +72,18 @@ func (w *userWhere) filter(field string) (server.UserFilter, error) {
 		f.ID = &id
 	}
 	if w.IDIn != nil {
+		if n := len(*w.IDIn); n > MaxIDs {
+			// SQLite takes a bounded number of parameters in one statement.
+			return f, server.FieldErrorf(field+".idIn", "%s.idIn can hold at most %d ids (it has %d): ask in several requests.", field, MaxIDs, n)
+		}
 		f.IDIn = make([]string, len(*w.IDIn))
 		for i, id := range *w.IDIn {
 			f.IDIn[i] = string(id)
 		}
+	}
+	if w.Search != nil && strings.ContainsFunc(*w.Search, unicode.IsControl) {
+		// No name or email holds one, and the full-text index cannot take a NUL.
+		return f, server.FieldErrorf(field+".search", "Search text cannot contain control characters such as tabs or line breaks.")
 	}
 	f.Email, f.APIKey, f.Activated = w.Email, w.APIKey, w.Activated
 	f.Search, f.Role = w.Search, w.OrganizationRole
@@ -112,6 +122,9 @@ func (r *resolver) Users(ctx context.Context, args usersArgs) ([]*userResolver, 
 	}
 	f.Offset = int(args.Skip)
 	if args.OrderBy != nil {
+		if n := len(*args.OrderBy); n > len(enumValues["UserSortField"]) {
+			return nil, server.FieldErrorf("orderBy", "orderBy can hold at most %d keys, one per field (it has %d).", len(enumValues["UserSortField"]), n)
+		}
 		for _, o := range *args.OrderBy {
 			f.OrderBy = append(f.OrderBy, server.UserOrder{Field: server.SortField(o.Field), Desc: o.Direction == "DESC"})
 		}

@@ -3,6 +3,7 @@ package graphql
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -15,30 +16,59 @@ import (
 	"useradmin/server"
 )
 
-// variableChecker checks the variables of each operation against the types the operation
-// declares, before any resolver runs. The library checks only nulls and enums there; a
-// value of another wrong type would fail later without naming the variable, and an unknown
-// input field would be dropped silently. The library hands a tracer the declared types, so
-// the check lives in one: on a problem it records it in the request state and cancels the
-// run, so that nothing is read or written.
-type variableChecker struct{ noop.Tracer }
+// queryChecker refuses, before any resolver runs, an operation that asks for too much
+// (see checkSize) or whose variables do not fit the types it declares. The library checks
+// only nulls and enums of variables; a value of another wrong type would fail later without
+// naming the variable, and an unknown input field would be dropped silently. The library
+// hands a tracer the validated query and the declared types, so the checks live in one: on
+// a problem it records it in the request state and cancels the run, so that nothing is read
+// or written.
+type queryChecker struct {
+	noop.Tracer
+	logger *slog.Logger
+}
 
 // TraceQuery implements the library's tracer.Tracer.
-func (variableChecker) TraceQuery(ctx context.Context, _, _ string, vars map[string]any, types map[string]*introspection.Type) (context.Context, func([]*gqlerrors.QueryError)) {
+func (c queryChecker) TraceQuery(ctx context.Context, query, operationName string, vars map[string]any, types map[string]*introspection.Type) (context.Context, func([]*gqlerrors.QueryError)) {
 	done := func([]*gqlerrors.QueryError) {}
 	st := stateFrom(ctx)
 	if st == nil {
 		return ctx, done
 	}
+	st.refused = c.checkSize(query, operationName)
 	for _, name := range slices.Sorted(maps.Keys(types)) {
-		if err := checkValue(name, vars[name], types[name]); err != nil {
-			st.varErr = err
-			ctx, cancel := context.WithCancel(ctx)
-			cancel()
-			return ctx, done
+		if st.refused != nil {
+			break
 		}
+		st.refused = checkValue(name, vars[name], types[name])
+	}
+	if st.refused != nil {
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return ctx, done
 	}
 	return ctx, done
+}
+
+// checkSize refuses an operation with more than MaxRootFields fields at its top level, so
+// that one request cannot ask for many pages at once, or more than MaxFields in all.
+func (c queryChecker) checkSize(query, operationName string) *server.Error {
+	size, err := measureQuery(query, operationName)
+	if err != nil {
+		// The library read the query, so this is a gap in measuring, not the caller's
+		// fault; the other limits (length, depth) still hold.
+		c.logger.Error("measure query", "err", err, "length", len(query))
+		return nil
+	}
+	if size.rootFields > MaxRootFields {
+		return server.FieldErrorf("query", "The query asks for %d fields at its top level: send at most %d in one request, or split it into several requests.",
+			size.rootFields, MaxRootFields)
+	}
+	if size.fields > MaxFields {
+		return server.FieldErrorf("query", "The query asks for %d fields in all (a fragment counts each time it is used): send at most %d in one request.",
+			size.fields, MaxFields)
+	}
+	return nil
 }
 
 // checkValue checks the value v found at path against the type t.
@@ -126,9 +156,11 @@ func checkScalar(path string, v any, name string) *server.Error {
 	case "Boolean":
 		_, ok = v.(bool)
 	case "ID":
-		f, isNum := v.(float64)
-		_, isString := v.(string)
-		ok = isString || (isNum && f == math.Trunc(f))
+		// The library reads an ID from a string only, and from JSON a number would fail
+		// later without naming the variable.
+		if _, ok := v.(string); !ok {
+			return server.FieldErrorf(path, "%s must be an id written as a string, such as \"4f2a\" (it is %s).", path, describe(v))
+		}
 	}
 	if !ok {
 		return server.FieldErrorf(path, "%s", fmt.Sprintf("%s must be %s (it is %s).", path, scalarDescription(name), describe(v)))

@@ -1,0 +1,5 @@
+package graphql
+
+// AuthLimitClients returns how many clients the handler's limit on failed authentications
+// remembers.
+func (h *Handler) AuthLimitClients() int { return h.limiter.size() }

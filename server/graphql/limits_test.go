@@ -1,0 +1,95 @@
+package graphql_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"useradmin/server/graphql"
+)
+
+// aliases returns n copies of field, each under its own alias.
+func aliases(n int, field string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: %s", i, field)
+	}
+	return b.String()
+}
+
+func TestHandler_Limits(t *testing.T) {
+	page := `users(where: {}, first: 100, skip: 0) { id }`
+	// Each fragment uses the one before it twice: 2 + 2×(the one before) fields, 12286 for F12.
+	fragments := `{ __type(name: "User") { ...F12 } } fragment F0 on __Type { name }`
+	for i := 1; i <= 12; i++ {
+		fragments += fmt.Sprintf(" fragment F%d on __Type { a: ofType { ...F%d } b: ofType { ...F%d } }", i, i-1, i-1)
+	}
+	ids := make([]string, graphql.MaxIDs+1)
+	for i := range ids {
+		ids[i] = fmt.Sprint("id", i)
+	}
+	tests := []struct {
+		name      string
+		query     string
+		variables string
+		field     string
+		message   string
+	}{
+		{"TooManyRootFields", "{" + aliases(graphql.MaxRootFields+1, page) + " }", "", "query",
+			"The query asks for 11 fields at its top level: send at most 10 in one request, or split it into several requests."},
+		{"TooManyRootMutations", "mutation {" + aliases(11, `createUser(data: {email: "x@acme.test", password: "a long password", organizationRole: USER}) { id }`) + " }", "", "query",
+			"The query asks for 11 fields at its top level: send at most 10 in one request, or split it into several requests."},
+		{"TooManyRootFieldsInFragments", "{ ...Q } fragment Q on Query {" + aliases(11, "countOrganizations") + " }", "", "query",
+			"The query asks for 11 fields at its top level: send at most 10 in one request, or split it into several requests."},
+		{"TooManyFields", "{ viewer {" + aliases(graphql.MaxFields, "id") + " } }", "", "query",
+			"The query asks for 401 fields in all (a fragment counts each time it is used): send at most 400 in one request."},
+		{"FragmentsThatDouble", fragments, "", "query",
+			"The query asks for 12287 fields in all (a fragment counts each time it is used): send at most 400 in one request."},
+		{"TooLong", `{ users(where: {search: "` + strings.Repeat("x", graphql.MaxQueryLength) + `"}, first: 1, skip: 0) { id } }`, "", "query",
+			"The query is 16440 bytes long: send at most 16384, and put long values in variables."},
+		{"SameFieldRepeated", "{ viewer {" + strings.Repeat(" id", 5000) + " } }", "", "query",
+			"The query repeats fields too many times to be checked: ask for each field once."},
+		{"TooManyIDs", `query($ids: [ID!]) { countUsers(where: {idIn: $ids}) }`, `{"ids": ` + string(mustJSON(t, ids)) + `}`, "where.idIn",
+			"where.idIn can hold at most 1000 ids (it has 1001): ask in several requests."},
+		{"TooManySortKeys", `{ users(where: {}, first: 1, skip: 0, orderBy: [` + strings.Repeat(`{field: EMAIL, direction: ASC} `, 8) + `]) { id } }`, "", "orderBy",
+			"orderBy can hold at most 7 keys, one per field (it has 8)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			before := f.snapshot(t)
+			start := time.Now()
+			msg, ext := f.firstError(t, gql{query: tt.query, variables: tt.variables, key: f.acmeAdminKey})
+			if elapsed := time.Since(start); elapsed > time.Second {
+				t.Errorf("refusing took %v", elapsed)
+			}
+			f.assertJSON(t, []any{msg, ext}, string(mustJSON(t, []any{tt.message, map[string]any{"code": "BAD_USER_INPUT", "field": tt.field}})))
+			if f.snapshot(t) != before {
+				t.Errorf("a refused request changed what is stored")
+			}
+		})
+	}
+
+	t.Run("AtTheLimits", func(t *testing.T) {
+		f := newFixture(t)
+		d := f.data(t, gql{query: "{" + aliases(graphql.MaxRootFields, "countOrganizations") + " }", key: f.acmeAdminKey})
+		if len(d) != graphql.MaxRootFields {
+			t.Errorf("got %d fields, want %d", len(d), graphql.MaxRootFields)
+		}
+		f.data(t, gql{query: "{ viewer {" + aliases(graphql.MaxFields-1, "id") + " } }", key: f.acmeAdminKey})
+		d = f.data(t, gql{query: `query($ids: [ID!]) { n: countUsers(where: {idIn: $ids}) }`,
+			variables: `{"ids": ` + string(mustJSON(t, append(ids[:graphql.MaxIDs-1:graphql.MaxIDs-1], f.acmeUser.ID))) + `}`, key: f.acmeAdminKey})
+		if d["n"] != 1.0 {
+			t.Errorf("countUsers(idIn: 1000 ids, one of them Uma's) = %v, want 1", d["n"])
+		}
+	})
+
+	t.Run("IntrospectionFits", func(t *testing.T) {
+		f := newFixture(t)
+		f.data(t, gql{query: introspectionQuery, opName: "IntrospectionQuery"})
+		if strings.Contains(f.log.String(), "level=ERROR") {
+			t.Errorf("errors logged: %s", f.log.String())
+		}
+	})
+}

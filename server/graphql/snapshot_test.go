@@ -1,0 +1,70 @@
+package graphql_test
+
+import (
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// snapshot returns every row of every table of the fixture's database, read on a connection
+// of its own, so that a test can tell whether a request changed anything stored.
+func (f *fixture) snapshot(tb testing.TB) string {
+	tb.Helper()
+	if f.reader == nil {
+		db, err := sql.Open("sqlite", f.db.Path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		f.reader = db
+	}
+	db := f.reader
+	tables, err := queryStrings(db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := queryStrings(db, `SELECT * FROM "`+table+`"`)
+		if err != nil {
+			tb.Fatalf("read %s: %v", table, err)
+		}
+		slices.Sort(rows)
+		fmt.Fprintf(&b, "%s: %d rows\n%s\n", table, len(rows), strings.Join(rows, "\n"))
+	}
+	return b.String()
+}
+
+// queryStrings runs query and writes each row as one line.
+func queryStrings(db *sql.DB, query string) ([]string, error) {
+	rows, err := db.Query(query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if len(cols) == 1 {
+			if s, ok := vals[0].(string); ok {
+				out = append(out, s)
+				continue
+			}
+		}
+		out = append(out, fmt.Sprintf("%q", vals))
+	}
+	return out, rows.Err()
+}
