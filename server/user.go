@@ -149,7 +149,7 @@ func ValidateEmail(field, email string) error {
 	if utf8.RuneCountInString(email) > MaxEmailLength {
 		return FieldErrorf(field, "Email must be at most %d characters.", MaxEmailLength)
 	}
-	if hasControl(email) || strings.ContainsAny(email, " <>\"(),;:") {
+	if hasControl(email) || hasInvisible(email) || strings.ContainsAny(email, " <>\"(),;:") {
 		return FieldErrorf(field, "Email %q is not a valid address: use the form name@example.com.", email)
 	}
 	addr, err := mail.ParseAddress(email)
@@ -162,7 +162,7 @@ func ValidateEmail(field, email string) error {
 // ValidateName checks a first or last name for the field named field; label is how the
 // person at the screen knows it ("First name").
 func ValidateName(field, label, name string) error {
-	if strings.TrimSpace(name) == "" {
+	if strings.TrimFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) == "" {
 		return FieldErrorf(field, "%s cannot be empty.", label)
 	}
 	if !utf8.ValidString(name) {
@@ -173,6 +173,9 @@ func ValidateName(field, label, name string) error {
 	}
 	if hasControl(name) {
 		return FieldErrorf(field, "%s cannot contain control characters such as tabs or line breaks.", label)
+	}
+	if hasBidiControl(name) {
+		return FieldErrorf(field, "%s cannot contain characters that reverse the direction of text.", label)
 	}
 	return nil
 }
@@ -266,6 +269,9 @@ func (f *UserFilter) Validate() error {
 	if f.Search != nil && utf8.RuneCountInString(*f.Search) > MaxEmailLength {
 		return FieldErrorf("where.search", "Search text must be at most %d characters.", MaxEmailLength)
 	}
+	if f.Search != nil && hasControl(*f.Search) {
+		return FieldErrorf("where.search", "Search text cannot contain control characters.")
+	}
 	for _, o := range f.OrderBy {
 		switch o.Field {
 		case SortEmail, SortFirstname, SortLastname, SortCreatedAt, SortUpdatedAt, SortRole, SortActivated:
@@ -274,6 +280,29 @@ func (f *UserFilter) Validate() error {
 		}
 	}
 	return nil
+}
+
+// hasInvisible reports whether s has a format character (zero-width joiners, direction
+// marks and overrides, ...): in an email they make two different addresses look alike.
+func hasInvisible(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasBidiControl reports whether s has a direction embedding, override or isolate, which
+// can make a name display as something else; names may keep other format characters,
+// such as the zero-width joiners of many scripts and emoji.
+func hasBidiControl(s string) bool {
+	for _, r := range s {
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return true
+		}
+	}
+	return false
 }
 
 func hasControl(s string) bool {

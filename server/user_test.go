@@ -28,6 +28,7 @@ func TestUserCreate_Validate(t *testing.T) {
 	}
 	t.Run("OK", func(t *testing.T) {
 		c := valid()
+		c.Lastname = "Patel 👩\u200d💻" // a zero-width joiner inside an emoji is fine in a name
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -52,6 +53,10 @@ func TestUserCreate_Validate(t *testing.T) {
 		{"ErrFirstnameTooLong", "data.firstname", func(c *server.UserCreate) { c.Firstname = strings.Repeat("é", 101) }},
 		{"ErrLastnameControl", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\nlace" }},
 		{"ErrLastnameLineSeparator", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\u2028lace" }},
+		{"ErrEmailRightToLeftOverride", "data.email", func(c *server.UserCreate) { c.Email = "admin@acme.test\u202e" }},
+		{"ErrEmailZeroWidth", "data.email", func(c *server.UserCreate) { c.Email = "ad\u200bmin@acme.test" }},
+		{"ErrFirstnameInvisibleOnly", "data.firstname", func(c *server.UserCreate) { c.Firstname = "\u200b\u200d" }},
+		{"ErrFirstnameBidiOverride", "data.firstname", func(c *server.UserCreate) { c.Firstname = "Ada\u202egnp.exe" }},
 		{"ErrLastnameInvalidUTF8", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\xfflace" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +103,7 @@ func TestUserFilter_Validate(t *testing.T) {
 		{"ErrFirstTooLarge", server.UserFilter{Limit: 5000}, "first"},
 		{"ErrSkipNegative", server.UserFilter{Limit: 10, Offset: -1}, "skip"},
 		{"ErrSort", server.UserFilter{Limit: 10, OrderBy: []server.UserOrder{{Field: "PASSWORD"}}}, "orderBy"},
+		{"ErrSearchControl", server.UserFilter{Limit: 10, Search: ptr("a\x00b")}, "where.search"},
 		{"ErrSearchTooLong", server.UserFilter{Limit: 10, Search: ptr(strings.Repeat("s", 300))}, "where.search"},
 	} {
 		t.Run(tt.name, func(t *testing.T) { checkField(t, tt.filter.Validate(), tt.field) })
