@@ -368,6 +368,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
 		return err
 	}
+	hash := hashPassword(newPassword) // before the write lock, as in CreateUser
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -387,7 +388,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err != nil {
 		return err
 	}
-	if err := setPassword(ctx, tx, user, hashPassword(newPassword)); err != nil {
+	if err := setPassword(ctx, tx, user, hash); err != nil {
 		return err
 	}
 	// Every outstanding link of the user stops working, not only this one.

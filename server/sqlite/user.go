@@ -66,6 +66,12 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 
 // CreateUser adds a user to the caller's organization; only an ADMIN may.
 func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
+	if err := create.Validate(); err != nil {
+		return nil, err
+	}
+	// The slow hash is made before the write transaction, which would otherwise hold the
+	// database's one write lock for the whole hash and queue every other write behind it.
+	hash := hashPassword(create.Password)
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -83,10 +89,7 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 		return nil, server.Errorf(server.EFORBIDDEN, "You can add users only to your own organization.")
 	}
 	create.OrganizationID = me.OrganizationID
-	if err := create.Validate(); err != nil {
-		return nil, err
-	}
-	user, err := createUser(ctx, tx, create, hashPassword(create.Password))
+	user, err := createUser(ctx, tx, create, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +127,13 @@ func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, 
 
 // UpdatePassword changes the caller's own password, given the old one.
 func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilter, change server.PasswordChange) (*server.User, error) {
+	if change.New1 != change.New2 {
+		return nil, server.FieldErrorf("data.newPassword2", "The two new passwords differ: type the same password twice.")
+	}
+	if err := server.ValidatePassword("data.newPassword1", change.New1); err != nil {
+		return nil, err
+	}
+	newHash := hashPassword(change.New1) // before the write lock, as in CreateUser
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -137,12 +147,6 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	if err := findSelf(ctx, tx, me, filter, "You can change only your own password: an admin can give other users a password reset link."); err != nil {
 		return nil, err
 	}
-	if change.New1 != change.New2 {
-		return nil, server.FieldErrorf("data.newPassword2", "The two new passwords differ: type the same password twice.")
-	}
-	if err := server.ValidatePassword("data.newPassword1", change.New1); err != nil {
-		return nil, err
-	}
 	hash, err := passwordHash(ctx, tx, me.ID)
 	if err != nil {
 		return nil, err
@@ -150,7 +154,7 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	if !checkPassword(hash, change.Old) {
 		return nil, server.FieldErrorf("data.oldPassword", "Your current password is not correct.")
 	}
-	if err := setPassword(ctx, tx, me, hashPassword(change.New1)); err != nil {
+	if err := setPassword(ctx, tx, me, newHash); err != nil {
 		return nil, err
 	}
 	return me, tx.Commit()
