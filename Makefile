@@ -9,7 +9,7 @@ BENCH_DB  ?= data/bench-$(BENCH_USERS).db
 # Root installs directly; anyone else goes through sudo.
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build wasm server run test test-deps bench size clean
+.PHONY: all build wasm server run test test-deps fuzz bench size clean
 
 all: build
 
@@ -34,15 +34,23 @@ $(WASM).br: $(WASM)
 server:
 	$(GO) build -trimpath -o $(BIN) .
 
-## run: build everything and start on the built-in directory under ./data/.
+## run: build everything and start on the built-in directory under ./data/, with the
+## example admin portal that embeds the widget on its own origin.
 run: build
-	$(BIN) -addr $(ADDR)
+	$(BIN) -addr $(ADDR) -portal-addr 127.0.0.1:8001 -allowed-origins http://127.0.0.1:8001
 
 ## test: install what the tests need if it is missing, build, run every test.
 test: test-deps build
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: a short run of each fuzz target (FUZZTIME each); the seed corpus also runs in `go test`.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./server/graphql -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x
+	$(GO) test ./server/graphql -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME)
 
 # The browser tests drive Debian's chromium, and the build compresses with brotli;
 # install them when they are not there.

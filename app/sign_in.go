@@ -22,6 +22,7 @@ type signIn struct {
 	probe   probe
 	result  result
 	session session
+	embed   embedState
 	baseSeq int
 	errs    fieldErrors
 	formErr string
@@ -32,12 +33,19 @@ func newSignIn() *signIn {
 	return &signIn{}
 }
 
-// OnMount prefills the endpoint and asks it what it offers.
+// OnMount prefills the endpoint and asks it what it offers. Framed by a portal, it waits
+// for the portal's key instead, and leaves once the portal has signed the widget in.
 func (c *signIn) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateProbe).Value(&c.probe)
-	ctx.ObserveState(stateSession).Value(&c.session)
+	ctx.ObserveState(stateEmbed).Value(&c.embed)
+	ctx.ObserveState(stateSession).OnChange(func() {
+		if c.session.Status == statusReady && c.session.FromPortal {
+			ctx.Navigate(c.next)
+		}
+	}).Value(&c.session)
 	ctx.ObserveState(stateSignIn).OnChange(func() { c.onResult(ctx) }).Value(&c.result)
 	c.baseSeq = c.result.Seq
+	ctx.NewAction(actionJoinPortal)
 	ctx.SessionStorage().Get(storageEndpoint, &c.endpoint)
 	if c.endpoint == "" {
 		c.endpoint = defaultEndpoint()
@@ -144,8 +152,18 @@ func (c *signIn) onResult(ctx app.Context) {
 	}
 }
 
-// Render shows the form.
+// Render shows the form, or that the portal is signing the widget in.
 func (c *signIn) Render() app.UI {
+	if c.embed.Waiting {
+		return app.Main().Class("signin").ID("main").Body(
+			app.Div().Class("card signin-card").Aria("busy", "true").Body(
+				app.Div().Class("signin-head").Body(
+					app.Img().Src("/web/icon.svg").Alt("").Width(40).Height(40),
+					app.H1().Text("Signing in through your portal…"),
+				),
+			),
+		)
+	}
 	submit := "Sign in"
 	if c.busy {
 		submit = "Signing in…"
@@ -159,6 +177,7 @@ func (c *signIn) Render() app.UI {
 				app.P().Class("muted").Text("Manage the users of your organization."),
 			),
 			banner("info", c.session.Notice),
+			banner("error", c.embed.Notice),
 			banner("error", c.formErr),
 			formRow("endpoint", "GraphQL endpoint", c.errs["endpoint"], c.endpointInput()),
 			app.If(c.byPassword(),

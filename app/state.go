@@ -33,6 +33,7 @@ const (
 	stateOrganizations = "organizations" // []organization
 	stateAccount       = "account"       // result: changing one's own password
 	stateReset         = "reset"         // result: completing a password reset
+	stateEmbed         = "embed"         // embedState: the handshake with a framing portal
 )
 
 // Actions. Components dispatch them with ctx.NewActionWithValue; the handlers do the I/O.
@@ -49,6 +50,8 @@ const (
 	actionResetPassword = "resetPassword"  // string: id
 	actionChangePass    = "changePassword" // UpdatePasswordData
 	actionCompleteReset = "completeReset"  // resetRequest
+	actionJoinPortal    = "joinPortal"     // nothing: start the handshake with a framing portal
+	actionPortalInit    = "portalInit"     // portalInit: the portal's useradmin:init
 )
 
 // Where the session survives a reload: sessionStorage, which the browser forgets with the
@@ -56,17 +59,21 @@ const (
 const (
 	storageKey      = "useradmin.key"
 	storageEndpoint = "useradmin.endpoint"
+	storagePortal   = "useradmin.portal" // true when the key came from the framing portal
 )
 
 // session is who is signed in, where, and what that endpoint offers. Status is statusReady
-// when signed in and statusFailed when signed out; Notice says why it ended.
+// when signed in and statusFailed when signed out; Notice says why it ended. FromPortal
+// is set when the framing portal handed over the key: the portal owns that key, so
+// signing out forgets it without revoking it.
 type session struct {
-	Status   status
-	Endpoint string
-	Key      string
-	Viewer   user
-	Caps     capabilities
-	Notice   string
+	Status     status
+	Endpoint   string
+	Key        string
+	Viewer     user
+	Caps       capabilities
+	Notice     string
+	FromPortal bool
 }
 
 // probe is what an endpoint offers, found without signing in.
@@ -146,6 +153,8 @@ func init() {
 	handle(actionResetPassword, handleResetPassword)
 	handle(actionChangePass, handleChangePassword)
 	handle(actionCompleteReset, handleCompleteReset)
+	handle(actionJoinPortal, handleJoinPortal)
+	handle(actionPortalInit, handlePortalInit)
 }
 
 // handle registers an action handler that runs only in the browser: prerendering on the
@@ -160,11 +169,12 @@ func handle(name string, h app.ActionHandler) {
 }
 
 // defaultEndpoint is the GraphQL endpoint the server configured (GRAPHQL_ENDPOINT), else
-// "/graphql", resolved against the page so that the browser's fetch gets a full URL.
+// the widget's own /graphql (under its prefix), resolved against the page so that the
+// browser's fetch gets a full URL.
 func defaultEndpoint() string {
 	e := app.Getenv("GRAPHQL_ENDPOINT")
 	if e == "" {
-		e = "/graphql"
+		e = link("/graphql")
 	}
 	return resolveEndpoint(e)
 }
@@ -204,8 +214,10 @@ var sessionMu sync.Mutex
 
 // currentSession returns the signed-in session, opening it from sessionStorage after a
 // reload. Without a usable key it signs out (the top bar then leads to the sign-in page)
-// and returns an UNAUTHENTICATED failure.
+// and returns an UNAUTHENTICATED failure. Framed by a portal, it first waits for the key
+// the portal hands over.
 func currentSession(ctx app.Context) (session, *failure) {
+	waitForPortal(ctx)
 	sessionMu.Lock()
 	defer sessionMu.Unlock()
 	var s session
@@ -214,8 +226,10 @@ func currentSession(ctx app.Context) (session, *failure) {
 		return s, nil
 	}
 	var key, endpoint string
+	var fromPortal bool
 	ctx.SessionStorage().Get(storageKey, &key)
 	ctx.SessionStorage().Get(storageEndpoint, &endpoint)
+	ctx.SessionStorage().Get(storagePortal, &fromPortal)
 	if key == "" {
 		endSession(ctx, "")
 		return s, &failure{Code: codeUnauthenticated, Message: "Sign in to continue."}
@@ -227,9 +241,11 @@ func currentSession(ctx app.Context) (session, *failure) {
 	if f != nil {
 		if f.Code == codeUnauthenticated {
 			endSession(ctx, "Your session has ended. Sign in again.")
+			portalSignedOut()
 		}
 		return s, f
 	}
+	s.FromPortal = fromPortal
 	ctx.SetState(stateSession, s)
 	return s, nil
 }
@@ -270,6 +286,7 @@ func findCapabilities(ctx app.Context, c *graphql.Client) capabilities {
 // endSession forgets the key and marks the session signed out.
 func endSession(ctx app.Context, notice string) {
 	ctx.SessionStorage().Del(storageKey)
+	ctx.SessionStorage().Del(storagePortal)
 	ctx.SetState(stateSession, session{Status: statusFailed, Notice: notice})
 }
 
@@ -279,6 +296,7 @@ func failed(ctx app.Context, f *failure) *failure {
 		sessionMu.Lock()
 		endSession(ctx, "Your session has ended. Sign in again.")
 		sessionMu.Unlock()
+		portalSignedOut()
 	}
 	return f
 }
@@ -331,6 +349,7 @@ func handleSignIn(ctx app.Context, a app.Action) {
 	sessionMu.Lock()
 	ctx.SessionStorage().Set(storageKey, key)
 	ctx.SessionStorage().Set(storageEndpoint, endpoint)
+	ctx.SessionStorage().Del(storagePortal)
 	ctx.SetState(stateSession, s)
 	sessionMu.Unlock()
 	ctx.SetState(stateSignIn, result{Status: statusReady, Seq: seq})
@@ -339,7 +358,7 @@ func handleSignIn(ctx app.Context, a app.Action) {
 func handleSignOut(ctx app.Context, a app.Action) {
 	var s session
 	ctx.GetState(stateSession, &s)
-	if s.Status == statusReady && s.Caps.SignOut {
+	if s.Status == statusReady && s.Caps.SignOut && !s.FromPortal {
 		var m struct {
 			SignOut bool `graphql:"signOut"`
 		}
@@ -350,6 +369,7 @@ func handleSignOut(ctx app.Context, a app.Action) {
 	sessionMu.Lock()
 	endSession(ctx, "You are signed out.")
 	sessionMu.Unlock()
+	portalSignedOut()
 }
 
 // userPage is the users query; usersSortedPage adds the sort extension's orderBy.
@@ -494,6 +514,7 @@ func handleSaveUser(ctx app.Context, a app.Action) {
 			return result{}, err
 		}
 		ctx.SetState(stateUser, userState{Status: statusReady, ID: m.User.ID, User: m.User})
+		portalUserChanged(m.User.ID, "updated")
 		return result{Notice: req.Notice}, nil
 	})
 }
@@ -507,6 +528,7 @@ func handleCreateUser(ctx app.Context, a app.Action) {
 		if err := c.Mutate(ctx, &m, map[string]interface{}{"data": data}); err != nil {
 			return result{}, err
 		}
+		portalUserChanged(m.User.ID, "created")
 		return result{Notice: "User created.", CreatedID: m.User.ID}, nil
 	})
 }
@@ -520,6 +542,7 @@ func handleDeleteUser(ctx app.Context, a app.Action) {
 		if err := c.Mutate(ctx, &m, map[string]interface{}{"where": UserWhere{ID: id}}); err != nil {
 			return result{}, err
 		}
+		portalUserChanged(id, "deleted")
 		return result{Notice: "User deleted.", Deleted: true}, nil
 	})
 }

@@ -15,7 +15,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -39,6 +41,7 @@ type Config struct {
 	Assets          string
 	AllowedOrigins  []string
 	PortalAddr      string
+	PathPrefix      string
 }
 
 // envPrefix is put before a flag's name, upper-cased, to find its environment variable:
@@ -76,11 +79,16 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Directory, "directory", true, "serve the built-in user directory on /graphql (turn off when the widget calls another endpoint)")
 	fs.StringVar(&cfg.Contract, "contract", "full", "which GraphQL schema the built-in directory serves: `full` (core and extensions) or core (Kili's core only)")
 	fs.StringVar(&cfg.GraphQLEndpoint, "graphql-endpoint", "", "`URL` of the GraphQL endpoint the widget calls (default: this server's /graphql)")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "`URL` people reach this server at, for password-reset links (default: the listening address)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "`URL` people reach the widget at, for password-reset links, including any -path-prefix (default: the listening address)")
 	fs.StringVar(&cfg.Assets, "assets", ".", "`folder` that holds web/ with the built widget (web/app.wasm, styles, icons)")
 	fs.Func("allowed-origins", "comma-separated `origins` of the admin portals that may frame the widget and call /graphql, e.g. https://admin.example.com", func(v string) error {
 		origins, err := parseOrigins(v)
 		cfg.AllowedOrigins = origins
+		return err
+	})
+	fs.Func("path-prefix", "serve everything under this `path`, e.g. /admin/users, when a portal's reverse proxy forwards /admin/users/... unchanged (-public-url then includes it)", func(v string) error {
+		p, err := parsePathPrefix(v)
+		cfg.PathPrefix = p
 		return err
 	})
 	fs.StringVar(&cfg.PortalAddr, "portal-addr", "", "`host:port` of an example admin portal that embeds the widget, on its own origin (add its origin to -allowed-origins); off when empty")
@@ -121,6 +129,23 @@ func parseOrigins(v string) ([]string, error) {
 	return origins, nil
 }
 
+// parsePathPrefix reads a path prefix: "/admin/users" (a trailing slash is dropped; "/"
+// or "" is the root).
+func parsePathPrefix(v string) (string, error) {
+	p := strings.TrimSuffix(strings.TrimSpace(v), "/")
+	if p == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.ContainsFunc(p, notPathChar) {
+		return "", fmt.Errorf("%q is not a path prefix: write a path such as /admin/users (letters, digits, - . _ ~ and /)", v)
+	}
+	return p, nil
+}
+
+func notPathChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-._~", r))
+}
+
 // applyEnv sets each flag from its environment variable, before the command line can
 // override it.
 func applyEnv(fs *flag.FlagSet) error {
@@ -139,10 +164,8 @@ func applyEnv(fs *flag.FlagSet) error {
 // Run opens the directory, seeds it if empty, serves until ctx ends, then shuts down.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := &serverhttp.Server{Addr: cfg.Addr, Logger: logger, AllowedOrigins: cfg.AllowedOrigins}
-	if o := serverhttp.Origin(cfg.GraphQLEndpoint); o != "" {
-		srv.ConnectOrigins = []string{o}
-	}
+	srv := &serverhttp.Server{Addr: cfg.Addr, Logger: logger, AllowedOrigins: cfg.AllowedOrigins, PathPrefix: cfg.PathPrefix}
+	srv.ConnectOrigins = connectOrigins(cfg.GraphQLEndpoint, cfg.AllowedOrigins)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -150,9 +173,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	endpoint := cfg.GraphQLEndpoint
 	if endpoint == "" {
-		endpoint = "/graphql"
+		endpoint = cfg.PathPrefix + "/graphql"
 	}
-	h, err := newAppHandler(cfg.Assets, endpoint, cfg.AllowedOrigins)
+	h, err := newAppHandler(cfg.Assets, cfg.PathPrefix, endpoint, cfg.AllowedOrigins)
 	if err != nil {
 		return err
 	}
@@ -176,7 +199,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Organizations: sqlite.NewOrganizationService(db),
 			Auth:          sqlite.NewAuthService(db),
 			CoreOnly:      cfg.Contract == "core",
-			ResetURL:      resetURL(cfg.PublicURL, srv.URL()),
+			ResetURL:      resetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix),
 			Logger:        logger,
 		}
 		srv.Health = db.Ping
@@ -184,7 +207,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	srv.Serve()
 	if cfg.PortalAddr != "" {
-		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(widgetURL(cfg.PublicURL, srv.URL()))}
+		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix))}
 		if err := portal.Open(); err != nil {
 			return fmt.Errorf("example portal: %w", err)
 		}
@@ -192,12 +215,32 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Example portal on %s\n", portal.URL())
 	}
 	fmt.Fprintf(stdout, "Listening on %s\n", srv.URL())
+	if cfg.PathPrefix != "" {
+		fmt.Fprintf(stdout, "The widget is at %s%s/\n", srv.URL(), cfg.PathPrefix)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Shutting down: letting requests in flight finish.")
 	return srv.Close()
 }
 
-// widgetURL is where people reach the widget: the public URL when set, else the listener.
+// connectOrigins are the origins other than its own that the widget may call (the CSP's
+// connect-src): the configured endpoint's, and the allowed portals', since a portal may
+// hand the widget an endpoint on its own origin.
+func connectOrigins(endpoint string, allowed []string) []string {
+	var origins []string
+	if o := serverhttp.Origin(endpoint); o != "" {
+		origins = append(origins, o)
+	}
+	for _, o := range allowed {
+		if !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	return origins
+}
+
+// widgetURL is where people reach the widget: the public URL when set, else the listener
+// (with the path prefix).
 func widgetURL(publicURL, listenURL string) string {
 	if publicURL != "" {
 		return strings.TrimSuffix(publicURL, "/") + "/"
@@ -212,7 +255,7 @@ func resetURL(publicURL, listenURL string) string {
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of
 // app.wasm: it keys the service worker's cache and versions the URLs of styles and icons,
 // so browsers keep them until a new build is deployed.
-func newAppHandler(assets, endpoint string, allowedOrigins []string) (*app.Handler, error) {
+func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*app.Handler, error) {
 	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
 	if err != nil {
 		return nil, fmt.Errorf("the widget is not built (%v): run `make build` first, or point -assets at the folder that holds web/app.wasm", err)
@@ -239,7 +282,7 @@ func newAppHandler(assets, endpoint string, allowedOrigins []string) (*app.Handl
 			"GRAPHQL_ENDPOINT": endpoint,
 			"ALLOWED_ORIGINS":  strings.Join(allowedOrigins, ","),
 		},
-		Resources:               serverhttp.Assets{Dir: assets},
+		Resources:               serverhttp.Assets{Dir: assets, Prefix: prefix},
 		WasmContentLengthHeader: serverhttp.WasmLengthHeader,
 		Version:                 version,
 	}, nil

@@ -211,3 +211,58 @@ func TestParseFlags_AllowedOrigins(t *testing.T) {
 		}
 	})
 }
+
+func TestParseFlags_PathPrefix(t *testing.T) {
+	for in, want := range map[string]string{"/admin/users": "/admin/users", "/admin/users/": "/admin/users", "/": "", "": ""} {
+		cfg, err := cli.ParseFlags([]string{"-path-prefix", in}, io.Discard)
+		if err != nil || cfg.PathPrefix != want {
+			t.Errorf("-path-prefix %q: got %q, %v; want %q", in, cfg.PathPrefix, err, want)
+		}
+	}
+	t.Run("Environment", func(t *testing.T) {
+		t.Setenv("USERADMIN_PATH_PREFIX", "/admin/users")
+		cfg, err := cli.ParseFlags(nil, io.Discard)
+		if err != nil || cfg.PathPrefix != "/admin/users" {
+			t.Fatalf("got %q, %v", cfg.PathPrefix, err)
+		}
+	})
+	for _, bad := range []string{"admin/users", "/admin/../users", "/admin//users", "/admin users", "/admin?x=1", "https://x/admin"} {
+		t.Run("Err "+bad, func(t *testing.T) {
+			_, err := cli.ParseFlags([]string{"-path-prefix", bad}, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "is not a path prefix") {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
+
+func TestRun_PathPrefix(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.PathPrefix = "/admin/users"
+	cfg.AllowedOrigins = []string{"https://portal.example.com"}
+	url, out, stop := startRun(t, cfg)
+	defer stop()
+	if !strings.Contains(out.String(), "The widget is at "+url+"/admin/users/") {
+		t.Errorf("the start-up output does not say where the widget is:\n%s", out.String())
+	}
+	if body := postViewer(t, url+"/admin/users", cfg.AdminKey); !strings.Contains(body, `"ADMIN"`) {
+		t.Errorf("viewer under the prefix: %s", body)
+	}
+	resp, err := http.Get(url + "/admin/users/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"GOAPP_ROOT_PREFIX":"/admin/users"`, `"GRAPHQL_ENDPOINT":"/admin/users/graphql"`,
+		`"/admin/users/web/app.wasm"`, `"/admin/users/app-worker.js"`, `"ALLOWED_ORIGINS":"https://portal.example.com"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("app.js lacks %s", want)
+		}
+	}
+	// A portal may hand the widget an endpoint on its own origin: the CSP lets it call there.
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://portal.example.com") ||
+		!strings.Contains(csp, "frame-ancestors 'self' https://portal.example.com") {
+		t.Errorf("CSP = %s", csp)
+	}
+}

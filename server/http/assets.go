@@ -20,23 +20,31 @@ const WasmLengthHeader = "X-Wasm-Content-Length"
 // with a version (?v=...), since a new build changes that URL.
 type Assets struct {
 	Dir string
+	// Prefix is the path the widget is served under, e.g. "/admin/users" behind a
+	// portal's reverse proxy; "" at the root. Every URL go-app writes carries it.
+	Prefix string
 }
 
-// Package is where go-app's own files live: the site's root.
-func (a Assets) Package() string { return "" }
+// Package is where go-app's own files live: the widget's root. go-app hands it to the
+// widget as GOAPP_ROOT_PREFIX, which its router strips and the widget's links carry.
+func (a Assets) Package() string { return a.Prefix }
 
-// Static is the root for a generated static site: the same.
-func (a Assets) Static() string { return "" }
+// Static is where the web/ files are reached: the same.
+func (a Assets) Static() string { return a.Prefix }
 
 // AppWASM is the URL of the widget's wasm.
-func (a Assets) AppWASM() string { return "/web/app.wasm" }
+func (a Assets) AppWASM() string { return a.Prefix + "/web/app.wasm" }
 
 // encodings are the precompressed forms, best first, with the suffix of their file.
 var encodings = []struct{ name, suffix string }{{"br", ".br"}, {"gzip", ".gz"}}
 
-// ServeHTTP answers a request for a file under /web/.
+// ServeHTTP answers a request for a file under /web/. The server has stripped the prefix
+// already, except from the path go-app writes itself for /app.wasm (AppWASM).
 func (a Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := path.Clean(r.URL.Path)
+	if a.Prefix != "" && strings.HasPrefix(name, a.Prefix+"/web/") {
+		name = strings.TrimPrefix(name, a.Prefix)
+	}
 	if !strings.HasPrefix(name, "/web/") {
 		http.NotFound(w, r)
 		return

@@ -18,14 +18,21 @@ func writeAssets(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "web"), 0o755)
-	old := time.Now().Add(-time.Hour)
+	// One build's files share a time, whatever order they are written in; a file with
+	// the nanoseconds of its own write could look older than its compressed forms.
+	built := time.Now().Add(-time.Minute)
+	old := built.Add(-time.Hour)
 	for name, body := range files {
 		p := filepath.Join(dir, "web", name)
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		mtime := built
 		if name == "stale.css.gz" {
-			os.Chtimes(p, old, old) // older than stale.css: left over from a previous build
+			mtime = old // older than stale.css: left over from a previous build
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return dir
@@ -105,4 +112,21 @@ func TestAssets(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestAssets_Prefix(t *testing.T) {
+	dir := writeAssets(t, map[string]string{"app.wasm": "raw wasm", "styles.css": "body{}"})
+	a := serverhttp.Assets{Dir: dir, Prefix: "/admin/users"}
+	if a.Package() != "/admin/users" || a.Static() != "/admin/users" || a.AppWASM() != "/admin/users/web/app.wasm" {
+		t.Fatalf("Package %q, Static %q, AppWASM %q", a.Package(), a.Static(), a.AppWASM())
+	}
+	// The server strips the prefix from requests; go-app asks for AppWASM() itself.
+	for _, url := range []string{"/web/app.wasm", "/admin/users/web/app.wasm"} {
+		if resp := fetch(t, a, url, ""); resp.StatusCode != 200 || body(t, resp) != "raw wasm" {
+			t.Errorf("%s: got %d", url, resp.StatusCode)
+		}
+	}
+	if resp := fetch(t, a, "/admin/other/web/app.wasm", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another prefix: got %d, want 404", resp.StatusCode)
+	}
 }

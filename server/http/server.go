@@ -39,6 +39,11 @@ type Server struct {
 	// ConnectOrigins are the other origins the widget may call: a GraphQL endpoint that is
 	// not this server.
 	ConnectOrigins []string
+	// PathPrefix is the path everything is served under, e.g. "/admin/users" when a
+	// portal's reverse proxy forwards /admin/users/... unchanged; "" serves at the root.
+	// GET /healthz answers at the root as well, for health checks of the server itself.
+	// App's resources must carry the same prefix (see Assets.Prefix).
+	PathPrefix string
 	// Handler, when set, is served instead of the widget and the directory: the example
 	// portal runs on a Server of its own this way.
 	Handler http.Handler
@@ -123,7 +128,15 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
 	}
 	mux.Handle("/", s.App)
-	return s.securityHeaders(mux)
+	if s.PathPrefix == "" {
+		return s.securityHeaders(mux)
+	}
+	// Under a prefix, /admin/users redirects to /admin/users/ (ServeMux does that for a
+	// subtree pattern) and any other path outside the prefix is not found.
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", s.handleHealthz)
+	root.Handle(s.PathPrefix+"/", http.StripPrefix(s.PathPrefix, mux))
+	return s.securityHeaders(root)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

@@ -122,3 +122,42 @@ func TestServer_App(t *testing.T) {
 		t.Fatalf("got %d, want the widget's page: %.200s", resp.StatusCode, body)
 	}
 }
+
+func TestServer_PathPrefix(t *testing.T) {
+	graphql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"data":{}}`)) })
+	app.Route("/", &page{})
+	s := MustOpenServer(t, &serverhttp.Server{GraphQL: graphql, PathPrefix: "/admin/users"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		method, path string
+		want         int
+		body         string
+	}{
+		{"GET", "/admin/users/", http.StatusOK, "<h1>Users</h1>"},
+		{"POST", "/admin/users/graphql", http.StatusOK, `{"data":{}}`},
+		{"GET", "/admin/users/healthz", http.StatusOK, "ok"},
+		{"GET", "/healthz", http.StatusOK, "ok"},
+		{"GET", "/admin/users", http.StatusTemporaryRedirect, ""}, // to /admin/users/
+		{"GET", "/", http.StatusNotFound, ""},
+		{"POST", "/graphql", http.StatusNotFound, ""},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, s.URL()+tt.path, strings.NewReader(`{}`))
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.Contains(string(body), tt.body) {
+				t.Fatalf("got %d %.200q, want %d with %q", resp.StatusCode, body, tt.want, tt.body)
+			}
+			if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusTemporaryRedirect && loc != "/admin/users/" {
+				t.Errorf("redirected to %q, want /admin/users/", loc)
+			}
+			if resp.Header.Get("Content-Security-Policy") == "" {
+				t.Errorf("no CSP on %s", tt.path)
+			}
+		})
+	}
+}

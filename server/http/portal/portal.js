@@ -4,7 +4,7 @@ const frame = document.getElementById("widget");
 const widgetOrigin = frame.dataset.origin;
 const themes = {
   default: undefined,
-  portal: { "--ua-accent": "#7c3aed", "--ua-radius": "10px", "--ua-font": "Georgia, serif" },
+  portal: { "--ua-accent": "#7c3aed", "--ua-radius": "10px", "--ua-font": "system-ui, sans-serif", "--ua-space": "7px" },
 };
 
 window.addEventListener("message", (event) => {
