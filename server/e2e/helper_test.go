@@ -65,10 +65,12 @@ func run(m *testing.M) int {
 // server is a running useradmin binary.
 type server struct {
 	URL           string
+	Prefix        string // the -path-prefix the test started it with, if any
 	Key           string
 	AdminEmail    string
 	AdminPassword string
 
+	cmd    *exec.Cmd
 	mu     sync.Mutex
 	stderr bytes.Buffer
 }
@@ -88,7 +90,7 @@ func startServer(t *testing.T, flags ...string) *server {
 	}, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = root // the server finds web/ in its working folder
-	s := &server{Key: adminKey}
+	s := &server{Key: adminKey, cmd: cmd}
 	cmd.Stderr = lockedWriter{&s.mu, &s.stderr}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -182,7 +184,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 func (s *server) graphql(t *testing.T, query string, variables map[string]any, out any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, s.URL+s.Prefix+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "X-API-Key: "+s.Key)
 	resp, err := http.DefaultClient.Do(req)
