@@ -42,6 +42,7 @@ type Config struct {
 	AllowedOrigins  []string
 	PortalAddr      string
 	PathPrefix      string
+	TrustProxy      bool
 }
 
 // envPrefix is put before a flag's name, upper-cased, to find its environment variable:
@@ -76,6 +77,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&cfg.DB, "db", "./data/users.db", "`path` of the built-in directory's SQLite file; its folder is created if missing")
 	fs.StringVar(&cfg.AdminKey, "admin-key", "", "on an empty database, give the demo organization's admin this API `key` (for automation)")
 	fs.BoolVar(&cfg.Seed, "seed", true, "on an empty database, create a demo organization with an admin and about 50 users")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client's address from X-Forwarded-For (set it behind a reverse proxy, so that the limit on failed sign-ins counts each client, not the proxy)")
 	fs.BoolVar(&cfg.Directory, "directory", true, "serve the built-in user directory on /graphql (turn off when the widget calls another endpoint)")
 	fs.StringVar(&cfg.Contract, "contract", "full", "which GraphQL schema the built-in directory serves: `full` (core and extensions) or core (Kili's core only)")
 	fs.StringVar(&cfg.GraphQLEndpoint, "graphql-endpoint", "", "`URL` of the GraphQL endpoint the widget calls (default: this server's /graphql)")
@@ -199,6 +201,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Organizations: sqlite.NewOrganizationService(db),
 			Auth:          sqlite.NewAuthService(db),
 			CoreOnly:      cfg.Contract == "core",
+			TrustProxy:    cfg.TrustProxy,
 			ResetURL:      resetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix),
 			Logger:        logger,
 		}

@@ -32,11 +32,12 @@ func TestParseFlags(t *testing.T) {
 		t.Setenv("USERADMIN_ADDR", "127.0.0.1:9999")
 		t.Setenv("USERADMIN_ADMIN_KEY", "from-env")
 		t.Setenv("USERADMIN_SEED", "false")
+		t.Setenv("USERADMIN_TRUST_PROXY", "true")
 		cfg, err := cli.ParseFlags([]string{"-admin-key", "from-flag"}, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Addr != "127.0.0.1:9999" || cfg.AdminKey != "from-flag" || cfg.Seed {
+		if cfg.Addr != "127.0.0.1:9999" || cfg.AdminKey != "from-flag" || cfg.Seed || !cfg.TrustProxy {
 			t.Fatalf("got %+v", cfg)
 		}
 	})

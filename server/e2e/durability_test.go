@@ -52,7 +52,7 @@ func TestDurability_Kill9(t *testing.T) {
 	const writers = 4
 	var (
 		mu      sync.Mutex
-		created []string       // emails of acknowledged creates
+		created []string        // emails of acknowledged creates
 		renamed = map[int]int{} // writer -> last acknowledged rename of the admin's lastname
 		wg      sync.WaitGroup
 		stop    = make(chan struct{})
