@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // WasmLengthHeader carries app.wasm's uncompressed size, so that go-app's loading bar
@@ -90,7 +91,8 @@ func precompressed(file string, info os.FileInfo, accept string) (string, *os.Fi
 			continue
 		}
 		ci, err := os.Stat(file + e.suffix)
-		if err != nil || ci.ModTime().Before(info.ModTime()) {
+		// Compared to the second: compressors copy the file's time cut to whole seconds.
+		if err != nil || ci.ModTime().Before(info.ModTime().Truncate(time.Second)) {
 			continue
 		}
 		f, err := os.Open(file + e.suffix)

@@ -1,0 +1,324 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/performance"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The browser benchmarks measure the widget and, side by side, testdata/minimal.html: a
+// hand-written page that asks the same /graphql for the same page and renders the same
+// table, the least a browser can do for it. Run them with -benchtime Nx: each iteration
+// is one measurement, and each figure is the median of the iterations.
+//
+// Times come from the page itself. probeJS, installed before any script of the page,
+// watches the table with a MutationObserver and writes down performance.now() (time since
+// the navigation started) each time the table, not busy, shows other rows than before
+// (their number, first and last link): the first time is when the first rows appear. The
+// callback runs right after the DOM update that put them in, before the frame is painted.
+// Rows are compared rather than aria-busy watched, because go-app renders once per frame:
+// a fast answer can turn "loading" into "ready" with no busy state ever in the DOM.
+
+// probeJS signs in (the key in sessionStorage, where the widget keeps it after signing
+// in), keeps the page's wasm instance to read its memory, and records the times.
+const probeJS = `(() => {
+	try { sessionStorage.setItem("useradmin.key", JSON.stringify(%s)); } catch (e) {}
+	const b = window.__bench = {rows: 0, updates: [], shown: "", input: 0, wasm: null};
+	performance.setResourceTimingBufferSize(10000);
+	for (const name of ["instantiateStreaming", "instantiate"]) {
+		const f = WebAssembly[name];
+		WebAssembly[name] = async function (...args) {
+			const r = await f.apply(this, args);
+			b.wasm = r.instance || r;
+			return r;
+		};
+	}
+	const signature = t => {
+		const a = t.querySelectorAll("tbody td.col-name a");
+		return a.length ? a.length + " " + a[0].getAttribute("href") + " " + a[a.length - 1].getAttribute("href") : "";
+	};
+	new MutationObserver(() => {
+		const t = document.querySelector("table.users");
+		if (!t || t.getAttribute("aria-busy") !== "false") return;
+		const s = signature(t);
+		if (!s || s === b.shown) return;
+		b.shown = s;
+		b.updates.push(performance.now());
+		if (!b.rows) b.rows = b.updates[0];
+	}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+	document.addEventListener("input", e => { if (e.target.id === "search") b.input = performance.now(); }, true);
+})()`
+
+// searchDebounce is how long both pages wait after the last keystroke before they ask.
+const searchDebounce = 300
+
+// searchTerms are typed one after the other into the search box; each one changes the list
+// of generated users.
+var searchTerms = []string{"okafor", "lindqvist", "amara", "tanaka", "dubois"}
+
+// pages are the two pages measured, by the name of their sub-benchmark.
+var pages = []struct{ name, path string }{{"Widget", "/"}, {"Minimal", "/minimal.html"}}
+
+// BenchmarkFirstRows is the time from navigation to the first rows of the list: cold (a
+// fresh browser profile each iteration) and warm (a new tab of the same browser, its
+// assets cached and, for the widget, its service worker active).
+func BenchmarkFirstRows(b *testing.B) {
+	site := startBenchSite(b)
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			var cold, warm []float64
+			for b.Loop() {
+				c, w := firstRows(b, site, p.path, p.name == "Widget")
+				cold, warm = append(cold, c), append(warm, w)
+			}
+			b.ReportMetric(median(cold), "cold-ms")
+			b.ReportMetric(median(warm), "warm-ms")
+		})
+	}
+}
+
+func firstRows(b *testing.B, site *benchSite, path string, serviceWorker bool) (cold, warm float64) {
+	browser, closeBrowser := launchBrowser(b)
+	defer closeBrowser()
+	load := func() float64 {
+		tab, closeTab := openTab(b, browser)
+		defer closeTab()
+		var ms float64
+		runTab(b, tab, probe(site), chromedp.Navigate(site.URL+path), waitJS(`window.__bench.rows > 0`),
+			chromedp.Evaluate(`window.__bench.rows`, &ms))
+		if serviceWorker {
+			runTab(b, tab, waitServiceWorker())
+		}
+		return ms
+	}
+	cold = load()
+	warm = load()
+	return cold, warm
+}
+
+// BenchmarkBrowse uses the list of 100 rows a page as a person would, in a tab of one
+// browser: it turns 10 pages (render-ms: from the page's /graphql response to its rows in
+// the DOM, per page), reads the memory (after a garbage collection), then types searches
+// (search-ms: from the last keystroke to the updated list, less the 300 ms debounce).
+func BenchmarkBrowse(b *testing.B) {
+	site := startBenchSite(b)
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			browser, closeBrowser := launchBrowser(b)
+			defer closeBrowser()
+			var render, search, heap, wasm []float64
+			for b.Loop() {
+				tab, closeTab := openTab(b, browser)
+				runTab(b, tab, probe(site), chromedp.Navigate(site.URL+p.path+"?size=100"), waitJS(`window.__bench.rows > 0`))
+				for range 10 {
+					render = append(render, nextPage(b, tab))
+				}
+				h, w := memory(b, tab)
+				heap, wasm = append(heap, h), append(wasm, w)
+				for _, term := range searchTerms {
+					search = append(search, typeSearch(b, tab, term))
+				}
+				closeTab()
+			}
+			b.ReportMetric(median(render), "render-ms")
+			b.ReportMetric(median(search), "search-ms")
+			b.ReportMetric(median(heap), "js-heap-MB")
+			b.ReportMetric(median(wasm), "wasm-MB")
+		})
+	}
+}
+
+// nextPage follows the pager's Next link and returns the time from the end of the
+// /graphql response to the new rows in the DOM.
+func nextPage(b *testing.B, tab context.Context) float64 {
+	var n int
+	runTab(b, tab, chromedp.Evaluate(`window.__bench.updates.length`, &n))
+	runTab(b, tab, chromedp.Evaluate(`document.querySelector("a[rel=next]").click()`, nil))
+	waitUpdate(b, tab, fmt.Sprintf(`window.__bench.updates.length > %d`, n), "turning the page")
+	var ms float64
+	runTab(b, tab,
+		chromedp.Evaluate(fmt.Sprintf(`(() => {
+			const t = window.__bench.updates[%d];
+			const done = performance.getEntriesByType("resource").filter(e => e.name.endsWith("/graphql") && e.responseEnd <= t);
+			return done.length ? t - done[done.length - 1].responseEnd : -1;
+		})()`, n), &ms),
+	)
+	if ms < 0 {
+		b.Fatal("the list changed with no /graphql response before it")
+	}
+	return ms
+}
+
+// typeSearch types term into the search box (replacing what it holds) and returns the
+// time from the last keystroke to the updated list, less the debounce.
+func typeSearch(b *testing.B, tab context.Context, term string) float64 {
+	var n int
+	runTab(b, tab, chromedp.Evaluate(`document.getElementById("search").value = ""; window.__bench.updates.length`, &n))
+	runTab(b, tab, chromedp.SendKeys("#search", term))
+	waitUpdate(b, tab, fmt.Sprintf(`window.__bench.updates.slice(%d).some(t => t > window.__bench.input)`, n), "searching "+term)
+	var ms float64
+	runTab(b, tab, chromedp.Evaluate(`window.__bench.updates.find(t => t > window.__bench.input) - window.__bench.input`, &ms))
+	return ms - searchDebounce
+}
+
+// waitUpdate waits until the JavaScript expression cond about the list's updates is
+// true; after 30s it fails the benchmark with what the page shows.
+func waitUpdate(b *testing.B, tab context.Context, cond, doing string) {
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, waitJS(cond)); err != nil {
+		var state string
+		runTab(b, tab, chromedp.Evaluate(`JSON.stringify({url: location.href, busy: document.querySelector("table.users")?.getAttribute("aria-busy"),
+			search: document.getElementById("search")?.value, input: window.__bench.input, updates: window.__bench.updates,
+			table: document.querySelector("table.users tbody")?.innerText.slice(0, 300)})`, &state))
+		b.Fatalf("%s: the list did not change: %v\n%s", doing, err, state)
+	}
+}
+
+// memory returns the JavaScript heap in use and the wasm instance's memory, in MB, after
+// a garbage collection of the JavaScript heap.
+func memory(b *testing.B, tab context.Context) (heap, wasm float64) {
+	var metrics []*performance.Metric
+	runTab(b, tab,
+		performance.Enable(),
+		heapprofiler.CollectGarbage(),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			var err error
+			metrics, err = performance.GetMetrics().Do(ctx)
+			return err
+		}),
+		chromedp.Evaluate(`window.__bench.wasm ? window.__bench.wasm.exports.mem.buffer.byteLength : 0`, &wasm),
+	)
+	for _, m := range metrics {
+		if m.Name == "JSHeapUsedSize" {
+			heap = m.Value
+		}
+	}
+	return heap / 1e6, wasm / 1e6
+}
+
+// probe installs probeJS for every document the tab loads from now on.
+func probe(site *benchSite) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(fmt.Sprintf(probeJS, jsString(site.server.Key))).Do(ctx)
+		return err
+	})
+}
+
+// waitServiceWorker waits until the page's service worker is activated, so that the next
+// page load goes through it.
+func waitServiceWorker() chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for {
+			var state string
+			err := chromedp.Evaluate(`navigator.serviceWorker.ready.then(r => r.active ? r.active.state : "")`, &state,
+				func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }).Do(ctx)
+			if err != nil {
+				return err
+			}
+			if state == "activated" {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for the service worker (state %q): %w", state, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// listQuery is the document the widget sends for a page of the list; listPageQuery is
+// the page alone.
+const (
+	listQuery     = `query ($where: UserWhere!, $first: PageSize!, $skip: Int!) { users(where: $where, first: $first, skip: $skip) { id email firstname lastname activated organizationId organizationRole createdAt updatedAt } countUsers(where: $where) }`
+	listPageQuery = `query ($where: UserWhere!, $first: PageSize!, $skip: Int!) { users(where: $where, first: $first, skip: $skip) { id email firstname lastname activated organizationId organizationRole createdAt updatedAt } }`
+)
+
+// BenchmarkHTTPList is 64 clients posting list queries (pages of 100 at offsets spread
+// over the first 100 pages, or all of them in a smaller directory) to the binary's /graphql on loopback, for -benchtime: the
+// page alone, and the page with its count as the widget asks it.
+func BenchmarkHTTPList(b *testing.B) {
+	s := startBenchServer(b)
+	pages := int64(max(1, min(100, benchDB.users/100)))
+	const clients = 64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	for _, bc := range []struct{ name, query string }{{"Page", listPageQuery}, {"PageAndCount", listQuery}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var (
+				next      atomic.Int64
+				mu        sync.Mutex
+				latencies []float64
+			)
+			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []float64
+				for pb.Next() {
+					body := fmt.Sprintf(`{"query": %s, "variables": {"where": {}, "first": 100, "skip": %d}}`,
+						jsString(bc.query), next.Add(1)%pages*100)
+					start := time.Now()
+					if err := postList(client, s, body); err != nil {
+						b.Error(err)
+						return
+					}
+					mine = append(mine, float64(time.Since(start))/1e6)
+				}
+				mu.Lock()
+				latencies = append(latencies, mine...)
+				mu.Unlock()
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			b.ReportMetric(percentile(latencies, 50), "p50-ms")
+			b.ReportMetric(percentile(latencies, 99), "p99-ms")
+		})
+	}
+}
+
+func postList(client *http.Client, s *server, body string) error {
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewBufferString(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "X-API-Key: "+s.Key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) || !bytes.Contains(out, []byte(`"email"`)) {
+		return fmt.Errorf("POST /graphql: status %d: %.300s", resp.StatusCode, out)
+	}
+	return nil
+}
+
+func median(v []float64) float64 { return percentile(v, 50) }
+
+// percentile returns the p-th percentile of v (nearest rank), 0 for none.
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	i := int(p/100*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}

@@ -1,0 +1,206 @@
+// Command benchtable reads the output of `go test -bench` for server/sqlite and
+// server/e2e on its standard input and prints the performance figures as one table:
+// figure, target, measured, and the ratio against the minimal hand-written page. It exits
+// with 1 when a benchmark failed or a figure is missing, never because of a timing: the
+// targets are there to be read.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// results maps a benchmark's name (without its -GOMAXPROCS suffix) to its metrics by unit.
+type results map[string]map[string]float64
+
+// row is one line of the table.
+type row struct {
+	figure   string
+	target   string  // as printed; empty when the figure is only reported
+	limit    float64 // the target as a maximum in the measured unit; 0: none
+	value    float64
+	unit     string
+	minimal  float64 // the minimal page's figure, 0 when there is none
+	decimals int
+}
+
+func main() {
+	wasm := flag.String("wasm", "web/app.wasm", "the widget's wasm, with its .br and .gz beside it")
+	flag.Parse()
+	res, failed, err := parse(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+	rows, missing := table(res, *wasm)
+	print(os.Stdout, rows)
+	for _, m := range missing {
+		fmt.Fprintf(os.Stderr, "benchtable: no figure for %s: did its benchmark run?\n", m)
+	}
+	if failed {
+		fmt.Fprintln(os.Stderr, "benchtable: a benchmark failed: see its output above.")
+	}
+	if failed || len(missing) > 0 {
+		os.Exit(1)
+	}
+}
+
+var (
+	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+	failLine  = regexp.MustCompile(`^(--- FAIL|FAIL\s|panic:)`)
+)
+
+// parse reads benchmark lines ("BenchmarkX-2  5  123 ns/op  4.5 cold-ms") and reports
+// whether any test or benchmark failed.
+func parse(r io.Reader) (results, bool, error) {
+	res := results{}
+	failed := false
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if failLine.MatchString(line) {
+			failed = true
+		}
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		fields := strings.Fields(m[3])
+		metrics := map[string]float64{}
+		for i := 0; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err == nil {
+				metrics[fields[i+1]] = v
+			}
+		}
+		res[strings.TrimPrefix(m[1], "Benchmark")] = metrics
+	}
+	return res, failed, sc.Err()
+}
+
+// table builds the rows from the results and the wasm files, and lists what is missing.
+func table(res results, wasm string) ([]row, []string) {
+	var rows, group []row
+	var missing []string
+	need := func(name, unit string) (float64, bool) {
+		v, ok := res[name][unit]
+		if !ok {
+			missing = append(missing, name+" ("+unit+")")
+		}
+		return v, ok
+	}
+	fileMB := func(path string) float64 {
+		info, err := os.Stat(path)
+		if err != nil {
+			missing = append(missing, path)
+			return 0
+		}
+		return float64(info.Size()) / 1e6
+	}
+
+	rows = append(rows,
+		row{figure: "web/app.wasm, brotli (what browsers download)", target: "≤ 2.4 MB (aim 2.2)", limit: 2.4, value: fileMB(wasm + ".br"), unit: "MB", decimals: 3},
+		row{figure: "web/app.wasm, gzip -9", value: fileMB(wasm + ".gz"), unit: "MB", decimals: 3},
+		row{figure: "web/app.wasm, raw", value: fileMB(wasm), unit: "MB", decimals: 2},
+	)
+	browser := []struct {
+		figure, bench, unit, target string
+		limit                       float64
+		decimals                    int
+	}{
+		{"First rows after navigation, cold cache", "FirstRows", "cold-ms", "≤ 1500 ms", 1500, 0},
+		{"First rows after navigation, warm (cached, service worker)", "FirstRows", "warm-ms", "≤ 500 ms", 500, 0},
+		{"Page of 100 rows: response to rows in the DOM", "Browse", "render-ms", "≤ 50 ms", 50, 1},
+		{"Search: last keystroke to updated list, less 300 ms debounce", "Browse", "search-ms", "≤ 300 ms", 300, 1},
+		{"JS heap after 10 pages (after GC)", "Browse", "js-heap-MB", "", 0, 2},
+		{"wasm memory after 10 pages", "Browse", "wasm-MB", "", 0, 1},
+	}
+	for _, b := range browser {
+		v, _ := need(b.bench+"/Widget", b.unit)
+		r := row{figure: b.figure, target: b.target, limit: b.limit, value: v, unit: b.unit[strings.LastIndex(b.unit, "-")+1:], decimals: b.decimals}
+		if b.unit != "wasm-MB" {
+			r.minimal, _ = need(b.bench+"/Minimal", b.unit)
+		}
+		rows = append(rows, r)
+	}
+
+	directory := []struct {
+		prefix, figure, target string
+		limit                  float64
+	}{
+		{"FindUsers/", "Directory: page of 100, ", "≤ 10 ms", 10},
+		{"CountUsers/", "Directory: count, ", "≤ 10 ms", 10},
+		{"Search/", "Directory: free-text search, ", "≤ 100 ms", 100},
+		{"UpdateUser", "Directory: update a user", "≤ 5 ms", 5},
+	}
+	for _, d := range directory {
+		group = group[:0]
+		for _, name := range sortedNames(res) {
+			if !strings.HasPrefix(name, d.prefix) {
+				continue
+			}
+			if v, ok := res[name]["ns/op"]; ok {
+				group = append(group, row{figure: d.figure + strings.TrimPrefix(name, d.prefix), target: d.target, limit: d.limit, value: v / 1e6, unit: "ms", decimals: 2})
+			}
+		}
+		if len(group) == 0 {
+			missing = append(missing, d.prefix)
+		}
+		rows = append(rows, group...)
+	}
+	for _, name := range sortedNames(res) {
+		if strings.HasPrefix(name, "FindUsersParallel/") {
+			rows = append(rows, row{figure: "Directory: 64 clients, " + strings.TrimPrefix(name, "FindUsersParallel/"), value: res[name]["req/s"], unit: "req/s"})
+		}
+	}
+	for _, sub := range []string{"Page", "PageAndCount"} {
+		name := "HTTPList/" + sub
+		rps, _ := need(name, "req/s")
+		p50, _ := need(name, "p50-ms")
+		p99, _ := need(name, "p99-ms")
+		rows = append(rows,
+			row{figure: "HTTP /graphql, 64 clients, " + sub + ": throughput", value: rps, unit: "req/s"},
+			row{figure: "HTTP /graphql, 64 clients, " + sub + ": p50 latency", value: p50, unit: "ms", decimals: 1},
+			row{figure: "HTTP /graphql, 64 clients, " + sub + ": p99 latency", value: p99, unit: "ms", decimals: 1},
+		)
+	}
+	return rows, missing
+}
+
+// sortedNames lists the benchmarks by name.
+func sortedNames(res results) []string {
+	names := make([]string, 0, len(res))
+	for n := range res {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func print(w io.Writer, rows []row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "figure\ttarget\tmeasured\tmet\tvs minimal page")
+	for _, r := range rows {
+		met := ""
+		if r.limit > 0 {
+			met = "yes"
+			if r.value > r.limit {
+				met = "NO"
+			}
+		}
+		ratio := ""
+		if r.minimal > 0 {
+			ratio = fmt.Sprintf("%.1f×", r.value/r.minimal)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\n", r.figure, r.target, strconv.FormatFloat(r.value, 'f', r.decimals, 64), r.unit, met, ratio)
+	}
+	tw.Flush()
+}
