@@ -52,6 +52,7 @@ func (c *account) onSubmit(ctx app.Context, e app.Event) {
 	if len(c.errs) > 0 {
 		return
 	}
+	c.busy = true
 	ctx.NewActionWithValue(actionChangePass, UpdatePasswordData{
 		OldPassword: c.old, NewPassword1: c.password, NewPassword2: c.password2,
 	})

@@ -29,19 +29,24 @@ func textInput(id, typ, shown string, value *string, msg string) app.HTMLInput {
 	return in
 }
 
-// setInputs replaces what the inputs with these ids hold, once the page has rendered:
-// for the program's own changes (a user loaded, a form cleared after success).
+// setInputs replaces what the inputs with these ids hold: for the program's own changes
+// (a user loaded, a form cleared after success). It sets the inputs on the page at once,
+// and again once the page has rendered, for inputs that render adds. Both are needed:
+// go-app drops what is deferred from the context of an element that the same update
+// removes (such as the button of a panel that closes itself).
 func setInputs(ctx app.Context, values map[string]string) {
 	if app.IsServer {
 		return
 	}
-	ctx.Defer(func(app.Context) {
+	set := func() {
 		for id, v := range values {
 			if el := app.Window().GetElementByID(id); el.Truthy() && el.Get("value").String() != v {
 				el.Set("value", v)
 			}
 		}
-	})
+	}
+	set()
+	ctx.Defer(func(app.Context) { set() })
 }
 
 // selectInput is a select over value/label pairs that writes the choice into *value.
@@ -58,16 +63,20 @@ func selectInput(id string, value *string, msg string, options ...[2]string) app
 }
 
 // banner is a message above a form: an error (role alert) or a notice (role status).
+// Without a message it is an empty text node, never nothing: a banner that appeared as a
+// new node would shift the form after it, and go-app would rebuild the form's inputs from
+// their value attributes, showing the values last loaded instead of what was typed.
 func banner(kind, msg string, actions ...app.UI) app.UI {
+	if msg == "" {
+		return app.Text("")
+	}
 	role := "status"
 	if kind == "error" || kind == "warning" {
 		role = "alert"
 	}
-	return app.If(msg != "",
-		app.Div().Class("banner banner-"+kind).Role(role).Body(
-			app.P().Text(msg),
-			app.If(len(actions) > 0, app.Div().Class("banner-actions").Body(actions...)),
-		),
+	return app.Div().Class("banner banner-"+kind).Role(role).Body(
+		app.P().Text(msg),
+		app.If(len(actions) > 0, app.Div().Class("banner-actions").Body(actions...)),
 	)
 }
 

@@ -155,8 +155,10 @@ func (q *introspection) capabilities() capabilities {
 	return c
 }
 
-// httpClient bounds every request, so that a silent endpoint ends in a message.
-var httpClient = &http.Client{Timeout: 30 * time.Second}
+// requestTimeout bounds every request, so that a silent endpoint ends in a message.
+const requestTimeout = 15 * time.Second
+
+var httpClient = &http.Client{Timeout: requestTimeout}
 
 // newClient returns a GraphQL client for endpoint that authenticates with key, as Kili
 // expects it: "Authorization: X-API-Key: <key>". An empty key sends no header.
@@ -177,18 +179,23 @@ const (
 	codeForbidden       = "FORBIDDEN"
 	codeNotFound        = "NOT_FOUND"
 	codeConflict        = "CONFLICT"
+	codeRateLimited     = "RATE_LIMITED"
 	codeInternal        = "INTERNAL"
-	codeUnreachable     = "UNREACHABLE"
+	codeUnreachable     = "UNREACHABLE" // no answer at all: down, refused, offline
+	codeTimeout         = "TIMEOUT"     // no answer within requestTimeout
+	codeUnavailable     = "UNAVAILABLE" // an HTTP 5xx instead of GraphQL
 	codeNotGraphQL      = "NOT_GRAPHQL"
 )
 
 // failure is an error as the person at the screen sees it: a sentence, the form field it
-// is about (if any), and, for a conflict, the user as it is stored now.
+// is about (if any), for a conflict the user as it is stored now, and for an HTTP error
+// its status ("502 Bad Gateway").
 type failure struct {
 	Code    string
 	Message string
 	Field   string
 	Current *user
+	Status  string
 }
 
 // Error implements the error interface.
@@ -222,8 +229,9 @@ func toFailure(err error) *failure {
 		}
 		return f
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &failure{Code: codeUnreachable, Message: "The request took too long. Check your connection and retry."}
+	var timeout interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &timeout) && timeout.Timeout()) {
+		return &failure{Code: codeTimeout, Message: "The endpoint did not answer in time. Check your connection, then retry."}
 	}
 	msg := err.Error()
 	switch {
@@ -232,7 +240,10 @@ func toFailure(err error) *failure {
 		if i := strings.Index(status, " body:"); i >= 0 {
 			status = status[:i]
 		}
-		return &failure{Code: codeNotGraphQL, Message: "The endpoint answered " + status + " instead of GraphQL. Check the endpoint address, then retry."}
+		if strings.HasPrefix(status, "5") {
+			return &failure{Code: codeUnavailable, Status: status, Message: "The endpoint answered " + status + ". Retry in a moment."}
+		}
+		return &failure{Code: codeNotGraphQL, Status: status, Message: "The endpoint answered " + status + " instead of GraphQL. Check the endpoint address, then retry."}
 	case strings.Contains(msg, "invalid character") || strings.Contains(msg, "cannot unmarshal") || strings.Contains(msg, "unexpected end of JSON"):
 		return &failure{Code: codeNotGraphQL, Message: "The endpoint did not answer with GraphQL. Check the endpoint address, then retry."}
 	}

@@ -55,6 +55,7 @@ func (c *resetPassword) onSubmit(ctx app.Context, e app.Event) {
 	if len(c.errs) > 0 {
 		return
 	}
+	c.busy = true
 	ctx.NewActionWithValue(actionCompleteReset, resetRequest{Token: c.token, Password: c.password})
 }
 

@@ -106,6 +106,7 @@ func (c *signIn) onSubmit(ctx app.Context, e app.Event) {
 	} else {
 		req.Key = c.key
 	}
+	c.busy = true
 	ctx.NewActionWithValue(actionSignIn, req)
 }
 
@@ -140,7 +141,7 @@ func (c *signIn) onResult(ctx app.Context) {
 	case statusFailed:
 		c.errs = fieldErrors{}
 		switch {
-		case r.Err.Code == codeUnreachable || r.Err.Code == codeNotGraphQL:
+		case r.Err.Code == codeUnreachable || r.Err.Code == codeNotGraphQL || r.Err.Code == codeTimeout || r.Err.Code == codeUnavailable:
 			c.errs["endpoint"] = r.Err.Message
 		case r.Err.Code == codeUnauthenticated && c.byPassword():
 			c.errs["password"] = r.Err.Message

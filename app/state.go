@@ -209,6 +209,10 @@ func isLatest(key string, seq int) bool {
 	return seqs.n[key] == seq
 }
 
+// sessionEnded is what the sign-in page says when the directory stopped accepting the
+// key of a signed-in session.
+const sessionEnded = "Your session ended (the key was revoked or the account deactivated): sign in again."
+
 // sessionMu makes concurrent handlers open the session once.
 var sessionMu sync.Mutex
 
@@ -240,7 +244,7 @@ func currentSession(ctx app.Context) (session, *failure) {
 	s, f := openSession(ctx, endpoint, key)
 	if f != nil {
 		if f.Code == codeUnauthenticated {
-			endSession(ctx, "Your session has ended. Sign in again.")
+			endSession(ctx, sessionEnded)
 			portalSignedOut()
 		}
 		return s, f
@@ -263,24 +267,33 @@ func openSession(ctx app.Context, endpoint, key string) (session, *failure) {
 		}
 		return session{}, f
 	}
+	caps, f := findCapabilities(ctx, c)
+	if f != nil {
+		return session{}, f
+	}
 	return session{
 		Status:   statusReady,
 		Endpoint: endpoint,
 		Key:      key,
 		Viewer:   q.Viewer,
-		Caps:     findCapabilities(ctx, c),
+		Caps:     caps,
 	}, nil
 }
 
 // findCapabilities asks the endpoint which extensions it has; an endpoint that refuses
-// introspection is treated as the core alone.
-func findCapabilities(ctx app.Context, c *graphql.Client) capabilities {
+// introspection is treated as the core alone. An endpoint that did not answer is not:
+// taken for the core, the widget would hide features and, worse, save without the
+// updatedAt precondition. Its failure is returned, to be retried.
+func findCapabilities(ctx app.Context, c *graphql.Client) (capabilities, *failure) {
 	var q introspection
 	if err := c.Query(ctx, &q, nil); err != nil {
+		if f := toFailure(err); retryable(f) {
+			return capabilities{}, f
+		}
 		app.Log("introspection failed, using the core contract only:", err)
-		return capabilities{}
+		return capabilities{}, nil
 	}
-	return q.capabilities()
+	return q.capabilities(), nil
 }
 
 // endSession forgets the key and marks the session signed out.
@@ -294,7 +307,7 @@ func endSession(ctx app.Context, notice string) {
 func failed(ctx app.Context, f *failure) *failure {
 	if f != nil && f.Code == codeUnauthenticated {
 		sessionMu.Lock()
-		endSession(ctx, "Your session has ended. Sign in again.")
+		endSession(ctx, sessionEnded)
 		sessionMu.Unlock()
 		portalSignedOut()
 	}
@@ -355,9 +368,15 @@ func handleSignIn(ctx app.Context, a app.Action) {
 	ctx.SetState(stateSignIn, result{Status: statusReady, Seq: seq})
 }
 
+// handleSignOut forgets the key at once, then revokes it on the endpoint: a directory
+// that does not answer must not keep the person signed in on this screen.
 func handleSignOut(ctx app.Context, a app.Action) {
 	var s session
 	ctx.GetState(stateSession, &s)
+	sessionMu.Lock()
+	endSession(ctx, "You are signed out.")
+	sessionMu.Unlock()
+	portalSignedOut()
 	if s.Status == statusReady && s.Caps.SignOut && !s.FromPortal {
 		var m struct {
 			SignOut bool `graphql:"signOut"`
@@ -366,10 +385,6 @@ func handleSignOut(ctx app.Context, a app.Action) {
 			app.Log("signing out on the endpoint failed:", err)
 		}
 	}
-	sessionMu.Lock()
-	endSession(ctx, "You are signed out.")
-	sessionMu.Unlock()
-	portalSignedOut()
 }
 
 // userPage is the users query; usersSortedPage adds the sort extension's orderBy.
@@ -415,7 +430,8 @@ func handleLoadUsers(ctx app.Context, a app.Action) {
 		return
 	}
 	if err != nil {
-		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: failed(ctx, toFailure(err))})
+		// The total stays as last known, so that the pager does not claim a shorter list.
+		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: failed(ctx, toFailure(err)), Total: prev.Total})
 		return
 	}
 	ctx.SetState(stateUsers, usersState{Status: statusReady, Query: q, Users: page.Users, Total: page.Count})
@@ -481,8 +497,10 @@ func loadOrganizations(ctx app.Context, s session) {
 	ctx.SetState(stateOrganizations, q.Organizations)
 }
 
-// write runs a mutation for the edit page and reports its outcome in stateSave.
-func write(ctx app.Context, run func(s session, c *graphql.Client) (result, error)) {
+// write runs a mutation for the edit page and reports its outcome in stateSave; unsure
+// says what may have happened when no answer came. It sends the mutation once: a write
+// whose answer was lost may have been applied, so only the person may send it again.
+func write(ctx app.Context, unsure string, run func(s session, c *graphql.Client) (result, error)) {
 	seq := nextSeq(stateSave)
 	ctx.SetState(stateSave, result{Status: statusLoading, Seq: seq})
 	s, f := currentSession(ctx)
@@ -492,7 +510,7 @@ func write(ctx app.Context, run func(s session, c *graphql.Client) (result, erro
 	}
 	r, err := run(s, newClient(s.Endpoint, s.Key))
 	if err != nil {
-		ctx.SetState(stateSave, result{Status: statusFailed, Err: failed(ctx, toFailure(err)), Seq: seq})
+		ctx.SetState(stateSave, result{Status: statusFailed, Err: writeFailure(failed(ctx, toFailure(err)), unsure), Seq: seq})
 		return
 	}
 	r.Status, r.Seq = statusReady, seq
@@ -501,7 +519,7 @@ func write(ctx app.Context, run func(s session, c *graphql.Client) (result, erro
 
 func handleSaveUser(ctx app.Context, a app.Action) {
 	req, _ := a.Value.(saveRequest)
-	write(ctx, func(s session, c *graphql.Client) (result, error) {
+	write(ctx, unsureSave, func(s session, c *graphql.Client) (result, error) {
 		where := UserWhere{ID: req.ID}
 		if s.Caps.UpdatedAt {
 			where.UpdatedAt = req.UpdatedAt
@@ -521,7 +539,7 @@ func handleSaveUser(ctx app.Context, a app.Action) {
 
 func handleCreateUser(ctx app.Context, a app.Action) {
 	data, _ := a.Value.(CreateUserData)
-	write(ctx, func(s session, c *graphql.Client) (result, error) {
+	write(ctx, unsureCreate, func(s session, c *graphql.Client) (result, error) {
 		var m struct {
 			User user `graphql:"createUser(data: $data)"`
 		}
@@ -535,7 +553,7 @@ func handleCreateUser(ctx app.Context, a app.Action) {
 
 func handleDeleteUser(ctx app.Context, a app.Action) {
 	id, _ := a.Value.(string)
-	write(ctx, func(s session, c *graphql.Client) (result, error) {
+	write(ctx, unsureDelete, func(s session, c *graphql.Client) (result, error) {
 		var m struct {
 			ID string `graphql:"deleteUser(where: $where)"`
 		}
@@ -549,7 +567,7 @@ func handleDeleteUser(ctx app.Context, a app.Action) {
 
 func handleResetPassword(ctx app.Context, a app.Action) {
 	id, _ := a.Value.(string)
-	write(ctx, func(s session, c *graphql.Client) (result, error) {
+	write(ctx, unsureReset, func(s session, c *graphql.Client) (result, error) {
 		vars := map[string]interface{}{"where": UserWhere{ID: id}}
 		if s.Caps.IssuePasswordReset {
 			var m struct {
@@ -586,7 +604,7 @@ func handleChangePassword(ctx app.Context, a app.Action) {
 			User struct{ ID string } `graphql:"updatePassword(data: $data, where: $where)"`
 		}
 		vars := map[string]interface{}{"data": data, "where": UserWhere{ID: s.Viewer.ID}}
-		f = failed(ctx, toFailure(newClient(s.Endpoint, s.Key).Mutate(ctx, &m, vars)))
+		f = writeFailure(failed(ctx, toFailure(newClient(s.Endpoint, s.Key).Mutate(ctx, &m, vars))), unsurePassword)
 	}
 	if f != nil {
 		ctx.SetState(stateAccount, result{Status: statusFailed, Err: f, Seq: seq})

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -112,7 +113,11 @@ type userEdit struct {
 	errs          fieldErrors
 	formErr       string
 	notice        string
-	conflict      *user
+	conflict      *user    // the user as stored now, after a save based on an older version
+	sent          UserData // what the last save sent
+	unsure        bool     // the last write got no answer: it may have been applied
+	checking      bool     // the stored user is being read again to see whether it was
+	retry         retrier
 	confirmDelete bool
 	resetLink     string
 	busy          bool
@@ -150,12 +155,24 @@ func (c *userEdit) OnNav(ctx app.Context) {
 	}
 	c.show(ctx)
 	c.errs, c.formErr, c.conflict = nil, "", nil
+	c.sent, c.unsure, c.checking = UserData{}, false, false
+	c.retry.reset()
 	c.confirmDelete, c.resetLink, c.busy = false, "", false
 	if app.IsClient {
 		c.notice, flash = flash, ""
 	}
 	c.loaded = userState{Status: statusLoading}
 	ctx.Page().SetTitle(c.title())
+	c.load(ctx)
+}
+
+// OnDismount stops the retries of a failed load.
+func (c *userEdit) OnDismount() {
+	c.retry.reset()
+}
+
+// load reads the user (or, for a new user, what the form needs).
+func (c *userEdit) load(ctx app.Context) {
 	ctx.NewActionWithValue(actionLoadUser, c.id)
 }
 
@@ -171,14 +188,36 @@ func (c *userEdit) title() string {
 	return "User"
 }
 
-// fill takes a newly loaded or saved user into the form, keeping what was typed.
+// fill takes a newly loaded or saved user into the form, keeping what was typed. A load
+// that failed is retried while the directory does not answer; the form stays as it is.
 func (c *userEdit) fill(ctx app.Context) {
-	if c.loaded.Status != statusReady || c.loaded.ID != c.id || c.isNew() {
+	if c.loaded.ID != c.id {
+		return
+	}
+	switch c.loaded.Status {
+	case statusFailed:
+		c.checking = false
+		c.retry.failed(ctx, c.loaded.Err, c.load)
+		return
+	case statusReady:
+		c.retry.reset()
+	default:
+		return
+	}
+	if c.isNew() {
 		return
 	}
 	c.form = c.form.merge(c.original, c.loaded.User)
 	c.original = c.loaded.User
 	c.show(ctx)
+	if c.checking {
+		c.checking, c.unsure, c.formErr = false, false, ""
+		if _, changed := c.form.changes(c.original); changed {
+			c.notice = "The directory does not have your change: it is not saved. Save again when ready."
+		} else {
+			c.notice = "The directory has your change: it is saved."
+		}
+	}
 }
 
 // show puts the form's values into its inputs.
@@ -203,9 +242,9 @@ func (c *userEdit) onResult(ctx app.Context) {
 	c.busy = r.Status == statusLoading
 	switch r.Status {
 	case statusFailed:
-		c.showFailure(r.Err)
+		c.showFailure(ctx, r.Err)
 	case statusReady:
-		c.notice, c.formErr, c.conflict = r.Notice, "", nil
+		c.notice, c.formErr, c.conflict, c.unsure = r.Notice, "", nil, false
 		c.resetLink = r.ResetLink
 		switch {
 		case r.CreatedID != "":
@@ -218,16 +257,96 @@ func (c *userEdit) onResult(ctx app.Context) {
 }
 
 // showFailure puts the server's sentence next to the field it names, or above the form.
-func (c *userEdit) showFailure(f *failure) {
-	c.notice = ""
+func (c *userEdit) showFailure(ctx app.Context, f *failure) {
+	c.notice, c.unsure = "", false
 	switch {
 	case f.Code == codeConflict && f.Current != nil:
-		c.conflict = f.Current
+		c.onConflict(ctx, *f.Current)
 	case c.hasField(f.Field):
 		c.errs = fieldErrors{f.Field: f.Message}
 	default:
 		c.formErr = f.Message
+		c.unsure = fault(f) != "" && f.Code != codeInternal && f.Code != codeRateLimited
 	}
+}
+
+// onConflict shows the conflict view, unless the stored version already holds all the
+// person changed (a save whose answer was lost went through): then it is simply saved.
+func (c *userEdit) onConflict(ctx app.Context, theirs user) {
+	if alreadyStored(c.conflictFields(theirs)) {
+		c.rebase(ctx, theirs)
+		c.notice = "Saved: the directory already had your change."
+		return
+	}
+	c.conflict = &theirs
+}
+
+func (c *userEdit) conflictFields(theirs user) []conflictField {
+	return conflictFields(c.original, c.form, c.sent.Activated, theirs, c.orgName)
+}
+
+// rebase makes theirs the version the form is based on, keeping what the person typed
+// and taking theirs for every field the person left alone.
+func (c *userEdit) rebase(ctx app.Context, theirs user) {
+	c.form = c.form.merge(c.original, theirs)
+	c.original, c.conflict = theirs, nil
+	c.show(ctx)
+}
+
+// applyMine saves the person's changes again on top of the version stored now: only the
+// fields they changed, with that version's updatedAt as the precondition.
+func (c *userEdit) applyMine(ctx app.Context, e app.Event) {
+	if c.conflict == nil || c.busy {
+		return
+	}
+	theirs := *c.conflict
+	activated := c.sent.Activated
+	c.rebase(ctx, theirs)
+	data, changed := c.form.changes(theirs)
+	if activated != nil && *activated != theirs.Activated {
+		data.Activated, changed = activated, true
+	}
+	if !changed {
+		c.notice = "Nothing to apply: the stored version already has your values."
+		return
+	}
+	c.send(ctx, data, "Saved: your changes are applied on top of theirs.")
+}
+
+// discardMine drops the person's changes and shows the version stored now.
+func (c *userEdit) discardMine(ctx app.Context, e app.Event) {
+	if c.conflict == nil || c.busy {
+		return
+	}
+	c.original, c.form, c.conflict = *c.conflict, formOf(*c.conflict), nil
+	c.errs, c.formErr, c.sent = nil, "", UserData{}
+	c.show(ctx)
+	c.notice = "Your changes are discarded: the form shows the version stored now."
+}
+
+// send saves the changed fields, based on the version the form was filled from.
+func (c *userEdit) send(ctx app.Context, data UserData, notice string) {
+	c.sent, c.busy = data, true
+	ctx.NewActionWithValue(actionSaveUser, saveRequest{
+		ID: c.id, Data: data, UpdatedAt: c.original.UpdatedAt, Notice: notice,
+	})
+}
+
+// check reads the stored user again after a write that got no answer, keeping the
+// inputs, and says whether the write went through.
+func (c *userEdit) check(ctx app.Context, e app.Event) {
+	c.checking = true
+	c.load(ctx)
+}
+
+// orgName is how an organization reads: its name where the endpoint lists them.
+func (c *userEdit) orgName(id string) string {
+	for _, o := range c.orgs {
+		if o.ID == id {
+			return o.Name
+		}
+	}
+	return id
 }
 
 // hasField reports whether the page shows a field of that name.
@@ -252,7 +371,7 @@ func (c *userEdit) backHref() string {
 
 func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	if c.busy {
+	if c.busy || c.conflict != nil {
 		return
 	}
 	c.notice, c.formErr = "", ""
@@ -261,6 +380,7 @@ func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
 		return
 	}
 	if c.isNew() {
+		c.busy = true
 		ctx.NewActionWithValue(actionCreateUser, CreateUserData{
 			Email:            strings.TrimSpace(c.form.Email),
 			Password:         c.form.Password,
@@ -275,9 +395,7 @@ func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
 		c.notice = "Nothing to save: no field was changed."
 		return
 	}
-	ctx.NewActionWithValue(actionSaveUser, saveRequest{
-		ID: c.id, Data: data, UpdatedAt: c.original.UpdatedAt, Notice: "Saved.",
-	})
+	c.send(ctx, data, "Saved.")
 }
 
 func (c *userEdit) onKeyDown(ctx app.Context, e app.Event) {
@@ -296,22 +414,27 @@ func (c *userEdit) cancel(ctx app.Context, e app.Event) {
 }
 
 func (c *userEdit) toggleActivated(ctx app.Context, e app.Event) {
+	if c.busy || c.conflict != nil {
+		return
+	}
 	active := !c.original.Activated
 	notice := "User deactivated: their keys stop working."
 	if active {
 		notice = "User activated."
 	}
-	ctx.NewActionWithValue(actionSaveUser, saveRequest{
-		ID: c.id, Data: UserData{Activated: &active}, UpdatedAt: c.original.UpdatedAt, Notice: notice,
-	})
+	c.send(ctx, UserData{Activated: &active}, notice)
 }
 
-func (c *userEdit) reload(ctx app.Context, e app.Event) {
-	c.form, c.original, c.conflict, c.errs = userForm{}, user{}, nil, nil
-	ctx.NewActionWithValue(actionLoadUser, c.id)
+// retryNow loads again at once, without waiting for the next automatic retry.
+func (c *userEdit) retryNow(ctx app.Context, e app.Event) {
+	c.retry.now(ctx, c.load)
 }
 
 func (c *userEdit) resetPassword(ctx app.Context, e app.Event) {
+	if c.busy {
+		return
+	}
+	c.busy = true
 	ctx.NewActionWithValue(actionResetPassword, c.id)
 }
 
@@ -325,7 +448,10 @@ func (c *userEdit) closeDelete(ctx app.Context, e app.Event) {
 }
 
 func (c *userEdit) deleteUser(ctx app.Context, e app.Event) {
-	c.confirmDelete = false
+	if c.busy {
+		return
+	}
+	c.confirmDelete, c.busy = false, true
 	ctx.NewActionWithValue(actionDeleteUser, c.id)
 }
 
@@ -340,14 +466,22 @@ func (c *userEdit) Render() app.UI {
 	)
 }
 
+// renderBody shows the form once there is one to show. Until then a failed load takes
+// the page; after, it is a banner above the form, which keeps every input.
 func (c *userEdit) renderBody() app.UI {
-	switch {
-	case c.loaded.Status == statusFailed:
-		return app.Div().Class("state state-error").Body(
-			app.P().Text(c.loaded.Err.Message),
-			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.reload),
-		)
-	case !c.isNew() && c.original.ID == "":
+	if !c.isNew() && c.original.ID == "" {
+		switch {
+		case c.retry.retrying():
+			return app.Div().Class("state state-error").Role("alert").Body(
+				app.P().Text(c.retry.message()),
+				app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow),
+			)
+		case c.loaded.Status == statusFailed:
+			return app.Div().Class("state state-error").Role("alert").Body(
+				app.P().Text(c.loaded.Err.Message),
+				app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retryNow),
+			)
+		}
 		return app.Div().Class("state state-loading").Body(app.P().Text("Loading user…"))
 	}
 	return app.Div().Body(
@@ -357,23 +491,93 @@ func (c *userEdit) renderBody() app.UI {
 				app.Span().Class("badge "+strings.ToLower(statusLabel(c.original.Activated))).Text(statusLabel(c.original.Activated)),
 			),
 		),
+		c.renderLoadFailure(),
 		c.renderConflict(),
-		banner("error", c.formErr),
+		banner("error", c.formErr, c.checkButton()...),
 		banner("success", c.notice),
 		c.renderForm(),
 		app.If(!c.isNew(), c.renderAccountActions()),
 	)
 }
 
+// renderLoadFailure is the banner of a load that failed while the form is shown (such as
+// checking the user after a write that got no answer).
+func (c *userEdit) renderLoadFailure() app.UI {
+	switch {
+	case c.retry.retrying():
+		return banner("warning", c.retry.message(),
+			app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow))
+	case c.loaded.Status == statusFailed && c.loaded.ID == c.id:
+		return banner("error", c.loaded.Err.Message)
+	}
+	return app.Text("")
+}
+
+// checkButton offers to read the user again when a write got no answer.
+func (c *userEdit) checkButton() []app.UI {
+	if !c.unsure || c.isNew() {
+		return nil
+	}
+	return []app.UI{app.Button().Type("button").Class("btn").ID("check-user").Disabled(c.checking).Text("Check the user").OnClick(c.check)}
+}
+
+// renderConflict is the conflict view: after a save based on an older version, each
+// field either side changed, with the person's value and the stored one; the fields both
+// changed stand out. The person's inputs stay in the form below until they choose.
 func (c *userEdit) renderConflict() app.UI {
 	if c.conflict == nil {
 		return app.Text("")
 	}
-	return banner("warning",
-		"Someone else changed this user while you were editing ("+c.conflict.displayName()+", "+
-			c.conflict.Email+"). Reload to see their version; your unsaved changes will be lost.",
-		app.Button().Type("button").Class("btn").Text("Reload").OnClick(c.reload),
+	theirs := *c.conflict
+	fields := c.conflictFields(theirs)
+	return app.Section().Class("banner banner-warning conflict").Role("alert").Aria("labelledby", "conflict-title").Body(
+		app.H2().ID("conflict-title").Text("Someone else changed this user while you were editing"),
+		app.P().Class("conflict-intro").Text("Their version was saved at "+formatTime(theirs.UpdatedAt)+
+			". Yours is not saved yet, and the form below keeps it. Compare, then choose."),
+		app.Table().Class("conflict-table").Body(
+			app.THead().Body(app.Tr().Body(
+				app.Th().Scope("col").Text("Field"),
+				app.Th().Scope("col").Text("Yours (not saved)"),
+				app.Th().Scope("col").Text("Theirs (stored now)"),
+			)),
+			app.TBody().Body(app.Range(fields).Slice(func(i int) app.UI { return conflictRow(fields[i]) })),
+		),
+		app.Div().Class("action-row").Body(
+			app.Button().Type("button").Class("btn").ID("conflict-discard").Disabled(c.busy).Text("Discard mine").OnClick(c.discardMine),
+			app.Button().Type("button").Class("btn btn-primary").ID("conflict-apply").Disabled(c.busy).
+				Text(busyText(c.busy, "Apply my changes again", "Saving…")).OnClick(c.applyMine),
+		),
+		app.P().Class("hint conflict-hint").Text("Applying saves the fields you changed over theirs; the fields only they changed keep their values."),
 	)
+}
+
+// conflictRow is one field of the conflict view.
+func conflictRow(f conflictField) app.UI {
+	cell := func(label, value string, changed bool) app.UI {
+		if value == "" {
+			value = "—"
+		}
+		return app.Td().DataSet("label", label).Class(classIf(!changed, "unchanged")).Body(
+			app.Span().Class("value").Text(value),
+			app.If(!changed, app.Span().Class("note").Text("unchanged")),
+		)
+	}
+	return app.Tr().Class("conflict-"+f.Key+classIf(f.clash(), " clash")).Body(
+		app.Th().Scope("row").Body(
+			app.Text(f.Label),
+			app.If(f.clash(), app.Span().Class("badge clash-badge").Text("Both changed")),
+		),
+		cell("Yours", f.Mine, f.MineChanged),
+		cell("Theirs", f.Theirs, f.TheirsChanged),
+	)
+}
+
+// busyText is a button's label, or what it says while its request is under way.
+func busyText(busy bool, label, pending string) string {
+	if busy {
+		return pending
+	}
+	return label
 }
 
 func (c *userEdit) renderForm() app.UI {
@@ -381,9 +585,9 @@ func (c *userEdit) renderForm() app.UI {
 	if c.form.Role == "" {
 		roles = append([][2]string{{"", "—"}}, roles...)
 	}
-	submit := "Save"
+	submit := busyText(c.busy, "Save", "Saving…")
 	if c.isNew() {
-		submit = "Create user"
+		submit = busyText(c.busy, "Create user", "Creating…")
 	}
 	return app.Form().Class("card form").ID("user-form").Aria("label", c.title()).
 		OnSubmit(c.onSubmit).OnKeyDown(c.onKeyDown).Body(
@@ -404,7 +608,8 @@ func (c *userEdit) renderForm() app.UI {
 			),
 		),
 		app.Div().Class("form-actions").Body(
-			app.Button().Type("submit").Class("btn btn-primary").Disabled(c.busy).Text(submit),
+			app.Button().Type("submit").Class("btn btn-primary").Disabled(c.busy || c.conflict != nil).
+				Aria("busy", strconv.FormatBool(c.busy)).Text(submit),
 			app.Button().Type("button").Class("btn btn-ghost").Text("Cancel").OnClick(c.cancel),
 			app.Span().Class("hint").Text("Enter saves · Esc cancels"),
 		),
@@ -444,7 +649,7 @@ func (c *userEdit) renderAccountActions() app.UI {
 	return app.Section().Class("card actions").Aria("label", "Account actions").Body(
 		app.H2().Text("Account"),
 		app.Div().Class("action-row").Body(
-			app.Button().Type("button").Class("btn").ID("toggle-activated").Disabled(c.busy).Text(toggle).OnClick(c.toggleActivated),
+			app.Button().Type("button").Class("btn").ID("toggle-activated").Disabled(c.busy || c.conflict != nil).Text(toggle).OnClick(c.toggleActivated),
 			app.Button().Type("button").Class("btn").ID("reset-password").Disabled(c.busy).Text(reset).OnClick(c.resetPassword),
 			app.If(caps.DeleteUser,
 				app.Button().Type("button").Class("btn btn-danger").ID("delete-user").Disabled(c.busy).Text("Delete…").OnClick(c.askDelete),

@@ -2,6 +2,8 @@ package app
 
 import (
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -149,13 +151,146 @@ func TestUserEdit(t *testing.T) {
 	t.Run("Conflict", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
 		c.form.Lastname = "Byron"
+		c.form.Role = "USER"
 		current := ada
-		current.Lastname = "King"
+		current.Lastname, current.Firstname, current.UpdatedAt = "King", "Augusta", "2024-05-03T10:00:00Z"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
 		h := html(c)
-		assertHas(t, h, "Someone else changed this user", "Ada King", "Reload", `value="Lovelace"`)
+		assertHas(t, h, "Someone else changed this user", "Yours (not saved)", "Theirs (stored now)",
+			`class="conflict-lastname clash"`, "Both changed", "Byron", "King", "Augusta",
+			`class="conflict-role"`, "Apply my changes again", "Discard mine", `value="Lovelace"`)
+		assertHasNot(t, h, "conflict-email")
+		if c.form.Lastname != "Byron" || c.form.Role != "USER" {
+			t.Errorf("typed values lost: %+v", c.form)
+		}
+		if !strings.Contains(submitButton(h), " disabled") {
+			t.Error("Save stays enabled while the person must choose")
+		}
+	})
+
+	t.Run("ConflictApplyMine", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		current := ada
+		current.Lastname, current.Firstname, current.UpdatedAt = "King", "Augusta", "2024-05-03T10:00:00Z"
+		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
+		c.applyMine(d.Context(), app.Event{})
+		if c.conflict != nil || !c.busy {
+			t.Fatalf("conflict %v, busy %v", c.conflict, c.busy)
+		}
+		if c.original != current {
+			t.Errorf("the save is not based on the stored version: %+v", c.original)
+		}
+		if d := c.sent; d.Lastname == nil || *d.Lastname != "Byron" || d.Firstname != nil || d.Email != nil || d.OrganizationRole != nil {
+			t.Errorf("sent %+v, want the last name only", d)
+		}
+		if c.form.Firstname != "Augusta" || c.shown.Firstname != "Augusta" {
+			t.Errorf("their first name is not in the form: %+v", c.form)
+		}
+	})
+
+	t.Run("ConflictDiscardMine", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		current := ada
+		current.Lastname, current.UpdatedAt = "King", "2024-05-03T10:00:00Z"
+		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
+		c.discardMine(d.Context(), app.Event{})
+		c.Update()
+		d.Consume()
+		if c.conflict != nil || c.busy || c.original != current || c.form != formOf(current) || c.shown != formOf(current) {
+			t.Fatalf("conflict %v busy %v original %+v form %+v", c.conflict, c.busy, c.original, c.form)
+		}
+		assertHas(t, html(c), "Your changes are discarded", `value="King"`)
+	})
+
+	t.Run("ConflictAlreadyStored", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "King"
+		current := ada
+		current.Lastname, current.Email, current.UpdatedAt = "King", "ada@king.example.com", "2024-05-03T10:00:00Z"
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
+		h := html(c)
+		assertHas(t, h, "Saved: the directory already had your change.")
+		assertHasNot(t, h, "Someone else changed this user")
+		if c.original != current || c.form.Email != "ada@king.example.com" {
+			t.Errorf("not based on the stored version: original %+v form %+v", c.original, c.form)
+		}
+	})
+
+	t.Run("NoAnswerToSave", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
+			Err: writeFailure(&failure{Code: codeTimeout}, unsureSave)})
+		assertHas(t, html(c), "The directory did not answer in time; your change may not have been saved: check the user before saving again.",
+			`id="check-user"`)
+		if c.form.Lastname != "Byron" || c.busy {
+			t.Errorf("form %+v busy %v", c.form, c.busy)
+		}
+	})
+
+	t.Run("CheckFindsChangeSaved", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: writeFailure(&failure{Code: codeTimeout}, unsureSave)})
+		c.check(d.Context(), app.Event{})
+		stored := ada
+		stored.Lastname, stored.UpdatedAt = "Byron", "2024-05-03T10:00:00Z"
+		set(d, stateUser, userState{Status: statusReady, ID: "u1", User: stored})
+		h := html(c)
+		assertHas(t, h, "The directory has your change: it is saved.")
+		assertHasNot(t, h, "did not answer in time", `id="check-user"`)
+		if c.original != stored {
+			t.Errorf("original %+v", c.original)
+		}
+	})
+
+	t.Run("CheckFindsChangeMissing", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: writeFailure(&failure{Code: codeUnreachable}, unsureSave)})
+		c.check(d.Context(), app.Event{})
+		set(d, stateUser, userState{Status: statusReady, ID: "u1", User: ada})
+		assertHas(t, html(c), "The directory does not have your change: it is not saved.")
 		if c.form.Lastname != "Byron" {
 			t.Errorf("typed last name lost: %q", c.form.Lastname)
+		}
+	})
+
+	t.Run("LoadFailureKeepsForm", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", &ada)
+		c.form.Firstname = "Augusta"
+		set(stateUser, userState{Status: statusFailed, ID: "u1", Err: &failure{Code: codeUnreachable}})
+		h := html(c)
+		assertHas(t, h, "The directory is not answering; retrying", `id="retry-now"`, `id="firstname"`, "Save")
+		if c.form.Firstname != "Augusta" || c.original != ada {
+			t.Errorf("form %+v original %+v", c.form, c.original)
+		}
+	})
+
+	t.Run("FirstLoadRetried", func(t *testing.T) {
+		c, set := editPage(t, allCaps, "/users/u1", nil)
+		set(stateUser, userState{Status: statusFailed, ID: "u1", Err: &failure{Code: codeUnavailable, Status: "503 Service Unavailable"}})
+		assertHas(t, html(c), "The directory answered with an error (503 Service Unavailable); retrying", "Retry now")
+		set(stateUser, userState{Status: statusReady, ID: "u1", User: ada})
+		h := html(c)
+		assertHas(t, h, `value="Lovelace"`)
+		assertHasNot(t, h, "retrying")
+	})
+
+	t.Run("SaveWaitsForAnswer", func(t *testing.T) {
+		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
+		c.form.Lastname = "Byron"
+		c.onSubmit(d.Context(), app.Event{Value: app.Null()})
+		c.Update()
+		d.Consume()
+		if !c.busy {
+			t.Fatal("the form is not busy once the save is sent")
+		}
+		h := html(c)
+		if b := submitButton(h); !strings.Contains(b, " disabled") || !strings.Contains(b, " aria-busy") || !strings.HasSuffix(b, ">Saving…") {
+			t.Error("Save is enabled while a save is pending")
 		}
 	})
 
@@ -199,4 +334,9 @@ func TestUserEdit(t *testing.T) {
 		d.Consume()
 		assertHas(t, html(c), "Delete Ada Lovelace (ada@example.com)? This cannot be undone.")
 	})
+}
+
+// submitButton is the form's submit button as rendered: its tag and text.
+func submitButton(html string) string {
+	return regexp.MustCompile(`<button [^>]*type="submit"[^>]*>[^<]*`).FindString(html)
 }

@@ -23,6 +23,7 @@ type userList struct {
 	searchSeq int
 	users     usersState
 	session   session
+	retry     retrier
 }
 
 func newUserList() *userList {
@@ -31,8 +32,28 @@ func newUserList() *userList {
 
 // OnMount observes the list and the session.
 func (c *userList) OnMount(ctx app.Context) {
-	ctx.ObserveState(stateUsers).Value(&c.users)
+	ctx.ObserveState(stateUsers).OnChange(func() { c.onUsers(ctx) }).Value(&c.users)
 	ctx.ObserveState(stateSession).Value(&c.session)
+}
+
+// OnDismount stops the retries of a failed load.
+func (c *userList) OnDismount() {
+	c.retry.reset()
+}
+
+// onUsers retries a load that failed while the directory does not answer.
+func (c *userList) onUsers(ctx app.Context) {
+	switch c.users.Status {
+	case statusFailed:
+		c.retry.failed(ctx, c.users.Err, c.load)
+	case statusReady:
+		c.retry.reset()
+	}
+}
+
+// load asks for the page of users the URL names.
+func (c *userList) load(ctx app.Context) {
+	ctx.NewActionWithValue(actionLoadUsers, c.query)
 }
 
 // OnPreRender reads the URL as OnNav does, so that the page the server sends for this
@@ -54,7 +75,8 @@ func (c *userList) OnNav(ctx app.Context) {
 		listHref = c.query.href() // one browser, one list; the server renders many at once
 	}
 	ctx.Page().SetTitle("Users")
-	ctx.NewActionWithValue(actionLoadUsers, c.query)
+	c.retry.reset()
+	c.load(ctx)
 }
 
 // navigate shows the list in state q; OnNav then loads it.
@@ -109,8 +131,9 @@ func (c *userList) onSize(ctx app.Context, e app.Event) {
 	c.navigate(ctx, q)
 }
 
-func (c *userList) retry(ctx app.Context, e app.Event) {
-	ctx.NewActionWithValue(actionLoadUsers, c.query)
+// retryNow loads again at once, without waiting for the next automatic retry.
+func (c *userList) retryNow(ctx app.Context, e app.Event) {
+	c.retry.now(ctx, c.load)
 }
 
 // Render shows the page.
@@ -214,9 +237,12 @@ func (c *userList) renderHeader(key, label string) app.UI {
 func (c *userList) renderRows() []app.UI {
 	u := c.users
 	switch {
+	case c.retry.retrying() && u.Status != statusReady:
+		return []app.UI{stateRow("state-error", app.P().Role("status").Text(c.retry.message()),
+			app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow))}
 	case u.Status == statusFailed:
-		return []app.UI{stateRow("state-error", app.P().Text(u.Err.Message),
-			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retry))}
+		return []app.UI{stateRow("state-error", app.P().Role("alert").Text(u.Err.Message),
+			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retryNow))}
 	case len(u.Users) == 0 && u.Status != statusReady:
 		return []app.UI{stateRow("state-loading", app.P().Text("Loading users…"))}
 	case len(u.Users) == 0 && c.query.Page > 1:

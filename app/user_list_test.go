@@ -64,6 +64,24 @@ func TestUserList(t *testing.T) {
 		assertHas(t, html(c), "Only admins may list users.", "Retry")
 	})
 
+	t.Run("DirectoryDownRetries", func(t *testing.T) {
+		c, set := listPage(t, allCaps, "")
+		set(stateUsers, usersState{Status: statusFailed, Err: &failure{Code: codeUnreachable, Message: "Cannot reach the GraphQL endpoint."}})
+		h := html(c)
+		assertHas(t, h, "The directory is not answering; retrying", `id="retry-now"`, "Retry now")
+		assertHasNot(t, h, "Cannot reach the GraphQL endpoint.")
+		if c.retry.attempt != 1 {
+			t.Errorf("attempt %d, want 1", c.retry.attempt)
+		}
+		set(stateUsers, usersState{Status: statusReady, Users: someUsers, Total: 2})
+		h = html(c)
+		assertHas(t, h, "Ada Lovelace")
+		assertHasNot(t, h, "retrying", "Retry now")
+		if c.retry.attempt != 0 {
+			t.Errorf("attempt %d after success, want 0", c.retry.attempt)
+		}
+	})
+
 	t.Run("AllExtensionsShowSearchRoleAndSort", func(t *testing.T) {
 		c, _ := listPage(t, allCaps, "")
 		assertHas(t, html(c), `id="search"`, `id="role-filter"`, `id="status-filter"`, `class="sort"`, "aria-sort")
