@@ -27,14 +27,14 @@ wasm:
 
 # The server sends these precompressed forms to browsers that accept them; brotli is
 # smaller, gzip is always there.
+# Each compressed form is written under a temporary name and renamed, so that a running
+# server never sends a half-written one.
 $(WASM).gz: $(WASM)
-	gzip -9 -k -f $(WASM)
+	gzip -9 -c $(WASM) > $(WASM).gz.tmp && mv $(WASM).gz.tmp $(WASM).gz
 
-# brotli gives its output the input's time cut to whole seconds, which would make it look
-# older than app.wasm, and the server skips a compressed form older than its file: touch it.
 # A 16 MiB window (-w 24, the most browsers accept) sees all of app.wasm at once: 1% smaller.
 $(WASM).br: $(WASM)
-	@if command -v brotli >/dev/null 2>&1; then echo "brotli -q 11 -w 24 $(WASM)"; brotli -q 11 -w 24 -k -f $(WASM) && touch $(WASM).br; \
+	@if command -v brotli >/dev/null 2>&1; then echo "brotli -q 11 -w 24 $(WASM)"; brotli -q 11 -w 24 -c $(WASM) > $(WASM).br.tmp && mv $(WASM).br.tmp $(WASM).br; \
 	else rm -f $(WASM).br; echo "(brotli not installed: serving gzip only; apt-get install brotli)"; fi
 
 server:
@@ -109,4 +109,4 @@ size: wasm
 	else echo "(install brotli for its figure: apt-get install brotli)"; fi
 
 clean:
-	rm -rf .bin $(WASM) $(WASM).br $(WASM).gz $(WASM).tmp
+	rm -rf .bin $(WASM) $(WASM).br $(WASM).gz $(WASM).tmp $(WASM).br.tmp $(WASM).gz.tmp
