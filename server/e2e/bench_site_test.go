@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -87,42 +85,11 @@ func prepareBenchDB() (path string, users int, err error) {
 	return path, n, nil
 }
 
-// startBenchServer runs the binary on the benchmark database, as it is (no seeding), and
-// waits for its "Listening on" line. It stops at the end of the benchmark.
+// startBenchServer runs the binary on the benchmark database as it is (no seeding).
 func startBenchServer(tb testing.TB) *server {
 	tb.Helper()
-	cmd := exec.Command(binary, "-addr", "127.0.0.1:0", "-db", benchDatabase(tb), "-seed=false")
-	cmd.Dir = root
-	s := &server{Key: benchAdminKey}
-	cmd.Stderr = lockedWriter{&s.mu, &s.stderr}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start %s: %v", binary, err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	ready := make(chan error, 1)
-	go s.readStdout(stdout, ready)
-	select {
-	case err := <-ready:
-		if err != nil {
-			tb.Fatalf("the server did not start: %v\nstderr:\n%s", err, s.logs())
-		}
-	case <-time.After(60 * time.Second):
-		tb.Fatalf("the server printed no \"Listening on\" line within 60s\nstderr:\n%s", s.logs())
-	}
+	s := startServer(tb, "-db", benchDatabase(tb), "-seed=false")
+	s.Key = benchAdminKey
 	return s
 }
 
@@ -153,55 +120,6 @@ func startBenchSite(tb testing.TB) *benchSite {
 	ts := httptest.NewServer(mux)
 	tb.Cleanup(ts.Close)
 	return &benchSite{URL: ts.URL, server: s}
-}
-
-// launchBrowser starts a headless Chromium with a fresh profile; close stops it and
-// removes the profile.
-func launchBrowser(tb testing.TB) (ctx context.Context, close func()) {
-	tb.Helper()
-	exe, err := findChromium()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	profile, err := os.MkdirTemp("", "useradmin-bench-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1440, 900),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	close = func() {
-		cancelBrowser()
-		cancelAlloc()
-		_ = os.RemoveAll(profile)
-	}
-	if err := chromedp.Run(bctx); err != nil {
-		close()
-		tb.Fatalf("start chromium: %v", err)
-	}
-	return bctx, close
-}
-
-// findChromium is $E2E_CHROMIUM, else Debian's chromium.
-func findChromium() (string, error) {
-	for _, p := range []string{os.Getenv("E2E_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("chromium is missing: run `make test`, which installs it, or apt-get install -y chromium")
 }
 
 // openTab opens a tab of the browser; close closes it.

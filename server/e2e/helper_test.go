@@ -80,7 +80,7 @@ const adminKey = "e2e-admin-key-0123456789abcdef"
 
 // startServer runs the binary on 127.0.0.1:0 with a fresh database and extra flags, and
 // waits for its "Listening on" line. It stops at the end of the test.
-func startServer(t *testing.T, flags ...string) *server {
+func startServer(t testing.TB, flags ...string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	args := append([]string{
@@ -251,38 +251,35 @@ func (s *server) findUser(t *testing.T, id string) apiUser {
 	return users[0]
 }
 
-// chromiumPath finds the browser: $E2E_CHROMIUM, else Debian's chromium.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
+// findChromium is $E2E_CHROMIUM, else Debian's chromium.
+func findChromium() (string, error) {
 	for _, p := range []string{os.Getenv("E2E_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
 		if p == "" {
 			continue
 		}
 		if _, err := os.Stat(p); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	t.Fatal("chromium is missing: run `make test`, which installs it, or apt-get install -y chromium")
-	return ""
+	return "", errors.New("chromium is missing: run `make test`, which installs it, or apt-get install -y chromium")
 }
 
-// browser is one headless Chromium with a fresh profile.
-type browser struct {
-	ctx context.Context
-}
-
-// newBrowser starts Chromium for the test; it is closed at the end of the test.
-func newBrowser(t *testing.T) *browser {
-	t.Helper()
-	// Not t.TempDir: Chromium may still write its profile while it exits, which would
+// launchBrowser starts a headless Chromium with a fresh profile; close stops it and
+// removes the profile.
+func launchBrowser(tb testing.TB) (ctx context.Context, close func()) {
+	tb.Helper()
+	exe, err := findChromium()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Not tb.TempDir: Chromium may still write its profile while it exits, which would
 	// fail the test in TempDir's cleanup.
 	profile, err := os.MkdirTemp("", "useradmin-e2e-chromium-")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -294,19 +291,31 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1440, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	if err := chromedp.Run(bctx); err != nil {
+	close = func() {
 		cancelBrowser()
 		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
+		_ = os.RemoveAll(profile)
 	}
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	return &browser{ctx: bctx}
+	if err := chromedp.Run(bctx); err != nil {
+		close()
+		tb.Fatalf("start chromium: %v", err)
+	}
+	return bctx, close
+}
+
+// browser is one headless Chromium with a fresh profile.
+type browser struct {
+	ctx context.Context
+}
+
+// newBrowser starts Chromium for the test; it is closed at the end of the test.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	ctx, close := launchBrowser(t)
+	t.Cleanup(close)
+	return &browser{ctx: ctx}
 }
 
 // tab is one browser tab (its own sessionStorage), bound to a test.
