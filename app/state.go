@@ -60,6 +60,7 @@ const (
 	storageKey      = "useradmin.key"
 	storageEndpoint = "useradmin.endpoint"
 	storagePortal   = "useradmin.portal" // true when the key came from the framing portal
+	storageCaps     = "useradmin.caps:"  // + endpoint: the capabilities it last had
 )
 
 // session is who is signed in, where, and what that endpoint offers. Status is statusReady
@@ -229,23 +230,15 @@ func currentSession(ctx app.Context) (session, *failure) {
 	if s.Status == statusReady {
 		return s, nil
 	}
-	var key, endpoint string
-	var fromPortal bool
-	ctx.SessionStorage().Get(storageKey, &key)
-	ctx.SessionStorage().Get(storageEndpoint, &endpoint)
-	ctx.SessionStorage().Get(storagePortal, &fromPortal)
+	key, endpoint, fromPortal := storedKey(ctx)
 	if key == "" {
 		endSession(ctx, "")
 		return s, &failure{Code: codeUnauthenticated, Message: "Sign in to continue."}
 	}
-	if endpoint == "" {
-		endpoint = defaultEndpoint()
-	}
 	s, f := openSession(ctx, endpoint, key)
 	if f != nil {
 		if f.Code == codeUnauthenticated {
-			endSession(ctx, sessionEnded)
-			portalSignedOut()
+			revokedSession(ctx)
 		}
 		return s, f
 	}
@@ -254,30 +247,86 @@ func currentSession(ctx app.Context) (session, *failure) {
 	return s, nil
 }
 
-// openSession checks key with viewer and finds what the endpoint offers.
+// storedKey is the key, endpoint and origin of the session kept in sessionStorage.
+func storedKey(ctx app.Context) (key, endpoint string, fromPortal bool) {
+	ctx.SessionStorage().Get(storageKey, &key)
+	ctx.SessionStorage().Get(storageEndpoint, &endpoint)
+	ctx.SessionStorage().Get(storagePortal, &fromPortal)
+	if endpoint == "" {
+		endpoint = defaultEndpoint()
+	}
+	return key, endpoint, fromPortal
+}
+
+// readSession is the session to read a list page with. After a reload the page need not
+// wait for the session to open (two requests, viewer and capabilities): with the stored
+// key it goes out at once, alongside them, when the capabilities the query depends on
+// are known from an earlier visit or q needs none of them. A key that no longer works
+// then fails the page, which ends the session as any read does.
+func readSession(ctx app.Context, q listQuery) (session, *failure) {
+	var s session
+	ctx.GetState(stateSession, &s)
+	if s.Status == statusReady {
+		return s, nil
+	}
+	waitForPortal(ctx)
+	key, endpoint, _ := storedKey(ctx)
+	if key == "" {
+		return currentSession(ctx)
+	}
+	caps, known := cachedCapabilities(ctx, endpoint)
+	if !known && q != q.supported(capabilities{}) {
+		return currentSession(ctx)
+	}
+	ctx.Async(func() { currentSession(ctx) })
+	return session{Endpoint: endpoint, Key: key, Caps: caps}, nil
+}
+
+// openSession checks key with viewer and, at the same time, finds what the endpoint offers.
 func openSession(ctx app.Context, endpoint, key string) (session, *failure) {
 	c := newClient(endpoint, key)
+	type found struct {
+		caps capabilities
+		f    *failure
+	}
+	capsDone := make(chan found, 1)
+	go func() {
+		caps, f := findCapabilities(ctx, c)
+		capsDone <- found{caps, f}
+	}()
 	var q struct {
 		Viewer user `graphql:"viewer"`
 	}
-	if err := c.Query(ctx, &q, nil); err != nil {
+	err := queryInto(ctx, c, &q, nil)
+	caps := <-capsDone
+	if err != nil {
 		f := toFailure(err)
 		if f.Code == codeUnauthenticated {
 			f.Message = "This API key was not accepted. Check it, or ask an admin for a new one."
 		}
 		return session{}, f
 	}
-	caps, f := findCapabilities(ctx, c)
-	if f != nil {
-		return session{}, f
+	if caps.f != nil {
+		return session{}, caps.f
 	}
+	ctx.SessionStorage().Set(storageCaps+endpoint, caps.caps)
 	return session{
 		Status:   statusReady,
 		Endpoint: endpoint,
 		Key:      key,
 		Viewer:   q.Viewer,
-		Caps:     caps,
+		Caps:     caps.caps,
 	}, nil
+}
+
+// cachedCapabilities is what endpoint offered when this tab last opened a session on it.
+func cachedCapabilities(ctx app.Context, endpoint string) (capabilities, bool) {
+	var caps *capabilities
+	ctx.SessionStorage().Get(storageCaps+endpoint, &caps)
+	if caps == nil {
+		return capabilities{}, false
+	}
+	return *caps, true
 }
 
 // findCapabilities asks the endpoint which extensions it has; an endpoint that refuses
@@ -307,11 +356,22 @@ func endSession(ctx app.Context, notice string) {
 func failed(ctx app.Context, f *failure) *failure {
 	if f != nil && f.Code == codeUnauthenticated {
 		sessionMu.Lock()
-		endSession(ctx, sessionEnded)
+		revokedSession(ctx)
 		sessionMu.Unlock()
-		portalSignedOut()
 	}
 	return f
+}
+
+// revokedSession ends the session whose key the endpoint stopped accepting, and tells the
+// portal once, however many requests found out. The caller holds sessionMu.
+func revokedSession(ctx app.Context) {
+	var s session
+	ctx.GetState(stateSession, &s)
+	if s.Status == statusFailed && s.Notice == sessionEnded {
+		return
+	}
+	endSession(ctx, sessionEnded)
+	portalSignedOut()
 }
 
 // handleSession opens the session for pages that load nothing else, so that they show
@@ -390,12 +450,12 @@ func handleSignOut(ctx app.Context, a app.Action) {
 // userPage is the users query; usersSortedPage adds the sort extension's orderBy.
 type userPage struct {
 	Users []user `graphql:"users(where: $where, first: $first, skip: $skip)"`
-	Count int    `graphql:"countUsers(where: $where)"`
+	Count int    `graphql:"countUsers(where: $where)" json:"countUsers"`
 }
 
 type userPageSorted struct {
 	Users []user `graphql:"users(where: $where, first: $first, skip: $skip, orderBy: $orderBy)"`
-	Count int    `graphql:"countUsers(where: $where)"`
+	Count int    `graphql:"countUsers(where: $where)" json:"countUsers"`
 }
 
 func handleLoadUsers(ctx app.Context, a app.Action) {
@@ -404,7 +464,7 @@ func handleLoadUsers(ctx app.Context, a app.Action) {
 	var prev usersState
 	ctx.GetState(stateUsers, &prev)
 	ctx.SetState(stateUsers, usersState{Status: statusLoading, Query: q, Users: prev.Users, Total: prev.Total})
-	s, f := currentSession(ctx)
+	s, f := readSession(ctx, q)
 	if f != nil {
 		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: f})
 		return
@@ -421,10 +481,10 @@ func handleLoadUsers(ctx app.Context, a app.Action) {
 	if order := q.orderBy(); order != nil {
 		vars["orderBy"] = order
 		var sorted userPageSorted
-		err = c.Query(ctx, &sorted, vars)
+		err = queryInto(ctx, c, &sorted, vars)
 		page = userPage(sorted)
 	} else {
-		err = c.Query(ctx, &page, vars)
+		err = queryInto(ctx, c, &page, vars)
 	}
 	if !isLatest(stateUsers, seq) {
 		return

@@ -17,13 +17,15 @@ const searchDelay = 300 * time.Millisecond
 type userList struct {
 	app.Compo
 
-	query     listQuery
-	search    string // what the search box holds, ahead of the URL while typing
-	shown     string // what the program last put in the search box
-	searchSeq int
-	users     usersState
-	session   session
-	retry     retrier
+	query       listQuery
+	started     bool   // a page was asked for: the next OnNav with the same query is the widget's own
+	search      string // what the search box holds, ahead of the URL while typing
+	shown       string // what the program last put in the search box
+	searchSeq   int
+	searchTimer *time.Timer
+	users       usersState
+	session     session
+	retry       retrier
 }
 
 func newUserList() *userList {
@@ -33,12 +35,23 @@ func newUserList() *userList {
 // OnMount observes the list and the session.
 func (c *userList) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateUsers).OnChange(func() { c.onUsers(ctx) }).Value(&c.users)
-	ctx.ObserveState(stateSession).Value(&c.session)
+	ctx.ObserveState(stateSession).OnChange(func() { c.onSession(ctx) }).Value(&c.session)
 }
 
-// OnDismount stops the retries of a failed load.
+// OnDismount stops the retries of a failed load and a pending search.
 func (c *userList) OnDismount() {
 	c.retry.reset()
+	c.stopSearch()
+}
+
+// onSession loads the page again when the session, once open, shows that the endpoint
+// offers other extensions than the page was asked with (capabilities remembered from an
+// earlier visit that have changed since).
+func (c *userList) onSession(ctx app.Context) {
+	if c.session.Status == statusReady && c.users.Status == statusReady &&
+		c.users.Query != c.query.supported(c.session.Caps) {
+		c.load(ctx)
+	}
 }
 
 // onUsers retries a load that failed while the directory does not answer.
@@ -62,43 +75,69 @@ func (c *userList) OnPreRender(ctx app.Context) {
 	c.OnNav(ctx)
 }
 
-// OnNav reads the list state from the URL and loads that page.
+// OnNav reads the list state from the URL and loads that page, unless the widget itself
+// navigated there and loads it already.
 func (c *userList) OnNav(ctx app.Context) {
-	c.query = parseListQuery(ctx.Page().URL().Query())
-	if c.query.Search != strings.TrimSpace(c.search) {
-		// Back, forward or a link changed the search: show it. After the search box's
-		// own navigation, the box keeps what is typed.
-		c.search, c.shown = c.query.Search, c.query.Search
-		setInputs(ctx, map[string]string{"search": c.search})
-	}
+	q := parseListQuery(ctx.Page().URL().Query())
 	if app.IsClient {
-		listHref = c.query.href() // one browser, one list; the server renders many at once
+		listHref = q.href() // one browser, one list; the server renders many at once
 	}
 	ctx.Page().SetTitle("Users")
+	if c.started && q == c.query {
+		// The search box keeps what was typed since its search went out.
+		return
+	}
+	if !c.started || q.Search != c.query.Search {
+		// Back, forward or a link changed the search: show it, and drop a search typed
+		// but not sent yet.
+		c.stopSearch()
+		c.search, c.shown = q.Search, q.Search
+		setInputs(ctx, map[string]string{"search": c.search})
+	}
+	c.show(ctx, q)
+}
+
+// show loads the page of state q.
+func (c *userList) show(ctx app.Context, q listQuery) {
+	c.query, c.started = q, true
 	c.retry.reset()
 	c.load(ctx)
 }
 
-// navigate shows the list in state q; OnNav then loads it.
+// navigate shows the list in state q: it asks for the page at once, then puts q in the
+// URL (go-app navigates on the next frame), where OnNav finds it loading already.
 func (c *userList) navigate(ctx app.Context, q listQuery) {
+	c.show(ctx, q)
 	ctx.Navigate(q.href())
 }
 
+// onSearchInput runs the search once typing pauses for searchDelay.
 func (c *userList) onSearchInput(ctx app.Context, e app.Event) {
+	// The box shows what is typed by itself: nothing to render until the search goes out.
+	ctx.PreventUpdate()
 	c.search = ctx.JSSrc().Get("value").String()
-	c.searchSeq++
+	c.stopSearch()
 	seq := c.searchSeq
-	ctx.After(searchDelay, func(ctx app.Context) {
-		// Typing ahead of the delay, or having left the list since, cancels this search.
-		if seq == c.searchSeq && c.Mounted() {
-			c.applySearch(ctx)
-		}
+	c.searchTimer = time.AfterFunc(searchDelay, func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if seq == c.searchSeq {
+				c.applySearch(ctx)
+			}
+		})
 	})
+}
+
+// stopSearch cancels a search that waits for typing to pause.
+func (c *userList) stopSearch() {
+	c.searchSeq++
+	if c.searchTimer != nil {
+		c.searchTimer.Stop()
+	}
 }
 
 func (c *userList) onSearchSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	c.searchSeq++
+	c.stopSearch()
 	c.applySearch(ctx)
 }
 
@@ -207,9 +246,7 @@ func (c *userList) renderTable() app.UI {
 					}),
 				),
 			),
-			app.TBody().Class(classIf(busy && len(c.users.Users) > 0, "is-loading")).Body(
-				c.renderRows()...,
-			),
+			c.renderBody(),
 		),
 	)
 }
@@ -234,38 +271,57 @@ func (c *userList) renderHeader(key, label string) app.UI {
 	)
 }
 
-func (c *userList) renderRows() []app.UI {
+// renderBody is the table's body: the users, or a row that says why there are none.
+func (c *userList) renderBody() app.UI {
 	u := c.users
+	var row app.UI
 	switch {
 	case c.retry.retrying() && u.Status != statusReady:
-		return []app.UI{stateRow("state-error", app.P().Role("status").Text(c.retry.message()),
-			app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow))}
+		row = stateRow("state-error", app.P().Role("status").Text(c.retry.message()),
+			app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow))
 	case u.Status == statusFailed:
-		return []app.UI{stateRow("state-error", app.P().Role("alert").Text(u.Err.Message),
-			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retryNow))}
+		row = stateRow("state-error", app.P().Role("alert").Text(u.Err.Message),
+			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retryNow))
 	case len(u.Users) == 0 && u.Status != statusReady:
-		return []app.UI{stateRow("state-loading", app.P().Text("Loading users…"))}
+		row = stateRow("state-loading", app.P().Text("Loading users…"))
 	case len(u.Users) == 0 && c.query.Page > 1:
 		q := c.query
 		q.Page = 1
-		return []app.UI{stateRow("state-empty", app.P().Text("This page is past the end of the list."),
-			app.A().Class("btn").Href(q.href()).Text("Go to the first page"))}
+		row = stateRow("state-empty", app.P().Text("This page is past the end of the list."),
+			app.A().Class("btn").Href(q.href()).Text("Go to the first page"))
 	case len(u.Users) == 0 && c.query.filtered():
-		return []app.UI{stateRow("state-empty", app.P().Text("No users match these filters."),
-			app.A().Class("btn").Href(listQuery{Size: c.query.Size}.href()).Text("Clear filters"))}
+		row = stateRow("state-empty", app.P().Text("No users match these filters."),
+			app.A().Class("btn").Href(listQuery{Size: c.query.Size}.href()).Text("Clear filters"))
 	case len(u.Users) == 0:
-		return []app.UI{stateRow("state-empty", app.P().Text("No users yet."),
-			app.A().Class("btn").Href(link("/users/new")).Text("Create a user"))}
+		row = stateRow("state-empty", app.P().Text("No users yet."),
+			app.A().Class("btn").Href(link("/users/new")).Text("Create a user"))
+	default:
+		return &userRows{Users: u.Users}
 	}
-	rows := make([]app.UI, len(u.Users))
-	for i, usr := range u.Users {
-		rows[i] = userRow(usr)
-	}
-	return rows
+	return app.TBody().Body(row)
 }
 
-// userRow is one user of the table: plain elements, no component, so a page of 100 rows
+// userRows is the table's body when it shows users. It is a component of its own so that
+// what else changes on the page (loading the next page, the count, the session, the
+// search box) does not render and compare its rows again: go-app renders a component
+// only when its exported fields change.
+type userRows struct {
+	app.Compo
+
+	Users []user
+}
+
+// Render shows one row per user: plain elements, no component, so a page of 100 rows
 // stays light.
+func (r *userRows) Render() app.UI {
+	rows := make([]app.UI, len(r.Users))
+	for i, u := range r.Users {
+		rows[i] = userRow(u)
+	}
+	return app.TBody().Class("user-rows").Body(rows...)
+}
+
+// userRow is one user of the table.
 func userRow(u user) app.UI {
 	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
 		app.Td().Class("col-name").Body(
@@ -273,13 +329,32 @@ func userRow(u user) app.UI {
 		),
 		app.Td().Class("col-email").Text(u.Email),
 		app.Td().Class("col-role").Body(
-			app.Span().Class("badge role-"+strings.ToLower(u.OrganizationRole)).Text(roleLabel(u.OrganizationRole)),
+			app.Span().Class(roleBadge(u.OrganizationRole)).Text(roleLabel(u.OrganizationRole)),
 		),
 		app.Td().Class("col-status").Body(
-			app.Span().Class("badge "+strings.ToLower(statusLabel(u.Activated))).Text(statusLabel(u.Activated)),
+			app.Span().Class(statusBadge(u.Activated)).Text(statusLabel(u.Activated)),
 		),
 		app.Td().Class("col-created").Title(u.CreatedAt).Text(formatDate(u.CreatedAt)),
 	)
+}
+
+// roleBadge is the class of a role's badge, without building a string for the known roles.
+func roleBadge(role string) string {
+	switch role {
+	case "ADMIN":
+		return "badge role-admin"
+	case "USER":
+		return "badge role-user"
+	}
+	return "badge role-" + strings.ToLower(role)
+}
+
+// statusBadge is the class of the status badge.
+func statusBadge(activated bool) string {
+	if activated {
+		return "badge active"
+	}
+	return "badge inactive"
 }
 
 func stateRow(class string, body ...app.UI) app.UI {

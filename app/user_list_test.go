@@ -3,16 +3,55 @@ package app
 import (
 	"net/url"
 	"testing"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // listPage mounts the users page at the list URL rawQuery.
 func listPage(t *testing.T, caps capabilities, rawQuery string) (*userList, func(key string, v any)) {
 	t.Helper()
+	c, d := listPageDispatcher(t, caps, rawQuery)
+	return c, func(key string, v any) { set(d, key, v) }
+}
+
+func listPageDispatcher(t *testing.T, caps capabilities, rawQuery string) (*userList, app.ClientDispatcher) {
+	t.Helper()
 	c := newUserList()
 	d := mount(t, c, caps)
 	d.Nav(&url.URL{Path: "/", RawQuery: rawQuery})
 	d.Consume()
-	return c, func(key string, v any) { set(d, key, v) }
+	return c, d
+}
+
+// TestUserList_Search checks that the search box keeps what is typed after its search
+// went out, and follows the URL when back, forward or a link changes the search.
+func TestUserList_Search(t *testing.T) {
+	t.Run("KeepsTypingAfterDebounce", func(t *testing.T) {
+		c, d := listPageDispatcher(t, allCaps, "")
+		d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
+			c.search = "oka"
+			c.applySearch(ctx)
+		}})
+		d.Consume()
+		c.search = "okafor" // typed while the search for "oka" was under way
+		d.Nav(&url.URL{Path: "/", RawQuery: "q=oka"})
+		d.Consume()
+		if c.search != "okafor" || c.query.Search != "oka" {
+			t.Fatalf("search box %q, query %q; want the box to keep %q while the list shows %q", c.search, c.query.Search, "okafor", "oka")
+		}
+	})
+
+	t.Run("BackShowsURLSearch", func(t *testing.T) {
+		c, d := listPageDispatcher(t, allCaps, "q=ada")
+		if c.search != "ada" {
+			t.Fatalf("search box %q, want %q", c.search, "ada")
+		}
+		d.Nav(&url.URL{Path: "/", RawQuery: "q=alan&page=2"})
+		d.Consume()
+		if c.search != "alan" || c.query.Search != "alan" || c.query.Page != 2 {
+			t.Fatalf("search box %q, query %+v; want both to follow the URL", c.search, c.query)
+		}
+	})
 }
 
 var someUsers = []user{
