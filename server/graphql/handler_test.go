@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -424,6 +425,28 @@ func TestHandler_Transport(t *testing.T) {
 		if !json.Valid(body) {
 			t.Errorf("body is not JSON: %s", body)
 		}
+	})
+
+	t.Run("WholeAnswer", func(t *testing.T) {
+		// An answer with both errors and data, sent with its length rather than chunked.
+		body := `{"query": "{ viewer { email } }"}`
+		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		r.Header.Set("X-Api-Key", f.goneKey)
+		w := httptest.NewRecorder()
+		f.handler.ServeHTTP(w, r)
+		out := w.Body.Bytes()
+		if got, want := w.Header().Get("Content-Length"), strconv.Itoa(len(out)); got != want {
+			t.Errorf("Content-Length = %q, want %q", got, want)
+		}
+		if !bytes.HasPrefix(out, []byte(`{"errors":[{`)) || !bytes.HasSuffix(out, []byte(`,"data":null}`+"\n")) {
+			t.Errorf("answer = %s", out)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("answer is not JSON: %v\n%s", err, out)
+		}
+		f.assertJSON(t, got["errors"], `[{"message": "Your account is deactivated: ask an admin of your organization to activate it.",
+			"path": ["viewer"], "extensions": {"code": "UNAUTHENTICATED"}}]`)
 	})
 
 	t.Run("ErrEmptyQuery", func(t *testing.T) {

@@ -39,7 +39,11 @@ func (d *DateTime) UnmarshalGraphQL(input any) error {
 // MarshalJSON writes the instant in UTC with as many fraction digits as it has, so that
 // it reads back as exactly the same instant.
 func (d DateTime) MarshalJSON() ([]byte, error) {
-	return json.Marshal(d.UTC().Format(time.RFC3339Nano))
+	// The format writes digits, letters and punctuation only: nothing to escape.
+	b := make([]byte, 0, len(`"2006-01-02T15:04:05.999999999Z"`))
+	b = append(b, '"')
+	b = d.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
 }
 
 // check refuses an input that was not a valid DateTime.
