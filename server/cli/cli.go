@@ -295,7 +295,7 @@ func printSeed(w io.Writer, res *sqlite.SeedResult) {
 	if res == nil || !res.Seeded {
 		return
 	}
-	fmt.Fprintf(w, "Created the demo organization with %d users.\n", res.Users)
+	fmt.Fprintf(w, "Created the demo directory with %d users.\n", res.Users)
 	fmt.Fprintf(w, "  Admin email:    %s\n", res.AdminEmail)
 	fmt.Fprintf(w, "  Admin password: %s\n", res.AdminPassword)
 	fmt.Fprintf(w, "  Admin API key:  %s\n", res.AdminKey)
