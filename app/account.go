@@ -10,12 +10,8 @@ type account struct {
 	password  string
 	password2 string
 
-	result  result
-	baseSeq int
-	errs    fieldErrors
-	formErr string
-	notice  string
-	busy    bool
+	notice string
+	form
 }
 
 func newAccount() *account {
@@ -65,23 +61,17 @@ func (c *account) onKeyDown(ctx app.Context, e app.Event) {
 }
 
 func (c *account) onResult(ctx app.Context) {
-	r := c.result
-	if r.Seq <= c.baseSeq {
+	r, ok := c.outcome()
+	if !ok {
 		return
 	}
-	c.busy = r.Status == statusLoading
 	switch r.Status {
 	case statusReady:
 		c.old, c.password, c.password2 = "", "", ""
 		setInputs(ctx, map[string]string{"oldPassword": "", "password": "", "password2": ""})
 		c.notice = r.Notice
 	case statusFailed:
-		switch r.Err.Field {
-		case "oldPassword", "password", "password2":
-			c.errs = fieldErrors{r.Err.Field: r.Err.Message}
-		default:
-			c.formErr = r.Err.Message
-		}
+		c.showFailure(r.Err, "oldPassword", "password", "password2")
 	}
 }
 

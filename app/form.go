@@ -2,6 +2,39 @@ package app
 
 import "github.com/maxence-charriere/go-app/v9/pkg/app"
 
+// form is what a form component keeps about its submissions: the outcome it observes,
+// the messages it shows, and whether it waits for an answer (so that it never sends twice).
+type form struct {
+	result  result
+	baseSeq int // the outcome's Seq at mount: older outcomes belong to an earlier visit
+	errs    fieldErrors
+	formErr string
+	busy    bool
+}
+
+// outcome returns the observed outcome when it is newer than the form's mount, and keeps
+// busy in step with it.
+func (f *form) outcome() (result, bool) {
+	r := f.result
+	if r.Seq <= f.baseSeq {
+		return r, false
+	}
+	f.busy = r.Status == statusLoading
+	return r, true
+}
+
+// showFailure puts a failure's message next to its field when the form has that field,
+// else above the form.
+func (f *form) showFailure(err *failure, fields ...string) {
+	for _, name := range fields {
+		if err.Field == name {
+			f.errs = fieldErrors{name: err.Message}
+			return
+		}
+	}
+	f.formErr = err.Message
+}
+
 // formRow is a labelled input with the message about it underneath.
 func formRow(id, label, msg string, input app.UI) app.UI {
 	return app.Div().Class("field"+classIf(msg != "", " invalid")).Body(

@@ -15,12 +15,8 @@ type resetPassword struct {
 	password  string
 	password2 string
 
-	result  result
-	baseSeq int
-	errs    fieldErrors
-	formErr string
-	done    bool
-	busy    bool
+	done bool
+	form
 }
 
 func newResetPassword() *resetPassword {
@@ -60,20 +56,15 @@ func (c *resetPassword) onSubmit(ctx app.Context, e app.Event) {
 }
 
 func (c *resetPassword) onResult() {
-	r := c.result
-	if r.Seq <= c.baseSeq {
+	r, ok := c.outcome()
+	if !ok {
 		return
 	}
-	c.busy = r.Status == statusLoading
 	switch r.Status {
 	case statusReady:
 		c.done = true
 	case statusFailed:
-		if r.Err.Field == "password" {
-			c.errs = fieldErrors{"password": r.Err.Message}
-		} else {
-			c.formErr = r.Err.Message
-		}
+		c.showFailure(r.Err, "password")
 	}
 }
 

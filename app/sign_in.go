@@ -20,13 +20,9 @@ type signIn struct {
 	next     string
 
 	probe   probe
-	result  result
 	session session
 	embed   embedState
-	baseSeq int
-	errs    fieldErrors
-	formErr string
-	busy    bool
+	form
 }
 
 func newSignIn() *signIn {
@@ -130,11 +126,10 @@ func (c *signIn) validate() fieldErrors {
 }
 
 func (c *signIn) onResult(ctx app.Context) {
-	r := c.result
-	if r.Seq <= c.baseSeq {
+	r, ok := c.outcome()
+	if !ok {
 		return
 	}
-	c.busy = r.Status == statusLoading
 	switch r.Status {
 	case statusReady:
 		ctx.Navigate(c.next)
