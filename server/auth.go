@@ -20,6 +20,18 @@ type APIKey struct {
 	UserID    string
 	CreatedAt time.Time
 	ExpiresAt *time.Time // nil: never expires (keys made by signing in expire)
+	// Session is true for the key of a session opened by signing in with a password; a
+	// change or reset of the password ends it. Other keys stay.
+	Session bool
+	// CreatedWithSession is true when the key was made by a caller signed in with a
+	// session rather than with another API key.
+	CreatedWithSession bool
+}
+
+// APIKeyCreate is what making an API key takes.
+type APIKeyCreate struct {
+	Name      string
+	ExpiresAt *time.Time // nil: the key never expires; else it must be in the future
 }
 
 // Session is what signing in with a password gives: a key that expires.
@@ -44,15 +56,18 @@ const (
 // AuthService authenticates callers and manages their keys and passwords.
 type AuthService interface {
 	// Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
-	// revoked, or its user is deactivated. It needs no caller in the context.
+	// revoked, or its user is deactivated. It needs no caller in the context, but the
+	// client (NewContextWithClient): a client that sent too many keys that do not work
+	// is answered RATE_LIMITED without any check.
 	Authenticate(ctx context.Context, key string) (*Auth, error)
-	// SignIn checks an email and password and returns a new session key.
+	// SignIn checks an email and password and returns a new session key. Attempts are
+	// limited per account and per client (see CredentialLimit).
 	SignIn(ctx context.Context, email, password string) (*Session, error)
 	// SignOut revokes the key the caller used.
 	SignOut(ctx context.Context) error
 	// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the one user of
 	// their organization matching filter (nil: the caller).
-	CreateAPIKey(ctx context.Context, name string, filter *UserFilter) (*APIKey, error)
+	CreateAPIKey(ctx context.Context, create APIKeyCreate, filter *UserFilter) (*APIKey, error)
 	// RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 	RevokeAPIKey(ctx context.Context, id string) error
 	// FindAPIKeys lists a user's keys without their secrets.
@@ -60,8 +75,35 @@ type AuthService interface {
 	// IssuePasswordReset makes a one-time reset token for the one user matching filter,
 	// for an ADMIN of that user's organization.
 	IssuePasswordReset(ctx context.Context, filter UserFilter) (*PasswordReset, *User, error)
-	// CompletePasswordReset sets a new password with a token; it needs no caller.
+	// CompletePasswordReset sets a new password with a token and ends the user's
+	// sessions; it needs no caller. Wrong tokens are limited per client.
 	CompletePasswordReset(ctx context.Context, token, newPassword string) error
+}
+
+// CredentialLimit bounds how often credentials (passwords, current passwords, API and
+// session keys, reset tokens) may be tried and fail: at most Failures within Window per
+// account and per client, counted in the store before the check is made, so that the
+// limit holds under any number of concurrent requests and across instances.
+type CredentialLimit struct {
+	Failures int           // 0 means DefaultCredentialFailures
+	Window   time.Duration // 0 means DefaultCredentialWindow
+}
+
+// The default CredentialLimit: 10 failures a minute.
+const (
+	DefaultCredentialFailures = 10
+	DefaultCredentialWindow   = time.Minute
+)
+
+// OrDefault returns l with its zero fields set to the defaults.
+func (l CredentialLimit) OrDefault() CredentialLimit {
+	if l.Failures <= 0 {
+		l.Failures = DefaultCredentialFailures
+	}
+	if l.Window <= 0 {
+		l.Window = DefaultCredentialWindow
+	}
+	return l
 }
 
 type authContextKey struct{}
@@ -75,6 +117,21 @@ func NewContextWithAuth(ctx context.Context, auth *Auth) context.Context {
 func AuthFromContext(ctx context.Context) *Auth {
 	auth, _ := ctx.Value(authContextKey{}).(*Auth)
 	return auth
+}
+
+type clientContextKey struct{}
+
+// NewContextWithClient returns a context that names the client a request comes from (its
+// IP address, or its /64 network for IPv6), for the limits on credential checks.
+func NewContextWithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientContextKey{}, client)
+}
+
+// ClientFromContext returns the client carried by ctx, or "" when none is known; the
+// limits then count every such caller as one client.
+func ClientFromContext(ctx context.Context) string {
+	client, _ := ctx.Value(clientContextKey{}).(string)
+	return client
 }
 
 // UserFromContext returns the calling user carried by ctx, or nil.

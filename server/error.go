@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes, named as the GraphQL contract names them in errors[].extensions.code.
@@ -26,6 +27,8 @@ type Error struct {
 	Field string
 	// Current holds the user as stored now, on a CONFLICT from a stale updatedAt.
 	Current *User
+	// RetryAfter says, on RATE_LIMITED, how long to wait before trying again.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -66,4 +69,35 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// RateLimitedf returns a RATE_LIMITED *Error that says to wait retryAfter; the message
+// may use %[1]s for how long to wait as a person says it ("42 seconds").
+func RateLimitedf(retryAfter time.Duration, format string) *Error {
+	return &Error{Code: ERATELIMITED, Message: fmt.Sprintf(format, HumanDuration(retryAfter)), RetryAfter: retryAfter}
+}
+
+// RetryAfterSeconds returns how many whole seconds err asks to wait, rounded up; 0 when
+// it asks for no wait.
+func RetryAfterSeconds(err error) int {
+	var e *Error
+	if !errors.As(err, &e) || e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// HumanDuration writes d as a person says it, rounded up to the second: "a second",
+// "42 seconds", "a minute", "5 minutes".
+func HumanDuration(d time.Duration) string {
+	s := int((d + time.Second - 1) / time.Second)
+	switch {
+	case s <= 1:
+		return "a second"
+	case s == 60:
+		return "a minute"
+	case s%60 == 0:
+		return fmt.Sprintf("%d minutes", s/60)
+	}
+	return fmt.Sprintf("%d seconds", s)
 }

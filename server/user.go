@@ -98,6 +98,28 @@ type UserUpdate struct {
 	Activated      *bool
 }
 
+// ErrMoveOrganization is the answer to any attempt to move a user into another
+// organization: the directory has no caller who administers two organizations, so no one
+// may move users between them.
+func ErrMoveOrganization() *Error {
+	return &Error{Code: EFORBIDDEN, Field: "data.organizationId",
+		Message: "A user cannot be moved to another organization: an admin of the other organization can create an account there instead."}
+}
+
+// KeepOrganization applies the rule that no one moves a user between organizations to an
+// update sent by a caller of organization orgID: the caller's own organization is no
+// change and is dropped from u; any other is FORBIDDEN (ErrMoveOrganization).
+func (u *UserUpdate) KeepOrganization(orgID string) error {
+	if u.OrganizationID == nil {
+		return nil
+	}
+	if *u.OrganizationID != orgID {
+		return ErrMoveOrganization()
+	}
+	u.OrganizationID = nil
+	return nil
+}
+
 // OnlyNames reports whether the update changes nothing but names, which is all a USER
 // may change of themselves.
 func (u *UserUpdate) OnlyNames() bool {
@@ -113,9 +135,11 @@ type UserService interface {
 	CountUsers(ctx context.Context, filter UserFilter) (int, error)
 	// CreateUser adds a user to the caller's organization.
 	CreateUser(ctx context.Context, create UserCreate) (*User, error)
-	// UpdateUser changes the one user matching filter.
+	// UpdateUser changes the one user matching filter. It never moves a user to another
+	// organization (see UserUpdate.KeepOrganization).
 	UpdateUser(ctx context.Context, filter UserFilter, upd UserUpdate) (*User, error)
-	// UpdatePassword changes the caller's own password, given the old one.
+	// UpdatePassword changes the caller's own password, given the old one, and ends their
+	// other sessions. Attempts are limited per account and per client (CredentialLimit).
 	UpdatePassword(ctx context.Context, filter UserFilter, change PasswordChange) (*User, error)
 	// DeleteUser removes the one user matching filter and returns its id.
 	DeleteUser(ctx context.Context, filter UserFilter) (string, error)

@@ -185,6 +185,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	if cfg.Directory {
 		db := sqlite.NewDB(cfg.DB)
+		db.Logger = logger
 		if err := db.Open(); err != nil {
 			return fmt.Errorf("open the directory %s: %w", cfg.DB, err)
 		}

@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -14,24 +13,11 @@ import (
 
 // SignIn answers Mutation.signIn; it needs no key.
 func (r *resolver) SignIn(ctx context.Context, args struct{ Email, Password string }) (*sessionResolver, error) {
-	var s *server.Session
-	err := r.checkCredentials(ctx, isUnauthenticated, func() (err error) {
-		s, err = r.auth.SignIn(ctx, args.Email, args.Password)
-		return err
-	})
+	s, err := r.auth.SignIn(ctx, args.Email, args.Password)
 	if err != nil {
 		return nil, err
 	}
 	return &sessionResolver{r: r, s: s}, nil
-}
-
-// isUnauthenticated reports whether err says that the credentials were wrong.
-func isUnauthenticated(err error) bool { return server.ErrorCode(err) == server.EUNAUTHENTICATED }
-
-// isBadToken reports whether err says that a password-reset token is not valid.
-func isBadToken(err error) bool {
-	var se *server.Error
-	return errors.As(err, &se) && se.Code == server.EINVALID && se.Field == "token"
 }
 
 // SignOut answers Mutation.signOut.
@@ -47,8 +33,9 @@ func (r *resolver) SignOut(ctx context.Context) (bool, error) {
 
 // CreateAPIKey answers Mutation.createApiKey.
 func (r *resolver) CreateAPIKey(ctx context.Context, args struct {
-	Name  string
-	Where *userWhere
+	Name      string
+	Where     *userWhere
+	ExpiresAt *DateTime
 }) (*apiKeyResolver, error) {
 	if err := r.authenticated(ctx); err != nil {
 		return nil, err
@@ -68,7 +55,14 @@ func (r *resolver) CreateAPIKey(ctx context.Context, args struct {
 		}
 		filter = &f
 	}
-	k, err := r.auth.CreateAPIKey(ctx, args.Name, filter)
+	create := server.APIKeyCreate{Name: args.Name}
+	if args.ExpiresAt != nil {
+		if err := args.ExpiresAt.check("expiresAt"); err != nil {
+			return nil, err
+		}
+		create.ExpiresAt = &args.ExpiresAt.Time
+	}
+	k, err := r.auth.CreateAPIKey(ctx, create, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +127,7 @@ func (r *resolver) resetLink(token string) string {
 
 // CompletePasswordReset answers Mutation.completePasswordReset; it needs no key.
 func (r *resolver) CompletePasswordReset(ctx context.Context, args struct{ Token, NewPassword string }) (bool, error) {
-	err := r.checkCredentials(ctx, isBadToken, func() error {
-		return r.auth.CompletePasswordReset(ctx, args.Token, args.NewPassword)
-	})
-	if err != nil {
+	if err := r.auth.CompletePasswordReset(ctx, args.Token, args.NewPassword); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -174,6 +165,9 @@ func (k *apiKeyResolver) Key() string { return k.k.Key }
 // CreatedAt resolves ApiKey.createdAt.
 func (k *apiKeyResolver) CreatedAt() DateTime { return DateTime{Time: k.k.CreatedAt} }
 
+// ExpiresAt resolves ApiKey.expiresAt.
+func (k *apiKeyResolver) ExpiresAt() *DateTime { return expiresAt(k.k) }
+
 // apiKeyInfoResolver resolves the fields of an ApiKeyInfo, which has no secret.
 type apiKeyInfoResolver struct {
 	k *server.APIKey
@@ -189,12 +183,20 @@ func (k *apiKeyInfoResolver) Name() string { return k.k.Name }
 func (k *apiKeyInfoResolver) CreatedAt() DateTime { return DateTime{Time: k.k.CreatedAt} }
 
 // ExpiresAt resolves ApiKeyInfo.expiresAt.
-func (k *apiKeyInfoResolver) ExpiresAt() *DateTime {
-	if k.k.ExpiresAt == nil {
+func (k *apiKeyInfoResolver) ExpiresAt() *DateTime { return expiresAt(k.k) }
+
+func expiresAt(k *server.APIKey) *DateTime {
+	if k.ExpiresAt == nil {
 		return nil
 	}
-	return &DateTime{Time: *k.k.ExpiresAt}
+	return &DateTime{Time: *k.ExpiresAt}
 }
+
+// Session resolves ApiKeyInfo.session.
+func (k *apiKeyInfoResolver) Session() bool { return k.k.Session }
+
+// CreatedWithSession resolves ApiKeyInfo.createdWithSession.
+func (k *apiKeyInfoResolver) CreatedWithSession() bool { return k.k.CreatedWithSession }
 
 // passwordResetResolver resolves the fields of a PasswordReset.
 type passwordResetResolver struct {

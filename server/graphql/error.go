@@ -61,6 +61,9 @@ func presentServerError(se *server.Error) *gqlError {
 	if se.Current != nil {
 		ext["current"] = userJSON(se.Current)
 	}
+	if n := server.RetryAfterSeconds(se); n > 0 {
+		ext["retryAfterSeconds"] = n
+	}
 	return &gqlError{Message: se.Message, Extensions: ext}
 }
 

@@ -45,6 +45,7 @@ func FuzzHandler(f *testing.F) {
 			body = string(b)
 		}
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		if key := fx.callerKey(callers[int(caller&0x7f)%len(callers)]); key != "" {
 			r.Header.Set("Authorization", "X-API-Key: "+key)
 		}

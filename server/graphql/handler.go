@@ -10,11 +10,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	gql "github.com/graph-gophers/graphql-go"
 
@@ -68,19 +68,14 @@ type Handler struct {
 	// is not the built-in directory would.
 	CoreOnly bool
 	Logger   *slog.Logger // may be nil
-	// AuthLimit limits failed authentications per client; the zero value allows 10 a minute.
-	AuthLimit AuthLimit
 	// TrustProxy takes the client's address from the last entry of X-Forwarded-For, which
 	// the proxy in front of the directory adds. Leave it false when clients connect directly:
-	// they could then write any address there and escape the limit on failed authentications.
+	// they could then write any address there and escape the store's limits on credential
+	// checks, which count per client (see server.NewContextWithClient).
 	TrustProxy bool
-	// Now returns the current time for the limit on failed authentications; nil means
-	// time.Now. Tests set it to move time on.
-	Now func() time.Time
 
-	once    sync.Once
-	schema  *gql.Schema
-	limiter *authLimiter
+	once   sync.Once
+	schema *gql.Schema
 }
 
 // Init parses the schema and binds it to the handler's services. It panics if the schema and
@@ -90,7 +85,6 @@ func (h *Handler) Init() {
 		if h.Logger == nil {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
-		h.limiter = newAuthLimiter(h.AuthLimit, h.Now, h.Logger)
 		root := &resolver{
 			users:    h.Users,
 			orgs:     h.Organizations,
@@ -98,7 +92,6 @@ func (h *Handler) Init() {
 			mailer:   h.Mailer,
 			resetURL: h.ResetURL,
 			logger:   h.Logger,
-			limiter:  h.limiter,
 		}
 		text := schemaText
 		if h.CoreOnly {
@@ -137,6 +130,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "Send GraphQL requests with POST.")
 		return
 	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		// Browsers send text/plain, forms and multipart across sites without asking first
+		// (no CORS preflight): executing them would let any web page call signIn in a
+		// visitor's name. application/json needs a preflight, which CORS answers.
+		w.Header().Set("Accept-Post", "application/json")
+		writeError(w, http.StatusUnsupportedMediaType, `Send GraphQL requests as JSON, with the header "Content-Type: application/json".`)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -152,6 +153,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.exec(r, &req))
+}
+
+// isJSON reports whether a Content-Type is application/json, with no charset or UTF-8,
+// the only encoding of JSON (RFC 8259).
+func isJSON(contentType string) bool {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/json" {
+		return false
+	}
+	charset, ok := params["charset"]
+	return !ok || strings.EqualFold(charset, "utf-8")
 }
 
 // exec runs a request as the caller its headers name.
@@ -188,8 +200,8 @@ func (h *Handler) exec(r *http.Request, req *request) *response {
 // with a key that does not authenticate, still runs: fields that need no caller answer,
 // the others report why there is none.
 func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState) {
-	st := &requestState{client: clientAddress(r, h.TrustProxy)}
-	ctx := withState(r.Context(), st)
+	st := &requestState{}
+	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
 	key, present := apiKey(r.Header)
 	switch {
 	case !present:
@@ -200,13 +212,8 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState)
 	}
 	auth, err := h.Auth.Authenticate(ctx, key)
 	if err != nil {
-		switch server.ErrorCode(err) {
-		case server.EINTERNAL:
+		if server.ErrorCode(err) == server.EINTERNAL {
 			h.Logger.Error("authenticate", "err", err)
-		case server.EUNAUTHENTICATED:
-			if h.limiter.fail(st.client) {
-				err = h.limiter.err
-			}
 		}
 		st.authErr = err
 		return ctx, st

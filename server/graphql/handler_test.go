@@ -117,7 +117,7 @@ func addUser(asAdmin context.Context, users server.UserService, auth server.Auth
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := auth.CreateAPIKey(asAdmin, "test", &server.UserFilter{ID: &u.ID})
+	key, err := auth.CreateAPIKey(asAdmin, server.APIKeyCreate{Name: "test"}, &server.UserFilter{ID: &u.ID})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,6 +155,7 @@ func newFixture(tb testing.TB) *fixture {
 	}
 	tb.Cleanup(func() { db.Close() })
 	f := &fixture{directory: template, db: db, mailer: &mailbox{}, log: &bytes.Buffer{}}
+	db.Logger = slog.New(slog.NewTextHandler(f.log, nil))
 	f.handler = f.newHandler(f.mailer)
 	return f
 }
@@ -403,6 +404,31 @@ func TestHandler_Transport(t *testing.T) {
 			"extensions": {"code": "BAD_USER_INPUT"}}]}`)
 	})
 
+	t.Run("ContentType", func(t *testing.T) {
+		// Only JSON is executed: browsers send text/plain, forms and multipart across sites
+		// without a CORS preflight. Such a request runs nothing, stores nothing, and counts
+		// no sign-in attempt.
+		signIn := `{"query": "mutation { signIn(email: \"uma@acme.test\", password: \"a guess\") { apiKey } }"}`
+		before := f.snapshot(t)
+		attempts := f.attempts(t)
+		for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+			"multipart/form-data; boundary=x", "application/graphql", "application/jsonx", "application/json; charset=latin1",
+			"application/json;;", "text/json"} {
+			w := f.serveWith(ct, signIn)
+			if w.Code != http.StatusUnsupportedMediaType || !strings.Contains(w.Body.String(), `Send GraphQL requests as JSON, with the header \"Content-Type: application/json\".`) {
+				t.Errorf("Content-Type %q: status %d, answer %s; want 415 with a sentence", ct, w.Code, w.Body)
+			}
+		}
+		if f.snapshot(t) != before || f.attempts(t) != attempts {
+			t.Errorf("a request that is not JSON stored something")
+		}
+		for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; Charset=UTF-8"} {
+			if w := f.serveWith(ct, viewer); w.Code != http.StatusOK {
+				t.Errorf("Content-Type %q: status %d, want 200", ct, w.Code)
+			}
+		}
+	})
+
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		body := `{"query": "{ viewer { id } }", "variables": {"pad": "` + strings.Repeat("x", graphql.MaxBodySize) + `"}}`
 		status, got := f.post(t, nil, body)
@@ -431,6 +457,7 @@ func TestHandler_Transport(t *testing.T) {
 		// An answer with both errors and data, sent with its length rather than chunked.
 		body := `{"query": "{ viewer { email } }"}`
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("X-Api-Key", f.goneKey)
 		w := httptest.NewRecorder()
 		f.handler.ServeHTTP(w, r)
@@ -486,4 +513,15 @@ func TestHandler_InternalError(t *testing.T) {
 	if strings.Contains(log, key) {
 		t.Errorf("the log holds the API key: %q", log)
 	}
+}
+
+// serveWith posts body with the Content-Type ct ("" for none) and returns the answer.
+func (f *fixture) serveWith(ct, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	if ct != "" {
+		r.Header.Set("Content-Type", ct)
+	}
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	return w
 }

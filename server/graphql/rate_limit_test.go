@@ -3,11 +3,13 @@ package graphql_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"useradmin/server"
 	"useradmin/server/graphql"
 )
 
@@ -17,7 +19,9 @@ type clock struct {
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)} }
+// newClock starts at the real time, so that the keys of the test directory are as valid
+// as they are now.
+func newClock() *clock { return &clock{t: time.Now().UTC()} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
@@ -31,17 +35,21 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-const rateLimited = "Too many failed sign-in attempts: wait a minute and try again."
+// The answers of the store's limits on credential checks, for a full window of a minute.
+const (
+	clientLimited  = "Too many wrong passwords were tried from your address: wait a minute and try again."
+	secretLimited  = "Too many keys or reset links that do not work were sent from your address: wait a minute and try again."
+	accountLimited = "Too many wrong passwords were tried for this account: wait a minute and try again."
+)
 
-// limitedFixture is a fixture whose handler limits failed authentications as limit says,
-// on a clock of the test's.
-func limitedFixture(t *testing.T, limit graphql.AuthLimit, trustProxy bool) (*fixture, *clock) {
+// limitedFixture is a fixture whose store limits failed credential checks as limit says,
+// on a clock of the test's; trustProxy is the handler's TrustProxy.
+func limitedFixture(t *testing.T, limit server.CredentialLimit, trustProxy bool) (*fixture, *clock) {
 	t.Helper()
 	f := newFixture(t)
 	clk := newClock()
-	f.handler = f.handlerWith(func(h *graphql.Handler) {
-		h.AuthLimit, h.TrustProxy, h.Now = limit, trustProxy, clk.Now
-	})
+	f.db.CredentialLimit, f.db.Now = limit, clk.Now
+	f.handler = f.handlerWith(func(h *graphql.Handler) { h.TrustProxy = trustProxy })
 	return f, clk
 }
 
@@ -49,16 +57,24 @@ func limitedFixture(t *testing.T, limit graphql.AuthLimit, trustProxy bool) (*fi
 // message of its first error, or "" when it succeeded.
 func (f *fixture) attempt(t *testing.T, addr string, header http.Header, body string) (code, message string) {
 	t.Helper()
+	code, message, _ = f.attemptRetry(t, addr, header, body)
+	return code, message
+}
+
+// attemptRetry is attempt that also returns the first error's retryAfterSeconds.
+func (f *fixture) attemptRetry(t *testing.T, addr string, header http.Header, body string) (code, message string, retry any) {
+	t.Helper()
 	status, got := f.postFrom(t, addr, header, body)
 	if status != http.StatusOK {
 		t.Fatalf("status = %d; answer %v", status, got)
 	}
 	errs, _ := got["errors"].([]any)
 	if len(errs) == 0 {
-		return "", ""
+		return "", "", nil
 	}
 	e := errs[0].(map[string]any)
-	return fmt.Sprint(e["extensions"].(map[string]any)["code"]), fmt.Sprint(e["message"])
+	ext := e["extensions"].(map[string]any)
+	return fmt.Sprint(ext["code"]), fmt.Sprint(e["message"]), ext["retryAfterSeconds"]
 }
 
 // withKey sends "{ viewer { id } }" with key from addr and returns the first error's code.
@@ -68,14 +84,18 @@ func (f *fixture) withKey(t *testing.T, addr, key string) string {
 	return code
 }
 
-// signInFrom signs in from addr and returns the first error's code.
-func (f *fixture) signInFrom(t *testing.T, addr, email, password string) string {
-	t.Helper()
-	body := string(mustJSON(t, map[string]any{
+// signInBody is a signIn request with email and password in variables.
+func signInBody(t *testing.T, email, password string) string {
+	return string(mustJSON(t, map[string]any{
 		"query":     `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { apiKey } }`,
 		"variables": map[string]string{"e": email, "p": password},
 	}))
-	code, _ := f.attempt(t, addr, nil, body)
+}
+
+// signInFrom signs in from addr and returns the first error's code.
+func (f *fixture) signInFrom(t *testing.T, addr, email, password string) string {
+	t.Helper()
+	code, _ := f.attempt(t, addr, nil, signInBody(t, email, password))
 	return code
 }
 
@@ -87,24 +107,38 @@ func expectCodes(t *testing.T, what string, got []string, want ...string) {
 	}
 }
 
-func TestHandler_AuthLimit(t *testing.T) {
+// aliasCodes returns "alias=CODE" for each error of an answer, in the order of the aliases.
+func aliasCodes(got map[string]any) []string {
+	var codes []string
+	for _, e := range got["errors"].([]any) {
+		e := e.(map[string]any)
+		codes = append(codes, fmt.Sprint(e["path"].([]any)[0], "=", e["extensions"].(map[string]any)["code"]))
+	}
+	return codes
+}
+
+func TestHandler_CredentialLimit(t *testing.T) {
 	const badKey = "ua_guessedKeyNumber"
 	const attacker, neighbour = "192.0.2.10:50000", "192.0.2.11:50000"
 
 	t.Run("BadKeys", func(t *testing.T) {
-		f, clk := limitedFixture(t, graphql.AuthLimit{}, false)
+		f, clk := limitedFixture(t, server.CredentialLimit{}, false)
 		for i := range 10 {
 			if code := f.withKey(t, attacker, fmt.Sprint(badKey, i)); code != "UNAUTHENTICATED" {
 				t.Fatalf("failure %d: code = %q, want UNAUTHENTICATED", i+1, code)
 			}
 		}
-		code, msg := f.attempt(t, attacker, http.Header{"X-Api-Key": {badKey + "10"}}, `{"query": "{ viewer { id } }"}`)
-		if code != "RATE_LIMITED" || msg != rateLimited {
-			t.Errorf("11th failure: got %s %q, want RATE_LIMITED %q", code, msg, rateLimited)
+		code, msg, retry := f.attemptRetry(t, attacker, http.Header{"X-Api-Key": {badKey + "10"}}, `{"query": "{ viewer { id } }"}`)
+		if code != "RATE_LIMITED" || msg != secretLimited || retry != 60.0 {
+			t.Errorf("11th failure: got %s %q retryAfterSeconds %v, want RATE_LIMITED %q 60", code, msg, retry, secretLimited)
 		}
-		// A valid key still works from the same address, and others are not limited.
-		if code := f.withKey(t, attacker, f.acmeUserKey); code != "" {
-			t.Errorf("valid key while limited: code = %q, want success", code)
+		// Once limited, a client's keys are refused before they are checked, valid or not;
+		// other clients are not limited.
+		if code := f.withKey(t, attacker, f.acmeUserKey); code != "RATE_LIMITED" {
+			t.Errorf("valid key while limited: code = %q, want RATE_LIMITED", code)
+		}
+		if code := f.withKey(t, neighbour, f.acmeUserKey); code != "" {
+			t.Errorf("other client, valid key: code = %q, want success", code)
 		}
 		if code := f.withKey(t, neighbour, badKey); code != "UNAUTHENTICATED" {
 			t.Errorf("other client: code = %q, want UNAUTHENTICATED", code)
@@ -115,7 +149,7 @@ func TestHandler_AuthLimit(t *testing.T) {
 		}
 
 		log := f.log.String()
-		if !strings.Contains(log, "too many failed authentications") || !strings.Contains(log, "192.0.2.10") {
+		if !strings.Contains(log, "too many failed credential checks") || !strings.Contains(log, "192.0.2.10") {
 			t.Errorf("the log does not name the limited client: %q", log)
 		}
 		if strings.Contains(log, badKey) || strings.Contains(log, f.acmeUserKey) {
@@ -124,7 +158,7 @@ func TestHandler_AuthLimit(t *testing.T) {
 	})
 
 	t.Run("SignIn", func(t *testing.T) {
-		f, clk := limitedFixture(t, graphql.AuthLimit{Failures: 3}, false)
+		f, clk := limitedFixture(t, server.CredentialLimit{Failures: 3}, false)
 		for i := range 3 {
 			if code := f.signInFrom(t, attacker, acmeUserEmail, fmt.Sprint("wrong password ", i)); code != "UNAUTHENTICATED" {
 				t.Fatalf("failure %d: code = %q, want UNAUTHENTICATED", i+1, code)
@@ -133,26 +167,50 @@ func TestHandler_AuthLimit(t *testing.T) {
 		// Once limited, even the right password is refused unchecked: a guess that happens
 		// to be right must not be confirmed, and nothing is stored.
 		before := f.snapshot(t)
-		if code := f.signInFrom(t, attacker, acmeUserEmail, password); code != "RATE_LIMITED" {
-			t.Errorf("right password while limited: code = %q, want RATE_LIMITED", code)
+		code, msg, retry := f.attemptRetry(t, attacker, nil, signInBody(t, acmeUserEmail, password))
+		if code != "RATE_LIMITED" || msg != accountLimited || retry != 60.0 {
+			t.Errorf("right password while limited: got %s %q %v, want RATE_LIMITED %q 60", code, msg, retry, accountLimited)
 		}
 		if f.snapshot(t) != before {
 			t.Errorf("a refused signIn stored something")
 		}
-		if code := f.signInFrom(t, neighbour, acmeUserEmail, password); code != "" {
-			t.Errorf("other client: code = %q, want success", code)
+		// The account is limited from every client; the attacker's client for every account.
+		if code := f.signInFrom(t, neighbour, acmeUserEmail, password); code != "RATE_LIMITED" {
+			t.Errorf("other client, same account: code = %q, want RATE_LIMITED", code)
 		}
-		clk.Add(time.Minute + time.Second)
+		if code, msg := f.attempt(t, attacker, nil, signInBody(t, acmeAdminEmail, password)); code != "RATE_LIMITED" || msg != clientLimited {
+			t.Errorf("same client, other account: got %s %q, want RATE_LIMITED %q", code, msg, clientLimited)
+		}
+		if code := f.signInFrom(t, neighbour, acmeAdminEmail, password); code != "" {
+			t.Errorf("other client, other account: code = %q, want success", code)
+		}
+		clk.Add(30 * time.Second)
+		if _, _, retry := f.attemptRetry(t, attacker, nil, signInBody(t, acmeUserEmail, password)); retry != 30.0 {
+			t.Errorf("half way through the window: retryAfterSeconds = %v, want 30", retry)
+		}
+		clk.Add(31 * time.Second)
 		if code := f.signInFrom(t, attacker, acmeUserEmail, password); code != "" {
 			t.Errorf("after the window: code = %q, want success", code)
 		}
-		if log := f.log.String(); strings.Contains(log, "wrong password") || strings.Contains(log, password) {
-			t.Errorf("the log holds a password: %q", log)
+		if log := f.log.String(); strings.Contains(log, "wrong password") || strings.Contains(log, password) || strings.Contains(log, acmeUserEmail) {
+			t.Errorf("the log holds a password or an email: %q", log)
 		}
 	})
 
+	t.Run("UnknownEmailsCount", func(t *testing.T) {
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, true)
+		from := func(xff, email string) string {
+			code, _ := f.attempt(t, attacker, http.Header{"X-Forwarded-For": {xff}}, signInBody(t, email, "guess"))
+			return code
+		}
+		codes := []string{from("198.51.100.1", "nobody@acme.test"), from("198.51.100.2", " NOBODY@acme.test"),
+			from("198.51.100.3", "nobody@acme.test"), from("198.51.100.4", "somebody@acme.test")}
+		expectCodes(t, "an unknown email, normalized, from three clients", codes,
+			"UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "UNAUTHENTICATED")
+	})
+
 	t.Run("SignInAliases", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 3}, false)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 3}, false)
 		var q strings.Builder
 		q.WriteString("mutation {")
 		for _, alias := range []string{"a", "b", "c", "d", "e"} {
@@ -160,17 +218,65 @@ func TestHandler_AuthLimit(t *testing.T) {
 		}
 		q.WriteString(" }")
 		_, got := f.postFrom(t, attacker, nil, string(mustJSON(t, map[string]string{"query": q.String()})))
-		var codes []string
-		for _, e := range got["errors"].([]any) {
-			e := e.(map[string]any)
-			codes = append(codes, fmt.Sprint(e["path"].([]any)[0], "=", e["extensions"].(map[string]any)["code"]))
-		}
-		expectCodes(t, "five guesses in one request", codes,
+		expectCodes(t, "five guesses in one request", aliasCodes(got),
 			"a=UNAUTHENTICATED", "b=UNAUTHENTICATED", "c=UNAUTHENTICATED", "d=RATE_LIMITED", "e=RATE_LIMITED")
 	})
 
+	t.Run("UpdatePassword", func(t *testing.T) {
+		f, _ := limitedFixture(t, server.CredentialLimit{}, false)
+		change := func(old string) (string, string) {
+			body := string(mustJSON(t, map[string]any{
+				"query": `mutation($w: UserWhere!, $d: UpdatePasswordData!) { updatePassword(where: $w, data: $d) { id } }`,
+				"variables": map[string]any{"w": map[string]any{"id": f.acmeUser.ID},
+					"d": map[string]any{"oldPassword": old, "newPassword1": "a new password", "newPassword2": "a new password"}},
+			}))
+			return f.attempt(t, attacker, http.Header{"Authorization": {"Bearer " + f.acmeUserKey}}, body)
+		}
+		var codes []string
+		for i := range 15 {
+			code, _ := change(fmt.Sprint("guess ", i))
+			codes = append(codes, code)
+		}
+		want := append(slices.Repeat([]string{"BAD_USER_INPUT"}, 10), slices.Repeat([]string{"RATE_LIMITED"}, 5)...)
+		expectCodes(t, "15 wrong current passwords", codes, want...)
+		before := f.snapshot(t)
+		if code, msg := change(password); code != "RATE_LIMITED" || msg != accountLimited {
+			t.Errorf("right current password while limited: got %s %q, want RATE_LIMITED %q", code, msg, accountLimited)
+		}
+		if f.snapshot(t) != before {
+			t.Errorf("a refused updatePassword stored something")
+		}
+		// The guesses count against the account and the client, not the caller's key.
+		if code := f.withKey(t, attacker, f.acmeUserKey); code != "" {
+			t.Errorf("the caller's key after the guesses: code = %q, want success", code)
+		}
+		// The account's count is the one signIn uses.
+		if code := f.signInFrom(t, neighbour, acmeUserEmail, password); code != "RATE_LIMITED" {
+			t.Errorf("signIn after the guesses: code = %q, want RATE_LIMITED", code)
+		}
+	})
+
+	t.Run("UpdatePasswordAliases", func(t *testing.T) {
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 3}, false)
+		var q strings.Builder
+		q.WriteString("mutation {")
+		for i := range 10 {
+			fmt.Fprintf(&q, ` a%d: updatePassword(where: {id: %q}, data: {oldPassword: "guess %d", newPassword1: "a new password", newPassword2: "a new password"}) { id }`,
+				i, f.acmeUser.ID, i)
+		}
+		q.WriteString(" }")
+		before := f.snapshot(t)
+		_, got := f.postFrom(t, attacker, http.Header{"Authorization": {"Bearer " + f.acmeUserKey}}, string(mustJSON(t, map[string]string{"query": q.String()})))
+		expectCodes(t, "ten guesses in one request", aliasCodes(got),
+			"a0=BAD_USER_INPUT", "a1=BAD_USER_INPUT", "a2=BAD_USER_INPUT", "a3=RATE_LIMITED", "a4=RATE_LIMITED",
+			"a5=RATE_LIMITED", "a6=RATE_LIMITED", "a7=RATE_LIMITED", "a8=RATE_LIMITED", "a9=RATE_LIMITED")
+		if f.snapshot(t) != before {
+			t.Errorf("wrong current passwords stored something")
+		}
+	})
+
 	t.Run("ResetToken", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 2}, false)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, false)
 		reset := func(token, newPassword string) string {
 			body := string(mustJSON(t, map[string]any{
 				"query":     `mutation($t: String!, $p: String!) { completePasswordReset(token: $t, newPassword: $p) }`,
@@ -192,31 +298,37 @@ func TestHandler_AuthLimit(t *testing.T) {
 	})
 
 	t.Run("SuccessDoesNotCount", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 2}, false)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, false)
 		for i := range 20 {
 			if code := f.withKey(t, attacker, f.acmeAdminKey); code != "" {
-				t.Fatalf("success %d: code = %q", i+1, code)
+				t.Fatalf("key %d: code = %q", i+1, code)
+			}
+		}
+		for i := range 5 {
+			if code := f.signInFrom(t, attacker, acmeUserEmail, password); code != "" {
+				t.Fatalf("sign-in %d: code = %q", i+1, code)
 			}
 		}
 		codes := []string{f.withKey(t, attacker, badKey), f.withKey(t, attacker, badKey), f.withKey(t, attacker, badKey)}
-		expectCodes(t, "failures after 20 successes", codes, "UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED")
+		expectCodes(t, "failures after successes", codes, "UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED")
 	})
 
-	t.Run("SlidingWindow", func(t *testing.T) {
-		f, clk := limitedFixture(t, graphql.AuthLimit{Failures: 3}, false)
+	t.Run("Window", func(t *testing.T) {
+		f, clk := limitedFixture(t, server.CredentialLimit{Failures: 3}, false)
 		f.withKey(t, attacker, badKey)
 		f.withKey(t, attacker, badKey)
 		clk.Add(40 * time.Second)
 		f.withKey(t, attacker, badKey)
-		var codes []string
-		codes = append(codes, f.withKey(t, attacker, badKey)) // three failures within 40 s
-		clk.Add(21 * time.Second)                             // the first two are now over a minute old
-		codes = append(codes, f.withKey(t, attacker, badKey))
-		expectCodes(t, "sliding window", codes, "RATE_LIMITED", "UNAUTHENTICATED")
+		code, _, retry := f.attemptRetry(t, attacker, http.Header{"X-Api-Key": {badKey}}, `{"query": "{ viewer { id } }"}`)
+		if code != "RATE_LIMITED" || retry != 20.0 {
+			t.Errorf("three failures within 40 s: got %s, retryAfterSeconds %v, want RATE_LIMITED 20", code, retry)
+		}
+		clk.Add(20 * time.Second) // the window of the first failure has ended
+		expectCodes(t, "a new window", []string{f.withKey(t, attacker, badKey)}, "UNAUTHENTICATED")
 	})
 
 	t.Run("ForwardedForIgnored", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 2}, false)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, false)
 		var codes []string
 		for i := range 3 {
 			code, _ := f.attempt(t, attacker, http.Header{"X-Api-Key": {badKey}, "X-Forwarded-For": {fmt.Sprint("203.0.113.", i)}},
@@ -227,7 +339,7 @@ func TestHandler_AuthLimit(t *testing.T) {
 	})
 
 	t.Run("ForwardedForTrusted", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 2}, true)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, true)
 		const proxy = "10.0.0.1:40000"
 		from := func(xff string) string {
 			code, _ := f.attempt(t, proxy, http.Header{"X-Api-Key": {badKey}, "X-Forwarded-For": {xff}}, `{"query": "{ viewer { id } }"}`)
@@ -241,7 +353,7 @@ func TestHandler_AuthLimit(t *testing.T) {
 	})
 
 	t.Run("IPv6Network", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 2}, false)
+		f, _ := limitedFixture(t, server.CredentialLimit{Failures: 2}, false)
 		codes := []string{
 			f.withKey(t, "[2001:db8::1]:443", badKey),
 			f.withKey(t, "[2001:db8::2]:443", badKey),
@@ -249,38 +361,5 @@ func TestHandler_AuthLimit(t *testing.T) {
 			f.withKey(t, "[2001:db8:0:1::1]:443", badKey),  // another /64
 		}
 		expectCodes(t, "IPv6", codes, "UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "UNAUTHENTICATED")
-	})
-
-	t.Run("MaxClients", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: 1, MaxClients: 5}, false)
-		for i := range 50 {
-			f.withKey(t, fmt.Sprintf("198.18.0.%d:1000", i), badKey)
-			if n := f.handler.AuthLimitClients(); n > 5 {
-				t.Fatalf("after %d clients the limiter remembers %d, want at most 5", i+1, n)
-			}
-		}
-		codes := []string{f.withKey(t, "198.18.0.49:1000", badKey), f.withKey(t, "198.18.0.0:1000", badKey)}
-		expectCodes(t, "the latest client is remembered, the oldest forgotten", codes, "RATE_LIMITED", "UNAUTHENTICATED")
-	})
-
-	t.Run("StaleClientsForgotten", func(t *testing.T) {
-		f, clk := limitedFixture(t, graphql.AuthLimit{}, false)
-		for i := range 3 {
-			f.withKey(t, fmt.Sprintf("198.18.1.%d:1000", i), badKey)
-		}
-		clk.Add(2 * time.Minute)
-		f.withKey(t, "198.18.1.200:1000", badKey)
-		if n := f.handler.AuthLimitClients(); n != 1 {
-			t.Errorf("the limiter remembers %d clients, want 1", n)
-		}
-	})
-
-	t.Run("Off", func(t *testing.T) {
-		f, _ := limitedFixture(t, graphql.AuthLimit{Failures: -1}, false)
-		for i := range 30 {
-			if code := f.withKey(t, attacker, badKey); code != "UNAUTHENTICATED" {
-				t.Fatalf("failure %d: code = %q, want UNAUTHENTICATED", i+1, code)
-			}
-		}
 	})
 }

@@ -15,7 +15,6 @@ type resolver struct {
 	mailer   server.Mailer
 	resetURL string
 	logger   *slog.Logger
-	limiter  *authLimiter // nil: no limit on failed authentications
 }
 
 // errNoKey is the answer to every field that needs a caller when the request has no key.
@@ -41,7 +40,6 @@ func (r *resolver) authenticated(ctx context.Context) error {
 
 // requestState is what the handler learns about one request before and while running it.
 type requestState struct {
-	client  string        // the client's address, for the limit on failed authentications
 	authErr error         // why the key, if any, does not authenticate; nil when it does
 	refused *server.Error // why the operation was refused before it ran: its size, a variable
 }
@@ -50,23 +48,6 @@ type stateKey struct{}
 
 func withState(ctx context.Context, st *requestState) context.Context {
 	return context.WithValue(ctx, stateKey{}, st)
-}
-
-// checkCredentials runs check, which tries a password or a reset token, unless the client
-// made too many failed authentications lately; a failure of the kind failure counts.
-func (r *resolver) checkCredentials(ctx context.Context, failure func(error) bool, check func() error) error {
-	client := ""
-	if st := stateFrom(ctx); st != nil {
-		client = st.client
-	}
-	if r.limiter.limited(client) {
-		return r.limiter.err
-	}
-	err := check()
-	if err != nil && failure(err) {
-		r.limiter.fail(client)
-	}
-	return err
 }
 
 func stateFrom(ctx context.Context) *requestState {

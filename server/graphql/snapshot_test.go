@@ -9,7 +9,9 @@ import (
 )
 
 // snapshot returns every row of every table of the fixture's database, read on a connection
-// of its own, so that a test can tell whether a request changed anything stored.
+// of its own, so that a test can tell whether a request changed anything stored. The
+// counters of failed credential checks are left out: counting is what a failed attempt
+// is meant to store.
 func (f *fixture) snapshot(tb testing.TB) string {
 	tb.Helper()
 	if f.reader == nil {
@@ -21,7 +23,7 @@ func (f *fixture) snapshot(tb testing.TB) string {
 		f.reader = db
 	}
 	db := f.reader
-	tables, err := queryStrings(db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	tables, err := queryStrings(db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'credential_attempts' ORDER BY name`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -67,4 +69,15 @@ func queryStrings(db *sql.DB, query string) ([]string, error) {
 		out = append(out, fmt.Sprintf("%q", vals))
 	}
 	return out, rows.Err()
+}
+
+// attempts returns the counters of failed credential checks, which snapshot leaves out.
+func (f *fixture) attempts(tb testing.TB) string {
+	tb.Helper()
+	f.snapshot(tb) // opens the reader
+	rows, err := queryStrings(f.reader, `SELECT * FROM credential_attempts ORDER BY key`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Join(rows, "\n")
 }

@@ -30,9 +30,10 @@ func errSignInFirst() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
 }
 
-func errKeyNotValid() error {
-	return server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
-}
+// errKeyNotValid is the answer to a key that is unknown, expired or revoked.
+func errKeyNotValid() error { return keyNotValid }
+
+var keyNotValid = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
 
 func errDeactivated() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
@@ -70,14 +71,31 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 }
 
 // Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
-// revoked, or its user is deactivated.
+// revoked, or its user is deactivated. A key is cheap to check, so it is checked first and
+// a failure counted after, per client: a client that failed as often as the limit allows
+// is refused RATE_LIMITED without a check, and of failures that run at once, those over
+// the limit are answered RATE_LIMITED too, so that no more than the limit are ever told
+// that a key is wrong.
 func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Auth, error) {
+	auth, err := s.authenticate(ctx, key)
+	if err == errKeyNotValid() {
+		if lerr := s.db.recordFailure(ctx, secretClientSubject(ctx)); lerr != nil {
+			return nil, lerr
+		}
+	}
+	return auth, err
+}
+
+func (s *AuthService) authenticate(ctx context.Context, key string) (*server.Auth, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 
+	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
+		return nil, err
+	}
 	var keyID string
 	var expiresAt, revokedAt sql.NullInt64
 	user, err := scanUser(scanFunc(func(dest ...any) error {
@@ -116,17 +134,27 @@ func prefixed(prefix, columns string) string {
 }
 
 // SignIn checks an email and password and returns a new key that expires after
-// server.SessionLifetime. The password is checked outside any write transaction: it takes
-// tens of milliseconds on purpose, and other writers need not wait for it.
+// server.SessionLifetime. An attempt is counted against the account (the email, known or
+// not) and the client before the password is checked, and given back when it is right, so
+// that however many guesses run at once, at most the limit of them are checked. The
+// password is checked outside any transaction: it takes tens of milliseconds on purpose,
+// and other writers need not wait for it.
 func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
-	user, hash, err := s.findForSignIn(ctx, server.NormalizeEmail(email))
+	email = server.NormalizeEmail(email)
+	res, err := s.db.reserveAttempt(ctx, accountSubject(email), clientSubject(ctx))
 	if err != nil {
 		return nil, err
 	}
-	if hash == "" {
-		hash = dummyPasswordHash
+	user, hash, err := s.findForSignIn(ctx, email)
+	if err != nil {
+		s.db.refund(ctx, res)
+		return nil, err
 	}
-	if !checkPassword(hash, password) || user == nil {
+	// An unknown user has no hash, which is checked as long as a real one and matches nothing.
+	ok, err := s.db.checkReserved(ctx, res, hash, password)
+	if err != nil {
+		return nil, err
+	} else if !ok || user == nil {
 		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
 	}
 	if !user.Activated {
@@ -140,7 +168,7 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	defer tx.Rollback()
 
 	expiresAt := tx.now.Add(server.SessionLifetime)
-	key, err := createAPIKey(ctx, tx, user.ID, "Session", &expiresAt)
+	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "Session", expiresAt: &expiresAt, session: true})
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +218,9 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 }
 
 // CreateAPIKey makes a key for the caller, or, for an ADMIN, for the one user of their
-// organization matching filter (nil: the caller). The key is in this answer only.
-func (s *AuthService) CreateAPIKey(ctx context.Context, name string, filter *server.UserFilter) (*server.APIKey, error) {
+// organization matching filter (nil: the caller). The key is in this answer only. A key
+// made by a caller signed in with a session says so.
+func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, filter *server.UserFilter) (*server.APIKey, error) {
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -202,11 +231,14 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, name string, filter *ser
 	if err != nil {
 		return nil, err
 	}
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(create.Name)
 	if name == "" {
 		return nil, server.FieldErrorf("name", "Name the key, e.g. after the script or machine that will use it.")
 	} else if n := utf8.RuneCountInString(name); n > MaxKeyNameLength || !utf8.ValidString(name) {
 		return nil, server.FieldErrorf("name", "A key's name must be at most %d characters (it has %d).", MaxKeyNameLength, n)
+	}
+	if create.ExpiresAt != nil && !create.ExpiresAt.After(tx.now) {
+		return nil, server.FieldErrorf("expiresAt", "The key's expiry is in the past: pick a later date and time, or none for a key that does not expire.")
 	}
 	user := me
 	if filter != nil {
@@ -218,31 +250,82 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, name string, filter *ser
 			return nil, err
 		}
 	}
-	key, err := createAPIKey(ctx, tx, user.ID, name, nil)
+	withSession, err := isSession(ctx, tx, server.AuthFromContext(ctx).KeyID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
 	if err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
 }
 
+// newKey is what createAPIKey makes.
+type newKey struct {
+	name               string
+	expiresAt          *time.Time
+	session            bool // a session's key, which a password change or reset ends
+	createdWithSession bool
+}
+
 // createAPIKey stores the hash of a new key for userID and returns the key with its secret.
-func createAPIKey(ctx context.Context, tx *Tx, userID, name string, expiresAt *time.Time) (*server.APIKey, error) {
+func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*server.APIKey, error) {
 	key := &server.APIKey{
-		ID:        newID(),
-		Name:      name,
-		Key:       newSecret(),
-		UserID:    userID,
-		CreatedAt: tx.now,
-		ExpiresAt: expiresAt,
+		ID:                 newID(),
+		Name:               nk.name,
+		Key:                newSecret(),
+		UserID:             userID,
+		CreatedAt:          tx.now,
+		ExpiresAt:          nk.expiresAt,
+		Session:            nk.session,
+		CreatedWithSession: nk.createdWithSession,
 	}
 	return key, insertAPIKey(ctx, tx, key)
 }
 
 func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey) error {
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt)); err != nil {
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
+		keyKind(key.Session), key.CreatedWithSession); err != nil {
 		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// keyKind is how api_keys.kind names a session's key and another key.
+func keyKind(session bool) string {
+	if session {
+		return "session"
+	}
+	return "key"
+}
+
+// isSession reports whether the key with id is a session's; false for no key.
+func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	var kind string
+	err := tx.QueryRowContext(ctx, `SELECT kind FROM api_keys WHERE id = ?`, id).Scan(&kind)
+	if err == sql.ErrNoRows {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("read key kind: %w", err)
+	}
+	return kind == "session", nil
+}
+
+// revokeSessions ends every session of the user with userID but the one with exceptKeyID
+// (none when empty): their password changed. API keys stay.
+func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) error {
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE api_keys SET revoked_at = ?
+		WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL AND id != ?`,
+		toMicro(tx.now), userID, exceptKeyID); err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
 }
@@ -305,7 +388,7 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, name, created_at, expires_at FROM api_keys
+		SELECT id, name, created_at, expires_at, kind, created_with_session FROM api_keys
 		WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
 		ORDER BY created_at, id`, userID, toMicro(tx.now))
 	if err != nil {
@@ -318,10 +401,11 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server
 		key := &server.APIKey{UserID: userID}
 		var createdAt int64
 		var expiresAt sql.NullInt64
-		if err := rows.Scan(&key.ID, &key.Name, &createdAt, &expiresAt); err != nil {
+		var kind string
+		if err := rows.Scan(&key.ID, &key.Name, &createdAt, &expiresAt, &kind, &key.CreatedWithSession); err != nil {
 			return nil, fmt.Errorf("find api keys: %w", err)
 		}
-		key.CreatedAt = fromMicro(createdAt)
+		key.CreatedAt, key.Session = fromMicro(createdAt), kind == "session"
 		if expiresAt.Valid {
 			t := fromMicro(expiresAt.Int64)
 			key.ExpiresAt = &t
@@ -363,26 +447,42 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, filter server.User
 	return reset, user, tx.Commit()
 }
 
-// CompletePasswordReset sets a new password with a reset token, which then stops working.
+// CompletePasswordReset sets a new password with a reset token, which then stops
+// working, and ends every session of the user (their API keys stay). An attempt is counted
+// against the client before the token is looked up, and given back when the token is
+// good; the new password is hashed only then, outside any transaction.
 func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
 	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
 		return err
 	}
-	hash := hashPassword(newPassword) // before the write lock, as in CreateUser
+	res, err := s.db.reserveAttempt(ctx, secretClientSubject(ctx))
+	if err != nil {
+		return err
+	}
+	_, err = s.findReset(ctx, token)
+	if err == nil || server.ErrorCode(err) == server.EINTERNAL {
+		if rerr := s.db.refund(ctx, res); rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	hash, err := s.db.Hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-
-	var userID string
-	err = tx.QueryRowContext(ctx, `
-		SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-		hashSecret(token), toMicro(tx.now)).Scan(&userID)
-	if err == sql.ErrNoRows {
-		return server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
-	} else if err != nil {
-		return fmt.Errorf("find password reset: %w", err)
+	// Looked up again in the write transaction: a token works once, however many
+	// requests bring it at the same time.
+	userID, err := findResetTx(ctx, tx, token)
+	if err != nil {
+		return err
 	}
 	user, err := findUserByID(ctx, tx, userID)
 	if err != nil {
@@ -391,10 +491,37 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := setPassword(ctx, tx, user, hash); err != nil {
 		return err
 	}
-	// Every outstanding link of the user stops working, not only this one.
+	// Every outstanding link of the user stops working, not only this one, and every
+	// session ends: whoever held one may be the reason for the reset.
 	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`,
 		toMicro(tx.now), userID); err != nil {
 		return fmt.Errorf("use password reset: %w", err)
 	}
+	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// findReset returns the user of a reset token that still works, or BAD_USER_INPUT.
+func (s *AuthService) findReset(ctx context.Context, token string) (string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	return findResetTx(ctx, tx, token)
+}
+
+func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
+	var userID string
+	err := tx.QueryRowContext(ctx, `
+		SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+		hashSecret(token), toMicro(tx.now)).Scan(&userID)
+	if err == sql.ErrNoRows {
+		return "", server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+	} else if err != nil {
+		return "", fmt.Errorf("find password reset: %w", err)
+	}
+	return userID, nil
 }

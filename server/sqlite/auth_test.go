@@ -148,7 +148,7 @@ func TestAuthService_SignOut(t *testing.T) {
 func TestAuthService_CreateAPIKey(t *testing.T) {
 	t.Run("OwnKey", func(t *testing.T) {
 		p := newPeople(t)
-		key, err := p.auth.CreateAPIKey(p.bobCtx, "  laptop ", nil)
+		key, err := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "  laptop "}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 
 	t.Run("AdminForUser", func(t *testing.T) {
 		p := newPeople(t)
-		key, err := p.auth.CreateAPIKey(p.adminCtx, "script", &server.UserFilter{Email: ptr("carol@acme.example")})
+		key, err := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "script"}, &server.UserFilter{Email: ptr("carol@acme.example")})
 		if err != nil {
 			t.Fatal(err)
 		} else if key.UserID != p.carol.ID {
@@ -191,7 +191,7 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPeople(t)
 			err := p.assertUnchanged(t, func() error {
-				_, err := p.auth.CreateAPIKey(tc.caller(p), tc.keyName, tc.filter(p))
+				_, err := p.auth.CreateAPIKey(tc.caller(p), server.APIKeyCreate{Name: tc.keyName}, tc.filter(p))
 				return err
 			})
 			assertError(t, err, tc.code, tc.field, tc.message)
@@ -222,7 +222,7 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 	}{
 		{"ErrUnknown", func(p *people) context.Context { return p.adminCtx }, func(p *people) string { return "nope" }},
 		{"ErrUserRevokesOther", func(p *people) context.Context { return p.bobCtx }, func(p *people) string {
-			key, _ := p.auth.CreateAPIKey(p.adminCtx, "ann's", nil)
+			key, _ := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "ann's"}, nil)
 			return key.ID
 		}},
 		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) string { return p.bobKey.ID }},
@@ -239,7 +239,7 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 func TestAuthService_FindAPIKeys(t *testing.T) {
 	p := newPeople(t)
 	p.clock.Add(time.Minute)
-	second, err := p.auth.CreateAPIKey(p.bobCtx, "second", nil)
+	second, err := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "second"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoked, _ := p.auth.CreateAPIKey(p.bobCtx, "revoked", nil)
+	revoked, _ := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "revoked"}, nil)
 	if err := p.auth.RevokeAPIKey(p.bobCtx, revoked.ID); err != nil {
 		t.Fatal(err)
 	}

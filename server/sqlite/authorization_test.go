@@ -48,6 +48,29 @@ func TestAuthorization(t *testing.T) {
 			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)})
 			return err
 		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"MoveUserToOtherOrganization", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{OrganizationID: &p.globex.ID})
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, server.EFORBIDDEN}},
+		{"MoveSelfToOtherOrganization", func(p *people, ctx context.Context) error {
+			me, other := p.carol, p.globex.ID
+			if u := server.UserFromContext(ctx); u != nil {
+				me = u
+				if u.OrganizationID == p.globex.ID {
+					other = p.org.ID
+				}
+			}
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &me.ID}, server.UserUpdate{OrganizationID: &other})
+			return err
+		}, callers{server.EFORBIDDEN, server.EFORBIDDEN, server.EFORBIDDEN}},
+		{"MoveOtherAdminToOwnOrganization", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.gus.ID}, server.UserUpdate{OrganizationID: &p.org.ID})
+			return err
+		}, callers{server.EFORBIDDEN, server.EFORBIDDEN, server.ENOTFOUND}},
+		{"MoveUserToUnknownOrganization", func(p *people, ctx context.Context) error {
+			_, err := p.users.UpdateUser(ctx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{OrganizationID: ptr("nowhere")})
+			return err
+		}, callers{server.EFORBIDDEN, server.EFORBIDDEN, server.EFORBIDDEN}},
 		{"UpdatePassword", func(p *people, ctx context.Context) error {
 			_, err := p.users.UpdatePassword(ctx, server.UserFilter{ID: &p.carol.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"})
 			return err
@@ -57,7 +80,7 @@ func TestAuthorization(t *testing.T) {
 			return err
 		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
 		{"CreateAPIKey", func(p *people, ctx context.Context) error {
-			_, err := p.auth.CreateAPIKey(ctx, "k", &server.UserFilter{ID: &p.carol.ID})
+			_, err := p.auth.CreateAPIKey(ctx, server.APIKeyCreate{Name: "k"}, &server.UserFilter{ID: &p.carol.ID})
 			return err
 		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
 		{"FindAPIKeys", func(p *people, ctx context.Context) error {

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"useradmin/server"
+	"useradmin/server/password"
 )
 
 //go:embed migration/*.sql
@@ -32,11 +36,21 @@ type DB struct {
 
 	// Now returns the current time; tests replace it to control time.
 	Now func() time.Time
+
+	// CredentialLimit bounds failed credential checks per account and per client; the
+	// zero value is the default, 10 a minute.
+	CredentialLimit server.CredentialLimit
+
+	// Hasher hashes and checks passwords, a bounded number at once.
+	Hasher *password.Hasher
+
+	// Logger says when a client or an account reaches the limit; nil: no log.
+	Logger *slog.Logger
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
 func NewDB(path string) *DB {
-	return &DB{Path: path, Now: time.Now}
+	return &DB{Path: path, Now: time.Now, Hasher: password.NewDefaultHasher()}
 }
 
 // Open opens the database, creating its folder and file if missing, and applies the

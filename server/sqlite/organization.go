@@ -113,7 +113,10 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	if err := admin.Validate(); err != nil {
 		return nil, nil, nil, err
 	}
-	hash := hashPassword(admin.Password)
+	hash, err := db.Hasher.Hash(ctx, admin.Password)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 
 	tx, err := db.beginTx(ctx)
 	if err != nil {
@@ -130,7 +133,7 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	key, err := createAPIKey(ctx, tx, user.ID, "First key", nil)
+	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "First key"})
 	if err != nil {
 		return nil, nil, nil, err
 	}

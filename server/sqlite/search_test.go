@@ -58,7 +58,7 @@ func TestUserService_ShortSearch(t *testing.T) {
 			{all[3], server.UserUpdate{Role: ptr(server.RoleUser)}},
 			{all[4], server.UserUpdate{Email: ptr("new.mail@acme.example")}},
 			{all[7], server.UserUpdate{Lastname: ptr("Nakamura"), Role: ptr(server.RoleAdmin)}},
-			{all[5], server.UserUpdate{OrganizationID: &p.globex.ID}},
+			{all[5], server.UserUpdate{Firstname: ptr("Zoë"), Activated: ptr(false), Role: ptr(server.RoleUser)}},
 		} {
 			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &step.user.ID}, step.upd); err != nil {
 				t.Fatal(err)

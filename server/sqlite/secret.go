@@ -3,13 +3,8 @@ package sqlite
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
-	"strings"
-
-	"golang.org/x/crypto/argon2"
 )
 
 // apiKeyPrefix starts every API key and reset token the directory makes, so that a
@@ -29,55 +24,4 @@ func newSecret() string {
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// Argon2id parameters: OWASP's recommendation of 19 MiB of memory, 2 passes, 1 lane.
-const (
-	argonMemory  = 19 * 1024 // KiB
-	argonTime    = 2
-	argonThreads = 1
-	argonKeyLen  = 32
-	argonSaltLen = 16
-)
-
-// hashPassword returns a salted argon2id hash of password in the PHC string format,
-// e.g. $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>, which records its own parameters.
-func hashPassword(password string) string {
-	salt := make([]byte, argonSaltLen)
-	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return encodePasswordHash(salt, key)
-}
-
-// checkPassword reports whether password matches encoded, a hash made by hashPassword,
-// comparing in constant time. An empty or malformed hash matches nothing.
-func checkPassword(encoded, password string) bool {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
-		return false
-	}
-	var memory, passes uint32
-	var threads uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil {
-		return false
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
-// dummyPasswordHash is checked against when there is no user or no password, so that
-// signing in takes as long whether or not the email is known. No password matches it.
-var dummyPasswordHash = encodePasswordHash(make([]byte, argonSaltLen), make([]byte, argonKeyLen))
-
-func encodePasswordHash(salt, key []byte) string {
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }

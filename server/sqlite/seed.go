@@ -71,7 +71,11 @@ func (db *DB) Seed(ctx context.Context, opts SeedOptions) (*SeedResult, error) {
 		ID: newID(), Email: res.AdminEmail, Firstname: "Ada", Lastname: "Okafor", Activated: true,
 		OrganizationID: org.ID, Role: server.RoleAdmin, CreatedAt: tx.now.AddDate(-2, 0, 0), UpdatedAt: tx.now,
 	}
-	if err := insertUser(ctx, tx, admin, hashPassword(res.AdminPassword)); err != nil {
+	hash, err := db.Hasher.Hash(ctx, res.AdminPassword)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertUser(ctx, tx, admin, hash); err != nil {
 		return nil, err
 	}
 	key := &server.APIKey{ID: newID(), Name: "Demo admin key", Key: res.AdminKey, UserID: admin.ID, CreatedAt: tx.now}

@@ -71,7 +71,10 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	}
 	// The slow hash is made before the write transaction, which would otherwise hold the
 	// database's one write lock for the whole hash and queue every other write behind it.
-	hash := hashPassword(create.Password)
+	hash, err := s.db.Hasher.Hash(ctx, create.Password)
+	if err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -112,6 +115,9 @@ func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, 
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
+	if err := upd.KeepOrganization(me.OrganizationID); err != nil {
+		return nil, err
+	}
 	if me.Role != server.RoleAdmin && !upd.OnlyNames() {
 		return nil, server.Errorf(server.EFORBIDDEN, "You can change only your own first and last name: ask an admin of your organization to change the rest.")
 	}
@@ -119,13 +125,16 @@ func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, 
 	if err != nil {
 		return nil, err
 	}
-	if err := updateUser(ctx, tx, user, upd); err != nil {
+	if err := updateUser(ctx, tx, me, user, upd); err != nil {
 		return nil, err
 	}
 	return user, tx.Commit()
 }
 
-// UpdatePassword changes the caller's own password, given the old one.
+// UpdatePassword changes the caller's own password, given the old one, and ends their
+// other sessions. The old password is checked only after an attempt is counted against
+// the account and the client (see reserveAttempt), and outside any transaction: the
+// check takes tens of milliseconds on purpose, and other writers need not wait for it.
 func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilter, change server.PasswordChange) (*server.User, error) {
 	if change.New1 != change.New2 {
 		return nil, server.FieldErrorf("data.newPassword2", "The two new passwords differ: type the same password twice.")
@@ -133,31 +142,70 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	if err := server.ValidatePassword("data.newPassword1", change.New1); err != nil {
 		return nil, err
 	}
-	newHash := hashPassword(change.New1) // before the write lock, as in CreateUser
+	me, oldHash, err := s.findSelfForPassword(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.db.reserveAttempt(ctx, accountSubject(me.Email), clientSubject(ctx))
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.db.checkReserved(ctx, res, oldHash, change.Old)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, server.FieldErrorf("data.oldPassword", "Your current password is not correct.")
+	}
+	newHash, err := s.db.Hasher.Hash(ctx, change.New1)
+	if err != nil {
+		return nil, err
+	}
+
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-
-	me, err := caller(ctx, tx)
-	if err != nil {
+	if me, err = caller(ctx, tx); err != nil {
 		return nil, err
 	}
-	if err := findSelf(ctx, tx, me, filter, "You can change only your own password: an admin can give other users a password reset link."); err != nil {
+	if err := checkUpdatedAt(me, filter); err != nil {
 		return nil, err
 	}
-	hash, err := passwordHash(ctx, tx, me.ID)
-	if err != nil {
+	if hash, err := passwordHash(ctx, tx, me.ID); err != nil {
 		return nil, err
-	}
-	if !checkPassword(hash, change.Old) {
-		return nil, server.FieldErrorf("data.oldPassword", "Your current password is not correct.")
+	} else if hash != oldHash {
+		return nil, server.Errorf(server.ECONFLICT, "Your password was changed meanwhile, in another window or by a reset link: sign in again with the new one.")
 	}
 	if err := setPassword(ctx, tx, me, newHash); err != nil {
 		return nil, err
 	}
+	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
+		return nil, err
+	}
 	return me, tx.Commit()
+}
+
+// findSelfForPassword returns the caller, when filter matches them, and their password hash.
+func (s *UserService) findSelfForPassword(ctx context.Context, filter server.UserFilter) (*server.User, string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := findSelf(ctx, tx, me, filter, "You can change only your own password: an admin can give other users a password reset link."); err != nil {
+		return nil, "", err
+	}
+	hash, err := passwordHash(ctx, tx, me.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return me, hash, nil
 }
 
 // DeleteUser removes the one user matching filter, with their keys and reset tokens,
@@ -185,9 +233,8 @@ func (s *UserService) DeleteUser(ctx context.Context, filter server.UserFilter) 
 			return "", err
 		}
 	}
-	// Keys and reset tokens go with the user (ON DELETE CASCADE).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, user.ID); err != nil {
-		return "", fmt.Errorf("delete user: %w", err)
+	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
+		return "", err
 	}
 	return user.ID, tx.Commit()
 }
@@ -309,9 +356,13 @@ func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string
 	return nil
 }
 
-// updateUser applies a validated update to user, after checking the organization, the
-// email and the last-admin rule, and updates user in place.
-func updateUser(ctx context.Context, tx *Tx, user *server.User, upd server.UserUpdate) error {
+// updateUser applies a validated update by caller to user, after checking the email and
+// the last-admin rule, and updates user in place; deactivating a user ends their sessions. The organization never changes: the
+// update carries none (see server.UserUpdate.KeepOrganization) and writeUser refuses it.
+func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd server.UserUpdate) error {
+	if err := upd.KeepOrganization(caller.OrganizationID); err != nil {
+		return err
+	}
 	next := *user
 	if upd.Firstname != nil {
 		next.Firstname = *upd.Firstname
@@ -328,51 +379,97 @@ func updateUser(ctx context.Context, tx *Tx, user *server.User, upd server.UserU
 	if upd.Activated != nil {
 		next.Activated = *upd.Activated
 	}
-	if upd.OrganizationID != nil {
-		next.OrganizationID = *upd.OrganizationID
-	}
 	if next == *user {
 		return nil
 	}
 
-	if next.OrganizationID != user.OrganizationID {
-		if _, err := findOrganization(ctx, tx, next.OrganizationID); err != nil {
-			return server.FieldErrorf("data.organizationId", "Organization %q does not exist: pick one of the existing organizations.", next.OrganizationID)
-		}
-	}
 	if next.Email != user.Email {
 		if err := checkEmailFree(ctx, tx, next.Email, user.ID); err != nil {
 			return err
 		}
 	}
-	if isActiveAdmin(user) && (!isActiveAdmin(&next) || next.OrganizationID != user.OrganizationID) {
-		if err := checkNotLastAdmin(ctx, tx, user, "demote, deactivate or move"); err != nil {
+	if isActiveAdmin(user) && !isActiveAdmin(&next) {
+		if err := checkNotLastAdmin(ctx, tx, user, "demote or deactivate"); err != nil {
 			return err
 		}
 	}
-
 	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
-	_, err := tx.ExecContext(ctx, `
-		UPDATE users SET email = ?, firstname = ?, lastname = ?, activated = ?, organization_id = ?, role = ?, updated_at = ?
-		WHERE id = ?`,
-		next.Email, next.Firstname, next.Lastname, next.Activated, next.OrganizationID, string(next.Role),
-		toMicro(next.UpdatedAt), user.ID)
-	if err != nil {
-		return fmt.Errorf("update user: %w", err)
+	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
+		return err
+	}
+	if user.Activated && !next.Activated {
+		// A deactivated user's keys stop working until they are activated again; their
+		// sessions end for good.
+		if err := revokeSessions(ctx, tx, user.ID, ""); err != nil {
+			return err
+		}
 	}
 	*user = next
 	return nil
 }
 
 // setPassword stores a new password hash for user; it is a change of the user, so its
-// updatedAt moves on.
+// updatedAt moves on. The user's own organization is the scope: the caller is the user,
+// or the holder of a reset token, which names its user.
 func setPassword(ctx context.Context, tx *Tx, user *server.User, hash string) error {
-	updatedAt := nextUpdatedAt(tx.now, user.UpdatedAt)
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
-		hash, toMicro(updatedAt), user.ID); err != nil {
-		return fmt.Errorf("set password: %w", err)
+	next := *user
+	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
+	if err := writeUser(ctx, tx, user.OrganizationID, &next, &hash); err != nil {
+		return err
 	}
-	user.UpdatedAt = updatedAt
+	*user = next
+	return nil
+}
+
+// errOutsideOrganization is the answer to a write of a user outside the caller's
+// organization. The services find users within it first, so only a fault gets here.
+func errOutsideOrganization() error {
+	return server.Errorf(server.EFORBIDDEN, "This user is in another organization: you can change only the users of your own.")
+}
+
+// writeUser stores next, and passwordHash when not nil: it is the one statement that
+// changes a stored user. It is scoped to the organization orgID of the caller: the row
+// must be in it before the change (the WHERE) and after it (the RETURNING), or the write
+// is refused, FORBIDDEN, and the caller's transaction rolls back. The organization is not
+// among the columns it sets, and the database itself refuses any change of it (migration
+// 002), whatever the program does.
+func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, passwordHash *string) error {
+	if next.OrganizationID != orgID {
+		return errOutsideOrganization()
+	}
+	var hash sql.NullString
+	if passwordHash != nil {
+		hash = sql.NullString{String: *passwordHash, Valid: true}
+	}
+	var after string
+	err := tx.QueryRowContext(ctx, `
+		UPDATE users SET email = ?, firstname = ?, lastname = ?, activated = ?, role = ?, updated_at = ?,
+			password_hash = COALESCE(?, password_hash)
+		WHERE id = ? AND organization_id = ?
+		RETURNING organization_id`,
+		next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role), toMicro(next.UpdatedAt),
+		hash, next.ID, orgID).Scan(&after)
+	if err == sql.ErrNoRows {
+		return errOutsideOrganization()
+	} else if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if after != orgID {
+		return errOutsideOrganization()
+	}
+	return nil
+}
+
+// deleteUserRow deletes the user with id, when it is in organization orgID; its keys and
+// reset tokens go with it (ON DELETE CASCADE).
+func deleteUserRow(ctx context.Context, tx *Tx, orgID, id string) error {
+	var before string
+	err := tx.QueryRowContext(ctx, `DELETE FROM users WHERE id = ? AND organization_id = ? RETURNING organization_id`, id, orgID).Scan(&before)
+	if err == sql.ErrNoRows {
+		return errOutsideOrganization()
+	} else if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
 	return nil
 }
 
