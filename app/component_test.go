@@ -17,7 +17,7 @@ func mount(t *testing.T, c app.UI, caps capabilities) app.ClientDispatcher {
 	t.Helper()
 	d := app.NewClientTester(c)
 	t.Cleanup(d.Close)
-	set(d, stateSession, session{Status: statusReady, Caps: caps,
+	set(d, stateSession, sessionState{Status: statusReady, Caps: caps,
 		Viewer: user{ID: "u0", Email: "admin@example.com", Firstname: "Grace", Lastname: "Hopper"}})
 	return d
 }
