@@ -10,7 +10,7 @@ import (
 
 // allCaps is an endpoint with every extension the widget uses.
 var allCaps = capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
-	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true}
+	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true}
 
 // mount starts c in a client tester, signed in to an endpoint with caps.
 func mount(t *testing.T, c app.UI, caps capabilities) app.ClientDispatcher {

@@ -75,6 +75,7 @@ type portal struct {
 	signedIn   bool
 	toldChange int
 	warnedGen  int
+	expiring   *time.Timer // posts token-expiring for the current token
 }
 
 func newPortal(w *Widget) *portal {
@@ -167,11 +168,16 @@ func (p *portal) onSession(ctx app.Context) {
 		return
 	}
 	p.warnedGen = st.Gen
+	if p.expiring != nil {
+		p.expiring.Stop()
+	}
 	left := time.Until(st.ExpiresAt)
-	ctx.After(left-min(renewalLead, left/2), func(ctx app.Context) {
-		if p.session.Gen == st.Gen && p.session.Status == statusReady {
-			p.tell(map[string]any{"type": msgTokenExpiring, "expiresAt": st.ExpiresAt.UTC().Format(time.RFC3339)})
-		}
+	p.expiring = time.AfterFunc(left-min(renewalLead, left/2), func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.session.Gen == st.Gen && p.session.Status == statusReady {
+				p.tell(map[string]any{"type": msgTokenExpiring, "expiresAt": st.ExpiresAt.UTC().Format(time.RFC3339)})
+			}
+		})
 	})
 }
 

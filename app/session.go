@@ -48,11 +48,12 @@ type credential struct {
 type session struct {
 	opening sync.Mutex
 
-	mu    sync.Mutex
-	store storage
-	cred  credential
-	state sessionState
-	gen   int
+	mu     sync.Mutex
+	store  storage
+	cred   credential
+	state  sessionState
+	gen    int
+	expiry *time.Timer // ends the session when its credential expires
 }
 
 func newSession(store storage) *session {
@@ -129,19 +130,27 @@ func (s *session) renew(ctx app.Context, c credential) {
 	s.endAtExpiry(ctx, c)
 }
 
-// endAtExpiry ends the session when c expires, if c is still its credential then.
+// endAtExpiry ends the session when c expires, if c is still its credential then. The
+// timer of an earlier credential is stopped: a renewal replaces it.
 func (s *session) endAtExpiry(ctx app.Context, c credential) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
 	if c.ExpiresAt.IsZero() {
 		return
 	}
-	ctx.After(time.Until(c.ExpiresAt), func(ctx app.Context) {
-		s.mu.Lock()
-		current := s.cred.Gen == c.Gen && s.state.Status == statusReady
-		fromPortal := s.state.FromPortal
-		s.mu.Unlock()
-		if current {
-			s.end(ctx, expiredNotice(c.ExpiresAt, fromPortal))
-		}
+	s.expiry = time.AfterFunc(time.Until(c.ExpiresAt), func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			s.mu.Lock()
+			current := s.cred.Gen == c.Gen && s.state.Status == statusReady
+			fromPortal := s.state.FromPortal
+			s.mu.Unlock()
+			if current {
+				s.end(ctx, expiredNotice(c.ExpiresAt, fromPortal))
+			}
+		})
 	})
 }
 
@@ -156,6 +165,9 @@ func expiredNotice(at time.Time, fromPortal bool) string {
 // end forgets the credential and publishes the signed-out session with notice.
 func (s *session) end(ctx app.Context, notice string) {
 	s.mu.Lock()
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
 	s.store.del(storageKey)
 	s.store.del(storageExpires)
 	s.cred = credential{}
