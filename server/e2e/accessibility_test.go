@@ -93,7 +93,7 @@ func (tb *tab) axe(axe, label string) {
 		chromedp.Evaluate(axe, nil),
 		chromedp.Evaluate(`axe.run(document, {resultTypes: ["violations"]}).then(r => ({
 			violations: r.violations.map(v => v.id + " (" + v.impact + "): " + v.help + " at " +
-				v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")),
+				v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + n.html).join(", ")),
 			passed: r.passes.map(p => p.id)}))`, &res, awaitPromise),
 	)
 	// The rules this widget depends on must have run and passed, not been skipped.

@@ -10,12 +10,19 @@ import (
 // go-app v9 writes this viewport into every page it renders, and has no option to change
 // it: it forbids zooming (maximum-scale=1, user-scalable=0), which fails WCAG 1.4.4 for
 // the people who enlarge a page to read it. The pages are rewritten on their way out with
-// a viewport that lets them zoom. TestServer_PageAllowsZoom fails if go-app ever writes
+// a viewport that lets them zoom. go-app writes an element's attributes in no fixed order,
+// so the tag comes in either order. TestServer_PageAllowsZoom fails if go-app ever writes
 // another tag, so that an upgrade cannot bring the old one back unseen.
 const (
-	goAppViewport    = `<meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover">`
-	zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
+	goAppViewportContent = `width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover`
+	zoomableViewport     = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
 )
+
+// goAppViewports are the tags go-app writes, in both orders of their attributes.
+var goAppViewports = [][]byte{
+	[]byte(`<meta name="viewport" content="` + goAppViewportContent + `">`),
+	[]byte(`<meta content="` + goAppViewportContent + `" name="viewport">`),
+}
 
 // allowZoom serves next, with the viewport of its HTML pages replaced by one that allows
 // zooming. Other answers (scripts, the wasm, styles) pass through unbuffered.
@@ -66,7 +73,10 @@ func (b *pageBuffer) flush() {
 	if !b.html {
 		return
 	}
-	page := bytes.Replace(b.body.Bytes(), []byte(goAppViewport), []byte(zoomableViewport), 1)
+	page := b.body.Bytes()
+	for _, tag := range goAppViewports {
+		page = bytes.Replace(page, tag, []byte(zoomableViewport), 1)
+	}
 	b.Header().Set("Content-Length", strconv.Itoa(len(page)))
 	if b.status != 0 {
 		b.ResponseWriter.WriteHeader(b.status)
