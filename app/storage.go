@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -87,22 +88,24 @@ func isFramed() bool {
 	return !w.Get("parent").Equal(w.Get("self"))
 }
 
-// browserStorage is window.sessionStorage. A write the browser refuses (its quota) is
-// dropped: the session also lives in memory.
+// browserStorage is window.sessionStorage. Values are JSON strings, as go-app's storage
+// wrote them before, so that a tab open across an upgrade keeps its session. A write the
+// browser refuses (its quota) is dropped: the session also lives in memory.
 type browserStorage struct{ name string }
 
 func (s browserStorage) get(key string) (v string) {
 	defer func() { recover() }()
 	item := app.Window().Get(s.name).Call("getItem", key)
-	if item.Type() != app.TypeString {
+	if item.Type() != app.TypeString || json.Unmarshal([]byte(item.String()), &v) != nil {
 		return ""
 	}
-	return item.String()
+	return v
 }
 
 func (s browserStorage) set(key, value string) {
 	defer func() { recover() }()
-	app.Window().Get(s.name).Call("setItem", key, value)
+	b, _ := json.Marshal(value)
+	app.Window().Get(s.name).Call("setItem", key, string(b))
 }
 
 func (s browserStorage) del(key string) {
