@@ -59,8 +59,11 @@ fuzz:
 	$(GO) test ./server/graphql -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x
 	$(GO) test ./server/graphql -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME)
 
-# The browser tests drive Debian's chromium, and the build compresses with brotli;
-# install them when they are not there.
+# The browser tests drive Debian's chromium and check every page with axe-core (from the
+# npm registry, pinned), and the build compresses with brotli; install them when they are
+# not there.
+AXE_VERSION := 4.14.1
+AXE         := .bin/npm/node_modules/axe-core/axe.min.js
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -69,6 +72,9 @@ test-deps:
 		echo "Installing Debian's$$missing for the tests…"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@grep -qs '"version": "$(AXE_VERSION)"' $(dir $(AXE))package.json || { \
+		echo "Installing axe-core $(AXE_VERSION) from npm for the accessibility tests…"; \
+		npm install --silent --no-audit --no-fund --prefix .bin/npm axe-core@$(AXE_VERSION) >/dev/null; }
 
 ## bench: every performance figure at $(BENCH_USERS) users, as one table: the directory's
 ## benchmarks, the widget and a minimal hand-written page in headless Chromium, and 64

@@ -12,11 +12,13 @@ require (
 	// NamedQuery, Mutate, NamedMutate, WithRequestModifier and errors with Extensions.
 	github.com/hasura/go-graphql-client v0.6.3
 	github.com/maxence-charriere/go-app/v9 v9.8.0 // the last v9
+	github.com/vektah/gqlparser/v2 v2.5.64 // tests: the widget's documents checked against the schema
 	golang.org/x/crypto v0.46.0
 	modernc.org/sqlite v1.44.0
 )
 
 require (
+	github.com/agnivade/levenshtein v1.2.2 // indirect
 	github.com/chromedp/sysutil v1.1.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20250725192818-e39067aee2d2 // indirect

@@ -16,13 +16,17 @@ import (
 )
 
 func main() {
+	// The widget's state for this page, made once and handed to its pages and actions.
+	w := widget.New()
+	w.HandleActions()
+
 	// Routes: the widget's pages.
-	app.RouteFunc("/", widget.UsersPage)
-	app.RouteFunc("/users/new", widget.UserPage)
-	app.RouteWithRegexpFunc(widget.UserPathPattern, widget.UserPage)
-	app.RouteFunc("/sign-in", widget.SignInPage)
-	app.RouteFunc("/account", widget.AccountPage)
-	app.RouteFunc("/reset-password", widget.ResetPasswordPage)
+	app.RouteFunc("/", w.UsersPage)
+	app.RouteFunc("/users/new", w.UserPage)
+	app.RouteWithRegexpFunc(widget.UserPathPattern, w.UserPage)
+	app.RouteFunc("/sign-in", w.SignInPage)
+	app.RouteFunc("/account", w.AccountPage)
+	app.RouteFunc("/reset-password", w.ResetPasswordPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

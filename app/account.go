@@ -6,6 +6,8 @@ import "github.com/maxence-charriere/go-app/v9/pkg/app"
 type account struct {
 	app.Compo
 
+	w *Widget
+
 	old       string
 	password  string
 	password2 string
@@ -14,8 +16,8 @@ type account struct {
 	form
 }
 
-func newAccount() *account {
-	return &account{}
+func newAccount(w *Widget) *account {
+	return &account{w: w}
 }
 
 // OnMount observes the outcome of the change.
@@ -56,7 +58,7 @@ func (c *account) onSubmit(ctx app.Context, e app.Event) {
 
 func (c *account) onKeyDown(ctx app.Context, e app.Event) {
 	if isEscape(e) {
-		ctx.Navigate(link("/"))
+		ctx.Navigate(c.w.link("/"))
 	}
 }
 
@@ -78,9 +80,9 @@ func (c *account) onResult(ctx app.Context) {
 // Render shows the form.
 func (c *account) Render() app.UI {
 	return app.Div().Class("page").Body(
-		newTopBar(),
+		newTopBar(c.w),
 		app.Main().Class("content content-narrow").ID("main").Body(
-			app.A().Class("back").Href(link("/")).Text("← Users"),
+			app.A().Class("back").Href(c.w.link("/")).Text("← Users"),
 			app.Div().Class("page-head").Body(app.H1().Text("Your account")),
 			banner("error", c.formErr),
 			banner("success", c.notice),

@@ -10,14 +10,14 @@ import (
 
 // allCaps is an endpoint with every extension the widget uses.
 var allCaps = capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
-	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true}
+	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true}
 
 // mount starts c in a client tester, signed in to an endpoint with caps.
 func mount(t *testing.T, c app.UI, caps capabilities) app.ClientDispatcher {
 	t.Helper()
 	d := app.NewClientTester(c)
 	t.Cleanup(d.Close)
-	set(d, stateSession, session{Status: statusReady, Caps: caps,
+	set(d, stateSession, sessionState{Status: statusReady, Caps: caps,
 		Viewer: user{ID: "u0", Email: "admin@example.com", Firstname: "Grace", Lastname: "Hopper"}})
 	return d
 }

@@ -12,32 +12,42 @@ import (
 )
 
 // The widget inside an admin portal. The portal frames the widget in an iframe; the
-// widget posts useradmin:ready to its parent, which answers useradmin:init with an API
-// key and, optionally, an endpoint and a theme. Messages count only when they come from
-// window.parent and from an origin on the server's allow-list (ALLOWED_ORIGINS); the
+// widget posts useradmin:ready to its parent, which answers useradmin:init with a
+// credential (a short-lived token from the portal's back end, with its expiresAt, or an
+// API key) and, optionally, an endpoint and a theme. Shortly before the token expires the
+// widget posts useradmin:token-expiring, and the portal answers with a new init, which
+// swaps the credential and leaves the page as it is. Messages count only when they come
+// from window.parent and from an origin on the server's allow-list (ALLOWED_ORIGINS); the
 // widget writes only to that origin, never to "*". Without an allow-list, embedding is off
 // and the widget shows its own sign-in form, framed or not.
 
 // The messages between the widget and the portal, in their "type" field.
 const (
-	msgReady       = "useradmin:ready"        // widget → portal: send init
-	msgInit        = "useradmin:init"         // portal → widget: {apiKey, endpoint?, theme?}
-	msgHeight      = "useradmin:height"       // widget → portal: {height} in CSS pixels
-	msgUserUpdated = "useradmin:user-updated" // widget → portal: {id, change}
-	msgSignedOut   = "useradmin:signed-out"   // widget → portal: the session ended
-	msgError       = "useradmin:error"        // widget → portal: {message}, an init refused
+	msgReady         = "useradmin:ready"          // widget → portal: send init
+	msgInit          = "useradmin:init"           // portal → widget: {token, expiresAt} or {apiKey}, endpoint?, theme?
+	msgTokenExpiring = "useradmin:token-expiring" // widget → portal: {expiresAt}: send a new init
+	msgHeight        = "useradmin:height"         // widget → portal: {height} in CSS pixels
+	msgUserUpdated   = "useradmin:user-updated"   // widget → portal: {id, change}
+	msgSignedOut     = "useradmin:signed-out"     // widget → portal: the session ended
+	msgError         = "useradmin:error"          // widget → portal: {message}, an init refused
 )
 
 // portalWait is how long the widget waits for the portal's init before it offers its own
 // sign-in form; a later init still signs it in.
 const portalWait = 5 * time.Second
 
+// renewalLead is how long before a token expires the widget asks for a new one; a token
+// that lives less than twice as long is asked for at half its life.
+const renewalLead = 60 * time.Second
+
 // portalInit is what a portal's useradmin:init carries.
 type portalInit struct {
-	Origin   string
-	Key      string
-	Endpoint string
-	Theme    map[string]string
+	Origin    string
+	Token     string // a token from the portal's back end; else APIKey
+	APIKey    string
+	ExpiresAt string // RFC 3339, when Token expires
+	Endpoint  string
+	Theme     map[string]string
 }
 
 // embedState is where the handshake with a framing portal stands, for the sign-in page.
@@ -46,59 +56,62 @@ type embedState struct {
 	Notice  string // why the portal's init did not sign in
 }
 
-// portal is the link with the portal that frames the widget: one per page.
-var portal struct {
+// portal is the link with the portal that frames the widget: one per page. It answers
+// the portal's messages, and tells the portal what happens by observing the page's state
+// (the session, the users changed), never by being called from other handlers.
+type portal struct {
+	w       *Widget
 	join    sync.Once
 	settle  sync.Once
 	settled chan struct{} // closed once the first init is handled, or the wait is over
 
-	mu      sync.Mutex
-	allowed []string
-	origin  string // where messages go: the portal's origin, once known
-	height  int    // the height last reported
+	mu     sync.Mutex
+	origin string // where messages go: the portal's origin, once known
+	height int    // the height last reported
+
+	// Observed state, and what was last told about it.
+	session    sessionState
+	change     userChange
+	signedIn   bool
+	toldChange int
+	warnedGen  int
+	expiring   *time.Timer // posts token-expiring for the current token
 }
 
-// allowedOrigins are the portals the server allows (-allowed-origins).
-var allowedOrigins = sync.OnceValue(func() []string {
-	var origins []string
-	for _, o := range strings.Split(app.Getenv("ALLOWED_ORIGINS"), ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
-	return origins
-})
+func newPortal(w *Widget) *portal {
+	return &portal{w: w, settled: make(chan struct{})}
+}
 
-// joinPortal starts the handshake once per page, if the widget is framed by an allowed
-// portal; otherwise it settles at once.
-func joinPortal(ctx app.Context) {
-	portal.join.Do(func() {
-		portal.settled = make(chan struct{})
-		if !startPortal(ctx) {
-			portal.settle.Do(func() { close(portal.settled) })
+// start begins the handshake once per page, if the widget is framed by an allowed portal;
+// otherwise it settles at once.
+func (p *portal) start(ctx app.Context) {
+	p.join.Do(func() {
+		if !p.open(ctx) {
+			p.settle.Do(func() { close(p.settled) })
 		}
 	})
 }
 
-// waitForPortal returns once the portal's first init is handled or the wait is over, so
-// that the session is not declared signed out while the portal is handing over a key.
-func waitForPortal(ctx app.Context) {
-	joinPortal(ctx)
-	<-portal.settled
+// wait returns once the portal's first init is handled or the wait is over, so that the
+// session is not declared signed out while the portal is handing over a credential.
+func (p *portal) wait(ctx app.Context) {
+	p.start(ctx)
+	<-p.settled
 }
 
-func handleJoinPortal(ctx app.Context, a app.Action) {
-	joinPortal(ctx)
+func (w *Widget) handleJoinPortal(ctx app.Context, a app.Action) {
+	w.portal.start(ctx)
 }
 
-// startPortal listens to the parent and posts it useradmin:ready; it reports whether the
-// widget is framed by a portal it may talk to.
-func startPortal(ctx app.Context) bool {
+// open listens to the parent, posts it useradmin:ready and observes the page's state; it
+// reports whether the widget is framed by a portal it may talk to. ctx is an action's, so
+// the observers last as long as the page.
+func (p *portal) open(ctx app.Context) bool {
 	w := app.Window()
-	if app.IsServer || w.Get("parent").Equal(w.Get("self")) {
+	if app.IsServer || !isFramed() {
 		return false
 	}
-	allowed := allowedOrigins()
+	allowed := p.w.allowed
 	if len(allowed) == 0 {
 		app.Log("The widget is framed, but the server allows no portal (-allowed-origins): messages from the parent are ignored.")
 		return false
@@ -114,30 +127,66 @@ func startPortal(ctx app.Context) bool {
 		}
 		targets = []string{o}
 	}
-	portal.mu.Lock()
-	portal.allowed = allowed
+	p.mu.Lock()
 	if len(targets) == 1 {
-		portal.origin = targets[0]
+		p.origin = targets[0]
 	}
-	portal.mu.Unlock()
+	p.mu.Unlock()
 
 	// Framed, the page is as tall as its content, not as the frame: the portal sizes the
 	// frame from the height the widget reports.
 	w.Get("document").Get("documentElement").Get("classList").Call("add", "ua-embedded")
 	ctx.SetState(stateEmbed, embedState{Waiting: true})
-	w.Call("addEventListener", "message", app.FuncOf(onPortalMessage(ctx)))
+	ctx.ObserveState(stateSession).OnChange(func() { p.onSession(ctx) }).Value(&p.session)
+	ctx.ObserveState(stateUserChanged).OnChange(p.onUserChanged).Value(&p.change)
+	p.toldChange = p.change.Seq
+	w.Call("addEventListener", "message", app.FuncOf(p.onMessage(ctx)))
 	for _, o := range targets {
 		w.Get("parent").Call("postMessage", app.ValueOf(map[string]any{"type": msgReady}), o)
 	}
-	watchHeight()
+	p.watchHeight()
 	ctx.After(portalWait, func(ctx app.Context) {
 		select {
-		case <-portal.settled:
+		case <-p.settled:
 		default:
-			settlePortal(ctx, "")
+			p.settleWith(ctx, "")
 		}
 	})
 	return true
+}
+
+// onSession tells the portal when the session ends, and asks it for a new token shortly
+// before the one it handed over expires.
+func (p *portal) onSession(ctx app.Context) {
+	st := p.session
+	was := p.signedIn
+	p.signedIn = st.Status == statusReady
+	if was && !p.signedIn {
+		p.tell(map[string]any{"type": msgSignedOut})
+	}
+	if !p.signedIn || !st.FromPortal || st.ExpiresAt.IsZero() || st.Gen == p.warnedGen {
+		return
+	}
+	p.warnedGen = st.Gen
+	if p.expiring != nil {
+		p.expiring.Stop()
+	}
+	left := time.Until(st.ExpiresAt)
+	p.expiring = time.AfterFunc(left-min(renewalLead, left/2), func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.session.Gen == st.Gen && p.session.Status == statusReady {
+				p.tell(map[string]any{"type": msgTokenExpiring, "expiresAt": st.ExpiresAt.UTC().Format(time.RFC3339)})
+			}
+		})
+	})
+}
+
+// onUserChanged tells the portal that a user was saved, created or deleted.
+func (p *portal) onUserChanged() {
+	if c := p.change; c.Seq > p.toldChange {
+		p.toldChange = c.Seq
+		p.tell(map[string]any{"type": msgUserUpdated, "id": c.ID, "change": c.Change})
+	}
 }
 
 // parentOrigin is the origin of the page that frames the widget, or "" when the browser
@@ -161,13 +210,13 @@ func originOf(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// onPortalMessage hands a useradmin:init from the parent, on an allowed origin, to
+// onMessage hands a useradmin:init from the parent, on an allowed origin, to
 // handlePortalInit; it ignores every other message.
-func onPortalMessage(ctx app.Context) func(this app.Value, args []app.Value) any {
+func (p *portal) onMessage(ctx app.Context) func(this app.Value, args []app.Value) any {
 	return func(this app.Value, args []app.Value) any {
 		ev := args[0]
 		origin := ev.Get("origin").String()
-		if !ev.Get("source").Equal(app.Window().Get("parent")) || !portalAccepts(origin) {
+		if !ev.Get("source").Equal(app.Window().Get("parent")) || !p.accepts(origin) {
 			return nil
 		}
 		data := ev.Get("data")
@@ -179,18 +228,24 @@ func onPortalMessage(ctx app.Context) func(this app.Value, args []app.Value) any
 	}
 }
 
-// portalAccepts reports whether a message from origin may come from the portal: the
-// origin is allowed and, once the portal's origin is known, is that one.
-func portalAccepts(origin string) bool {
-	portal.mu.Lock()
-	defer portal.mu.Unlock()
-	return slices.Contains(portal.allowed, origin) && (portal.origin == "" || portal.origin == origin)
+// accepts reports whether a message from origin may come from the portal: the origin is
+// allowed and, once the portal's origin is known, is that one.
+func (p *portal) accepts(origin string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.w.allowed, origin) && (p.origin == "" || p.origin == origin)
 }
 
 // readInit copies an init message out of JavaScript. Theme values that are not strings
 // read as "<number: 4>" and the like, which sanitizeTheme refuses.
 func readInit(origin string, data app.Value) portalInit {
-	in := portalInit{Origin: origin, Key: stringOf(data.Get("apiKey")), Endpoint: stringOf(data.Get("endpoint"))}
+	in := portalInit{
+		Origin:    origin,
+		Token:     stringOf(data.Get("token")),
+		APIKey:    stringOf(data.Get("apiKey")),
+		ExpiresAt: stringOf(data.Get("expiresAt")),
+		Endpoint:  stringOf(data.Get("endpoint")),
+	}
 	theme := data.Get("theme")
 	if theme.Type() == app.TypeObject {
 		in.Theme = map[string]string{}
@@ -211,55 +266,86 @@ func stringOf(v app.Value) string {
 	return v.String()
 }
 
-// handlePortalInit applies the portal's theme and signs in with its key, on its
-// endpoint or the configured one. The key is kept like a key typed on the sign-in form:
-// in memory and sessionStorage, never in a URL.
-func handlePortalInit(ctx app.Context, a app.Action) {
+// handlePortalInit applies the portal's theme and signs in with its credential, on its
+// endpoint or the configured one. The credential is kept in memory only, never in
+// storage or a URL. An init while signed in through the portal is a renewal: for the same
+// person it swaps the credential and leaves the page as it is; for another person the
+// page starts over.
+func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 	in, _ := a.Value.(portalInit)
-	portal.mu.Lock()
-	portal.origin = in.Origin
-	portal.height = 0 // report the height again, to the origin now known
-	portal.mu.Unlock()
-	reportHeight()
+	p := w.portal
+	p.mu.Lock()
+	p.origin = in.Origin
+	p.height = 0 // report the height again, to the origin now known
+	p.mu.Unlock()
+	p.reportHeight()
 
-	theme, refused := sanitizeTheme(in.Theme)
+	theme, scheme, refused := sanitizeTheme(in.Theme)
 	if len(refused) > 0 {
-		app.Log("useradmin:init: theme variables ignored: " + strings.Join(refused, ", "))
+		app.Log("useradmin:init: theme entries ignored: " + strings.Join(refused, ", "))
 	}
-	applyTheme(theme)
+	applyTheme(theme, scheme)
 
-	endpoint := defaultEndpoint()
+	c, msg := w.initCredential(in)
+	if msg != "" {
+		p.refuse(ctx, msg)
+		return
+	}
+	cur, curCred, signedIn := w.session.signedIn()
+	if signedIn && cur.FromPortal && curCred.Endpoint == c.Endpoint {
+		if curCred.Key != c.Key {
+			v, f := w.api(c.Endpoint, c.Key).viewer(ctx)
+			if f != nil {
+				p.refuse(ctx, f.Message)
+				return
+			}
+			if v.ID != cur.Viewer.ID {
+				// Another person: nothing of the page shown so far is theirs.
+				app.Window().Get("location").Call("reload")
+				return
+			}
+		}
+		w.session.renew(ctx, c)
+		p.settleWith(ctx, "")
+		return
+	}
+	st, f := w.api(c.Endpoint, c.Key).openSession(ctx)
+	if f != nil {
+		p.refuse(ctx, f.Message)
+		return
+	}
+	st.FromPortal = true
+	w.session.start(ctx, st, c)
+	p.settleWith(ctx, "")
+}
+
+// initCredential is the credential an init hands over, or a sentence saying why it
+// cannot be used.
+func (w *Widget) initCredential(in portalInit) (credential, string) {
+	c := credential{Endpoint: w.defaultEndpoint(), Key: strings.TrimSpace(in.Token)}
+	if c.Key == "" {
+		c.Key = strings.TrimSpace(in.APIKey)
+	}
 	if strings.TrimSpace(in.Endpoint) != "" {
-		endpoint = resolveEndpoint(in.Endpoint)
-		if !endpointAllowed(endpoint, app.Window().URL().String(), defaultEndpoint(), allowedOrigins()) {
-			refusePortal(ctx, "The endpoint "+in.Endpoint+" is not allowed: use the widget's own origin, its configured endpoint, or an origin on -allowed-origins.")
-			return
+		c.Endpoint = resolveEndpoint(in.Endpoint)
+		if !endpointAllowed(c.Endpoint, app.Window().URL().String(), w.defaultEndpoint(), w.allowed) {
+			return c, "The endpoint " + in.Endpoint + " is not allowed: use the widget's own origin, its configured endpoint, or an origin on -allowed-origins."
 		}
 	}
-	key := strings.TrimSpace(in.Key)
-	if key == "" {
-		refusePortal(ctx, "The portal sent no API key: put it in the apiKey field of useradmin:init.")
-		return
+	if c.Key == "" {
+		return c, "The portal sent no credential: put the token from your back end in the token field of useradmin:init (or an API key in apiKey)."
 	}
-	var cur session
-	ctx.GetState(stateSession, &cur)
-	if cur.Status == statusReady && cur.Key == key && cur.Endpoint == endpoint {
-		settlePortal(ctx, "")
-		return
+	if in.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(in.ExpiresAt))
+		if err != nil {
+			return c, "The expiresAt of useradmin:init is not an RFC 3339 time (such as 2025-01-31T12:00:00Z): send the one your back end received with the token."
+		}
+		if !time.Now().Before(t) {
+			return c, "The token the portal sent expired at " + t.Local().Format("15:04:05") + ": ask your back end for a new one."
+		}
+		c.ExpiresAt = t
 	}
-	s, f := openSession(ctx, endpoint, key)
-	if f != nil {
-		refusePortal(ctx, f.Message)
-		return
-	}
-	s.FromPortal = true
-	sessionMu.Lock()
-	ctx.SessionStorage().Set(storageKey, key)
-	ctx.SessionStorage().Set(storageEndpoint, endpoint)
-	ctx.SessionStorage().Set(storagePortal, true)
-	ctx.SetState(stateSession, s)
-	sessionMu.Unlock()
-	settlePortal(ctx, "")
+	return c, ""
 }
 
 // endpointAllowed reports whether the widget may send a key to endpoint: on the page's
@@ -274,72 +360,62 @@ func endpointAllowed(endpoint, page, configured string, allowed []string) bool {
 	return o == originOf(page) || o == originOf(configured) || slices.Contains(allowed, o)
 }
 
-// refusePortal tells the portal, and the person through the sign-in page, why its init
-// did not sign in.
-func refusePortal(ctx app.Context, msg string) {
+// refuse tells the portal, and the person through the sign-in page, why its init did not
+// sign in. A session already open stays open until its own credential expires.
+func (p *portal) refuse(ctx app.Context, msg string) {
 	app.Log("useradmin:init refused: " + msg)
-	tellPortal(map[string]any{"type": msgError, "message": msg})
-	settlePortal(ctx, "Your portal could not sign you in. "+msg)
+	p.tell(map[string]any{"type": msgError, "message": msg})
+	p.settleWith(ctx, "Your portal could not sign you in. "+msg)
 }
 
-// settlePortal ends the wait for the portal's init and shows notice on the sign-in page.
-func settlePortal(ctx app.Context, notice string) {
-	portal.settle.Do(func() { close(portal.settled) })
+// settleWith ends the wait for the portal's init and shows notice on the sign-in page.
+func (p *portal) settleWith(ctx app.Context, notice string) {
+	p.settle.Do(func() { close(p.settled) })
 	ctx.SetState(stateEmbed, embedState{Notice: notice})
 }
 
-// tellPortal posts msg to the portal's origin; it does nothing when the widget is not
-// framed by an allowed portal, or before the portal's origin is known.
-func tellPortal(msg map[string]any) {
+// tell posts msg to the portal's origin; it does nothing when the widget is not framed by
+// an allowed portal, or before the portal's origin is known.
+func (p *portal) tell(msg map[string]any) {
 	if app.IsServer {
 		return
 	}
-	portal.mu.Lock()
-	origin := portal.origin
-	portal.mu.Unlock()
+	p.mu.Lock()
+	origin := p.origin
+	p.mu.Unlock()
 	if origin == "" {
 		return
 	}
 	app.Window().Get("parent").Call("postMessage", app.ValueOf(msg), origin)
 }
 
-// portalUserChanged tells the portal that a user was saved, created or deleted.
-func portalUserChanged(id, change string) {
-	tellPortal(map[string]any{"type": msgUserUpdated, "id": id, "change": change})
-}
-
-// portalSignedOut tells the portal that the session ended.
-func portalSignedOut() {
-	tellPortal(map[string]any{"type": msgSignedOut})
-}
-
 // watchHeight reports the page's height to the portal whenever it changes.
-func watchHeight() {
+func (p *portal) watchHeight() {
 	ro := app.Window().Get("ResizeObserver")
 	if !ro.Truthy() {
 		return
 	}
 	observer := ro.New(app.FuncOf(func(this app.Value, args []app.Value) any {
-		reportHeight()
+		p.reportHeight()
 		return nil
 	}))
 	observer.Call("observe", app.Window().Get("document").Get("body"))
 }
 
 // reportHeight posts the body's height when it differs from the one last posted.
-func reportHeight() {
+func (p *portal) reportHeight() {
 	if app.IsServer {
 		return
 	}
 	body := app.Window().Get("document").Get("body")
 	h := int(math.Ceil(body.Call("getBoundingClientRect").Get("height").Float()))
-	portal.mu.Lock()
-	changed := h != portal.height && portal.origin != ""
+	p.mu.Lock()
+	changed := h != p.height && p.origin != ""
 	if changed {
-		portal.height = h
+		p.height = h
 	}
-	portal.mu.Unlock()
+	p.mu.Unlock()
 	if changed {
-		tellPortal(map[string]any{"type": msgHeight, "height": h})
+		p.tell(map[string]any{"type": msgHeight, "height": h})
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -110,4 +111,13 @@ func checkNewPassword(errs fieldErrors, password, repeat string) {
 	} else if repeat != password {
 		errs["password2"] = "The two passwords differ: type the same password twice."
 	}
+}
+
+// formatTime shows an RFC 3339 timestamp in the reader's time zone, to the minute.
+func formatTime(ts string) string {
+	t, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		return ts
+	}
+	return t.Local().Format("2006-01-02 15:04")
 }

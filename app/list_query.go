@@ -4,9 +4,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // listQuery is the state of the user list. It lives in the page URL (?q=&role=&status=
@@ -93,14 +90,6 @@ func (q listQuery) values() url.Values {
 	return v
 }
 
-// href returns the list page's link for this state.
-func (q listQuery) href() string {
-	if v := q.values().Encode(); v != "" {
-		return link("/?" + v)
-	}
-	return link("/")
-}
-
 // supported drops what the endpoint cannot do, so a link made for a richer endpoint still
 // lists users on a core-only one.
 func (q listQuery) supported(c capabilities) listQuery {
@@ -162,19 +151,4 @@ func (q listQuery) withSort(col string) listQuery {
 	}
 	q.Page = 1
 	return q
-}
-
-// rootPrefix is the path the widget is served under ("" at the root). go-app's router
-// strips it, but links written by the widget must carry it.
-var rootPrefix = sync.OnceValue(func() string {
-	p := strings.TrimSuffix(app.Getenv("GOAPP_ROOT_PREFIX"), "/")
-	if !strings.HasPrefix(p, "/") {
-		return "" // not a URL path (e.g. "." from a local folder): served at the root
-	}
-	return p
-})
-
-// link returns the href of one of the widget's pages (path starts with "/").
-func link(path string) string {
-	return rootPrefix() + path
 }

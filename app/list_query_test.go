@@ -46,7 +46,7 @@ func TestListQuery_Values(t *testing.T) {
 		if got := parseListQuery(q.values()); got != q {
 			t.Fatalf("got %+v, want %+v", got, q)
 		}
-		if got, want := q.href(), "/?dir=desc&page=7&q=lee+%26+co&role=USER&size=100&sort=created&status=active"; got != want {
+		if got, want := New().listHref(q), "/?dir=desc&page=7&q=lee+%26+co&role=USER&size=100&sort=created&status=active"; got != want {
 			t.Fatalf("href: got %q, want %q", got, want)
 		}
 	})

@@ -11,6 +11,8 @@ import (
 type resetPassword struct {
 	app.Compo
 
+	w *Widget
+
 	token     string
 	password  string
 	password2 string
@@ -19,8 +21,8 @@ type resetPassword struct {
 	form
 }
 
-func newResetPassword() *resetPassword {
-	return &resetPassword{}
+func newResetPassword(w *Widget) *resetPassword {
+	return &resetPassword{w: w}
 }
 
 // OnMount observes the outcome of the reset.
@@ -75,7 +77,7 @@ func (c *resetPassword) Render() app.UI {
 	case c.done:
 		body = app.Div().Body(
 			banner("success", "Your password is set."),
-			app.A().Class("btn btn-primary btn-block").Href(link("/sign-in")).Text("Sign in"),
+			app.A().Class("btn btn-primary btn-block").Href(c.w.link("/sign-in")).Text("Sign in"),
 		)
 	case c.token == "":
 		body = banner("error", "This link has no reset token. Open the link you were sent again, or ask an admin for a new one.")

@@ -173,3 +173,6 @@ func (r *retrier) retrying() bool {
 func (r *retrier) message() string {
 	return retryMessage(r.err, time.Until(r.at))
 }
+
+// unsureRevoke is the second half of a sentence about a revocation whose answer did not come.
+const unsureRevoke = "the key may have been revoked: check the list of keys before revoking again."

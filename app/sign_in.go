@@ -12,6 +12,7 @@ import (
 type signIn struct {
 	app.Compo
 
+	w        *Widget
 	endpoint string
 	key      string
 	email    string
@@ -20,13 +21,13 @@ type signIn struct {
 	next     string
 
 	probe   probe
-	session session
+	session sessionState
 	embed   embedState
 	form
 }
 
-func newSignIn() *signIn {
-	return &signIn{}
+func newSignIn(w *Widget) *signIn {
+	return &signIn{w: w}
 }
 
 // OnMount prefills the endpoint and asks it what it offers. Framed by a portal, it waits
@@ -42,9 +43,9 @@ func (c *signIn) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateSignIn).OnChange(func() { c.onResult(ctx) }).Value(&c.result)
 	c.baseSeq = c.result.Seq
 	ctx.NewAction(actionJoinPortal)
-	ctx.SessionStorage().Get(storageEndpoint, &c.endpoint)
+	c.endpoint = c.w.session.lastEndpoint()
 	if c.endpoint == "" {
-		c.endpoint = defaultEndpoint()
+		c.endpoint = c.w.defaultEndpoint()
 	}
 	if c.probe.Endpoint != c.endpoint {
 		ctx.NewActionWithValue(actionProbe, c.endpoint)
@@ -61,7 +62,7 @@ func (c *signIn) OnPreRender(ctx app.Context) {
 func (c *signIn) OnNav(ctx app.Context) {
 	c.next = ctx.Page().URL().Query().Get("next")
 	if !strings.HasPrefix(c.next, "/") || strings.HasPrefix(c.next, "//") {
-		c.next = link("/")
+		c.next = c.w.link("/")
 	}
 	ctx.Page().SetTitle("Sign in")
 }

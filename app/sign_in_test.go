@@ -8,9 +8,9 @@ import (
 
 func signInPage(t *testing.T) (*signIn, func(key string, v any)) {
 	t.Helper()
-	c := newSignIn()
+	c := newSignIn(New())
 	d := mount(t, c, capabilities{})
-	set(d, stateSession, session{Status: statusFailed})
+	set(d, stateSession, sessionState{Status: statusFailed})
 	d.Nav(&url.URL{Path: "/sign-in", RawQuery: "next=%2F%3Fpage%3D2"})
 	d.Consume()
 	return c, func(key string, v any) { set(d, key, v) }
@@ -69,7 +69,7 @@ func TestSignIn(t *testing.T) {
 	})
 
 	t.Run("ExternalNextRefused", func(t *testing.T) {
-		c := newSignIn()
+		c := newSignIn(New())
 		d := mount(t, c, capabilities{})
 		d.Nav(&url.URL{Path: "/sign-in", RawQuery: "next=%2F%2Fevil.example.com"})
 		d.Consume()

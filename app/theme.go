@@ -53,10 +53,18 @@ var (
 )
 
 // sanitizeTheme keeps the variables of theme that are known and whose value has the
-// expected form, and names the others. An empty value means "the widget's default".
-func sanitizeTheme(theme map[string]string) (kept map[string]string, refused []string) {
+// expected form, reads its colour scheme, and names the others. An empty value means
+// "the widget's default".
+func sanitizeTheme(theme map[string]string) (kept map[string]string, scheme string, refused []string) {
 	kept = map[string]string{}
 	for name, value := range theme {
+		if name == colorSchemeKey {
+			var ok bool
+			if scheme, ok = colorScheme(value); !ok {
+				refused = append(refused, name+` (not "dark", "light" or "auto")`)
+			}
+			continue
+		}
 		value = strings.TrimSpace(value)
 		re, known := themeVars[name]
 		switch {
@@ -71,7 +79,7 @@ func sanitizeTheme(theme map[string]string) (kept map[string]string, refused []s
 		}
 	}
 	sort.Strings(refused)
-	return kept, refused
+	return kept, scheme, refused
 }
 
 // balancedQuotes reports whether every quote in a font list is closed.
@@ -79,14 +87,36 @@ func balancedQuotes(v string) bool {
 	return strings.Count(v, `"`)%2 == 0 && strings.Count(v, `'`)%2 == 0
 }
 
+// colorSchemeKey is the theme's one entry that is not a custom property: "dark", "light",
+// or "auto" (the default) to follow the person's system (prefers-color-scheme).
+const colorSchemeKey = "colorScheme"
+
+// colorScheme reads the theme's colour scheme; anything but dark or light is auto ("").
+func colorScheme(value string) (scheme string, ok bool) {
+	switch v := strings.ToLower(strings.TrimSpace(value)); v {
+	case "dark", "light":
+		return v, true
+	case "", "auto":
+		return "", true
+	}
+	return "", false
+}
+
 // applyTheme sets the theme on the page's root element, after clearing a theme set
 // before, so that each init from the portal replaces the theme rather than adds to it.
-// Setting properties through the CSSOM is not an inline style the CSP would refuse.
-func applyTheme(theme map[string]string) {
+// Setting properties through the CSSOM is not an inline style the CSP would refuse. The
+// colour scheme goes to data-color-scheme, which web/styles.css reads.
+func applyTheme(theme map[string]string, scheme string) {
 	if app.IsServer {
 		return
 	}
-	style := app.Window().Get("document").Get("documentElement").Get("style")
+	root := app.Window().Get("document").Get("documentElement")
+	if scheme == "" {
+		root.Call("removeAttribute", "data-color-scheme")
+	} else {
+		root.Call("setAttribute", "data-color-scheme", scheme)
+	}
+	style := root.Get("style")
 	for name := range themeVars {
 		style.Call("removeProperty", name)
 	}

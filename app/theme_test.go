@@ -17,7 +17,7 @@ func TestSanitizeTheme(t *testing.T) {
 			"--ua-font":           `"Inter Display", Inter, system-ui, sans-serif`,
 			"--ua-control-height": "",
 		}
-		kept, refused := sanitizeTheme(in)
+		kept, _, refused := sanitizeTheme(in)
 		want := map[string]string{
 			"--ua-accent":         "#7c3aed",
 			"--ua-surface":        "rgb(255 255 255 / 90%)",
@@ -46,7 +46,7 @@ func TestSanitizeTheme(t *testing.T) {
 			"--ua-shadow":     "none",
 			"--ua-row-height": `1px\;`,
 		}
-		kept, refused := sanitizeTheme(in)
+		kept, _, refused := sanitizeTheme(in)
 		if len(kept) != 0 {
 			t.Errorf("kept %v", kept)
 		}

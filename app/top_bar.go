@@ -11,11 +11,12 @@ import (
 type topBar struct {
 	app.Compo
 
-	session session
+	w       *Widget
+	session sessionState
 }
 
-func newTopBar() *topBar {
-	return &topBar{}
+func newTopBar(w *Widget) *topBar {
+	return &topBar{w: w}
 }
 
 // OnMount observes the session, and opens it if the page was just loaded.
@@ -39,7 +40,7 @@ func (c *topBar) leaveIfSignedOut(ctx app.Context) {
 	if u.RawQuery != "" {
 		next += "?" + u.RawQuery
 	}
-	ctx.Navigate(link("/sign-in?next=" + url.QueryEscape(next)))
+	ctx.Navigate(c.w.link("/sign-in?next=" + url.QueryEscape(next)))
 }
 
 func (c *topBar) signOut(ctx app.Context, e app.Event) {
@@ -49,14 +50,14 @@ func (c *topBar) signOut(ctx app.Context, e app.Event) {
 // Render shows the bar.
 func (c *topBar) Render() app.UI {
 	return app.Header().Class("topbar").Body(
-		app.A().Class("brand").Href(link("/")).Body(
+		app.A().Class("brand").Href(c.w.link("/")).Body(
 			app.Img().Src("/web/icon.svg").Alt("").Width(20).Height(20),
 			app.Span().Text("User admin"),
 		),
 		app.Nav().Class("topbar-nav").Aria("label", "Account").Body(
 			app.If(c.session.Status == statusReady,
 				app.Span().Class("viewer").Title(c.session.Viewer.Email).Text(c.session.Viewer.displayName()),
-				app.A().Href(link("/account")).Text("Account"),
+				app.A().Href(c.w.link("/account")).Text("Account"),
 				app.Button().Type("button").Class("btn btn-ghost").Text("Sign out").OnClick(c.signOut),
 			),
 		),

@@ -89,29 +89,23 @@ func (f userForm) validate(isNew bool) fieldErrors {
 	return errs
 }
 
-// flash is a notice carried to the next page (e.g. "User created." after creating).
-var flash string
-
-// listHref is the list as the person last saw it, where Cancel and Esc go back to.
-var listHref string
-
 // userEdit is the page that creates a user (/users/new) or edits one (/users/{id}):
-// the fields, activation, password reset and deletion.
+// the fields, activation, password reset and deletion, the conflict view, and the user's
+// API keys (a child component, apiKeyList). Its writes go through the shared form: the
+// outcome in stateSave, field messages, busy while a write is under way.
 type userEdit struct {
 	app.Compo
+	form
 
+	w       *Widget
 	id      string
-	session session
+	session sessionState
 	loaded  userState
 	orgs    []organization
-	save    result
-	baseSeq int // write results up to this one belong to an earlier visit
 
 	original      user
-	form          userForm // what is typed
+	typed         userForm // what is typed
 	shown         userForm // what the program last put in the inputs
-	errs          fieldErrors
-	formErr       string
 	notice        string
 	conflict      *user    // the user as stored now, after a save based on an older version
 	sent          UserData // what the last save sent
@@ -120,11 +114,10 @@ type userEdit struct {
 	retry         retrier
 	confirmDelete bool
 	resetLink     string
-	busy          bool
 }
 
-func newUserEdit() *userEdit {
-	return &userEdit{}
+func newUserEdit(w *Widget) *userEdit {
+	return &userEdit{w: w}
 }
 
 // OnMount observes the user, the outcome of writes, the session and organizations.
@@ -132,8 +125,8 @@ func (c *userEdit) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateSession).Value(&c.session)
 	ctx.ObserveState(stateOrganizations).Value(&c.orgs)
 	ctx.ObserveState(stateUser).OnChange(func() { c.fill(ctx) }).Value(&c.loaded)
-	ctx.ObserveState(stateSave).OnChange(func() { c.onResult(ctx) }).Value(&c.save)
-	c.baseSeq = c.save.Seq
+	ctx.ObserveState(stateSave).OnChange(func() { c.onResult(ctx) }).Value(&c.result)
+	c.baseSeq = c.result.Seq
 }
 
 // OnPreRender reads the URL as OnNav does, so that the page the server sends for this
@@ -144,14 +137,14 @@ func (c *userEdit) OnPreRender(ctx app.Context) {
 
 // OnNav starts over for the user in the URL and loads it.
 func (c *userEdit) OnNav(ctx app.Context) {
-	path := strings.TrimPrefix(ctx.Page().URL().Path, rootPrefix())
+	path := strings.TrimPrefix(ctx.Page().URL().Path, c.w.prefix)
 	c.id = strings.TrimPrefix(path, "/users/")
 	if c.id == "new" {
 		c.id = ""
 	}
-	c.original, c.form = user{}, userForm{}
+	c.original, c.typed = user{}, userForm{}
 	if c.isNew() {
-		c.form.Role = "USER"
+		c.typed.Role = "USER"
 	}
 	c.show(ctx)
 	c.errs, c.formErr, c.conflict = nil, "", nil
@@ -159,7 +152,7 @@ func (c *userEdit) OnNav(ctx app.Context) {
 	c.retry.reset()
 	c.confirmDelete, c.resetLink, c.busy = false, "", false
 	if app.IsClient {
-		c.notice, flash = flash, ""
+		c.notice = c.w.nav.takeFlash()
 	}
 	c.loaded = userState{Status: statusLoading}
 	ctx.Page().SetTitle(c.title())
@@ -207,12 +200,12 @@ func (c *userEdit) fill(ctx app.Context) {
 	if c.isNew() {
 		return
 	}
-	c.form = c.form.merge(c.original, c.loaded.User)
+	c.typed = c.typed.merge(c.original, c.loaded.User)
 	c.original = c.loaded.User
 	c.show(ctx)
 	if c.checking {
 		c.checking, c.unsure, c.formErr = false, false, ""
-		if _, changed := c.form.changes(c.original); changed {
+		if _, changed := c.typed.changes(c.original); changed {
 			c.notice = "The directory does not have your change: it is not saved. Save again when ready."
 		} else {
 			c.notice = "The directory has your change: it is saved."
@@ -222,24 +215,23 @@ func (c *userEdit) fill(ctx app.Context) {
 
 // show puts the form's values into its inputs.
 func (c *userEdit) show(ctx app.Context) {
-	c.shown = c.form
+	c.shown = c.typed
 	setInputs(ctx, map[string]string{
-		"firstname":    c.form.Firstname,
-		"lastname":     c.form.Lastname,
-		"email":        c.form.Email,
-		"organization": c.form.OrganizationID,
-		"password":     c.form.Password,
-		"password2":    c.form.Password2,
+		"firstname":    c.typed.Firstname,
+		"lastname":     c.typed.Lastname,
+		"email":        c.typed.Email,
+		"organization": c.typed.OrganizationID,
+		"password":     c.typed.Password,
+		"password2":    c.typed.Password2,
 	})
 }
 
 // onResult shows the outcome of a write.
 func (c *userEdit) onResult(ctx app.Context) {
-	r := c.save
-	if r.Seq <= c.baseSeq {
+	r, ok := c.outcome()
+	if !ok {
 		return
 	}
-	c.busy = r.Status == statusLoading
 	switch r.Status {
 	case statusFailed:
 		c.showFailure(ctx, r.Err)
@@ -248,8 +240,8 @@ func (c *userEdit) onResult(ctx app.Context) {
 		c.resetLink = r.ResetLink
 		switch {
 		case r.CreatedID != "":
-			flash = r.Notice
-			ctx.Navigate(link("/users/" + url.PathEscape(r.CreatedID)))
+			c.w.nav.setFlash(r.Notice)
+			ctx.Navigate(c.w.link("/users/" + url.PathEscape(r.CreatedID)))
 		case r.Deleted:
 			ctx.Navigate(c.backHref())
 		}
@@ -282,13 +274,13 @@ func (c *userEdit) onConflict(ctx app.Context, theirs user) {
 }
 
 func (c *userEdit) conflictFields(theirs user) []conflictField {
-	return conflictFields(c.original, c.form, c.sent.Activated, theirs, c.orgName)
+	return conflictFields(c.original, c.typed, c.sent.Activated, theirs, c.orgName)
 }
 
 // rebase makes theirs the version the form is based on, keeping what the person typed
 // and taking theirs for every field the person left alone.
 func (c *userEdit) rebase(ctx app.Context, theirs user) {
-	c.form = c.form.merge(c.original, theirs)
+	c.typed = c.typed.merge(c.original, theirs)
 	c.original, c.conflict = theirs, nil
 	c.show(ctx)
 }
@@ -302,7 +294,7 @@ func (c *userEdit) applyMine(ctx app.Context, e app.Event) {
 	theirs := *c.conflict
 	activated := c.sent.Activated
 	c.rebase(ctx, theirs)
-	data, changed := c.form.changes(theirs)
+	data, changed := c.typed.changes(theirs)
 	if activated != nil && *activated != theirs.Activated {
 		data.Activated, changed = activated, true
 	}
@@ -318,7 +310,7 @@ func (c *userEdit) discardMine(ctx app.Context, e app.Event) {
 	if c.conflict == nil || c.busy {
 		return
 	}
-	c.original, c.form, c.conflict = *c.conflict, formOf(*c.conflict), nil
+	c.original, c.typed, c.conflict = *c.conflict, formOf(*c.conflict), nil
 	c.errs, c.formErr, c.sent = nil, "", UserData{}
 	c.show(ctx)
 	c.notice = "Your changes are discarded: the form shows the version stored now."
@@ -363,10 +355,10 @@ func (c *userEdit) hasField(name string) bool {
 }
 
 func (c *userEdit) backHref() string {
-	if listHref != "" {
-		return listHref
+	if href := c.w.nav.list(); href != "" {
+		return href
 	}
-	return link("/")
+	return c.w.link("/")
 }
 
 func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
@@ -375,22 +367,22 @@ func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
 		return
 	}
 	c.notice, c.formErr = "", ""
-	c.errs = c.form.validate(c.isNew())
+	c.errs = c.typed.validate(c.isNew())
 	if len(c.errs) > 0 {
 		return
 	}
 	if c.isNew() {
 		c.busy = true
 		ctx.NewActionWithValue(actionCreateUser, CreateUserData{
-			Email:            strings.TrimSpace(c.form.Email),
-			Password:         c.form.Password,
-			OrganizationRole: c.form.Role,
-			Firstname:        strings.TrimSpace(c.form.Firstname),
-			Lastname:         strings.TrimSpace(c.form.Lastname),
+			Email:            strings.TrimSpace(c.typed.Email),
+			Password:         c.typed.Password,
+			OrganizationRole: c.typed.Role,
+			Firstname:        strings.TrimSpace(c.typed.Firstname),
+			Lastname:         strings.TrimSpace(c.typed.Lastname),
 		})
 		return
 	}
-	data, changed := c.form.changes(c.original)
+	data, changed := c.typed.changes(c.original)
 	if !changed {
 		c.notice = "Nothing to save: no field was changed."
 		return
@@ -458,7 +450,7 @@ func (c *userEdit) deleteUser(ctx app.Context, e app.Event) {
 // Render shows the page.
 func (c *userEdit) Render() app.UI {
 	return app.Div().Class("page").Body(
-		newTopBar(),
+		newTopBar(c.w),
 		app.Main().Class("content content-narrow").ID("main").Body(
 			app.A().Class("back").Href(c.backHref()).Text("← Users"),
 			c.renderBody(),
@@ -497,6 +489,7 @@ func (c *userEdit) renderBody() app.UI {
 		banner("success", c.notice),
 		c.renderForm(),
 		app.If(!c.isNew(), c.renderAccountActions()),
+		app.If(!c.isNew() && c.session.Caps.APIKeys, &apiKeyList{UserID: c.id}),
 	)
 }
 
@@ -521,57 +514,6 @@ func (c *userEdit) checkButton() []app.UI {
 	return []app.UI{app.Button().Type("button").Class("btn").ID("check-user").Disabled(c.checking).Text("Check the user").OnClick(c.check)}
 }
 
-// renderConflict is the conflict view: after a save based on an older version, each
-// field either side changed, with the person's value and the stored one; the fields both
-// changed stand out. The person's inputs stay in the form below until they choose.
-func (c *userEdit) renderConflict() app.UI {
-	if c.conflict == nil {
-		return app.Text("")
-	}
-	theirs := *c.conflict
-	fields := c.conflictFields(theirs)
-	return app.Section().Class("banner banner-warning conflict").Role("alert").Aria("labelledby", "conflict-title").Body(
-		app.H2().ID("conflict-title").Text("Someone else changed this user while you were editing"),
-		app.P().Class("conflict-intro").Text("Their version was saved at "+formatTime(theirs.UpdatedAt)+
-			". Yours is not saved yet, and the form below keeps it. Compare, then choose."),
-		app.Table().Class("conflict-table").Body(
-			app.THead().Body(app.Tr().Body(
-				app.Th().Scope("col").Text("Field"),
-				app.Th().Scope("col").Text("Yours (not saved)"),
-				app.Th().Scope("col").Text("Theirs (stored now)"),
-			)),
-			app.TBody().Body(app.Range(fields).Slice(func(i int) app.UI { return conflictRow(fields[i]) })),
-		),
-		app.Div().Class("action-row").Body(
-			app.Button().Type("button").Class("btn").ID("conflict-discard").Disabled(c.busy).Text("Discard mine").OnClick(c.discardMine),
-			app.Button().Type("button").Class("btn btn-primary").ID("conflict-apply").Disabled(c.busy).
-				Text(busyText(c.busy, "Apply my changes again", "Saving…")).OnClick(c.applyMine),
-		),
-		app.P().Class("hint conflict-hint").Text("Applying saves the fields you changed over theirs; the fields only they changed keep their values."),
-	)
-}
-
-// conflictRow is one field of the conflict view.
-func conflictRow(f conflictField) app.UI {
-	cell := func(label, value string, changed bool) app.UI {
-		if value == "" {
-			value = "—"
-		}
-		return app.Td().DataSet("label", label).Class(classIf(!changed, "unchanged")).Body(
-			app.Span().Class("value").Text(value),
-			app.If(!changed, app.Span().Class("note").Text("unchanged")),
-		)
-	}
-	return app.Tr().Class("conflict-"+f.Key+classIf(f.clash(), " clash")).Body(
-		app.Th().Scope("row").Body(
-			app.Text(f.Label),
-			app.If(f.clash(), app.Span().Class("badge clash-badge").Text("Both changed")),
-		),
-		cell("Yours", f.Mine, f.MineChanged),
-		cell("Theirs", f.Theirs, f.TheirsChanged),
-	)
-}
-
 // busyText is a button's label, or what it says while its request is under way.
 func busyText(busy bool, label, pending string) string {
 	if busy {
@@ -582,7 +524,7 @@ func busyText(busy bool, label, pending string) string {
 
 func (c *userEdit) renderForm() app.UI {
 	roles := [][2]string{{"ADMIN", "Admin"}, {"USER", "User"}}
-	if c.form.Role == "" {
+	if c.typed.Role == "" {
 		roles = append([][2]string{{"", "—"}}, roles...)
 	}
 	submit := busyText(c.busy, "Save", "Saving…")
@@ -593,18 +535,18 @@ func (c *userEdit) renderForm() app.UI {
 		OnSubmit(c.onSubmit).OnKeyDown(c.onKeyDown).Body(
 		app.Div().Class("form-grid").Body(
 			formRow("firstname", "First name", c.errs["firstname"],
-				textInput("firstname", "text", c.shown.Firstname, &c.form.Firstname, c.errs["firstname"]).Attr("autocomplete", "off")),
+				textInput("firstname", "text", c.shown.Firstname, &c.typed.Firstname, c.errs["firstname"]).Attr("autocomplete", "off")),
 			formRow("lastname", "Last name", c.errs["lastname"],
-				textInput("lastname", "text", c.shown.Lastname, &c.form.Lastname, c.errs["lastname"]).Attr("autocomplete", "off")),
+				textInput("lastname", "text", c.shown.Lastname, &c.typed.Lastname, c.errs["lastname"]).Attr("autocomplete", "off")),
 			formRow("email", "Email", c.errs["email"],
-				textInput("email", "email", c.shown.Email, &c.form.Email, c.errs["email"]).Attr("autocomplete", "off").Required(true)),
-			formRow("role", "Role", c.errs["role"], selectInput("role", &c.form.Role, c.errs["role"], roles...)),
+				textInput("email", "email", c.shown.Email, &c.typed.Email, c.errs["email"]).Attr("autocomplete", "off").Required(true)),
+			formRow("role", "Role", c.errs["role"], selectInput("role", &c.typed.Role, c.errs["role"], roles...)),
 			app.If(!c.isNew(), c.renderOrganization()),
 			app.If(c.isNew(),
 				formRow("password", "Password", c.errs["password"],
-					textInput("password", "password", c.shown.Password, &c.form.Password, c.errs["password"]).Attr("autocomplete", "new-password")),
+					textInput("password", "password", c.shown.Password, &c.typed.Password, c.errs["password"]).Attr("autocomplete", "new-password")),
 				formRow("password2", "Repeat password", c.errs["password2"],
-					textInput("password2", "password", c.shown.Password2, &c.form.Password2, c.errs["password2"]).Attr("autocomplete", "new-password")),
+					textInput("password2", "password", c.shown.Password2, &c.typed.Password2, c.errs["password2"]).Attr("autocomplete", "new-password")),
 			),
 		),
 		app.Div().Class("form-actions").Body(
@@ -622,18 +564,18 @@ func (c *userEdit) renderOrganization() app.UI {
 	msg := c.errs["organization"]
 	if !c.session.Caps.Organizations || len(c.orgs) == 0 {
 		return formRow("organization", "Organization ID", msg,
-			textInput("organization", "text", c.shown.OrganizationID, &c.form.OrganizationID, msg).Attr("autocomplete", "off"))
+			textInput("organization", "text", c.shown.OrganizationID, &c.typed.OrganizationID, msg).Attr("autocomplete", "off"))
 	}
 	options := make([][2]string, 0, len(c.orgs)+1)
 	known := false
 	for _, o := range c.orgs {
 		options = append(options, [2]string{o.ID, o.Name})
-		known = known || o.ID == c.form.OrganizationID
+		known = known || o.ID == c.typed.OrganizationID
 	}
 	if !known {
-		options = append(options, [2]string{c.form.OrganizationID, c.form.OrganizationID})
+		options = append(options, [2]string{c.typed.OrganizationID, c.typed.OrganizationID})
 	}
-	return formRow("organization", "Organization", msg, selectInput("organization", &c.form.OrganizationID, msg, options...))
+	return formRow("organization", "Organization", msg, selectInput("organization", &c.typed.OrganizationID, msg, options...))
 }
 
 func (c *userEdit) renderAccountActions() app.UI {

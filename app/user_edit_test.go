@@ -20,7 +20,7 @@ func editPage(t *testing.T, caps capabilities, path string, loaded *user) (*user
 
 func editPageDispatcher(t *testing.T, caps capabilities, path string, loaded *user) (*userEdit, app.ClientDispatcher) {
 	t.Helper()
-	c := newUserEdit()
+	c := newUserEdit(New())
 	d := mount(t, c, caps)
 	d.Nav(&url.URL{Path: path})
 	d.Consume()
@@ -102,8 +102,8 @@ func TestUserForm_Validate(t *testing.T) {
 func TestUserEdit(t *testing.T) {
 	t.Run("Loaded", func(t *testing.T) {
 		c, _ := editPage(t, allCaps, "/users/u1", &ada)
-		if c.id != "u1" || c.form.Lastname != "Lovelace" {
-			t.Fatalf("got id %q form %+v", c.id, c.form)
+		if c.id != "u1" || c.typed.Lastname != "Lovelace" {
+			t.Fatalf("got id %q form %+v", c.id, c.typed)
 		}
 		assertHas(t, html(c), `value="Lovelace"`, `for="email"`, "Deactivate", "Create reset link", "Delete…")
 	})
@@ -124,8 +124,8 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("FieldErrorKeepsTypedValues", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Email = "ada@taken.example.com"
-		c.form.Firstname = "Augusta"
+		c.typed.Email = "ada@taken.example.com"
+		c.typed.Firstname = "Augusta"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: &failure{Code: codeBadInput, Field: "email", Message: "Email is already taken."}})
 		h := html(c)
@@ -133,8 +133,8 @@ func TestUserEdit(t *testing.T) {
 			t.Errorf("email message: got %q", got)
 		}
 		assertHas(t, h, `aria-describedby="email-error"`)
-		if c.form.Email != "ada@taken.example.com" || c.form.Firstname != "Augusta" {
-			t.Errorf("typed values lost: %+v", c.form)
+		if c.typed.Email != "ada@taken.example.com" || c.typed.Firstname != "Augusta" {
+			t.Errorf("typed values lost: %+v", c.typed)
 		}
 		if c.shown != formOf(ada) {
 			t.Errorf("the inputs were rewritten: %+v", c.shown)
@@ -150,8 +150,8 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("Conflict", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
-		c.form.Role = "USER"
+		c.typed.Lastname = "Byron"
+		c.typed.Role = "USER"
 		current := ada
 		current.Lastname, current.Firstname, current.UpdatedAt = "King", "Augusta", "2024-05-03T10:00:00Z"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
@@ -160,8 +160,8 @@ func TestUserEdit(t *testing.T) {
 			`class="conflict-lastname clash"`, "Both changed", "Byron", "King", "Augusta",
 			`class="conflict-role"`, "Apply my changes again", "Discard mine", `value="Lovelace"`)
 		assertHasNot(t, h, "conflict-email")
-		if c.form.Lastname != "Byron" || c.form.Role != "USER" {
-			t.Errorf("typed values lost: %+v", c.form)
+		if c.typed.Lastname != "Byron" || c.typed.Role != "USER" {
+			t.Errorf("typed values lost: %+v", c.typed)
 		}
 		if !strings.Contains(submitButton(h), " disabled") {
 			t.Error("Save stays enabled while the person must choose")
@@ -170,7 +170,7 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("ConflictApplyMine", func(t *testing.T) {
 		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		current := ada
 		current.Lastname, current.Firstname, current.UpdatedAt = "King", "Augusta", "2024-05-03T10:00:00Z"
 		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
@@ -184,55 +184,55 @@ func TestUserEdit(t *testing.T) {
 		if d := c.sent; d.Lastname == nil || *d.Lastname != "Byron" || d.Firstname != nil || d.Email != nil || d.OrganizationRole != nil {
 			t.Errorf("sent %+v, want the last name only", d)
 		}
-		if c.form.Firstname != "Augusta" || c.shown.Firstname != "Augusta" {
-			t.Errorf("their first name is not in the form: %+v", c.form)
+		if c.typed.Firstname != "Augusta" || c.shown.Firstname != "Augusta" {
+			t.Errorf("their first name is not in the form: %+v", c.typed)
 		}
 	})
 
 	t.Run("ConflictDiscardMine", func(t *testing.T) {
 		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		current := ada
 		current.Lastname, current.UpdatedAt = "King", "2024-05-03T10:00:00Z"
 		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
 		c.discardMine(d.Context(), app.Event{})
 		c.Update()
 		d.Consume()
-		if c.conflict != nil || c.busy || c.original != current || c.form != formOf(current) || c.shown != formOf(current) {
-			t.Fatalf("conflict %v busy %v original %+v form %+v", c.conflict, c.busy, c.original, c.form)
+		if c.conflict != nil || c.busy || c.original != current || c.typed != formOf(current) || c.shown != formOf(current) {
+			t.Fatalf("conflict %v busy %v original %+v form %+v", c.conflict, c.busy, c.original, c.typed)
 		}
 		assertHas(t, html(c), "Your changes are discarded", `value="King"`)
 	})
 
 	t.Run("ConflictAlreadyStored", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "King"
+		c.typed.Lastname = "King"
 		current := ada
 		current.Lastname, current.Email, current.UpdatedAt = "King", "ada@king.example.com", "2024-05-03T10:00:00Z"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
 		h := html(c)
 		assertHas(t, h, "Saved: the directory already had your change.")
 		assertHasNot(t, h, "Someone else changed this user")
-		if c.original != current || c.form.Email != "ada@king.example.com" {
-			t.Errorf("not based on the stored version: original %+v form %+v", c.original, c.form)
+		if c.original != current || c.typed.Email != "ada@king.example.com" {
+			t.Errorf("not based on the stored version: original %+v form %+v", c.original, c.typed)
 		}
 	})
 
 	t.Run("NoAnswerToSave", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: writeFailure(&failure{Code: codeTimeout}, unsureSave)})
 		assertHas(t, html(c), "The directory did not answer in time; your change may not have been saved: check the user before saving again.",
 			`id="check-user"`)
-		if c.form.Lastname != "Byron" || c.busy {
-			t.Errorf("form %+v busy %v", c.form, c.busy)
+		if c.typed.Lastname != "Byron" || c.busy {
+			t.Errorf("form %+v busy %v", c.typed, c.busy)
 		}
 	})
 
 	t.Run("CheckFindsChangeSaved", func(t *testing.T) {
 		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: writeFailure(&failure{Code: codeTimeout}, unsureSave)})
 		c.check(d.Context(), app.Event{})
 		stored := ada
@@ -248,24 +248,24 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("CheckFindsChangeMissing", func(t *testing.T) {
 		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: writeFailure(&failure{Code: codeUnreachable}, unsureSave)})
 		c.check(d.Context(), app.Event{})
 		set(d, stateUser, userState{Status: statusReady, ID: "u1", User: ada})
 		assertHas(t, html(c), "The directory does not have your change: it is not saved.")
-		if c.form.Lastname != "Byron" {
-			t.Errorf("typed last name lost: %q", c.form.Lastname)
+		if c.typed.Lastname != "Byron" {
+			t.Errorf("typed last name lost: %q", c.typed.Lastname)
 		}
 	})
 
 	t.Run("LoadFailureKeepsForm", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Firstname = "Augusta"
+		c.typed.Firstname = "Augusta"
 		set(stateUser, userState{Status: statusFailed, ID: "u1", Err: &failure{Code: codeUnreachable}})
 		h := html(c)
 		assertHas(t, h, "The directory is not answering; retrying", `id="retry-now"`, `id="firstname"`, "Save")
-		if c.form.Firstname != "Augusta" || c.original != ada {
-			t.Errorf("form %+v original %+v", c.form, c.original)
+		if c.typed.Firstname != "Augusta" || c.original != ada {
+			t.Errorf("form %+v original %+v", c.typed, c.original)
 		}
 	})
 
@@ -281,7 +281,7 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("SaveWaitsForAnswer", func(t *testing.T) {
 		c, d := editPageDispatcher(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "Byron"
+		c.typed.Lastname = "Byron"
 		c.onSubmit(d.Context(), app.Event{Value: app.Null()})
 		c.Update()
 		d.Consume()
@@ -302,7 +302,7 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("Saved", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
-		c.form.Lastname = "King"
+		c.typed.Lastname = "King"
 		saved := ada
 		saved.Lastname, saved.UpdatedAt = "King", "2024-05-03T10:00:00Z"
 		set(stateUser, userState{Status: statusReady, ID: "u1", User: saved})

@@ -17,6 +17,8 @@ const searchDelay = 300 * time.Millisecond
 type userList struct {
 	app.Compo
 
+	w *Widget
+
 	query       listQuery
 	started     bool   // a page was asked for: the next OnNav with the same query is the widget's own
 	search      string // what the search box holds, ahead of the URL while typing
@@ -24,12 +26,12 @@ type userList struct {
 	searchSeq   int
 	searchTimer *time.Timer
 	users       usersState
-	session     session
+	session     sessionState
 	retry       retrier
 }
 
-func newUserList() *userList {
-	return &userList{query: parseListQuery(nil)}
+func newUserList(w *Widget) *userList {
+	return &userList{w: w, query: parseListQuery(nil)}
 }
 
 // OnMount observes the list and the session.
@@ -80,7 +82,7 @@ func (c *userList) OnPreRender(ctx app.Context) {
 func (c *userList) OnNav(ctx app.Context) {
 	q := parseListQuery(ctx.Page().URL().Query())
 	if app.IsClient {
-		listHref = q.href() // one browser, one list; the server renders many at once
+		c.w.nav.setList(c.w.listHref(q)) // one browser, one list; the server renders many at once
 	}
 	ctx.Page().SetTitle("Users")
 	if c.started && q == c.query {
@@ -108,7 +110,7 @@ func (c *userList) show(ctx app.Context, q listQuery) {
 // URL (go-app navigates on the next frame), where OnNav finds it loading already.
 func (c *userList) navigate(ctx app.Context, q listQuery) {
 	c.show(ctx, q)
-	ctx.Navigate(q.href())
+	ctx.Navigate(c.w.listHref(q))
 }
 
 // onSearchInput runs the search once typing pauses for searchDelay.
@@ -178,12 +180,12 @@ func (c *userList) retryNow(ctx app.Context, e app.Event) {
 // Render shows the page.
 func (c *userList) Render() app.UI {
 	return app.Div().Class("page").Body(
-		newTopBar(),
+		newTopBar(c.w),
 		app.Main().Class("content").ID("main").Body(
 			app.Div().Class("page-head").Body(
 				app.H1().Text("Users"),
 				newUserCount(),
-				app.A().Class("btn btn-primary").Href(link("/users/new")).Text("New user"),
+				app.A().Class("btn btn-primary").Href(c.w.link("/users/new")).Text("New user"),
 			),
 			c.renderToolbar(),
 			c.renderTable(),
@@ -216,7 +218,7 @@ func (c *userList) renderToolbar() app.UI {
 				[2]string{"", "Any status"}, [2]string{"active", "Active"}, [2]string{"inactive", "Inactive"}),
 		),
 		app.If(c.query.filtered(),
-			app.A().Class("btn btn-ghost clear-filters").Href(listQuery{Size: c.query.Size}.href()).Text("Clear filters"),
+			app.A().Class("btn btn-ghost clear-filters").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"),
 		),
 	)
 }
@@ -288,15 +290,15 @@ func (c *userList) renderBody() app.UI {
 		q := c.query
 		q.Page = 1
 		row = stateRow("state-empty", app.P().Text("This page is past the end of the list."),
-			app.A().Class("btn").Href(q.href()).Text("Go to the first page"))
+			app.A().Class("btn").Href(c.w.listHref(q)).Text("Go to the first page"))
 	case len(u.Users) == 0 && c.query.filtered():
 		row = stateRow("state-empty", app.P().Text("No users match these filters."),
-			app.A().Class("btn").Href(listQuery{Size: c.query.Size}.href()).Text("Clear filters"))
+			app.A().Class("btn").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"))
 	case len(u.Users) == 0:
 		row = stateRow("state-empty", app.P().Text("No users yet."),
-			app.A().Class("btn").Href(link("/users/new")).Text("Create a user"))
+			app.A().Class("btn").Href(c.w.link("/users/new")).Text("Create a user"))
 	default:
-		return &userRows{Users: u.Users}
+		return &userRows{Users: u.Users, Prefix: c.w.prefix}
 	}
 	return app.TBody().Body(row)
 }
@@ -308,7 +310,8 @@ func (c *userList) renderBody() app.UI {
 type userRows struct {
 	app.Compo
 
-	Users []user
+	Users  []user
+	Prefix string // the widget's path prefix, which the links carry
 }
 
 // Render shows one row per user: plain elements, no component, so a page of 100 rows
@@ -316,16 +319,16 @@ type userRows struct {
 func (r *userRows) Render() app.UI {
 	rows := make([]app.UI, len(r.Users))
 	for i, u := range r.Users {
-		rows[i] = userRow(u)
+		rows[i] = userRow(r.Prefix, u)
 	}
 	return app.TBody().Class("user-rows").Body(rows...)
 }
 
-// userRow is one user of the table.
-func userRow(u user) app.UI {
+// userRow is one user of the table; its link carries the widget's path prefix.
+func userRow(prefix string, u user) app.UI {
 	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
 		app.Td().Class("col-name").Body(
-			app.A().Href(link("/users/"+url.PathEscape(u.ID))).Text(u.displayName()),
+			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
 		),
 		app.Td().Class("col-email").Text(u.Email),
 		app.Td().Class("col-role").Body(
@@ -390,17 +393,17 @@ func (c *userList) renderPager() app.UI {
 		),
 		app.Span().Class("pager-summary").Text(summary),
 		app.Span().Class("pager-page").Text("Page "+strconv.Itoa(q.Page)+" of "+strconv.Itoa(pages)),
-		pageLink("Previous", "prev", prev, q.Page > 1),
-		pageLink("Next", "next", next, q.Page < pages),
+		pageLink("Previous", "prev", c.w.listHref(prev), q.Page > 1),
+		pageLink("Next", "next", c.w.listHref(next), q.Page < pages),
 	)
 }
 
 // pageLink is a pager link, rendered inert when there is no such page.
-func pageLink(label, rel string, q listQuery, enabled bool) app.UI {
+func pageLink(label, rel, href string, enabled bool) app.UI {
 	if !enabled {
 		return app.Span().Class("btn is-disabled").Aria("disabled", "true").Text(label)
 	}
-	return app.A().Class("btn").Rel(rel).Href(q.href()).Text(label)
+	return app.A().Class("btn").Rel(rel).Href(href).Text(label)
 }
 
 // classIf returns class when cond holds, else "".

@@ -16,7 +16,7 @@ func listPage(t *testing.T, caps capabilities, rawQuery string) (*userList, func
 
 func listPageDispatcher(t *testing.T, caps capabilities, rawQuery string) (*userList, app.ClientDispatcher) {
 	t.Helper()
-	c := newUserList()
+	c := newUserList(New())
 	d := mount(t, c, caps)
 	d.Nav(&url.URL{Path: "/", RawQuery: rawQuery})
 	d.Consume()

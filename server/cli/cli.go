@@ -278,7 +278,9 @@ func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*a
 			SVG:        versioned("/web/icon.svg"),
 			AppleTouch: versioned("/web/icon-192.png"),
 		},
-		Styles:          []string{versioned("/web/styles.css")},
+		Styles: []string{versioned("/web/styles.css")},
+		// The page follows the person's light or dark scheme from its first paint.
+		RawHeaders:      []string{`<meta name="color-scheme" content="light dark">`},
 		BackgroundColor: "#ffffff",
 		ThemeColor:      "#ffffff",
 		LoadingLabel:    "Loading users… {progress}%",

@@ -268,6 +268,14 @@ func findChromium() (string, error) {
 // removes the profile.
 func launchBrowser(tb testing.TB) (ctx context.Context, close func()) {
 	tb.Helper()
+	return launchBrowserWith(tb, "")
+}
+
+// launchBrowserWith starts a headless Chromium whose fresh profile has the preferences
+// prefs (JSON, as Chromium keeps them in Default/Preferences), such as a person's
+// settings for cookies and site data.
+func launchBrowserWith(tb testing.TB, prefs string) (ctx context.Context, close func()) {
+	tb.Helper()
 	exe, err := findChromium()
 	if err != nil {
 		tb.Fatal(err)
@@ -277,6 +285,14 @@ func launchBrowser(tb testing.TB) (ctx context.Context, close func()) {
 	profile, err := os.MkdirTemp("", "useradmin-e2e-chromium-")
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if prefs != "" {
+		if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),

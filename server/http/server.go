@@ -127,7 +127,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("OPTIONS /graphql", s.cors(s.GraphQL))
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
 	}
-	mux.Handle("/", s.App)
+	mux.Handle("/", allowZoom(s.App))
 	if s.PathPrefix == "" {
 		return s.securityHeaders(mux)
 	}

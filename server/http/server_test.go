@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -159,5 +160,32 @@ func TestServer_PathPrefix(t *testing.T) {
 				t.Errorf("no CSP on %s", tt.path)
 			}
 		})
+	}
+}
+
+// TestServer_PageAllowsZoom checks that the widget's pages let people zoom: go-app's own
+// viewport (which forbids it) is replaced, and the page's length still matches its body.
+// go-app writes the tag's attributes in a random order: 64 pages see both orders.
+func TestServer_PageAllowsZoom(t *testing.T) {
+	app.Route("/", &page{})
+	s := MustOpenServer(t, &serverhttp.Server{})
+	for range 64 {
+		pageAllowsZoom(t, s)
+	}
+}
+
+func pageAllowsZoom(t *testing.T, s *serverhttp.Server) {
+	t.Helper()
+	resp, body := get(t, s.URL()+"/")
+	viewports := regexp.MustCompile(`<meta name="viewport"[^>]*>`).FindAllString(body, -1)
+	want := `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
+	if len(viewports) != 1 || viewports[0] != want {
+		t.Fatalf("viewport metas %q, want exactly %q (has go-app changed the one it writes?)", viewports, want)
+	}
+	if resp.ContentLength != int64(len(body)) {
+		t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(body))
+	}
+	if !strings.Contains(body, "<h1>Users</h1>") {
+		t.Errorf("the page lost its content: %.300s", body)
 	}
 }

@@ -1,0 +1,90 @@
+package app
+
+import "github.com/maxence-charriere/go-app/v9/pkg/app"
+
+// currentSession returns the signed-in session and its credential, opening the session
+// from storage after a reload. Without a usable key it signs out (the top bar then leads
+// to the sign-in page) and returns an UNAUTHENTICATED failure. Framed by a portal, it
+// first waits for the credential the portal hands over.
+func (w *Widget) currentSession(ctx app.Context) (sessionState, credential, *failure) {
+	w.portal.wait(ctx)
+	if st, c, ok := w.session.signedIn(); ok {
+		return st, c, nil
+	}
+	w.session.opening.Lock()
+	defer w.session.opening.Unlock()
+	if st, c, ok := w.session.signedIn(); ok {
+		return st, c, nil
+	}
+	c := w.session.stored()
+	if c.Key == "" {
+		w.session.signedOutQuietly(ctx)
+		return sessionState{}, c, &failure{Code: codeUnauthenticated, Message: "Sign in to continue."}
+	}
+	if c.Endpoint == "" {
+		c.Endpoint = w.defaultEndpoint()
+	}
+	st, f := w.api(c.Endpoint, c.Key).openSession(ctx)
+	if f != nil {
+		if f.Code == codeUnauthenticated {
+			w.session.end(ctx, sessionEnded)
+		}
+		return st, c, f
+	}
+	w.session.cacheCaps(c.Endpoint, st.Caps)
+	st = w.session.start(ctx, st, c)
+	_, c, _ = w.session.signedIn()
+	return st, c, nil
+}
+
+// readSession is the session to read a list page with. After a reload the page need not
+// wait for the session to open (two requests, viewer and capabilities): with the stored
+// key it goes out at once, alongside them, when the capabilities the query depends on
+// are known from an earlier visit or q needs none of them. A key that no longer works
+// then fails the page, which ends the session as any read does.
+func (w *Widget) readSession(ctx app.Context, q listQuery) (sessionState, credential, *failure) {
+	if st, c, ok := w.session.signedIn(); ok {
+		return st, c, nil
+	}
+	w.portal.wait(ctx)
+	c := w.session.stored()
+	if c.Key == "" {
+		return w.currentSession(ctx)
+	}
+	if c.Endpoint == "" {
+		c.Endpoint = w.defaultEndpoint()
+	}
+	caps, known := w.session.cachedCaps(c.Endpoint)
+	if !known && q != q.supported(capabilities{}) {
+		return w.currentSession(ctx)
+	}
+	ctx.Async(func() { w.currentSession(ctx) })
+	return sessionState{Endpoint: c.Endpoint, Caps: caps}, c, nil
+}
+
+// failed reports f and, when the credential c stopped working, ends the session.
+func (w *Widget) failed(ctx app.Context, c credential, f *failure) *failure {
+	if f != nil && f.Code == codeUnauthenticated {
+		w.session.revoked(ctx, c)
+	}
+	return f
+}
+
+// handleSession opens the session for pages that load nothing else, so that they show
+// who is signed in, or lead to the sign-in page.
+func (w *Widget) handleSession(ctx app.Context, a app.Action) {
+	w.currentSession(ctx)
+}
+
+// handleSignOut forgets the key at once, then revokes it on the endpoint: a directory
+// that does not answer must not keep the person signed in on this screen. A key the
+// portal handed over is the portal's: it is forgotten, not revoked.
+func (w *Widget) handleSignOut(ctx app.Context, a app.Action) {
+	st, c, ok := w.session.signedIn()
+	w.session.end(ctx, "You are signed out.")
+	if ok && st.Caps.SignOut && !st.FromPortal {
+		if f := w.api(c.Endpoint, c.Key).signOut(ctx); f != nil {
+			app.Log("signing out on the endpoint failed:", f.Message)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+
+	graphql "github.com/hasura/go-graphql-client"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// usersState is one page of the user list.
+type usersState struct {
+	Status status
+	Err    *failure
+	Query  listQuery
+	Users  []user
+	Total  int
+}
+
+// countState is how many users match the current filters.
+type countState struct {
+	Status status
+	Count  int
+}
+
+func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
+	q, _ := a.Value.(listQuery)
+	seq := w.seqs.next(stateUsers)
+	var prev usersState
+	ctx.GetState(stateUsers, &prev)
+	ctx.SetState(stateUsers, usersState{Status: statusLoading, Query: q, Users: prev.Users, Total: prev.Total})
+	st, c, f := w.readSession(ctx, q)
+	if f != nil {
+		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: f})
+		return
+	}
+	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps))
+	if !w.seqs.latest(stateUsers, seq) {
+		return
+	}
+	if page.Status == statusFailed {
+		// The total stays as last known, so that the pager does not claim a shorter list.
+		page.Err, page.Total = w.failed(ctx, c, page.Err), prev.Total
+		ctx.SetState(stateUsers, page)
+		return
+	}
+	ctx.SetState(stateUsers, page)
+	ctx.SetState(stateCount, countState{Status: statusReady, Count: page.Total})
+}
+
+// userPage is the users query; userPageSorted adds the sort extension's orderBy.
+type userPage struct {
+	Users []user `graphql:"users(where: $where, first: $first, skip: $skip)"`
+	Count int    `graphql:"countUsers(where: $where)" json:"countUsers"`
+}
+
+type userPageSorted struct {
+	Users []user `graphql:"users(where: $where, first: $first, skip: $skip, orderBy: $orderBy)"`
+	Count int    `graphql:"countUsers(where: $where)" json:"countUsers"`
+}
+
+// users reads the page of users q names, with their count; q asks only for what the
+// endpoint supports.
+func (a api) users(ctx context.Context, q listQuery) usersState {
+	vars := map[string]any{
+		"where": q.where(),
+		"first": PageSize(q.Size),
+		"skip":  graphql.Int(q.skip()),
+	}
+	var page userPage
+	var f *failure
+	if order := q.orderBy(); order != nil {
+		vars["orderBy"] = order
+		var sorted userPageSorted
+		f = a.query(ctx, &sorted, vars)
+		page = userPage(sorted)
+	} else {
+		f = a.query(ctx, &page, vars)
+	}
+	if f != nil {
+		return usersState{Status: statusFailed, Query: q, Err: f}
+	}
+	return usersState{Status: statusReady, Query: q, Users: page.Users, Total: page.Count}
+}
