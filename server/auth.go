@@ -70,8 +70,10 @@ type AuthService interface {
 	CreateAPIKey(ctx context.Context, create APIKeyCreate, filter *UserFilter) (*APIKey, error)
 	// RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 	RevokeAPIKey(ctx context.Context, id string) error
-	// FindAPIKeys lists a user's keys without their secrets.
-	FindAPIKeys(ctx context.Context, userID string) ([]*APIKey, error)
+	// FindAPIKeys lists the working keys the caller may see that match filter, without
+	// their secrets, oldest first: the caller's own, or, for an ADMIN, those of the users
+	// of their organization.
+	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
 	// IssuePasswordReset makes a one-time reset token for the one user matching filter,
 	// for an ADMIN of that user's organization.
 	IssuePasswordReset(ctx context.Context, filter UserFilter) (*PasswordReset, *User, error)
@@ -104,6 +106,27 @@ func (l CredentialLimit) OrDefault() CredentialLimit {
 		l.Window = DefaultCredentialWindow
 	}
 	return l
+}
+
+// APIKeyFilter selects API keys. A nil field does not constrain.
+type APIKeyFilter struct {
+	Key    *string // the key with this secret
+	UserID *string // the keys of this user
+
+	// Paging: Limit 0 means all of them.
+	Offset int
+	Limit  int
+}
+
+// Validate checks the paging of a filter.
+func (f *APIKeyFilter) Validate() error {
+	if f.Offset < 0 {
+		return FieldErrorf("skip", "skip cannot be negative (it is %d).", f.Offset)
+	}
+	if f.Limit < 0 || f.Limit > MaxPageSize {
+		return FieldErrorf("first", "first must be between 1 and %d (it is %d).", MaxPageSize, f.Limit)
+	}
+	return nil
 }
 
 type authContextKey struct{}

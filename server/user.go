@@ -48,6 +48,19 @@ const (
 	SortActivated SortField = "ACTIVATED"
 )
 
+// SortFields are the fields users can be sorted by, in the contract's order.
+var SortFields = []SortField{SortEmail, SortFirstname, SortLastname, SortCreatedAt, SortUpdatedAt, SortRole, SortActivated}
+
+// Valid reports whether f is one of SortFields.
+func (f SortField) Valid() bool {
+	for _, known := range SortFields {
+		if f == known {
+			return true
+		}
+	}
+	return false
+}
+
 // UserOrder is one key of a sort: a field and a direction.
 type UserOrder struct {
 	Field SortField

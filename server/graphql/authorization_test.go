@@ -99,6 +99,8 @@ var authorizationMatrix = []struct {
 			`{"organizations": [{"name": "Globex"}]}`, unauth, unauth, unauth, unauth}},
 	{"Query.countOrganizations", "countOrganizations", `{ countOrganizations }`,
 		[7]string{`{"countOrganizations": 1}`, `{"countOrganizations": 1}`, `{"countOrganizations": 1}`, unauth, unauth, unauth, unauth}},
+	{"Query.apiKeys", "apiKeysQuery", `{ apiKeys(where: {userId: "$ACME_USER_ID"}, first: 10, skip: 0) { name } }`,
+		[7]string{`{"apiKeys": [{"name": "test"}]}`, `{"apiKeys": [{"name": "test"}]}`, `{"apiKeys": []}`, unauth, unauth, unauth, unauth}},
 	{"User.apiKeys", "apiKeys", `{ viewer { apiKeys { name } } }`,
 		[7]string{`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, `{"viewer": {"apiKeys": [{"name": "test"}]}}`,
 			`{"viewer": {"apiKeys": [{"name": "First key"}]}}`, unauth, unauth, unauth, unauth}},

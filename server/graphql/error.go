@@ -4,52 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"maps"
-	"regexp"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/graph-gophers/graphql-go/ast"
-	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+	gql "github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"useradmin/server"
 )
 
+// Errors are turned into sentences by their kind, never by reading the library's English:
+// a server.Error keeps its code and sentence; an input value that does not fit its type
+// (an *inputError of scalar.go, or a validation rule about values) is described from the
+// schema and the document, at the path of the argument or input field; a variable that
+// does not fit is found by the path the library gives it. Anything else that fails while
+// running is "Internal error." and is logged.
+
 // gqlError is one entry of errors[] in an answer.
 type gqlError struct {
-	Message    string               `json:"message"`
-	Locations  []gqlerrors.Location `json:"locations,omitempty"`
-	Path       []any                `json:"path,omitempty"`
-	Extensions map[string]any       `json:"extensions"`
-}
-
-// present turns an error of the GraphQL run into what the caller reads: a server.Error keeps
-// its code and sentence; any other resolver failure is "Internal error." (and logged); what
-// the library refused before running anything was the caller's input.
-func (h *Handler) present(qe *gqlerrors.QueryError, vars map[string]any) *gqlError {
-	var se *server.Error
-	var out *gqlError
-	switch {
-	case errors.As(qe.ResolverError, &se), errors.As(qe.Err, &se):
-		out = presentServerError(se)
-	case qe.ResolverError != nil || len(qe.Path) > 0:
-		h.Logger.Error("graphql resolver", "path", fmt.Sprint(qe.Path), "err", qe.Error())
-		out = &gqlError{Message: "Internal error.", Extensions: map[string]any{"code": server.EINTERNAL}}
-	default:
-		message, field := h.inputProblem(qe, vars)
-		out = &gqlError{Message: message, Extensions: map[string]any{"code": server.EINVALID}}
-		if field != "" {
-			out.Extensions["field"] = field
-		}
-	}
-	out.Path = qe.Path
-	if qe.Rule != "VariablesOfCorrectType" { // its location points into the schema, not the query
-		out.Locations = qe.Locations
-	}
-	return out
+	Message    string              `json:"message"`
+	Locations  []gqlerror.Location `json:"locations,omitempty"`
+	Path       ast.Path            `json:"path,omitempty"`
+	Extensions map[string]any      `json:"extensions"`
 }
 
 // presentServerError writes a server.Error as an errors[] entry.
@@ -67,126 +45,193 @@ func presentServerError(se *server.Error) *gqlError {
 	return &gqlError{Message: se.Message, Extensions: ext}
 }
 
+// inputProblem is an input that is not what its type takes, at the contract's path
+// (e.g. "data.email"), described for the person at the screen.
+func inputProblem(field, message string) *gqlError {
+	return &gqlError{Message: message, Extensions: map[string]any{"code": server.EINVALID, "field": field}}
+}
+
 // userJSON is a user as the User type shows it, for extensions.current.
 func userJSON(u *server.User) map[string]any {
+	null := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
 	return map[string]any{
 		"id":               u.ID,
 		"email":            u.Email,
-		"firstname":        nullIfEmpty(u.Firstname),
-		"lastname":         nullIfEmpty(u.Lastname),
+		"firstname":        null(u.Firstname),
+		"lastname":         null(u.Lastname),
 		"activated":        u.Activated,
 		"organizationId":   u.OrganizationID,
-		"organizationRole": nullIfEmpty(string(u.Role)),
-		"createdAt":        DateTime{Time: u.CreatedAt},
-		"updatedAt":        DateTime{Time: u.UpdatedAt},
+		"organizationRole": null(string(u.Role)),
+		"createdAt":        u.CreatedAt.UTC(),
+		"updatedAt":        u.UpdatedAt.UTC(),
 	}
 }
 
-// Patterns of the library's validation messages, to name the input at fault.
-var (
-	reVariableValue = regexp.MustCompile(`^Variable "([^"]+)" has invalid (?:value|type) .*\nExpected type "([^"]+)", found (.*)\.$`)
-	reArgumentValue = regexp.MustCompile(`(?s)^Argument "([^"]+)" has invalid value .*?\.\n(.*)$`)
-	reInField       = regexp.MustCompile(`^In field "([^"]+)": `)
-	reInElement     = regexp.MustCompile(`^In element #\d+: `)
-	reExpectedType  = regexp.MustCompile(`^Expected type "([^"]+)", found (.*)\.$`)
-	reExpectedNull  = regexp.MustCompile(`^Expected "([^"]+)", found null\.$`)
-	reExpectedObj   = regexp.MustCompile(`^Expected "([^"]+)", found not an object\.$`)
-	reArgumentName  = regexp.MustCompile(`argument "([^"]+)"`)
-	reVariableName  = regexp.MustCompile(`^Variable "\$([^"]+)"`)
-	reOperationName = regexp.MustCompile(`^no operation with name "([^"]*)"`)
-)
+// presentSyntax explains why the lexer or the parser could not read the query.
+func presentSyntax(err error) refusal {
+	var ge *gqlerror.Error
+	if !errors.As(err, &ge) {
+		return refuse(server.FieldErrorf("query", "The query cannot be read: check its syntax."))
+	}
+	where := ""
+	if len(ge.Locations) > 0 {
+		where = fmt.Sprintf(" at line %d, column %d", ge.Locations[0].Line, ge.Locations[0].Column)
+	}
+	e := inputProblem("query", "The query cannot be read"+where+": "+sentence(ge.Message))
+	e.Locations = ge.Locations
+	return refusal{e}
+}
 
-// inputProblem rewrites a message of the library's validation as a sentence for the person
-// at the screen, and finds the variable or argument it is about where it can.
-func (h *Handler) inputProblem(qe *gqlerrors.QueryError, vars map[string]any) (message, field string) {
-	msg := qe.Message
+// presentValidation explains the validation errors of doc.
+func presentValidation(doc *ast.QueryDocument, errs gqlerror.List) refusal {
+	out := make(refusal, 0, len(errs))
+	for _, ge := range errs {
+		e := validationProblem(doc, ge)
+		if e.Locations == nil {
+			e.Locations = ge.Locations
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// validationProblem explains one validation error by its rule, from the part of the
+// document at its location.
+func validationProblem(doc *ast.QueryDocument, ge *gqlerror.Error) *gqlError {
+	var found *node
+	if len(ge.Locations) > 0 {
+		found = findNode(doc, ge.Locations[0])
+	}
+	if found != nil {
+		switch ge.Rule {
+		case "ValuesOfCorrectType", readableNumbers.Name:
+			if e := valueProblem(found); e != nil {
+				return e
+			}
+		case "ProvidedRequiredArguments":
+			if e := missingArgument(found); e != nil {
+				return e
+			}
+		case "KnownArgumentNames":
+			if e := unknownArgument(found); e != nil {
+				return e
+			}
+		case "VariablesInAllowedPosition":
+			if v := found.value; v != nil && v.VariableDefinition != nil && v.ExpectedType != nil {
+				return inputProblem(v.Raw, fmt.Sprintf("$%s is declared as %s, but it is used where %s is expected: declare it as %s.",
+					v.Raw, v.VariableDefinition.Type, v.ExpectedType, v.ExpectedType))
+			}
+		}
+	}
+	// The library's sentence, as it is: the rules above are those a client meets when its
+	// input is wrong; the others are about how the query is written.
+	where := ""
+	if len(ge.Locations) > 0 {
+		where = fmt.Sprintf(" (line %d, column %d)", ge.Locations[0].Line, ge.Locations[0].Column)
+	}
+	return &gqlError{Message: "The query is not valid" + where + ": " + sentence(ge.Message),
+		Extensions: map[string]any{"code": server.EINVALID}}
+}
+
+// valueProblem describes an argument or input field whose inline value does not fit.
+func valueProblem(n *node) *gqlError {
+	if n.child != nil && n.value == nil {
+		// A field of an input object that its type does not have.
+		if n.parent != nil && n.parent.Definition != nil && n.parent.Definition.Fields.ForName(n.child.Name) == nil {
+			return unknownField(n.path, n.parent.Definition)
+		}
+		return nil
+	}
+	v := n.value
+	if v == nil || v.ExpectedType == nil || v.Definition == nil {
+		return nil
+	}
 	switch {
-	case qe.Rule == "VariablesOfCorrectType":
-		if m := reVariableValue.FindStringSubmatch(msg); m != nil {
-			return valueProblem(h.variablePath(vars, m[1]), m[2], m[3])
+	case v.Kind == ast.NullValue:
+		return inputProblem(n.path, fmt.Sprintf("%s is required.", n.path))
+	case v.Kind == ast.ObjectValue && v.Definition.Kind == ast.InputObject:
+		for _, f := range v.Definition.Fields {
+			if f.Type.NonNull && f.DefaultValue == nil && v.Children.ForName(f.Name) == nil {
+				path := n.path + "." + f.Name
+				return inputProblem(path, fmt.Sprintf("%s is required.", path))
+			}
 		}
-	case qe.Rule == "ArgumentsOfCorrectType":
-		if m := reArgumentValue.FindStringSubmatch(msg); m != nil {
-			return argumentProblem(m[1], m[2])
-		}
-	case qe.Rule == "ProvidedRequiredArgumentsRule" || qe.Rule == "KnownArgumentNamesRule":
-		if m := reArgumentName.FindStringSubmatch(msg); m != nil {
-			field = m[1]
-		}
-	case qe.Rule == "MaxDepthExceeded":
-		return fmt.Sprintf("The query nests fields too deeply: at most %d levels.", MaxDepth), ""
-	case qe.Rule == "StringEscape":
-		return msg, "query"
-	case qe.Rule == "OverlapValidationLimitExceeded":
-		return "The query repeats fields too many times to be checked: ask for each field once.", "query"
-	case strings.HasPrefix(msg, "syntax error: "):
-		return sentence("The query cannot be read: " + strings.TrimPrefix(msg, "syntax error: ")), "query"
-	case strings.HasPrefix(msg, "more than one operation"):
-		return "The query has several operations: send operationName to say which one to run.", "operationName"
-	case reOperationName.MatchString(msg):
-		return fmt.Sprintf("The query has no operation named %q: check operationName.", reOperationName.FindStringSubmatch(msg)[1]), "operationName"
-	case qe.Rule == "":
-		// A value the library could not convert while reading arguments.
-		return sentence("A value in the request has the wrong type: " + msg), ""
+		return nil
 	}
-	if m := reVariableName.FindStringSubmatch(msg); m != nil {
-		field = m[1]
-	}
-	return sentence(msg), field
+	return typeProblem(n.path, v.ExpectedType, v.Definition, clip(v.String()))
 }
 
-// argumentProblem explains why an inline argument value was refused; reason is the library's
-// explanation, which names the nested input fields on the way down.
-func argumentProblem(arg, reason string) (message, field string) {
-	path := arg
-	for {
-		if m := reInField.FindStringSubmatch(reason); m != nil {
-			path += "." + m[1]
-			reason = reason[len(m[0]):]
-		} else if m := reInElement.FindString(reason); m != "" {
-			reason = reason[len(m):]
-		} else {
-			break
-		}
-	}
+// typeProblem says that the value at path, written got, is not of the type typ.
+func typeProblem(path string, typ *ast.Type, def *ast.Definition, got string) *gqlError {
 	switch {
-	case reason == "Unknown field.":
-		return fmt.Sprintf("%s is not a known field: check its spelling.", path), path
-	case reExpectedNull.MatchString(reason):
-		m := reExpectedNull.FindStringSubmatch(reason)
-		return valueProblem(path, m[1], "null")
-	case reExpectedObj.MatchString(reason):
-		m := reExpectedObj.FindStringSubmatch(reason)
-		return fmt.Sprintf("%s must be an object of type %s.", path, m[1]), path
-	case reExpectedType.MatchString(reason):
-		m := reExpectedType.FindStringSubmatch(reason)
-		return valueProblem(path, m[1], m[2])
+	case typ.Elem == nil && def.Kind == ast.Enum:
+		var names []string
+		for _, v := range def.EnumValues {
+			names = append(names, v.Name)
+		}
+		return inputProblem(path, fmt.Sprintf("%s must be one of %s (it is %s).", path, strings.Join(names, ", "), got))
+	case typ.Elem == nil && def.Kind == ast.InputObject:
+		return inputProblem(path, fmt.Sprintf("%s must be an object of type %s (it is %s).", path, def.Name, got))
+	case typ.Elem != nil:
+		return inputProblem(path, fmt.Sprintf("%s must be a list of %s (it is %s).", path, typeDescription(def), got))
 	}
-	return sentence(path + ": " + reason), path
+	return inputProblem(path, fmt.Sprintf("%s must be %s (it is %s).", path, typeDescription(def), got))
 }
 
-// valueProblem says that the input at path holds found where a typ was expected.
-func valueProblem(path, typ, found string) (message, field string) {
-	if found == "null" {
-		return fmt.Sprintf("%s is required.", path), path
+// unknownField says that path names a field that the input type def does not have.
+func unknownField(path string, def *ast.Definition) *gqlError {
+	var names []string
+	for _, f := range def.Fields {
+		names = append(names, f.Name)
 	}
-	name := strings.Trim(typ, "[]!")
-	if values, ok := enumValues[name]; ok {
-		return fmt.Sprintf("%s must be one of %s (it is %s).", path, strings.Join(values, ", "), found), path
-	}
-	return fmt.Sprintf("%s must be %s (it is %s).", path, scalarDescription(name), found), path
+	return inputProblem(path, fmt.Sprintf("%s is not a field of %s: use %s.", path, def.Name, strings.Join(names, ", ")))
 }
 
-// enumValues lists the values of the schema's enums, for messages.
-var enumValues = map[string][]string{
-	"OrganizationRole": {"ADMIN", "USER"},
-	"UserSortField":    {"EMAIL", "FIRSTNAME", "LASTNAME", "CREATED_AT", "UPDATED_AT", "ORGANIZATION_ROLE", "ACTIVATED"},
-	"SortDirection":    {"ASC", "DESC"},
+// missingArgument names the first required argument that a field lacks.
+func missingArgument(n *node) *gqlError {
+	if n.field == nil || n.field.Definition == nil || n.argument != nil || n.value != nil {
+		return nil
+	}
+	for _, a := range n.field.Definition.Arguments {
+		if a.Type.NonNull && a.DefaultValue == nil && n.field.Arguments.ForName(a.Name) == nil {
+			return inputProblem(a.Name, fmt.Sprintf("%s is required: %s needs it.", a.Name, n.field.Name))
+		}
+	}
+	return nil
 }
 
-// scalarDescription names a type the way a person would.
-func scalarDescription(typ string) string {
-	switch typ {
+// unknownArgument names the first argument of a field that its definition does not have.
+func unknownArgument(n *node) *gqlError {
+	if n.field == nil || n.field.Definition == nil {
+		return nil
+	}
+	for _, a := range n.field.Arguments {
+		if n.field.Definition.Arguments.ForName(a.Name) == nil {
+			return inputProblem(a.Name, fmt.Sprintf("%s is not an argument of %s: use %s.", a.Name, n.field.Name, argumentNames(n.field.Definition)))
+		}
+	}
+	return nil
+}
+
+func argumentNames(def *ast.FieldDefinition) string {
+	var names []string
+	for _, a := range def.Arguments {
+		names = append(names, a.Name)
+	}
+	if len(names) == 0 {
+		return "none, it takes no argument"
+	}
+	return strings.Join(names, ", ")
+}
+
+// typeDescription names a type the way a person would.
+func typeDescription(def *ast.Definition) string {
+	switch def.Name {
 	case "Int":
 		return "a whole number"
 	case "Float":
@@ -196,97 +241,124 @@ func scalarDescription(typ string) string {
 	case "Boolean":
 		return "true or false"
 	case "ID":
-		return "an id"
+		return `an id written as a string, such as "4f2a"`
 	case "PageSize":
 		return fmt.Sprintf("a whole number from 1 to %d", server.MaxPageSize)
 	case "DateTime":
 		return `a date and time such as "2024-05-01T09:30:00Z"`
 	}
-	return "a " + typ
+	return "a " + def.Name
 }
 
-// variablePath finds where a variable the library names by its last field sits in the
-// variables, so that {"data": {"organizationRole": "BOSS"}} is reported as
-// data.organizationRole rather than organizationRole, and a required field left out of
-// {"data": {"email": ...}} as data.password.
-func (h *Handler) variablePath(vars map[string]any, name string) string {
-	if _, ok := vars[name]; ok {
-		return name
+// presentVariable explains why the executor refused a variable: the library's error
+// carries the path of the value at fault ("variable", its name, then the fields and
+// indexes inside it), which is looked up in the operation's declarations, the schema and
+// the variables sent.
+func presentVariable(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, ge *gqlerror.Error) *gqlError {
+	if len(ge.Path) < 2 || ge.Path[0] != ast.PathName("variable") {
+		return nil
 	}
-	if p := findKey(vars, name); p != "" {
-		return p
+	name, _ := ge.Path[1].(ast.PathName)
+	def := op.VariableDefinitions.ForName(string(name))
+	if def == nil {
+		return nil
 	}
-	if p := h.findParent(vars, name); p != "" {
-		return p + "." + name
+	path := string(name)
+	typ := def.Type
+	value, present := vars[path]
+	if !present && def.DefaultValue != nil {
+		value, _ = def.DefaultValue.Value(nil)
+		present = true
 	}
-	return name
-}
-
-// findKey returns the path of the first key called name in v.
-func findKey(v any, name string) string {
-	switch v := v.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if k == name {
-				return k
+	for _, p := range ge.Path[2:] {
+		switch p := p.(type) {
+		case ast.PathIndex:
+			list, _ := value.([]any)
+			if typ.Elem == nil {
+				// One value stands for a list of one.
+				continue
 			}
-			if p := findKey(v[k], name); p != "" {
-				return k + "." + p
+			typ = typ.Elem
+			if int(p) < len(list) {
+				value = list[p]
 			}
+		case ast.PathName:
+			in := schema.Types[typ.Name()]
+			if in == nil {
+				return nil
+			}
+			f := in.Fields.ForName(string(p))
+			path += "." + string(p)
+			if f == nil {
+				return unknownField(path, in)
+			}
+			typ = f.Type
+			obj, _ := value.(map[string]any)
+			value, present = obj[string(p)]
 		}
-	case []any:
-		for _, child := range v {
-			if p := findKey(child, name); p != "" {
-				return p
-			}
-		}
 	}
-	return ""
+	if !present || value == nil {
+		return inputProblem(path, fmt.Sprintf("%s is required.", path))
+	}
+	def2 := schema.Types[typ.Name()]
+	if def2 == nil {
+		return nil
+	}
+	return typeProblem(path, typ, def2, describe(value))
 }
 
-// findParent returns the path of the first object in v that lacks the field name although
-// its other fields say it is an input type that has one.
-func (h *Handler) findParent(v any, name string) string {
-	obj, ok := v.(map[string]any)
-	if !ok {
+// presentError is gqlgen's error presenter: what a resolver or the reading of its
+// arguments returned, as an errors[] entry (its extensions hold the code).
+func (h *Handler) presentError(ctx context.Context, err error) *gqlerror.Error {
+	var path ast.Path
+	if fc := gql.GetFieldContext(ctx); fc != nil {
+		path = fc.Path()
+	}
+	var se *server.Error
+	var ie *inputError
+	var out *gqlError
+	switch {
+	case errors.As(err, &se):
+		out = presentServerError(se)
+	case errors.As(err, &ie):
+		field := inputPath(err, path)
+		out = inputProblem(field, fmt.Sprintf("%s must be %s (it is %s).", field, ie.want, describe(ie.got)))
+	default:
+		h.Logger.Error("graphql resolver", "path", path.String(), "err", err)
+		out = &gqlError{Message: "Internal error.", Extensions: map[string]any{"code": server.EINTERNAL}}
+	}
+	return &gqlerror.Error{Err: err, Message: out.Message, Path: path, Extensions: out.Extensions}
+}
+
+// inputPath is the contract's name of the input at fault: the path of the argument or
+// input field that gqlgen's error carries, after the field's own path, without indexes
+// ("orderBy.direction").
+func inputPath(err error, field ast.Path) string {
+	var ge *gqlerror.Error
+	if !errors.As(err, &ge) {
 		return ""
 	}
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		if child, ok := obj[k].(map[string]any); ok {
-			if h.lacksField(child, name) {
-				return k
-			}
-			if p := h.findParent(child, name); p != "" {
-				return k + "." + p
-			}
+	p := ge.Path
+	if len(p) >= len(field) && slices.Equal(p[:len(field)], field) {
+		p = p[len(field):]
+	}
+	var names []string
+	for _, e := range p {
+		if n, ok := e.(ast.PathName); ok {
+			names = append(names, string(n))
 		}
 	}
-	return ""
+	return strings.Join(names, ".")
 }
 
-// lacksField reports whether obj could be an input object of the schema that has a field
-// called name, which obj does not have.
-func (h *Handler) lacksField(obj map[string]any, name string) bool {
-	for _, t := range h.schema.AST().Types {
-		in, ok := t.(*ast.InputObject)
-		if !ok || in.Values.Get(name) == nil {
-			continue
-		}
-		fits := true
-		for k := range obj {
-			if in.Values.Get(k) == nil {
-				fits = false
-				break
-			}
-		}
-		if fits {
-			return true
-		}
-	}
-	return false
+// recoverPanic is gqlgen's recover function: a resolver's panic is logged with its stack
+// and answered as an internal error.
+func (h *Handler) recoverPanic(ctx context.Context, v any) error {
+	h.Logger.Error("graphql panic", "value", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return errors.New("panic")
 }
 
-// sentence makes the library's message read as one sentence.
+// sentence makes a message read as one sentence: one line, capitalized, with a period.
 func sentence(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if s != "" && !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") {
@@ -296,53 +368,4 @@ func sentence(s string) string {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
 	return s
-}
-
-// panicLogger logs a resolver's panic with its stack.
-type panicLogger struct{ logger *slog.Logger }
-
-// LogPanic implements the library's log.Logger.
-func (l panicLogger) LogPanic(_ context.Context, value any) {
-	if inputPanic(value) != nil {
-		return // the caller's input, not a fault
-	}
-	l.logger.Error("graphql panic", "value", fmt.Sprint(value), "stack", string(debug.Stack()))
-}
-
-// panicHandler answers a panic as an internal error, except those the library raises while
-// reading the literals of a query, which are the caller's input.
-type panicHandler struct{}
-
-// MakePanicError implements the library's errors.PanicHandler.
-func (panicHandler) MakePanicError(_ context.Context, value any) *gqlerrors.QueryError {
-	if qe := inputPanic(value); qe != nil {
-		return qe
-	}
-	return &gqlerrors.QueryError{Message: "Internal error.", ResolverError: fmt.Errorf("panic: %v", value)}
-}
-
-// inputPanic explains the panics of the library's reading of literals, before any resolver
-// runs: a number it cannot convert (*strconv.NumError), and a string that Go's
-// strconv.Unquote cannot read (strconv.ErrSyntax), such as one with the escape \/ that
-// GraphQL allows, or a lone surrogate such as \uD800. It returns nil for any other panic.
-func inputPanic(value any) *gqlerrors.QueryError {
-	var numErr *strconv.NumError
-	switch err, _ := value.(error); {
-	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
-		return &gqlerrors.QueryError{
-			Rule:    "NumberOutOfRange",
-			Message: "A number in the query is too large: use a whole number from -2147483648 to 2147483647.",
-		}
-	case errors.As(err, &numErr):
-		return &gqlerrors.QueryError{
-			Rule:    "NumberSyntax",
-			Message: "A number in the query cannot be read: write it in decimal, such as 42 or 2.5.",
-		}
-	case errors.Is(err, strconv.ErrSyntax):
-		return &gqlerrors.QueryError{
-			Rule:    "StringEscape",
-			Message: `A string in the query has an escape that cannot be read, such as \/ or a lone \uD800: write the character itself, or send the value in variables.`,
-		}
-	}
-	return nil
 }

@@ -21,7 +21,8 @@ var errorCodes = []string{server.EINVALID, server.EUNAUTHENTICATED, server.EFORB
 
 // FuzzHandler posts random queries and variables to the handler on a real database, as one
 // of the callers of the authorization matrix; a caller with the high bit set sends query
-// and variables as the raw body instead. Whatever is sent, the handler must not panic, must
+// and variables as the raw body instead, and one with the next bit asks for
+// application/graphql-response+json. Whatever is sent, the handler must not panic, must
 // answer JSON with 200, 400 or 413, each error a sentence with a known code (never an
 // internal error: the database is healthy), and must leave what is stored unchanged unless
 // a mutation succeeded. Its seed corpus is testdata/fuzz/FuzzHandler.
@@ -46,7 +47,12 @@ func FuzzHandler(f *testing.F) {
 		}
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
-		if key := fx.callerKey(callers[int(caller&0x7f)%len(callers)]); key != "" {
+		media := "application/json"
+		if caller&0x40 != 0 {
+			media = "application/graphql-response+json"
+			r.Header.Set("Accept", media)
+		}
+		if key := fx.callerKey(callers[int(caller&0x3f)%len(callers)]); key != "" {
 			r.Header.Set("Authorization", "X-API-Key: "+key)
 		}
 		w := httptest.NewRecorder()
@@ -59,7 +65,7 @@ func FuzzHandler(f *testing.F) {
 		if w.Code != http.StatusOK && w.Code != http.StatusBadRequest && w.Code != http.StatusRequestEntityTooLarge {
 			t.Errorf("status = %d", w.Code)
 		}
-		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		if ct := w.Header().Get("Content-Type"); ct != media {
 			t.Errorf("Content-Type = %q", ct)
 		}
 		var got struct {

@@ -1,6 +1,7 @@
 // Package graphql answers the directory's GraphQL contract (schema.graphql) on the domain's
-// services: the schema, its resolvers, the mapping of server.Error to errors[].extensions,
-// and the HTTP handler for POST /graphql.
+// services: the resolvers of gqlgen's generated executor (generated.go, made by `go
+// generate` from gqlgen.yml), the limits checked on each document before it runs, the
+// mapping of errors to errors[].extensions, and the HTTP handler for POST /graphql.
 package graphql
 
 import (
@@ -16,43 +17,21 @@ import (
 	"strings"
 	"sync"
 
-	gql "github.com/graph-gophers/graphql-go"
+	gql "github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"useradmin/server"
 )
 
-//go:embed schema.graphql
-var schemaText string
-
-// coreSchemaText is Kili's core alone; the same resolvers answer it, so it can only lag
-// behind schema.graphql, never disagree with it (TestHandler_CoreContract checks both).
+// coreSchemaText is Kili's core alone. The same generated executor answers it, given this
+// schema in place of the full one; it must stay a subset of schema.graphql
+// (TestSchema_CoreIsSubset checks it).
 //
 //go:embed schema_core.graphql
 var coreSchemaText string
-
-// Limits on a request.
-const (
-	// MaxBodySize is the largest request body read, in bytes.
-	MaxBodySize = 1 << 20
-	// MaxDepth is how deeply fields may nest in a query. The directory's own types nest four
-	// levels at most; the standard introspection query that tools send nests about thirteen.
-	MaxDepth = 15
-	// MaxQueryLength is the longest query read, in bytes; long values belong in variables.
-	// Kili's documents and the standard introspection query are under 2 KiB.
-	MaxQueryLength = 16 << 10
-	// MaxRootFields is how many fields the top level of an operation may have, aliases
-	// included, so that one request cannot ask for many pages at once.
-	MaxRootFields = 10
-	// MaxFields is how many fields an operation may ask for in all, a fragment counted each
-	// time it is used. The standard introspection query asks for about 200.
-	MaxFields = 400
-	// MaxIDs is how many ids where.idIn may hold.
-	MaxIDs = 1000
-	// maxOverlapPairs bounds the library's check that fields of the same name agree, which
-	// otherwise takes time in the square of the number of fields; the standard
-	// introspection query passes it with room to spare.
-	maxOverlapPairs = 20_000
-)
 
 // Handler answers POST /graphql with the directory's GraphQL contract. Set its fields, then
 // call Init (or let the first request do it).
@@ -74,12 +53,14 @@ type Handler struct {
 	// checks, which count per client (see server.NewContextWithClient).
 	TrustProxy bool
 
-	once   sync.Once
-	schema *gql.Schema
+	once      sync.Once
+	schema    *ast.Schema
+	exec      *executor.Executor
+	documents *documents
 }
 
-// Init parses the schema and binds it to the handler's services. It panics if the schema and
-// the resolvers do not match, which is a programming error found at start-up.
+// Init binds the schema to the handler's services. It panics if the core schema cannot be
+// read, which is a programming error found at start-up.
 func (h *Handler) Init() {
 	h.once.Do(func() {
 		if h.Logger == nil {
@@ -93,24 +74,18 @@ func (h *Handler) Init() {
 			resetURL: h.ResetURL,
 			logger:   h.Logger,
 		}
-		text := schemaText
+		cfg := Config{Resolvers: root}
 		if h.CoreOnly {
-			text = coreSchemaText
+			cfg.Schema = gqlparser.MustLoadSchema(&ast.Source{Name: "schema_core.graphql", Input: coreSchemaText})
 		}
-		// UseFieldResolvers lets a field without a method be read from the resolver's
-		// struct field of the same name: User's scalars are (see userResolver), which on a
-		// page of users saves a call by reflection per field. A field with neither a
-		// method nor a struct field still fails here, at start-up; a resolver's unexported
-		// fields must not share a name with a field of its type.
-		h.schema = gql.MustParseSchema(text, root,
-			gql.UseStringDescriptions(),
-			gql.UseFieldResolvers(),
-			gql.MaxDepth(MaxDepth),
-			gql.OverlapValidationLimit(maxOverlapPairs),
-			gql.Tracer(queryChecker{logger: h.Logger}),
-			gql.Logger(panicLogger{h.Logger}),
-			gql.PanicHandler(panicHandler{}),
-		)
+		es := NewExecutableSchema(cfg)
+		h.schema = es.Schema()
+		h.documents = newDocuments(h.schema)
+		h.exec = executor.New(es)
+		h.exec.SetQueryCache(documentCache{})
+		h.exec.SetErrorPresenter(h.presentError)
+		h.exec.SetRecoverFunc(h.recoverPanic)
+		h.exec.Use(extension.Introspection{})
 	})
 }
 
@@ -121,94 +96,126 @@ type request struct {
 	OperationName *string        `json:"operationName"`
 }
 
-// ServeHTTP answers one GraphQL request. Everything GraphQL, errors included, answers 200 so
-// that clients can read the error codes; only a body that is not a GraphQL request does not.
+// The media types of answers: application/json for every client, with 200 for every
+// GraphQL answer (go-graphql-client v0.6.3 reads no other status); and the GraphQL over
+// HTTP spec's own, for clients that ask for it, with 400 for a request that never ran.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// ServeHTTP answers one GraphQL request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Init()
+	media := answerMedia(r.Header.Get("Accept"))
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "Send GraphQL requests with POST.")
+		writeError(w, media, http.StatusMethodNotAllowed, "Send GraphQL requests with POST.")
 		return
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
 		// Browsers send text/plain, forms and multipart across sites without asking first
 		// (no CORS preflight): executing them would let any web page call signIn in a
 		// visitor's name. application/json needs a preflight, which CORS answers.
-		w.Header().Set("Accept-Post", "application/json")
-		writeError(w, http.StatusUnsupportedMediaType, `Send GraphQL requests as JSON, with the header "Content-Type: application/json".`)
+		w.Header().Set("Accept-Post", mediaJSON)
+		writeError(w, media, http.StatusUnsupportedMediaType, `Send GraphQL requests as JSON, with the header "Content-Type: application/json".`)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeError(w, http.StatusRequestEntityTooLarge, "The request is larger than 1 MiB: send a shorter query or fewer variables.")
+		writeError(w, media, http.StatusRequestEntityTooLarge, "The request is larger than 1 MiB: send a shorter query or fewer variables.")
 		return
 	} else if err != nil {
-		writeError(w, http.StatusBadRequest, "The request body could not be read: send it again.")
+		writeError(w, media, http.StatusBadRequest, "The request body could not be read: send it again.")
 		return
 	}
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, `The request body must be JSON such as {"query": "{ viewer { id } }", "variables": {}}.`)
+		writeError(w, media, http.StatusBadRequest, `The request body must be JSON such as {"query": "{ viewer { id } }", "variables": {}}.`)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.exec(r, &req))
+	res, ran := h.run(r, &req)
+	status := http.StatusOK
+	if !ran && media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, media, status, res)
 }
 
 // isJSON reports whether a Content-Type is application/json, with no charset or UTF-8,
 // the only encoding of JSON (RFC 8259).
 func isJSON(contentType string) bool {
 	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType != "application/json" {
+	if err != nil || mediaType != mediaJSON {
 		return false
 	}
 	charset, ok := params["charset"]
 	return !ok || strings.EqualFold(charset, "utf-8")
 }
 
-// exec runs a request as the caller its headers name.
-func (h *Handler) exec(r *http.Request, req *request) *response {
+// answerMedia picks the media type of the answer from the request's Accept header.
+func answerMedia(accept string) string {
+	for _, part := range strings.Split(accept, ",") {
+		if t, params, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && t == mediaGraphQLResponse && params["q"] != "0" {
+			return mediaGraphQLResponse
+		}
+	}
+	return mediaJSON
+}
+
+// run runs a request as the caller its headers name; ran reports whether it got as far
+// as running, or was refused before (its document, its cost or its variables).
+func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 	if strings.TrimSpace(req.Query) == "" {
-		return &response{Errors: []*gqlError{{
-			Message:    `The request has no query: send one such as "{ viewer { id } }".`,
-			Extensions: map[string]any{"code": server.EINVALID, "field": "query"},
-		}}}
+		return &response{Errors: []*gqlError{inputProblem("query", `The request has no query: send one such as "{ viewer { id } }".`)}}, false
 	}
-	if len(req.Query) > MaxQueryLength {
-		return &response{Errors: []*gqlError{presentServerError(server.FieldErrorf("query",
-			"The query is %d bytes long: send at most %d, and put long values in variables.", len(req.Query), MaxQueryLength))}}
-	}
-	ctx, st := h.authenticate(r)
 	opName := ""
 	if req.OperationName != nil {
 		opName = *req.OperationName
 	}
-	res := h.schema.Exec(ctx, req.Query, opName, req.Variables)
-	if st.refused != nil {
-		// The operation was refused before any resolver ran; what the run reported
-		// afterwards is only the consequence.
-		return &response{Errors: []*gqlError{presentServerError(st.refused)}}
+	doc, op, refused := h.documents.prepare(r.Context(), req.Query, opName, req.Variables)
+	if refused != nil {
+		return &response{Errors: refused}, false
 	}
-	out := &response{Data: res.Data}
-	for _, e := range res.Errors {
-		out.Errors = append(out.Errors, h.present(e, req.Variables))
+	ctx := h.authenticate(r)
+	ctx = withDocument(gql.StartOperationTrace(ctx), doc)
+	params := &gql.RawParams{Query: req.Query, OperationName: opName, Variables: req.Variables}
+	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		out := &response{}
+		for _, ge := range errs {
+			e := presentVariable(h.schema, op, req.Variables, ge)
+			if e == nil {
+				h.Logger.Error("graphql operation", "err", ge)
+				e = &gqlError{Message: "Internal error.", Extensions: map[string]any{"code": server.EINTERNAL}}
+			}
+			out.Errors = append(out.Errors, e)
+		}
+		return out, false
 	}
-	return out
+	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
+	answer := responses(ctx)
+	out := &response{Data: answer.Data}
+	for _, ge := range answer.Errors {
+		out.Errors = append(out.Errors, &gqlError{Message: ge.Message, Path: ge.Path, Extensions: ge.Extensions})
+	}
+	return out, true
 }
 
 // authenticate finds the caller named by the request's key. A request without a key, or
 // with a key that does not authenticate, still runs: fields that need no caller answer,
 // the others report why there is none.
-func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState) {
+func (h *Handler) authenticate(r *http.Request) context.Context {
 	st := &requestState{}
 	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
 	key, present := apiKey(r.Header)
 	switch {
 	case !present:
-		return ctx, st
+		return ctx
 	case key == "":
 		st.authErr = errBadHeader
-		return ctx, st
+		return ctx
 	}
 	auth, err := h.Auth.Authenticate(ctx, key)
 	if err != nil {
@@ -216,9 +223,9 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, *requestState)
 			h.Logger.Error("authenticate", "err", err)
 		}
 		st.authErr = err
-		return ctx, st
+		return ctx
 	}
-	return server.NewContextWithAuth(ctx, auth), st
+	return server.NewContextWithAuth(ctx, auth)
 }
 
 // apiKey reads the key from the three header forms the contract accepts:
@@ -246,15 +253,15 @@ type response struct {
 	Data   json.RawMessage `json:"data,omitempty"`
 }
 
-func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, &response{Errors: []*gqlError{{
+func writeError(w http.ResponseWriter, media string, status int, message string) {
+	writeJSON(w, media, status, &response{Errors: []*gqlError{{
 		Message:    message,
 		Extensions: map[string]any{"code": server.EINVALID},
 	}}})
 }
 
 // writeJSON writes an answer whole, with its length, rather than chunked.
-func writeJSON(w http.ResponseWriter, status int, res *response) {
+func writeJSON(w http.ResponseWriter, media string, status int, res *response) {
 	buf := bodies.Get().(*[]byte)
 	defer func() {
 		if cap(*buf) <= maxPooledBody {
@@ -270,7 +277,7 @@ func writeJSON(w http.ResponseWriter, status int, res *response) {
 		*buf = body
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", media)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -284,9 +291,9 @@ var bodies = sync.Pool{New: func() any { return new([]byte) }}
 const maxPooledBody = 256 << 10
 
 // appendJSON appends the answer as encoding/json writes it, and a new line. Data is the
-// library's output, compact JSON whose strings encoding/json escaped already: it is copied
-// as it is, where encoding/json would scan it all again to compact it, which on a page of
-// users costs as much as the rest of writing the answer.
+// executor's output, compact JSON whose strings are escaped as encoding/json escapes them
+// (see MarshalString): it is copied as it is, where encoding/json would scan it all again
+// to compact it, which on a page of users costs as much as the rest of writing the answer.
 func (res *response) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	if len(res.Errors) > 0 {

@@ -486,7 +486,7 @@ func TestHandler_Transport(t *testing.T) {
 		// __schema, types, fields and type, then ofType down to depth 16.
 		q := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 11) + "name" + strings.Repeat(" }", 15) + " }"
 		msg, ext := f.firstError(t, gql{query: q})
-		f.assertJSON(t, []any{msg, ext}, `["The query nests fields too deeply: at most 15 levels.", {"code": "BAD_USER_INPUT"}]`)
+		f.assertJSON(t, []any{msg, ext}, `["The query nests fields too deeply: at most 15 levels.", {"code": "BAD_USER_INPUT", "field": "query"}]`)
 	})
 }
 

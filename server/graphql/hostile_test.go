@@ -231,7 +231,7 @@ func TestHandler_HostileValues(t *testing.T) {
 		{name: "WrongTypeHugeValue", query: users, variables: `{"where": {}, "first": "` + strings.Repeat("9", 500_000) + `", "skip": 0}`,
 			code: "BAD_USER_INPUT", field: "first"},
 		{name: "TenThousandUnknownFields", query: update, variables: `{"data": ` + string(mustJSON(t, manyKeys)) + `, ` + uma + `}`,
-			code: "BAD_USER_INPUT", field: "data.k00000"},
+			code: "BAD_USER_INPUT", field: "data.k*"},
 		{name: "HundredThousandIDs", query: users, variables: `{"where": {"idIn": ` + string(mustJSON(t, manyIDs)) + `}, "first": 10, "skip": 0}`,
 			code: "BAD_USER_INPUT", field: "where.idIn", message: "where.idIn can hold at most 1000 ids (it has 100000): ask in several requests."},
 		{name: "NestedJSONTooDeep", body: `{"query": "{ viewer { id } }", "variables": {"x": ` + nested("[", "]", 100_000, "") + `}}`, status: 400},
@@ -250,15 +250,30 @@ func TestHandler_HostileValues(t *testing.T) {
 		{name: "FirstHuge", query: users, variables: `{"where": {}, "first": 1e30, "skip": 0}`, code: "BAD_USER_INPUT", field: "first",
 			message: "first must be a whole number from 1 to 100 (it is 1e+30)."},
 		{name: "FirstNegativeZero", query: users, variables: `{"where": {}, "first": -0, "skip": 0}`, code: "BAD_USER_INPUT", field: "first",
-			message: "first must be between 1 and 100 (it is 0)."},
+			message: "first must be a whole number from 1 to 100 (it is -0)."},
 		{name: "FirstBeyondFloat", query: users, variables: `{"where": {}, "first": 1e400, "skip": 0}`, status: 400},
 		{name: "SkipFloatInline", query: `{ users(where: {}, first: 10, skip: 1.5) { id } }`, code: "BAD_USER_INPUT", field: "skip",
 			message: "skip must be a whole number (it is 1.5)."},
-		{name: "FirstHugeInline", query: `{ users(where: {}, first: 99999999999999999999, skip: 0) { id } }`, code: "BAD_USER_INPUT",
-			message: "A number in the query is too large: use a whole number from -2147483648 to 2147483647."},
+		{name: "FirstHugeInline", query: `{ users(where: {}, first: 99999999999999999999, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "first",
+			message: "first must be a whole number from 1 to 100 (it is 99999999999999999999)."},
+		{name: "SkipHugeInline", query: `{ users(where: {}, first: 1, skip: 99999999999999999999) { id } }`, code: "BAD_USER_INPUT", field: "skip",
+			message: "skip must be a whole number (it is 99999999999999999999)."},
+		{name: "FloatHugeInline", query: `{ users(where: {}, first: 1e999, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "first",
+			message: "first must be a whole number from 1 to 100 (it is 1e999)."},
+		{name: "DefaultBeyond32Bits", query: `query($f: PageSize = 99999999999) { users(where: {}, first: $f, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "first",
+			message: "first must be a whole number from 1 to 100 (it is 99999999999)."},
+		{name: "DefaultBeyond64Bits", query: `query($f: PageSize = 99999999999999999999) { users(where: {}, first: $f, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "f",
+			message: "f must be a whole number from 1 to 100 (it is 99999999999999999999)."},
+		{name: "IntDefaultBeyond32Bits", query: `query($s: Int = 99999999999) { users(where: {}, first: 1, skip: $s) { id } }`, code: "BAD_USER_INPUT", field: "skip",
+			message: "skip must be a whole number (it is 99999999999)."},
+		{name: "IntDefault", query: `query($s: Int = 2) { users(where: {}, first: 1, skip: $s) { email } }`, want: `{"users": [{"email": "gone@acme.test"}]}`},
+		{name: "PageSizeDefault", query: `query($f: PageSize! = 3) { users(where: {}, first: $f, skip: 0) { email } }`,
+			want: `{"users": [{"email": "admin@acme.test"}, {"email": "uma@acme.test"}, {"email": "gone@acme.test"}]}`},
+		{name: "DefaultOverridden", query: `query($f: PageSize! = 3) { users(where: {}, first: $f, skip: 0) { email } }`, variables: `{"f": 1}`,
+			want: `{"users": [{"email": "admin@acme.test"}]}`},
 		{name: "IDFloat", query: users, variables: `{"where": {"id": 1.5}, "first": 10, "skip": 0}`, code: "BAD_USER_INPUT", field: "where.id"},
-		{name: "IDNumber", query: `query($id: ID!) { n: countUsers(where: {id: $id}) }`, variables: `{"id": 12345}`, code: "BAD_USER_INPUT", field: "id",
-			message: `id must be an id written as a string, such as "4f2a" (it is 12345).`},
+		{name: "IDNumber", query: `query($id: ID!) { n: countUsers(where: {id: $id}) }`, variables: `{"id": 12345}`, want: `{"n": 0}`}, // the spec accepts an Int as an ID
+		{name: "IDFraction", query: `query($id: ID!) { n: countUsers(where: {id: $id}) }`, variables: `{"id": 1.5}`, code: "BAD_USER_INPUT", field: "id"},
 		{name: "IDNumberInline", query: `{ n: countUsers(where: {id: 12345}) }`, want: `{"n": 0}`},
 
 		// Wrong types.
@@ -280,9 +295,15 @@ func TestHandler_HostileValues(t *testing.T) {
 		{name: "QueryNull", body: `{"query": null}`, code: "BAD_USER_INPUT", field: "query"},
 
 		// Escapes and Unicode.
+		// The lexer reads a lone surrogate as U+FFFD, as JSON decoding does.
 		{name: "LoneSurrogateInline", query: `mutation { u: updatePropertiesInUser(data: {firstname: "a\ud800"}, where: {email: "uma@acme.test"}) { firstname } }`,
-			code: "BAD_USER_INPUT", field: "query"},
-		{name: "SlashEscapeInline", query: `{ users(where: {search: "a\/b"}, first: 1, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "query"},
+			want: `{"u": {"firstname": "a\ufffd"}}`},
+		{name: "SlashEscapeInline", query: `{ users(where: {search: "a\/b"}, first: 1, skip: 0) { id } }`, want: `{"users": []}`}, // \/ is a GraphQL escape
+		{name: "UnicodeEscapeInline", query: `mutation { u: updatePropertiesInUser(data: {firstname: "\u00c9lo\u00efse"}, where: {email: "uma@acme.test"}) { firstname } }`,
+			want: `{"u": {"firstname": "Éloïse"}}`},
+		{name: "BadEscapeInline", query: `{ users(where: {search: "a\qb"}, first: 1, skip: 0) { id } }`, code: "BAD_USER_INPUT", field: "query"},
+		{name: "BlockStringInline", query: "mutation { u: updatePropertiesInUser(data: {firstname: \"\"\"  Ada \\\"\"\" \"\"\"}, where: {email: \"uma@acme.test\"}) { firstname } }",
+			want: `{"u": {"firstname": "  Ada \"\"\" "}}`}, // \""" is an escaped """; the first line keeps its spaces
 		{name: "LoneSurrogateInJSON", query: update, variables: `{"data": {"firstname": "Uma\ud800"}, ` + uma + `}`,
 			want: `{"u": {"firstname": "Uma\ufffd"}}`}, // JSON decoding replaces it, as browsers do
 		{name: "SurrogatePairInJSON", query: update, variables: `{"data": {"firstname": "Uma\ud83d\ude00"}, ` + uma + `}`,
@@ -348,6 +369,9 @@ func TestHandler_HostileValues(t *testing.T) {
 			}
 			if status == http.StatusOK {
 				field, _ := ext["field"].(string)
+				if prefix, ok := strings.CutSuffix(tt.field, "*"); ok && strings.HasPrefix(field, prefix) {
+					field = tt.field
+				}
 				if ext["code"] != tt.code || field != tt.field {
 					t.Errorf("got %v %q, want %s on %q (message %q)", ext["code"], field, tt.code, tt.field, msg)
 				}

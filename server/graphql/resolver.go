@@ -7,7 +7,8 @@ import (
 	"useradmin/server"
 )
 
-// resolver is the root resolver: the fields of Query and Mutation are its methods.
+// resolver answers the fields of the schema on the domain's services; gqlgen's generated
+// code (generated.go) calls it through the interfaces of ResolverRoot.
 type resolver struct {
 	users    server.UserService
 	orgs     server.OrganizationService
@@ -16,6 +17,21 @@ type resolver struct {
 	resetURL string
 	logger   *slog.Logger
 }
+
+// Query returns the resolver of the fields of Query.
+func (r *resolver) Query() QueryResolver { return (*queryResolver)(r) }
+
+// Mutation returns the resolver of the fields of Mutation.
+func (r *resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
+
+// User returns the resolver of the fields of User that read the store.
+func (r *resolver) User() UserResolver { return (*userResolver)(r) }
+
+type (
+	queryResolver    resolver
+	mutationResolver resolver
+	userResolver     resolver
+)
 
 // errNoKey is the answer to every field that needs a caller when the request has no key.
 var errNoKey = server.Errorf(server.EUNAUTHENTICATED,
@@ -28,7 +44,7 @@ var errBadHeader = server.Errorf(server.EUNAUTHENTICATED,
 // authenticated returns why the request has no caller, or nil when it has one. Every field
 // but signIn, completePasswordReset and introspection asks it first, so that all of them
 // give the same answer to a request without a valid key.
-func (r *resolver) authenticated(ctx context.Context) error {
+func authenticated(ctx context.Context) error {
 	if st := stateFrom(ctx); st != nil && st.authErr != nil {
 		return st.authErr
 	}
@@ -38,10 +54,9 @@ func (r *resolver) authenticated(ctx context.Context) error {
 	return nil
 }
 
-// requestState is what the handler learns about one request before and while running it.
+// requestState is what the handler learns about one request before running it.
 type requestState struct {
-	authErr error         // why the key, if any, does not authenticate; nil when it does
-	refused *server.Error // why the operation was refused before it ran: its size, a variable
+	authErr error // why the key, if any, does not authenticate; nil when it does
 }
 
 type stateKey struct{}
@@ -53,4 +68,12 @@ func withState(ctx context.Context, st *requestState) context.Context {
 func stateFrom(ctx context.Context) *requestState {
 	st, _ := ctx.Value(stateKey{}).(*requestState)
 	return st
+}
+
+// user wraps a user of the domain as the schema's User, nil as nil.
+func user(u *server.User) *User {
+	if u == nil {
+		return nil
+	}
+	return &User{User: u}
 }

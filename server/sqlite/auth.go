@@ -366,9 +366,12 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	return tx.Commit()
 }
 
-// FindAPIKeys lists the keys of a user that still work, without their secrets: the
-// caller's own, or, for an ADMIN, those of a user of their organization.
-func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server.APIKey, error) {
+// FindAPIKeys lists the keys that still work and that the caller may see, without their
+// secrets: the caller's own, or, for an ADMIN, those of the users of their organization.
+func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilter) ([]*server.APIKey, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, err
@@ -379,18 +382,29 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server
 	if err != nil {
 		return nil, err
 	}
-	if userID != me.ID {
-		user, err := findUserByID(ctx, tx, userID)
-		if server.ErrorCode(err) == server.ENOTFOUND || (err == nil && (me.Role != server.RoleAdmin || user.OrganizationID != me.OrganizationID)) {
-			return nil, errUserNotFound()
-		} else if err != nil {
-			return nil, err
-		}
+	query := `SELECT k.id, k.user_id, k.name, k.created_at, k.expires_at, k.kind, k.created_with_session FROM api_keys k JOIN users u ON u.id = k.user_id
+		WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)`
+	args := []any{toMicro(tx.now)}
+	if me.Role == server.RoleAdmin {
+		query, args = query+` AND u.organization_id = ?`, append(args, me.OrganizationID)
+	} else {
+		query, args = query+` AND k.user_id = ?`, append(args, me.ID)
 	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT id, name, created_at, expires_at, kind, created_with_session FROM api_keys
-		WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-		ORDER BY created_at, id`, userID, toMicro(tx.now))
+	if filter.Key != nil {
+		query, args = query+` AND k.key_hash = ?`, append(args, hashSecret(*filter.Key))
+	}
+	if filter.UserID != nil {
+		query, args = query+` AND k.user_id = ?`, append(args, *filter.UserID)
+	}
+	query += ` ORDER BY k.created_at, k.id`
+	if filter.Limit > 0 || filter.Offset > 0 {
+		limit := filter.Limit
+		if limit == 0 {
+			limit = -1
+		}
+		query, args = query+` LIMIT ? OFFSET ?`, append(args, limit, filter.Offset)
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find api keys: %w", err)
 	}
@@ -398,11 +412,11 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, userID string) ([]*server
 
 	keys := []*server.APIKey{}
 	for rows.Next() {
-		key := &server.APIKey{UserID: userID}
+		key := &server.APIKey{}
 		var createdAt int64
 		var expiresAt sql.NullInt64
 		var kind string
-		if err := rows.Scan(&key.ID, &key.Name, &createdAt, &expiresAt, &kind, &key.CreatedWithSession); err != nil {
+		if err := rows.Scan(&key.ID, &key.UserID, &key.Name, &createdAt, &expiresAt, &kind, &key.CreatedWithSession); err != nil {
 			return nil, fmt.Errorf("find api keys: %w", err)
 		}
 		key.CreatedAt, key.Session = fromMicro(createdAt), kind == "session"

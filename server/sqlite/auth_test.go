@@ -209,7 +209,7 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
-		keys, err := p.auth.FindAPIKeys(p.adminCtx, p.bob.ID)
+		keys, err := p.auth.FindAPIKeys(p.adminCtx, server.APIKeyFilter{UserID: &p.bob.ID})
 		if err != nil || len(keys) != 0 {
 			t.Fatalf("keys = %v, %v; want none", keys, err)
 		}
@@ -254,7 +254,7 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 	}
 
 	for _, ctx := range []context.Context{p.bobCtx, p.adminCtx} {
-		keys, err := p.auth.FindAPIKeys(ctx, p.bob.ID)
+		keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,10 +273,43 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 		}
 	}
 
-	_, err = p.auth.FindAPIKeys(p.bobCtx, p.admin.ID)
-	assertError(t, err, server.ENOTFOUND, "", "User not found.")
-	_, err = p.auth.FindAPIKeys(p.gusCtx, p.bob.ID)
-	assertError(t, err, server.ENOTFOUND, "", "User not found.")
+	// A USER sees only their own keys, an ADMIN only those of their organization.
+	for name, tc := range map[string]struct {
+		ctx    context.Context
+		filter server.APIKeyFilter
+	}{
+		"UserAsksForAdmin":       {p.bobCtx, server.APIKeyFilter{UserID: &p.admin.ID}},
+		"OtherOrganization":      {p.gusCtx, server.APIKeyFilter{UserID: &p.bob.ID}},
+		"OtherOrganizationByKey": {p.gusCtx, server.APIKeyFilter{Key: &second.Key}},
+		"UserByOthersKey":        {p.bobCtx, server.APIKeyFilter{Key: &p.adminKey}},
+	} {
+		if keys, err := p.auth.FindAPIKeys(tc.ctx, tc.filter); err != nil || len(keys) != 0 {
+			t.Errorf("%s: keys = %v, %v; want none", name, keys, err)
+		}
+	}
+
+	t.Run("ByKey", func(t *testing.T) {
+		// Kili's SDK asks for the key it holds, to warn before it expires.
+		for _, ctx := range []context.Context{p.bobCtx, p.adminCtx} {
+			keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{Key: &session.APIKey, Limit: 1})
+			if err != nil || len(keys) != 1 || keys[0].Name != "Session" || !keys[0].ExpiresAt.Equal(session.ExpiresAt) {
+				t.Fatalf("keys = %v, %v; want the session key", keys, err)
+			}
+		}
+		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{Key: &revoked.Key})
+		if err != nil || len(keys) != 0 {
+			t.Errorf("revoked key: keys = %v, %v; want none", keys, err)
+		}
+	})
+
+	t.Run("Paged", func(t *testing.T) {
+		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{UserID: &p.bob.ID, Offset: 1, Limit: 1})
+		if err != nil || len(keys) != 1 || keys[0].ID != second.ID {
+			t.Fatalf("keys = %v, %v; want the second key alone", keys, err)
+		}
+		_, err = p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{Offset: -1, Limit: 1})
+		assertError(t, err, server.EINVALID, "skip", "skip cannot be negative (it is -1).")
+	})
 }
 
 func TestAuthService_PasswordReset(t *testing.T) {

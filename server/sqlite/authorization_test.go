@@ -84,9 +84,14 @@ func TestAuthorization(t *testing.T) {
 			return err
 		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
 		{"FindAPIKeys", func(p *people, ctx context.Context) error {
-			_, err := p.auth.FindAPIKeys(ctx, p.carol.ID)
+			// Bob's, since Carol has none; keys the caller may not see are not listed,
+			// as users are not.
+			keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &p.bob.ID})
+			if err == nil && len(keys) == 0 {
+				return server.Errorf(server.ENOTFOUND, "No key listed.")
+			}
 			return err
-		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		}, callers{ok, server.ENOTFOUND, ok}},
 		{"RevokeAPIKey", func(p *people, ctx context.Context) error {
 			return p.auth.RevokeAPIKey(ctx, p.bobKey.ID)
 		}, callers{ok, server.ENOTFOUND, ok}},

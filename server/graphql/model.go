@@ -1,0 +1,45 @@
+package graphql
+
+import (
+	"time"
+
+	"useradmin/server"
+)
+
+// User is a server.User as the schema's User shows it: empty names and roles are null.
+// Its scalars are read straight from the user (gqlgen.yml binds them), without a resolver
+// call or a goroutine each; organization and apiKeys have resolvers (userResolver).
+type User struct {
+	*server.User
+}
+
+// Firstname is the user's first name, or nil when empty.
+func (u User) Firstname() *string { return emptyAsNull(&u.User.Firstname) }
+
+// Lastname is the user's last name, or nil when empty.
+func (u User) Lastname() *string { return emptyAsNull(&u.User.Lastname) }
+
+// OrganizationRole is the user's role, or nil when none.
+func (u User) OrganizationRole() *server.Role { return emptyAsNull(&u.User.Role) }
+
+// Session is what signIn answers.
+type Session struct {
+	APIKey    string
+	ExpiresAt time.Time
+	User      User
+}
+
+// PasswordReset is a one-time link that lets a user choose a new password.
+type PasswordReset struct {
+	Link      string
+	ExpiresAt time.Time
+}
+
+// emptyAsNull returns s, or nil when it points to an empty string. It points into the
+// user rather than to a copy, which would cost an allocation per field.
+func emptyAsNull[T ~string](s *T) *T {
+	if *s == "" {
+		return nil
+	}
+	return s
+}
