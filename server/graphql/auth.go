@@ -122,7 +122,7 @@ func (r *mutationResolver) CompletePasswordReset(ctx context.Context, token stri
 
 // APIKeys answers Query.apiKeys: the working keys the caller may see, without their
 // secrets. Kili's SDK asks for its own key this way when it starts, to warn before it expires.
-func (r *queryResolver) APIKeys(ctx context.Context, where APIKeyWhere, first int, skip int) ([]server.APIKey, error) {
+func (r *queryResolver) APIKeys(ctx context.Context, where APIKeyWhere, first int, skip int) ([]APIKeyInfo, error) {
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
@@ -130,5 +130,5 @@ func (r *queryResolver) APIKeys(ctx context.Context, where APIKeyWhere, first in
 	if err != nil {
 		return nil, err
 	}
-	return derefAll(keys), nil
+	return keyInfos(keys), nil
 }

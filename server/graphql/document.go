@@ -2,6 +2,8 @@ package graphql
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -170,3 +172,62 @@ func (documentCache) Get(ctx context.Context, _ string) (*ast.QueryDocument, boo
 
 // Add does nothing: the documents are kept by prepare.
 func (documentCache) Add(context.Context, string, *ast.QueryDocument) {}
+
+// customScalars read the directory's own scalars, by name, as gqlgen.yml binds them.
+var customScalars = map[string]func(any) error{
+	"PageSize": func(v any) error { _, err := UnmarshalPageSize(v); return err },
+	"DateTime": func(v any) error { _, err := UnmarshalDateTime(v); return err },
+}
+
+// checkVariables reads the values of the directory's own scalars in the operation's
+// variables, which the library's coercion of variables lets through as they are, so that
+// one that does not fit refuses the request before it runs, as the spec's coercion of
+// variables would.
+func checkVariables(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any) *gqlError {
+	for _, def := range op.VariableDefinitions {
+		v, ok := vars[def.Variable]
+		if !ok && def.DefaultValue != nil {
+			v, _ = def.DefaultValue.Value(nil)
+		}
+		if e := checkValue(schema, def.Variable, def.Type, v); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func checkValue(schema *ast.Schema, path string, typ *ast.Type, v any) *gqlError {
+	if v == nil {
+		return nil
+	}
+	if typ.Elem != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return checkValue(schema, path, typ.Elem, v) // one value stands for a list of one
+		}
+		for _, elem := range list {
+			if e := checkValue(schema, path, typ.Elem, elem); e != nil {
+				return e
+			}
+		}
+		return nil
+	}
+	if read, ok := customScalars[typ.NamedType]; ok {
+		var ie *inputError
+		if err := read(v); errors.As(err, &ie) {
+			return inputProblem(path, fmt.Sprintf("%s must be %s (it is %s).", path, ie.want, describe(ie.got)))
+		}
+		return nil
+	}
+	def := schema.Types[typ.NamedType]
+	obj, ok := v.(map[string]any)
+	if def == nil || def.Kind != ast.InputObject || !ok {
+		return nil
+	}
+	for _, f := range def.Fields {
+		if e := checkValue(schema, path+"."+f.Name, f.Type, obj[f.Name]); e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -67,8 +67,8 @@ func userJSON(u *server.User) map[string]any {
 		"activated":        u.Activated,
 		"organizationId":   u.OrganizationID,
 		"organizationRole": null(string(u.Role)),
-		"createdAt":        u.CreatedAt.UTC(),
-		"updatedAt":        u.UpdatedAt.UTC(),
+		"createdAt":        string(appendDateTime(nil, u.CreatedAt)),
+		"updatedAt":        string(appendDateTime(nil, u.UpdatedAt)),
 	}
 }
 

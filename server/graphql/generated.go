@@ -65,12 +65,12 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*User, error)
 	Organizations(ctx context.Context, first int, skip int) ([]server.Organization, error)
 	CountOrganizations(ctx context.Context) (int, error)
-	APIKeys(ctx context.Context, where APIKeyWhere, first int, skip int) ([]server.APIKey, error)
+	APIKeys(ctx context.Context, where APIKeyWhere, first int, skip int) ([]APIKeyInfo, error)
 }
 type UserResolver interface {
 	Organization(ctx context.Context, obj *User) (*server.Organization, error)
 
-	APIKeys(ctx context.Context, obj *User) ([]server.APIKey, error)
+	APIKeys(ctx context.Context, obj *User) ([]APIKeyInfo, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -906,7 +906,7 @@ func (ec *executionContext) fieldContext_ApiKey_expiresAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _ApiKeyInfo_id(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_id(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -929,7 +929,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ApiKeyInfo_name(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_name(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -952,7 +952,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _ApiKeyInfo_createdAt(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_createdAt(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -975,7 +975,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_createdAt(_ context.Context,
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _ApiKeyInfo_expiresAt(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_expiresAt(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -998,7 +998,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_expiresAt(_ context.Context,
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _ApiKeyInfo_session(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_session(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1021,7 +1021,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_session(_ context.Context, f
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ApiKeyInfo_createdWithSession(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_createdWithSession(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1044,7 +1044,7 @@ func (ec *executionContext) fieldContext_ApiKeyInfo_createdWithSession(_ context
 	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ApiKeyInfo_expiryDate(ctx context.Context, field graphql.CollectedField, obj *server.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKeyInfo_expiryDate(ctx context.Context, field graphql.CollectedField, obj *APIKeyInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1053,18 +1053,18 @@ func (ec *executionContext) _ApiKeyInfo_expiryDate(ctx context.Context, field gr
 			return ec.fieldContext_ApiKeyInfo_expiryDate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
+			return obj.ExpiryDate(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ApiKeyInfo_expiryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKeyInfo", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("ApiKeyInfo", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -1854,8 +1854,8 @@ func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().APIKeys(ctx, fc.Args["where"].(APIKeyWhere), fc.Args["first"].(int), fc.Args["skip"].(int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []server.APIKey) graphql.Marshaler {
-			return ec.marshalNApiKeyInfo2ᚕuseradminᚋserverᚐAPIKeyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []APIKeyInfo) graphql.Marshaler {
+			return ec.marshalNApiKeyInfo2ᚕuseradminᚋserverᚋgraphqlᚐAPIKeyInfoᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2290,8 +2290,8 @@ func (ec *executionContext) _User_apiKeys(ctx context.Context, field graphql.Col
 			return ec.Resolvers.User().APIKeys(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []server.APIKey) graphql.Marshaler {
-			return ec.marshalOApiKeyInfo2ᚕuseradminᚋserverᚐAPIKeyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []APIKeyInfo) graphql.Marshaler {
+			return ec.marshalOApiKeyInfo2ᚕuseradminᚋserverᚋgraphqlᚐAPIKeyInfoᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3887,7 +3887,7 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 
 var apiKeyInfoImplementors = []string{"ApiKeyInfo"}
 
-func (ec *executionContext) _ApiKeyInfo(ctx context.Context, sel ast.SelectionSet, obj *server.APIKey) graphql.Marshaler {
+func (ec *executionContext) _ApiKeyInfo(ctx context.Context, sel ast.SelectionSet, obj *APIKeyInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3928,7 +3928,7 @@ func (ec *executionContext) _ApiKeyInfo(ctx context.Context, sel ast.SelectionSe
 			}
 		case "expiryDate":
 			out.Values[i] = ec._ApiKeyInfo_expiryDate(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -4727,15 +4727,15 @@ func (ec *executionContext) marshalNApiKey2ᚖuseradminᚋserverᚐAPIKey(ctx co
 	return ec._ApiKey(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNApiKeyInfo2useradminᚋserverᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v server.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyInfo2useradminᚋserverᚋgraphqlᚐAPIKeyInfo(ctx context.Context, sel ast.SelectionSet, v APIKeyInfo) graphql.Marshaler {
 	return ec._ApiKeyInfo(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNApiKeyInfo2ᚕuseradminᚋserverᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []server.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyInfo2ᚕuseradminᚋserverᚋgraphqlᚐAPIKeyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []APIKeyInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApiKeyInfo2useradminᚋserverᚐAPIKey(ctx, sel, v[i])
+		return ec.marshalNApiKeyInfo2useradminᚋserverᚋgraphqlᚐAPIKeyInfo(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5109,14 +5109,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalOApiKeyInfo2ᚕuseradminᚋserverᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []server.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalOApiKeyInfo2ᚕuseradminᚋserverᚋgraphqlᚐAPIKeyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []APIKeyInfo) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApiKeyInfo2useradminᚋserverᚐAPIKey(ctx, sel, v[i])
+		return ec.marshalNApiKeyInfo2useradminᚋserverᚋgraphqlᚐAPIKeyInfo(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

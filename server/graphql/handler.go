@@ -194,6 +194,9 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 		}
 		return out, false
 	}
+	if e := checkVariables(h.schema, op, opCtx.Variables); e != nil {
+		return &response{Errors: []*gqlError{e}}, false
+	}
 	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
 	answer := responses(ctx)
 	out := &response{Data: answer.Data}

@@ -525,3 +525,78 @@ func (f *fixture) serveWith(ct, body string) *httptest.ResponseRecorder {
 	f.handler.ServeHTTP(w, r)
 	return w
 }
+
+// TestHandler_MediaTypes checks the GraphQL over HTTP conventions: only a JSON body runs;
+// a client that accepts application/graphql-response+json gets it, with 400 for a request
+// that never ran; any other client gets application/json with 200, as go-graphql-client
+// needs.
+func TestHandler_MediaTypes(t *testing.T) {
+	f := newFixture(t)
+	send := func(contentType, accept, body string) (*httptest.ResponseRecorder, map[string]any) {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		r.Header.Set("X-Api-Key", f.acmeUserKey)
+		w := httptest.NewRecorder()
+		f.handler.ServeHTTP(w, r)
+		var got map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+			t.Fatalf("answer is not JSON: %v\n%s", err, w.Body.String())
+		}
+		return w, got
+	}
+	const (
+		viewer       = `{"query": "{ viewer { email } }"}`
+		badSyntax    = `{"query": "{ viewer { email }"}`
+		tooBig       = `{"query": "{ a: users(where: {}, first: 100, skip: 0) { apiKeys { id name createdAt expiresAt } } b: users(where: {}, first: 100, skip: 0) { apiKeys { id } } }"}`
+		badVariable  = `{"query": "query($n: PageSize!) { users(where: {}, first: $n, skip: 0) { id } }", "variables": {"n": "ten"}}`
+		failsRunning = `{"query": "mutation { deleteUser(where: {}) }"}`
+		graphqlJSON  = "application/graphql-response+json"
+	)
+
+	t.Run("ErrNotJSONContentType", func(t *testing.T) {
+		before := f.snapshot(t)
+		for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/graphql"} {
+			w, got := send(ct, "", `{"query": "mutation { createUser(data: {email: \"csrf@acme.test\", password: \"a long password\", organizationRole: ADMIN}) { id } }"}`)
+			if w.Code != http.StatusUnsupportedMediaType || got["data"] != nil {
+				t.Errorf("Content-Type %q: status %d, %v", ct, w.Code, got)
+			}
+			f.assertJSON(t, got["errors"], `[{"message": "Send GraphQL requests as JSON, with the header \"Content-Type: application/json\".", "extensions": {"code": "BAD_USER_INPUT"}}]`)
+		}
+		if f.snapshot(t) != before {
+			t.Errorf("a request that is not JSON changed what is stored")
+		}
+		if w, _ := send("application/json; charset=utf-8", "", viewer); w.Code != http.StatusOK {
+			t.Errorf("application/json with a charset: status %d", w.Code)
+		}
+	})
+
+	for _, tc := range []struct {
+		name, accept, body string
+		status             int
+		media              string
+	}{
+		{"JSON", "", viewer, 200, "application/json"},
+		{"JSONRefused", "application/json", badSyntax, 200, "application/json"},
+		{"JSONCostRefused", "", tooBig, 200, "application/json"},
+		{"JSONVariableRefused", "*/*", badVariable, 200, "application/json"},
+		{"GraphQLResponse", graphqlJSON, viewer, 200, graphqlJSON},
+		{"GraphQLResponseSyntax", graphqlJSON + ", application/json;q=0.9", badSyntax, 400, graphqlJSON},
+		{"GraphQLResponseCost", graphqlJSON, tooBig, 400, graphqlJSON},
+		{"GraphQLResponseVariable", graphqlJSON, badVariable, 400, graphqlJSON},
+		{"GraphQLResponseRanAndFailed", graphqlJSON, failsRunning, 200, graphqlJSON},
+		{"GraphQLResponseRefusedByClient", graphqlJSON + ";q=0, application/json", viewer, 200, "application/json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, got := send("application/json", tc.accept, tc.body)
+			if w.Code != tc.status || w.Header().Get("Content-Type") != tc.media {
+				t.Errorf("status %d, Content-Type %q; want %d, %q (%v)", w.Code, w.Header().Get("Content-Type"), tc.status, tc.media, got)
+			}
+		})
+	}
+}

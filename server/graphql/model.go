@@ -22,6 +22,23 @@ func (u User) Lastname() *string { return emptyAsNull(&u.User.Lastname) }
 // OrganizationRole is the user's role, or nil when none.
 func (u User) OrganizationRole() *server.Role { return emptyAsNull(&u.User.Role) }
 
+// APIKeyInfo is an API key without its secret.
+type APIKeyInfo struct {
+	*server.APIKey
+}
+
+// neverExpires is the expiryDate of a key that never expires: the last instant that
+// Python's datetime, which Kili's SDK reads it with, can hold.
+var neverExpires = time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC)
+
+// ExpiryDate is when the key stops working, as Kili's SDK reads it: never null.
+func (k APIKeyInfo) ExpiryDate() time.Time {
+	if k.ExpiresAt == nil {
+		return neverExpires
+	}
+	return *k.ExpiresAt
+}
+
 // Session is what signIn answers.
 type Session struct {
 	APIKey    string

@@ -124,15 +124,25 @@ func wholeNumber(v any) (int64, bool) {
 	return 0, false
 }
 
-// MarshalDateTime writes an instant in UTC with as many fraction digits as it has, so
-// that it reads back as exactly the same instant.
+// MarshalDateTime writes an instant in UTC with six fraction digits, or nine when it has
+// nanoseconds, so that it reads back as exactly the same instant. The digits are always
+// there: Kili's SDK reads expiryDate with Python's %S.%fZ, which needs them.
 func MarshalDateTime(t time.Time) gql.Marshaler {
 	return gql.WriterFunc(func(w io.Writer) {
 		var b [40]byte
 		buf := append(b[:0], '"')
-		buf = t.UTC().AppendFormat(buf, time.RFC3339Nano)
+		buf = appendDateTime(buf, t)
 		w.Write(append(buf, '"'))
 	})
+}
+
+// appendDateTime appends t as MarshalDateTime writes it, without quotes.
+func appendDateTime(b []byte, t time.Time) []byte {
+	layout := "2006-01-02T15:04:05.000000Z07:00"
+	if t.Nanosecond()%1000 != 0 {
+		layout = "2006-01-02T15:04:05.000000000Z07:00"
+	}
+	return t.UTC().AppendFormat(b, layout)
 }
 
 // UnmarshalDateTime reads an RFC 3339 string, with or without fraction digits.

@@ -17,10 +17,10 @@ func TestMarshalDateTime(t *testing.T) {
 		in   time.Time
 		want string
 	}{
-		{"Seconds", time.Date(2024, 5, 1, 9, 30, 0, 0, time.UTC), `"2024-05-01T09:30:00Z"`},
+		{"Seconds", time.Date(2024, 5, 1, 9, 30, 0, 0, time.UTC), `"2024-05-01T09:30:00.000000Z"`},
 		{"Microseconds", time.Date(2024, 5, 1, 9, 30, 0, 123456000, time.UTC), `"2024-05-01T09:30:00.123456Z"`},
 		{"Nanoseconds", time.Date(2024, 5, 1, 9, 30, 0, 1, time.UTC), `"2024-05-01T09:30:00.000000001Z"`},
-		{"InUTC", time.Date(2024, 5, 1, 11, 30, 0, 0, paris), `"2024-05-01T09:30:00Z"`},
+		{"InUTC", time.Date(2024, 5, 1, 11, 30, 0, 0, paris), `"2024-05-01T09:30:00.000000Z"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -6,7 +6,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -67,4 +71,89 @@ func TestSchema_Golden(t *testing.T) {
 	if !bytes.Equal(b, want) {
 		t.Errorf("the schema differs from %s: run go test ./server/graphql -update and review the difference", golden)
 	}
+}
+
+// TestSchema_CoreIsSubset checks that schema_core.graphql, which the same resolvers answer
+// with -contract core, has nothing that schema.graphql lacks: each type, field, argument,
+// input field and enum value, of the same type.
+func TestSchema_CoreIsSubset(t *testing.T) {
+	full := loadSchema(t, "schema.graphql")
+	core := loadSchema(t, "schema_core.graphql")
+	for name, ct := range core.Types {
+		ft := full.Types[name]
+		if ft == nil || ft.Kind != ct.Kind {
+			t.Errorf("type %s: not in schema.graphql as a %s", name, ct.Kind)
+			continue
+		}
+		for _, cf := range ct.Fields {
+			ff := ft.Fields.ForName(cf.Name)
+			if ff == nil || ff.Type.String() != cf.Type.String() {
+				t.Errorf("%s.%s: %v in the core, %v in schema.graphql", name, cf.Name, cf.Type, ff)
+				continue
+			}
+			for _, ca := range cf.Arguments {
+				if fa := ff.Arguments.ForName(ca.Name); fa == nil || fa.Type.String() != ca.Type.String() {
+					t.Errorf("%s.%s(%s): %v in the core, %v in schema.graphql", name, cf.Name, ca.Name, ca.Type, fa)
+				}
+			}
+		}
+		for _, cv := range ct.EnumValues {
+			if ft.EnumValues.ForName(cv.Name) == nil {
+				t.Errorf("%s.%s: not in schema.graphql", name, cv.Name)
+			}
+		}
+	}
+	if len(core.Types) < 15 || core.Query == nil || core.Mutation == nil {
+		t.Errorf("the core schema has %d types", len(core.Types))
+	}
+}
+
+// TestSchema_ArgumentsDescribed checks that every argument, field, type and input field of
+// both schemas says what it is for, as introspection shows it to tools.
+func TestSchema_ArgumentsDescribed(t *testing.T) {
+	for _, file := range []string{"schema.graphql", "schema_core.graphql"} {
+		s := loadSchema(t, file)
+		if s.Description == "" {
+			t.Errorf("%s: the schema has no description", file)
+		}
+		for name, typ := range s.Types {
+			if typ.BuiltIn || strings.HasPrefix(name, "__") {
+				continue
+			}
+			if strings.TrimSpace(typ.Description) == "" {
+				t.Errorf("%s: type %s has no description", file, name)
+			}
+			for _, f := range typ.Fields {
+				if strings.HasPrefix(f.Name, "__") {
+					continue // the library's introspection fields
+				}
+				if strings.TrimSpace(f.Description) == "" {
+					t.Errorf("%s: %s.%s has no description", file, name, f.Name)
+				}
+				for _, a := range f.Arguments {
+					if strings.TrimSpace(a.Description) == "" {
+						t.Errorf("%s: argument %s.%s(%s) has no description", file, name, f.Name, a.Name)
+					}
+				}
+			}
+			for _, v := range typ.EnumValues {
+				if strings.TrimSpace(v.Description) == "" {
+					t.Errorf("%s: %s.%s has no description", file, name, v.Name)
+				}
+			}
+		}
+	}
+}
+
+func loadSchema(t *testing.T, file string) *ast.Schema {
+	t.Helper()
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: file, Input: string(text)})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return s
 }

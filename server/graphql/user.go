@@ -168,12 +168,12 @@ func (r *userResolver) Organization(ctx context.Context, u *User) (*server.Organ
 }
 
 // APIKeys resolves User.apiKeys.
-func (r *userResolver) APIKeys(ctx context.Context, u *User) ([]server.APIKey, error) {
+func (r *userResolver) APIKeys(ctx context.Context, u *User) ([]APIKeyInfo, error) {
 	keys, err := r.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &u.ID})
 	if err != nil {
 		return nil, err
 	}
-	return derefAll(keys), nil
+	return keyInfos(keys), nil
 }
 
 func derefAll[T any](ps []*T) []T {
@@ -189,4 +189,12 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func keyInfos(keys []*server.APIKey) []APIKeyInfo {
+	out := make([]APIKeyInfo, len(keys))
+	for i, k := range keys {
+		out[i] = APIKeyInfo{APIKey: k}
+	}
+	return out
 }
