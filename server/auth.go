@@ -65,18 +65,18 @@ type AuthService interface {
 	SignIn(ctx context.Context, email, password string) (*Session, error)
 	// SignOut revokes the key the caller used.
 	SignOut(ctx context.Context) error
-	// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the one user of
-	// their organization matching filter (nil: the caller).
-	CreateAPIKey(ctx context.Context, create APIKeyCreate, filter *UserFilter) (*APIKey, error)
+	// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the user of their
+	// organization that user names (nil: the caller).
+	CreateAPIKey(ctx context.Context, create APIKeyCreate, user *UserRef) (*APIKey, error)
 	// RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 	RevokeAPIKey(ctx context.Context, id string) error
 	// FindAPIKeys lists the working keys the caller may see that match filter, without
 	// their secrets, oldest first: the caller's own, or, for an ADMIN, those of the users
 	// of their organization.
-	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
-	// IssuePasswordReset makes a one-time reset token for the one user matching filter,
-	// for an ADMIN of that user's organization.
-	IssuePasswordReset(ctx context.Context, filter UserFilter) (*PasswordReset, *User, error)
+	FindAPIKeys(ctx context.Context, filter APIKeyFilter, page Page) ([]*APIKey, error)
+	// IssuePasswordReset makes a one-time reset token for the user ref names, for an
+	// ADMIN of that user's organization.
+	IssuePasswordReset(ctx context.Context, ref UserRef) (*PasswordReset, *User, error)
 	// CompletePasswordReset sets a new password with a token and ends the user's
 	// sessions; it needs no caller. Wrong tokens are limited per client.
 	CompletePasswordReset(ctx context.Context, token, newPassword string) error
@@ -112,21 +112,14 @@ func (l CredentialLimit) OrDefault() CredentialLimit {
 type APIKeyFilter struct {
 	Key    *string // the key with this secret
 	UserID *string // the keys of this user
-
-	// Paging: Limit 0 means all of them.
-	Offset int
-	Limit  int
 }
 
-// Validate checks the paging of a filter.
+// Validate checks the length of the filter's texts.
 func (f *APIKeyFilter) Validate() error {
-	if f.Offset < 0 {
-		return FieldErrorf("skip", "skip cannot be negative (it is %d).", f.Offset)
+	if f.Key != nil && len(*f.Key) > MaxKeyLength {
+		return FieldErrorf("key", "An API key has at most %d characters: check the one sent.", MaxKeyLength)
 	}
-	if f.Limit < 0 || f.Limit > MaxPageSize {
-		return FieldErrorf("first", "first must be between 1 and %d (it is %d).", MaxPageSize, f.Limit)
-	}
-	return nil
+	return validateID("userId", f.UserID)
 }
 
 type authContextKey struct{}

@@ -13,7 +13,7 @@ type OrganizationService interface {
 	// FindOrganizationByID returns one organization the caller may see, or NOT_FOUND.
 	FindOrganizationByID(ctx context.Context, id string) (*Organization, error)
 	// FindOrganizations returns a page of the organizations the caller may see.
-	FindOrganizations(ctx context.Context, offset, limit int) ([]*Organization, error)
+	FindOrganizations(ctx context.Context, page Page) ([]*Organization, error)
 	// CountOrganizations returns how many organizations the caller may see.
 	CountOrganizations(ctx context.Context) (int, error)
 }

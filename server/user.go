@@ -70,6 +70,36 @@ type UserOrder struct {
 // MaxPageSize is the largest page a caller may ask for (Kili's SDK asks for at most 100).
 const MaxPageSize = 100
 
+// Page is which part of a list to read: Limit items after the first Offset ones.
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Validate checks that the page is within the limits.
+func (p Page) Validate() error {
+	if p.Offset < 0 {
+		return FieldErrorf("offset", "The number of items to skip cannot be negative (it is %d).", p.Offset)
+	}
+	if p.Limit < 1 || p.Limit > MaxPageSize {
+		return FieldErrorf("limit", "A page holds from 1 to %d items (%d were asked for).", MaxPageSize, p.Limit)
+	}
+	return nil
+}
+
+// ValidateOrder checks the keys of a sort: known fields, each at most once.
+func ValidateOrder(order []UserOrder) error {
+	if len(order) > len(SortFields) {
+		return FieldErrorf("order", "A sort can have at most %d keys, one per field (it has %d).", len(SortFields), len(order))
+	}
+	for _, o := range order {
+		if !o.Field.Valid() {
+			return FieldErrorf("order", "Cannot sort by %q.", string(o.Field))
+		}
+	}
+	return nil
+}
+
 // UserFilter selects users. A nil field does not constrain.
 type UserFilter struct {
 	ID             *string
@@ -80,15 +110,79 @@ type UserFilter struct {
 	OrganizationID *string
 	Role           *Role
 	Search         *string // case-insensitive substring of email, firstname or lastname
+}
 
-	// UpdatedAt is a precondition on updates: the write applies only if the stored
-	// updatedAt equals it, otherwise CONFLICT with the current user.
+// Limits on what a filter may hold: no id, email or key is longer, and SQLite takes a
+// bounded number of parameters in one statement.
+const (
+	MaxIDLength     = 64
+	MaxKeyLength    = 128
+	MaxIDs          = 1000
+	MaxSearchLength = MaxEmailLength
+)
+
+// Validate checks the length of every text of the filter, and its search text, which no
+// name or email can match if it holds a control character (and the full-text index
+// cannot take a NUL).
+func (f *UserFilter) Validate() error {
+	if err := validateID("id", f.ID); err != nil {
+		return err
+	}
+	if n := len(f.IDIn); n > MaxIDs {
+		return FieldErrorf("idIn", "At most %d ids can be asked for at once (there are %d): ask in several requests.", MaxIDs, n)
+	}
+	for i := range f.IDIn {
+		if err := validateID("idIn", &f.IDIn[i]); err != nil {
+			return err
+		}
+	}
+	if err := validateID("organizationId", f.OrganizationID); err != nil {
+		return err
+	}
+	if f.Email != nil && utf8.RuneCountInString(*f.Email) > MaxEmailLength {
+		return FieldErrorf("email", "Email must be at most %d characters.", MaxEmailLength)
+	}
+	if f.APIKey != nil && len(*f.APIKey) > MaxKeyLength {
+		return FieldErrorf("apiKey", "An API key has at most %d characters: check the one sent.", MaxKeyLength)
+	}
+	if f.Role != nil {
+		if err := ValidateRole("role", *f.Role); err != nil {
+			return err
+		}
+	}
+	if f.Search != nil {
+		if utf8.RuneCountInString(*f.Search) > MaxSearchLength {
+			return FieldErrorf("search", "Search text must be at most %d characters.", MaxSearchLength)
+		}
+		if hasControl(*f.Search) {
+			return FieldErrorf("search", "Search text cannot contain control characters such as tabs or line breaks.")
+		}
+	}
+	return nil
+}
+
+// validateID checks the length of an id, which the directory makes far shorter.
+func validateID(field string, id *string) error {
+	if id != nil && len(*id) > MaxIDLength {
+		return FieldErrorf(field, "An id has at most %d characters: check the one sent.", MaxIDLength)
+	}
+	return nil
+}
+
+// UserRef names the one user a write is about: their id, and, as a precondition, the
+// updatedAt the caller last read (nil: none). A write whose precondition the stored user
+// no longer meets is refused with CONFLICT and the user as stored now.
+type UserRef struct {
+	ID        string
 	UpdatedAt *time.Time
+}
 
-	// Paging and order, for FindUsers. Order always ends with createdAt, then id.
-	Offset  int
-	Limit   int
-	OrderBy []UserOrder
+// Validate checks the id.
+func (r UserRef) Validate() error {
+	if r.ID == "" {
+		return FieldErrorf("id", "Say which user: their id is missing.")
+	}
+	return validateID("id", &r.ID)
 }
 
 // UserCreate is what creating a user takes.
@@ -115,7 +209,7 @@ type UserUpdate struct {
 // organization: the directory has no caller who administers two organizations, so no one
 // may move users between them.
 func ErrMoveOrganization() *Error {
-	return &Error{Code: EFORBIDDEN, Field: "data.organizationId",
+	return &Error{Code: EFORBIDDEN, Field: "organizationId",
 		Message: "A user cannot be moved to another organization: an admin of the other organization can create an account there instead."}
 }
 
@@ -142,27 +236,38 @@ func (u *UserUpdate) OnlyNames() bool {
 // UserService reads and writes users on behalf of the caller found in the context
 // (see NewContextWithAuth), applying the contract's authorization rules.
 type UserService interface {
-	// FindUsers returns one page of the users the caller may see that match filter.
-	FindUsers(ctx context.Context, filter UserFilter) ([]*User, error)
+	// FindUsers returns one page of the users the caller may see that match filter,
+	// sorted by order, then by createdAt and id.
+	FindUsers(ctx context.Context, filter UserFilter, page Page, order []UserOrder) ([]*User, error)
 	// CountUsers returns how many users the caller may see match filter.
 	CountUsers(ctx context.Context, filter UserFilter) (int, error)
 	// CreateUser adds a user to the caller's organization.
 	CreateUser(ctx context.Context, create UserCreate) (*User, error)
-	// UpdateUser changes the one user matching filter. It never moves a user to another
+	// UpdateUser changes the user ref names. It never moves a user to another
 	// organization (see UserUpdate.KeepOrganization).
-	UpdateUser(ctx context.Context, filter UserFilter, upd UserUpdate) (*User, error)
+	UpdateUser(ctx context.Context, ref UserRef, upd UserUpdate) (*User, error)
 	// UpdatePassword changes the caller's own password, given the old one, and ends their
-	// other sessions. Attempts are limited per account and per client (CredentialLimit).
-	UpdatePassword(ctx context.Context, filter UserFilter, change PasswordChange) (*User, error)
-	// DeleteUser removes the one user matching filter and returns its id.
-	DeleteUser(ctx context.Context, filter UserFilter) (string, error)
+	// other sessions; ref must name the caller. Attempts are limited per account and per
+	// client (CredentialLimit).
+	UpdatePassword(ctx context.Context, ref UserRef, change PasswordChange) (*User, error)
+	// DeleteUser removes the user ref names.
+	DeleteUser(ctx context.Context, ref UserRef) error
 }
 
-// PasswordChange is what changing one's own password takes.
+// PasswordChange is what changing one's own password takes: the current password, and
+// the new one twice.
 type PasswordChange struct {
 	Old  string
 	New1 string
 	New2 string
+}
+
+// Validate checks the new password, and that it was typed the same twice.
+func (c *PasswordChange) Validate() error {
+	if c.New1 != c.New2 {
+		return FieldErrorf("newPasswordAgain", "The two new passwords differ: type the same password twice.")
+	}
+	return ValidatePassword("newPassword", c.New1)
 }
 
 // Limits on what a person may type, in characters.
@@ -243,22 +348,22 @@ func ValidateRole(field string, r Role) error {
 // Validate checks and normalizes a new user (the email is lower-cased).
 func (c *UserCreate) Validate() error {
 	c.Email = NormalizeEmail(c.Email)
-	if err := ValidateEmail("data.email", c.Email); err != nil {
+	if err := ValidateEmail("email", c.Email); err != nil {
 		return err
 	}
-	if err := ValidatePassword("data.password", c.Password); err != nil {
+	if err := ValidatePassword("password", c.Password); err != nil {
 		return err
 	}
-	if err := ValidateRole("data.organizationRole", c.Role); err != nil {
+	if err := ValidateRole("role", c.Role); err != nil {
 		return err
 	}
 	if c.Firstname != "" {
-		if err := ValidateName("data.firstname", "First name", c.Firstname); err != nil {
+		if err := ValidateName("firstname", "First name", c.Firstname); err != nil {
 			return err
 		}
 	}
 	if c.Lastname != "" {
-		if err := ValidateName("data.lastname", "Last name", c.Lastname); err != nil {
+		if err := ValidateName("lastname", "Last name", c.Lastname); err != nil {
 			return err
 		}
 	}
@@ -268,55 +373,31 @@ func (c *UserCreate) Validate() error {
 // Validate checks and normalizes an update (the email is lower-cased).
 func (u *UserUpdate) Validate() error {
 	if u.Firstname != nil {
-		if err := ValidateName("data.firstname", "First name", *u.Firstname); err != nil {
+		if err := ValidateName("firstname", "First name", *u.Firstname); err != nil {
 			return err
 		}
 	}
 	if u.Lastname != nil {
-		if err := ValidateName("data.lastname", "Last name", *u.Lastname); err != nil {
+		if err := ValidateName("lastname", "Last name", *u.Lastname); err != nil {
 			return err
 		}
 	}
 	if u.Email != nil {
 		e := NormalizeEmail(*u.Email)
 		u.Email = &e
-		if err := ValidateEmail("data.email", e); err != nil {
+		if err := ValidateEmail("email", e); err != nil {
 			return err
 		}
 	}
 	if u.Role != nil {
-		if err := ValidateRole("data.organizationRole", *u.Role); err != nil {
+		if err := ValidateRole("role", *u.Role); err != nil {
 			return err
 		}
 	}
 	if u.OrganizationID != nil && strings.TrimSpace(*u.OrganizationID) == "" {
-		return FieldErrorf("data.organizationId", "Organization cannot be empty.")
+		return FieldErrorf("organizationId", "Organization cannot be empty.")
 	}
-	return nil
-}
-
-// Validate checks the paging and text of a filter.
-func (f *UserFilter) Validate() error {
-	if f.Offset < 0 {
-		return FieldErrorf("skip", "skip cannot be negative (it is %d).", f.Offset)
-	}
-	if f.Limit < 1 || f.Limit > MaxPageSize {
-		return FieldErrorf("first", "first must be between 1 and %d (it is %d).", MaxPageSize, f.Limit)
-	}
-	if f.Search != nil && utf8.RuneCountInString(*f.Search) > MaxEmailLength {
-		return FieldErrorf("where.search", "Search text must be at most %d characters.", MaxEmailLength)
-	}
-	if f.Search != nil && hasControl(*f.Search) {
-		return FieldErrorf("where.search", "Search text cannot contain control characters.")
-	}
-	for _, o := range f.OrderBy {
-		switch o.Field {
-		case SortEmail, SortFirstname, SortLastname, SortCreatedAt, SortUpdatedAt, SortRole, SortActivated:
-		default:
-			return FieldErrorf("orderBy", "Cannot sort by %q.", string(o.Field))
-		}
-	}
-	return nil
+	return validateID("organizationId", u.OrganizationID)
 }
 
 // hasInvisible reports whether s has a format character (zero-width joiners, direction

@@ -40,24 +40,24 @@ func TestUserCreate_Validate(t *testing.T) {
 		name, field string
 		change      func(*server.UserCreate)
 	}{
-		{"ErrEmailEmpty", "data.email", func(c *server.UserCreate) { c.Email = " " }},
-		{"ErrEmailMalformed", "data.email", func(c *server.UserCreate) { c.Email = "ada@" }},
-		{"ErrEmailNoDomainDot", "data.email", func(c *server.UserCreate) { c.Email = "ada@localhost" }},
-		{"ErrEmailDisplayName", "data.email", func(c *server.UserCreate) { c.Email = "Ada <ada@example.com>" }},
-		{"ErrEmailControl", "data.email", func(c *server.UserCreate) { c.Email = "ada\x00@example.com" }},
-		{"ErrEmailTooLong", "data.email", func(c *server.UserCreate) { c.Email = strings.Repeat("a", 250) + "@example.com" }},
-		{"ErrPasswordShort", "data.password", func(c *server.UserCreate) { c.Password = "short" }},
-		{"ErrPasswordLong", "data.password", func(c *server.UserCreate) { c.Password = strings.Repeat("p", 129) }},
-		{"ErrRole", "data.organizationRole", func(c *server.UserCreate) { c.Role = "OWNER" }},
-		{"ErrFirstnameBlank", "data.firstname", func(c *server.UserCreate) { c.Firstname = "   " }},
-		{"ErrFirstnameTooLong", "data.firstname", func(c *server.UserCreate) { c.Firstname = strings.Repeat("é", 101) }},
-		{"ErrLastnameControl", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\nlace" }},
-		{"ErrLastnameLineSeparator", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\u2028lace" }},
-		{"ErrEmailRightToLeftOverride", "data.email", func(c *server.UserCreate) { c.Email = "admin@acme.test\u202e" }},
-		{"ErrEmailZeroWidth", "data.email", func(c *server.UserCreate) { c.Email = "ad\u200bmin@acme.test" }},
-		{"ErrFirstnameInvisibleOnly", "data.firstname", func(c *server.UserCreate) { c.Firstname = "\u200b\u200d" }},
-		{"ErrFirstnameBidiOverride", "data.firstname", func(c *server.UserCreate) { c.Firstname = "Ada\u202egnp.exe" }},
-		{"ErrLastnameInvalidUTF8", "data.lastname", func(c *server.UserCreate) { c.Lastname = "Love\xfflace" }},
+		{"ErrEmailEmpty", "email", func(c *server.UserCreate) { c.Email = " " }},
+		{"ErrEmailMalformed", "email", func(c *server.UserCreate) { c.Email = "ada@" }},
+		{"ErrEmailNoDomainDot", "email", func(c *server.UserCreate) { c.Email = "ada@localhost" }},
+		{"ErrEmailDisplayName", "email", func(c *server.UserCreate) { c.Email = "Ada <ada@example.com>" }},
+		{"ErrEmailControl", "email", func(c *server.UserCreate) { c.Email = "ada\x00@example.com" }},
+		{"ErrEmailTooLong", "email", func(c *server.UserCreate) { c.Email = strings.Repeat("a", 250) + "@example.com" }},
+		{"ErrPasswordShort", "password", func(c *server.UserCreate) { c.Password = "short" }},
+		{"ErrPasswordLong", "password", func(c *server.UserCreate) { c.Password = strings.Repeat("p", 129) }},
+		{"ErrRole", "role", func(c *server.UserCreate) { c.Role = "OWNER" }},
+		{"ErrFirstnameBlank", "firstname", func(c *server.UserCreate) { c.Firstname = "   " }},
+		{"ErrFirstnameTooLong", "firstname", func(c *server.UserCreate) { c.Firstname = strings.Repeat("é", 101) }},
+		{"ErrLastnameControl", "lastname", func(c *server.UserCreate) { c.Lastname = "Love\nlace" }},
+		{"ErrLastnameLineSeparator", "lastname", func(c *server.UserCreate) { c.Lastname = "Love\u2028lace" }},
+		{"ErrEmailRightToLeftOverride", "email", func(c *server.UserCreate) { c.Email = "admin@acme.test\u202e" }},
+		{"ErrEmailZeroWidth", "email", func(c *server.UserCreate) { c.Email = "ad\u200bmin@acme.test" }},
+		{"ErrFirstnameInvisibleOnly", "firstname", func(c *server.UserCreate) { c.Firstname = "\u200b\u200d" }},
+		{"ErrFirstnameBidiOverride", "firstname", func(c *server.UserCreate) { c.Firstname = "Ada\u202egnp.exe" }},
+		{"ErrLastnameInvalidUTF8", "lastname", func(c *server.UserCreate) { c.Lastname = "Love\xfflace" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
@@ -78,10 +78,10 @@ func TestUserUpdate_Validate(t *testing.T) {
 		}
 	})
 	t.Run("ErrEmptyName", func(t *testing.T) {
-		checkField(t, (&server.UserUpdate{Firstname: ptr("")}).Validate(), "data.firstname")
+		checkField(t, (&server.UserUpdate{Firstname: ptr("")}).Validate(), "firstname")
 	})
 	t.Run("ErrOrganizationEmpty", func(t *testing.T) {
-		checkField(t, (&server.UserUpdate{OrganizationID: ptr(" ")}).Validate(), "data.organizationId")
+		checkField(t, (&server.UserUpdate{OrganizationID: ptr(" ")}).Validate(), "organizationId")
 	})
 	t.Run("OnlyNames", func(t *testing.T) {
 		if !(&server.UserUpdate{Firstname: ptr("a"), Lastname: ptr("b")}).OnlyNames() {
@@ -94,26 +94,61 @@ func TestUserUpdate_Validate(t *testing.T) {
 }
 
 func TestUserFilter_Validate(t *testing.T) {
+	long := strings.Repeat("x", 65)
+	ids := make([]string, server.MaxIDs+1)
 	for _, tt := range []struct {
 		name   string
 		filter server.UserFilter
 		field  string
 	}{
-		{"ErrFirstZero", server.UserFilter{Limit: 0}, "first"},
-		{"ErrFirstTooLarge", server.UserFilter{Limit: 5000}, "first"},
-		{"ErrSkipNegative", server.UserFilter{Limit: 10, Offset: -1}, "skip"},
-		{"ErrSort", server.UserFilter{Limit: 10, OrderBy: []server.UserOrder{{Field: "PASSWORD"}}}, "orderBy"},
-		{"ErrSearchControl", server.UserFilter{Limit: 10, Search: ptr("a\x00b")}, "where.search"},
-		{"ErrSearchTooLong", server.UserFilter{Limit: 10, Search: ptr(strings.Repeat("s", 300))}, "where.search"},
+		{"ErrSearchControl", server.UserFilter{Search: ptr("a\x00b")}, "search"},
+		{"ErrSearchTooLong", server.UserFilter{Search: ptr(strings.Repeat("s", 255))}, "search"},
+		{"ErrIDTooLong", server.UserFilter{ID: &long}, "id"},
+		{"ErrOrganizationIDTooLong", server.UserFilter{OrganizationID: &long}, "organizationId"},
+		{"ErrIDInTooMany", server.UserFilter{IDIn: ids}, "idIn"},
+		{"ErrIDInTooLong", server.UserFilter{IDIn: []string{"a", long}}, "idIn"},
+		{"ErrEmailTooLong", server.UserFilter{Email: ptr(strings.Repeat("e", 255))}, "email"},
+		{"ErrAPIKeyTooLong", server.UserFilter{APIKey: ptr(strings.Repeat("k", 129))}, "apiKey"},
+		{"ErrRole", server.UserFilter{Role: ptr(server.Role("OWNER"))}, "role"},
 	} {
 		t.Run(tt.name, func(t *testing.T) { checkField(t, tt.filter.Validate(), tt.field) })
 	}
 	t.Run("OK", func(t *testing.T) {
-		f := server.UserFilter{Limit: 100, Offset: 0, OrderBy: []server.UserOrder{{Field: server.SortEmail, Desc: true}}}
+		f := server.UserFilter{ID: ptr("u1"), IDIn: ids[:server.MaxIDs], Email: ptr("a@b.c"), Search: ptr(strings.Repeat("s", 254)), Role: ptr(server.RoleUser)}
 		if err := f.Validate(); err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestPage_Validate(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		page  server.Page
+		field string
+	}{
+		{"ErrLimitZero", server.Page{Limit: 0}, "limit"},
+		{"ErrLimitTooLarge", server.Page{Limit: 5000}, "limit"},
+		{"ErrOffsetNegative", server.Page{Limit: 10, Offset: -1}, "offset"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkField(t, tt.page.Validate(), tt.field) })
+	}
+	if err := (server.Page{Limit: 100, Offset: 5}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	checkField(t, server.ValidateOrder([]server.UserOrder{{Field: "PASSWORD"}}), "order")
+	checkField(t, server.ValidateOrder(make([]server.UserOrder, len(server.SortFields)+1)), "order")
+	if err := server.ValidateOrder([]server.UserOrder{{Field: server.SortEmail, Desc: true}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPasswordChange_Validate(t *testing.T) {
+	checkField(t, (&server.PasswordChange{Old: "x", New1: "battery staple", New2: "battery stapler"}).Validate(), "newPasswordAgain")
+	checkField(t, (&server.PasswordChange{Old: "x", New1: "short", New2: "short"}).Validate(), "newPassword")
+	if err := (&server.PasswordChange{Old: "x", New1: "battery staple", New2: "battery staple"}).Validate(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestErrorCodeAndMessage(t *testing.T) {

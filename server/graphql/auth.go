@@ -41,15 +41,15 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, where 
 			return nil, err
 		}
 	}
-	var filter *server.UserFilter
+	var ref *server.UserRef
 	if where != nil {
-		f, err := where.filter("where")
+		one, err := (*resolver)(r).one(ctx, where)
 		if err != nil {
 			return nil, err
 		}
-		filter = &f
+		ref = &one
 	}
-	k, err := r.auth.CreateAPIKey(ctx, server.APIKeyCreate{Name: name, ExpiresAt: expiresAt}, filter)
+	k, err := r.auth.CreateAPIKey(ctx, server.APIKeyCreate{Name: name, ExpiresAt: expiresAt}, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +100,11 @@ func (r *mutationResolver) issuePasswordReset(ctx context.Context, where UserWhe
 	if err := authenticated(ctx); err != nil {
 		return nil, nil, err
 	}
-	f, err := where.filter("where")
+	ref, err := (*resolver)(r).one(ctx, &where)
 	if err != nil {
 		return nil, nil, err
 	}
-	return r.auth.IssuePasswordReset(ctx, f)
+	return r.auth.IssuePasswordReset(ctx, ref)
 }
 
 // resetLink is the page where the holder of token chooses a new password.
@@ -126,9 +126,9 @@ func (r *queryResolver) APIKeys(ctx context.Context, where APIKeyWhere, first in
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
-	keys, err := r.auth.FindAPIKeys(ctx, server.APIKeyFilter{Key: where.Key, UserID: where.UserID, Offset: skip, Limit: first})
+	keys, err := r.auth.FindAPIKeys(ctx, server.APIKeyFilter{Key: where.Key, UserID: where.UserID}, server.Page{Offset: skip, Limit: first})
 	if err != nil {
-		return nil, err
+		return nil, inContract(err, keyWhereFields, pageFields)
 	}
 	return keyInfos(keys), nil
 }

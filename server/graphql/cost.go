@@ -39,7 +39,7 @@ const (
 	// count costs 902.
 	MaxCost = 5000
 	// MaxIDs is how many ids where.idIn may hold.
-	MaxIDs = 1000
+	MaxIDs = server.MaxIDs
 )
 
 // assumedItems is how many items a list without a first argument is counted as, for

@@ -187,7 +187,7 @@ func FuzzValidate(f *testing.F) {
 func checkRefusal(t *testing.T, err error) {
 	t.Helper()
 	var se *server.Error
-	fields := []string{"data.email", "data.password", "data.organizationRole", "data.firstname", "data.lastname", "data.organizationId"}
+	fields := []string{"email", "password", "role", "firstname", "lastname", "organizationId"}
 	if !errors.As(err, &se) || se.Code != server.EINVALID || !slices.Contains(fields, se.Field) || !isSentence(se.Message) {
 		t.Errorf("refusal %#v", err)
 	}

@@ -89,7 +89,7 @@ func buildTemplate() (d directory, err error) {
 	}
 	d.goneKey = goneKey.Key
 	off := false
-	if d.gone, err = users.UpdateUser(asAdmin, server.UserFilter{ID: &d.gone.ID}, server.UserUpdate{Activated: &off}); err != nil {
+	if d.gone, err = users.UpdateUser(asAdmin, server.UserRef{ID: d.gone.ID}, server.UserUpdate{Activated: &off}); err != nil {
 		return d, err
 	}
 	globex, gadmin, gkey, err := db.CreateOrganization(ctx, "Globex", server.UserCreate{
@@ -117,7 +117,7 @@ func addUser(asAdmin context.Context, users server.UserService, auth server.Auth
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := auth.CreateAPIKey(asAdmin, server.APIKeyCreate{Name: "test"}, &server.UserFilter{ID: &u.ID})
+	key, err := auth.CreateAPIKey(asAdmin, server.APIKeyCreate{Name: "test"}, &server.UserRef{ID: u.ID})
 	if err != nil {
 		return nil, nil, err
 	}

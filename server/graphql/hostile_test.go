@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
+	"useradmin/server"
 	"useradmin/server/graphql"
 )
 
@@ -126,21 +128,40 @@ func TestHandler_HostileText(t *testing.T) {
 				}
 			}
 
-			// As a filter, the text matches no one and changes nothing.
+			// As a filter, the text matches no one and changes nothing, or, longer than
+			// any email, key or id can be, is refused on its field.
 			before := f.snapshot(t)
-			d := send(gql{query: `query($s: String!) { email: countUsers(where: {email: $s}) apiKey: countUsers(where: {apiKey: $s}) }`, variables: vars()})
-			f.assertJSON(t, d, `{"data": {"email": 0, "apiKey": 0}}`)
-			d = send(gql{query: `query($s: ID!) { id: countUsers(where: {id: $s}) idIn: countUsers(where: {idIn: [$s, $s]})
-				org: countUsers(where: {organization: {id: $s}}) }`, variables: vars()})
-			f.assertJSON(t, d, `{"data": {"id": 0, "idIn": 0, "org": 0}}`)
+			for _, filter := range []struct {
+				query, field string
+				tooLong      bool
+			}{
+				{`query($s: String!) { n: countUsers(where: {email: $s}) }`, "where.email", utf8.RuneCountInString(h.s) > server.MaxEmailLength},
+				{`query($s: String!) { n: countUsers(where: {apiKey: $s}) }`, "where.apiKey", len(h.s) > server.MaxKeyLength},
+				{`query($s: ID!) { n: countUsers(where: {id: $s}) }`, "where.id", len(h.s) > server.MaxIDLength},
+				{`query($s: ID!) { n: countUsers(where: {idIn: [$s, $s]}) }`, "where.idIn", len(h.s) > server.MaxIDLength},
+				{`query($s: ID!) { n: countUsers(where: {organization: {id: $s}}) }`, "where.organization.id", len(h.s) > server.MaxIDLength},
+				{`query($s: String!) { n: apiKeys(where: {key: $s}, first: 1, skip: 0) { id } }`, "where.key", len(h.s) > server.MaxKeyLength},
+			} {
+				q := gql{query: filter.query, variables: vars()}
+				if filter.tooLong {
+					refused(filter.field, q, "BAD_USER_INPUT", filter.field)
+					continue
+				}
+				d := send(q)
+				if d["errors"] != nil || fmt.Sprint(d["data"]) != "map[n:0]" && fmt.Sprint(d["data"]) != "map[n:[]]" {
+					t.Errorf("%s: got %v, want nothing found", filter.field, d)
+				}
+			}
+			badSearch := utf8.RuneCountInString(h.s) > server.MaxSearchLength || strings.ContainsFunc(h.s, isLineBreakOrControl)
 			search := gql{query: `query($s: String) { users(where: {search: $s}, first: 100, skip: 0) { id } }`, variables: vars()}
-			if len([]rune(h.s)) > 254 {
+			switch {
+			case badSearch:
 				refused("search", search, "BAD_USER_INPUT", "where.search")
-			} else if strings.ContainsFunc(h.s, isLineBreakOrControl) {
-				refused("search", search, "BAD_USER_INPUT", "where.search")
-			} else if strings.TrimSpace(h.s) == "" {
+				refused("search count", gql{query: `query($s: String) { countUsers(where: {search: $s}) }`, variables: vars()}, "BAD_USER_INPUT", "where.search")
+				refused("search update", gql{query: `mutation($s: String) { updatePropertiesInUser(data: {firstname: "X"}, where: {search: $s}) { id } }`, variables: vars()}, "BAD_USER_INPUT", "where.search")
+			case strings.TrimSpace(h.s) == "":
 				f.assertJSON(t, send(search)["data"], `{"users": [{"id": "$ACME_ADMIN_ID"}, {"id": "$ACME_USER_ID"}, {"id": "$GONE_ID"}]}`)
-			} else {
+			default:
 				f.assertJSON(t, send(search)["data"], `{"users": []}`)
 			}
 			if f.snapshot(t) != before {
@@ -233,7 +254,7 @@ func TestHandler_HostileValues(t *testing.T) {
 		{name: "TenThousandUnknownFields", query: update, variables: `{"data": ` + string(mustJSON(t, manyKeys)) + `, ` + uma + `}`,
 			code: "BAD_USER_INPUT", field: "data.k*"},
 		{name: "HundredThousandIDs", query: users, variables: `{"where": {"idIn": ` + string(mustJSON(t, manyIDs)) + `}, "first": 10, "skip": 0}`,
-			code: "BAD_USER_INPUT", field: "where.idIn", message: "where.idIn can hold at most 1000 ids (it has 100000): ask in several requests."},
+			code: "BAD_USER_INPUT", field: "where.idIn", message: "At most 1000 ids can be asked for at once (there are 100000): ask in several requests."},
 		{name: "NestedJSONTooDeep", body: `{"query": "{ viewer { id } }", "variables": {"x": ` + nested("[", "]", 100_000, "") + `}}`, status: 400},
 		{name: "NestedArraysAsName", query: update, variables: `{"data": {"firstname": ` + nested("[", "]", 500, `"x"`) + `}, ` + uma + `}`,
 			code: "BAD_USER_INPUT", field: "data.firstname"},

@@ -53,9 +53,9 @@ func TestHandler_Limits(t *testing.T) {
 		{"SameFieldRepeated", "{ viewer {" + strings.Repeat(" id", 1000) + " } }", "", "query",
 			"The query asks for 1001 fields in all (a fragment counts each time it is used): send at most 400 in one request."},
 		{"TooManyIDs", `query($ids: [ID!]) { countUsers(where: {idIn: $ids}) }`, `{"ids": ` + string(mustJSON(t, ids)) + `}`, "where.idIn",
-			"where.idIn can hold at most 1000 ids (it has 1001): ask in several requests."},
+			"At most 1000 ids can be asked for at once (there are 1001): ask in several requests."},
 		{"TooManySortKeys", `{ users(where: {}, first: 1, skip: 0, orderBy: [` + strings.Repeat(`{field: EMAIL, direction: ASC} `, 8) + `]) { id } }`, "", "orderBy",
-			"orderBy can hold at most 7 keys, one per field (it has 8)."},
+			"A sort can have at most 7 keys, one per field (it has 8)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

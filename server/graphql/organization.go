@@ -11,14 +11,9 @@ func (r *queryResolver) Organizations(ctx context.Context, first int, skip int) 
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
-	// The paging rules are the same as for users.
-	page := server.UserFilter{Offset: skip, Limit: first}
-	if err := page.Validate(); err != nil {
-		return nil, err
-	}
-	orgs, err := r.orgs.FindOrganizations(ctx, page.Offset, page.Limit)
+	orgs, err := r.orgs.FindOrganizations(ctx, server.Page{Offset: skip, Limit: first})
 	if err != nil {
-		return nil, err
+		return nil, inContract(err, pageFields)
 	}
 	return derefAll(orgs), nil
 }

@@ -2,35 +2,39 @@ package graphql
 
 import (
 	"context"
-	"strings"
-	"unicode"
 
 	"useradmin/server"
 )
 
-// filter turns where (the argument named field) into a server.UserFilter.
-func (w *UserWhere) filter(field string) (server.UserFilter, error) {
-	var f server.UserFilter
+// filter turns where into a server.UserFilter.
+func (w *UserWhere) filter() server.UserFilter {
 	if w == nil {
-		return f, nil
+		return server.UserFilter{}
 	}
-	if w.IDIn != nil {
-		if n := len(w.IDIn); n > MaxIDs {
-			// SQLite takes a bounded number of parameters in one statement.
-			return f, server.FieldErrorf(field+".idIn", "%s.idIn can hold at most %d ids (it has %d): ask in several requests.", field, MaxIDs, n)
-		}
-		f.IDIn = w.IDIn
+	f := server.UserFilter{
+		ID: w.ID, IDIn: w.IDIn, Email: w.Email, APIKey: w.APIKey, Activated: w.Activated,
+		Search: w.Search, Role: w.OrganizationRole,
 	}
-	if w.Search != nil && strings.ContainsFunc(*w.Search, unicode.IsControl) {
-		// No name or email holds one, and the full-text index cannot take a NUL.
-		return f, server.FieldErrorf(field+".search", "Search text cannot contain control characters such as tabs or line breaks.")
-	}
-	f.ID, f.Email, f.APIKey, f.Activated = w.ID, w.Email, w.APIKey, w.Activated
-	f.Search, f.Role, f.UpdatedAt = w.Search, w.OrganizationRole, w.UpdatedAt
 	if w.Organization != nil {
 		f.OrganizationID = w.Organization.ID
 	}
-	return f, nil
+	return f
+}
+
+// one resolves Kili's where, a filter, to the one user a write is about, with the
+// precondition where.updatedAt: none matching is NOT_FOUND, several BAD_USER_INPUT.
+func (r *resolver) one(ctx context.Context, where *UserWhere) (server.UserRef, error) {
+	users, err := r.users.FindUsers(ctx, where.filter(), server.Page{Limit: 2}, nil)
+	if err != nil {
+		return server.UserRef{}, inContract(err, whereFields)
+	}
+	switch len(users) {
+	case 0:
+		return server.UserRef{}, server.Errorf(server.ENOTFOUND, "User not found.")
+	case 1:
+		return server.UserRef{ID: users[0].ID, UpdatedAt: where.UpdatedAt}, nil
+	}
+	return server.UserRef{}, server.FieldErrorf("where", "More than one user matches: filter by id or email to pick exactly one.")
 }
 
 // Users answers Query.users.
@@ -38,23 +42,13 @@ func (r *queryResolver) Users(ctx context.Context, where UserWhere, first int, s
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
-	f, err := where.filter("where")
+	order := make([]server.UserOrder, len(orderBy))
+	for i, o := range orderBy {
+		order[i] = server.UserOrder{Field: o.Field, Desc: o.Direction}
+	}
+	users, err := r.users.FindUsers(ctx, where.filter(), server.Page{Offset: skip, Limit: first}, order)
 	if err != nil {
-		return nil, err
-	}
-	f.Limit, f.Offset = first, skip
-	if n := len(orderBy); n > len(server.SortFields) {
-		return nil, server.FieldErrorf("orderBy", "orderBy can hold at most %d keys, one per field (it has %d).", len(server.SortFields), n)
-	}
-	for _, o := range orderBy {
-		f.OrderBy = append(f.OrderBy, server.UserOrder{Field: o.Field, Desc: o.Direction})
-	}
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	users, err := r.users.FindUsers(ctx, f)
-	if err != nil {
-		return nil, err
+		return nil, inContract(err, whereFields, pageFields)
 	}
 	out := make([]User, len(users))
 	for i, u := range users {
@@ -68,11 +62,8 @@ func (r *queryResolver) CountUsers(ctx context.Context, where UserWhere) (int, e
 	if err := authenticated(ctx); err != nil {
 		return 0, err
 	}
-	f, err := where.filter("where")
-	if err != nil {
-		return 0, err
-	}
-	return r.users.CountUsers(ctx, f)
+	n, err := r.users.CountUsers(ctx, where.filter())
+	return n, inContract(err, whereFields)
 }
 
 // Viewer answers Query.viewer: the caller.
@@ -98,11 +89,8 @@ func (r *mutationResolver) CreateUser(ctx context.Context, data CreateUserData) 
 		Firstname: deref(data.Firstname),
 		Lastname:  deref(data.Lastname),
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	u, err := r.users.CreateUser(ctx, c)
-	return user(u), err
+	return user(u), inContract(err, dataFields)
 }
 
 // UpdatePropertiesInUser answers Mutation.updatePropertiesInUser.
@@ -110,7 +98,7 @@ func (r *mutationResolver) UpdatePropertiesInUser(ctx context.Context, data User
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
-	f, err := where.filter("where")
+	ref, err := (*resolver)(r).one(ctx, &where)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +110,8 @@ func (r *mutationResolver) UpdatePropertiesInUser(ctx context.Context, data User
 		Role:           data.OrganizationRole,
 		Activated:      data.Activated,
 	}
-	if err := upd.Validate(); err != nil {
-		return nil, err
-	}
-	u, err := r.users.UpdateUser(ctx, f, upd)
-	return user(u), err
+	u, err := r.users.UpdateUser(ctx, ref, upd)
+	return user(u), inContract(err, dataFields)
 }
 
 // UpdatePassword answers Mutation.updatePassword.
@@ -134,13 +119,13 @@ func (r *mutationResolver) UpdatePassword(ctx context.Context, data UpdatePasswo
 	if err := authenticated(ctx); err != nil {
 		return nil, err
 	}
-	f, err := where.filter("where")
+	ref, err := (*resolver)(r).one(ctx, &where)
 	if err != nil {
 		return nil, err
 	}
 	change := server.PasswordChange{Old: data.OldPassword, New1: data.NewPassword1, New2: data.NewPassword2}
-	u, err := r.users.UpdatePassword(ctx, f, change)
-	return user(u), err
+	u, err := r.users.UpdatePassword(ctx, ref, change)
+	return user(u), inContract(err, passwordFields)
 }
 
 // DeleteUser answers Mutation.deleteUser.
@@ -148,11 +133,14 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, where UserWhere) (str
 	if err := authenticated(ctx); err != nil {
 		return "", err
 	}
-	f, err := where.filter("where")
+	ref, err := (*resolver)(r).one(ctx, &where)
 	if err != nil {
 		return "", err
 	}
-	return r.users.DeleteUser(ctx, f)
+	if err := r.users.DeleteUser(ctx, ref); err != nil {
+		return "", err
+	}
+	return ref.ID, nil
 }
 
 // Organization resolves User.organization: null when the caller may not see it.
@@ -169,7 +157,7 @@ func (r *userResolver) Organization(ctx context.Context, u *User) (*server.Organ
 
 // APIKeys resolves User.apiKeys.
 func (r *userResolver) APIKeys(ctx context.Context, u *User) ([]APIKeyInfo, error) {
-	keys, err := r.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &u.ID})
+	keys, err := r.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &u.ID}, server.Page{Limit: server.MaxPageSize})
 	if err != nil {
 		return nil, err
 	}

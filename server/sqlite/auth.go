@@ -217,10 +217,10 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the one user of their
-// organization matching filter (nil: the caller). The key is in this answer only. A key
+// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the user of their
+// organization that ref names (nil: the caller). The key is in this answer only. A key
 // made by a caller signed in with a session says so.
-func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, filter *server.UserFilter) (*server.APIKey, error) {
+func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, ref *server.UserRef) (*server.APIKey, error) {
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -241,12 +241,8 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 		return nil, server.FieldErrorf("expiresAt", "The key's expiry is in the past: pick a later date and time, or none for a key that does not expire.")
 	}
 	user := me
-	if filter != nil {
-		if me.Role != server.RoleAdmin {
-			if err := findSelf(ctx, tx, me, *filter, "You can create keys only for yourself: ask an admin of your organization for keys of other users."); err != nil {
-				return nil, err
-			}
-		} else if user, err = findOneForWrite(ctx, tx, me, *filter); err != nil {
+	if ref != nil {
+		if user, err = findForWrite(ctx, tx, me, *ref, "You can create keys only for yourself: ask an admin of your organization for keys of other users."); err != nil {
 			return nil, err
 		}
 	}
@@ -368,8 +364,11 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 
 // FindAPIKeys lists the keys that still work and that the caller may see, without their
 // secrets: the caller's own, or, for an ADMIN, those of the users of their organization.
-func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilter) ([]*server.APIKey, error) {
+func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilter, page server.Page) ([]*server.APIKey, error) {
 	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	if err := page.Validate(); err != nil {
 		return nil, err
 	}
 	tx, err := s.db.beginReadTx(ctx)
@@ -396,14 +395,7 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilte
 	if filter.UserID != nil {
 		query, args = query+` AND k.user_id = ?`, append(args, *filter.UserID)
 	}
-	query += ` ORDER BY k.created_at, k.id`
-	if filter.Limit > 0 || filter.Offset > 0 {
-		limit := filter.Limit
-		if limit == 0 {
-			limit = -1
-		}
-		query, args = query+` LIMIT ? OFFSET ?`, append(args, limit, filter.Offset)
-	}
+	query, args = query+` ORDER BY k.created_at, k.id LIMIT ? OFFSET ?`, append(args, page.Limit, page.Offset)
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find api keys: %w", err)
@@ -433,8 +425,8 @@ func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilte
 }
 
 // IssuePasswordReset makes a one-time reset token, valid server.PasswordResetLifetime,
-// for the one user matching filter; only an ADMIN of that user's organization may.
-func (s *AuthService) IssuePasswordReset(ctx context.Context, filter server.UserFilter) (*server.PasswordReset, *server.User, error) {
+// for the user ref names; only an ADMIN of that user's organization may.
+func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef) (*server.PasswordReset, *server.User, error) {
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -448,7 +440,7 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, filter server.User
 	if me.Role != server.RoleAdmin {
 		return nil, nil, server.Errorf(server.EFORBIDDEN, "Only an admin can reset passwords: change your own with your current password.")
 	}
-	user, err := findOneForWrite(ctx, tx, me, filter)
+	user, err := findForWrite(ctx, tx, me, ref, "")
 	if err != nil {
 		return nil, nil, err
 	}

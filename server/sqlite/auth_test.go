@@ -69,7 +69,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 
 	t.Run("ErrDeactivated", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := p.auth.Authenticate(context.Background(), p.bobKey.Key)
@@ -105,7 +105,7 @@ func TestAuthService_SignIn(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPeople(t)
-			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 				t.Fatal(err)
 			}
 			err := p.assertUnchanged(t, func() error {
@@ -162,7 +162,7 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 
 	t.Run("AdminForUser", func(t *testing.T) {
 		p := newPeople(t)
-		key, err := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "script"}, &server.UserFilter{Email: ptr("carol@acme.example")})
+		key, err := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "script"}, &server.UserRef{ID: p.carol.ID})
 		if err != nil {
 			t.Fatal(err)
 		} else if key.UserID != p.carol.ID {
@@ -174,18 +174,18 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 		name                 string
 		caller               func(p *people) context.Context
 		keyName              string
-		filter               func(p *people) *server.UserFilter
+		filter               func(p *people) *server.UserRef
 		code, field, message string
 	}{
-		{"ErrNoName", func(p *people) context.Context { return p.bobCtx }, " ", func(p *people) *server.UserFilter { return nil },
+		{"ErrNoName", func(p *people) context.Context { return p.bobCtx }, " ", func(p *people) *server.UserRef { return nil },
 			server.EINVALID, "name", "Name the key, e.g. after the script or machine that will use it."},
-		{"ErrLongName", func(p *people) context.Context { return p.bobCtx }, strings.Repeat("k", 101), func(p *people) *server.UserFilter { return nil },
+		{"ErrLongName", func(p *people) context.Context { return p.bobCtx }, strings.Repeat("k", 101), func(p *people) *server.UserRef { return nil },
 			server.EINVALID, "name", "A key's name must be at most 100 characters (it has 101)."},
-		{"ErrUserForOther", func(p *people) context.Context { return p.bobCtx }, "k", func(p *people) *server.UserFilter { return &server.UserFilter{ID: &p.carol.ID} },
+		{"ErrUserForOther", func(p *people) context.Context { return p.bobCtx }, "k", func(p *people) *server.UserRef { return &server.UserRef{ID: p.carol.ID} },
 			server.EFORBIDDEN, "", "You can create keys only for yourself: ask an admin of your organization for keys of other users."},
-		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, "k", func(p *people) *server.UserFilter { return &server.UserFilter{ID: &p.carol.ID} },
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, "k", func(p *people) *server.UserRef { return &server.UserRef{ID: p.carol.ID} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() }, "k", func(p *people) *server.UserFilter { return nil },
+		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() }, "k", func(p *people) *server.UserRef { return nil },
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
-		keys, err := p.auth.FindAPIKeys(p.adminCtx, server.APIKeyFilter{UserID: &p.bob.ID})
+		keys, err := p.auth.FindAPIKeys(p.adminCtx, server.APIKeyFilter{UserID: &p.bob.ID}, server.Page{Limit: 100})
 		if err != nil || len(keys) != 0 {
 			t.Fatalf("keys = %v, %v; want none", keys, err)
 		}
@@ -254,7 +254,7 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 	}
 
 	for _, ctx := range []context.Context{p.bobCtx, p.adminCtx} {
-		keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &p.bob.ID})
+		keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{UserID: &p.bob.ID}, server.Page{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 		"OtherOrganizationByKey": {p.gusCtx, server.APIKeyFilter{Key: &second.Key}},
 		"UserByOthersKey":        {p.bobCtx, server.APIKeyFilter{Key: &p.adminKey}},
 	} {
-		if keys, err := p.auth.FindAPIKeys(tc.ctx, tc.filter); err != nil || len(keys) != 0 {
+		if keys, err := p.auth.FindAPIKeys(tc.ctx, tc.filter, server.Page{Limit: 100}); err != nil || len(keys) != 0 {
 			t.Errorf("%s: keys = %v, %v; want none", name, keys, err)
 		}
 	}
@@ -291,24 +291,24 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 	t.Run("ByKey", func(t *testing.T) {
 		// Kili's SDK asks for the key it holds, to warn before it expires.
 		for _, ctx := range []context.Context{p.bobCtx, p.adminCtx} {
-			keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{Key: &session.APIKey, Limit: 1})
+			keys, err := p.auth.FindAPIKeys(ctx, server.APIKeyFilter{Key: &session.APIKey}, server.Page{Limit: 1})
 			if err != nil || len(keys) != 1 || keys[0].Name != "Session" || !keys[0].ExpiresAt.Equal(session.ExpiresAt) {
 				t.Fatalf("keys = %v, %v; want the session key", keys, err)
 			}
 		}
-		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{Key: &revoked.Key})
+		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{Key: &revoked.Key}, server.Page{Limit: 100})
 		if err != nil || len(keys) != 0 {
 			t.Errorf("revoked key: keys = %v, %v; want none", keys, err)
 		}
 	})
 
 	t.Run("Paged", func(t *testing.T) {
-		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{UserID: &p.bob.ID, Offset: 1, Limit: 1})
+		keys, err := p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{UserID: &p.bob.ID}, server.Page{Offset: 1, Limit: 1})
 		if err != nil || len(keys) != 1 || keys[0].ID != second.ID {
 			t.Fatalf("keys = %v, %v; want the second key alone", keys, err)
 		}
-		_, err = p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{Offset: -1, Limit: 1})
-		assertError(t, err, server.EINVALID, "skip", "skip cannot be negative (it is -1).")
+		_, err = p.auth.FindAPIKeys(p.bobCtx, server.APIKeyFilter{}, server.Page{Offset: -1, Limit: 1})
+		assertError(t, err, server.EINVALID, "offset", "The number of items to skip cannot be negative (it is -1).")
 	})
 }
 
@@ -317,7 +317,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t)
-		reset, user, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{Email: ptr("bob@acme.example")})
+		reset, user, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,8 +342,8 @@ func TestAuthService_PasswordReset(t *testing.T) {
 
 	t.Run("OneLinkUsedEndsTheOthers", func(t *testing.T) {
 		p := newPeople(t)
-		first, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
-		second, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		first, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
+		second, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err := p.auth.CompletePasswordReset(context.Background(), second.Token, "battery staple"); err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +353,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 
 	t.Run("ErrExpired", func(t *testing.T) {
 		p := newPeople(t)
-		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +374,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 
 	t.Run("ErrPassword", func(t *testing.T) {
 		p := newPeople(t)
-		reset, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		reset, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		err := p.assertUnchanged(t, func() error {
 			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "short")
 		})
@@ -384,15 +384,13 @@ func TestAuthService_PasswordReset(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		caller               func(p *people) context.Context
-		filter               func(p *people) server.UserFilter
+		filter               func(p *people) server.UserRef
 		code, field, message string
 	}{
-		{"ErrUser", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrUser", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.EFORBIDDEN, "", "Only an admin can reset passwords: change your own with your current password."},
-		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrSeveral", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{} },
-			server.EINVALID, "where", "More than one user matches: filter by id or email to pick exactly one."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPeople(t)

@@ -86,17 +86,19 @@ func BenchmarkFindUsers(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		filter server.UserFilter
+		page   server.Page
+		order  []server.UserOrder
 	}{
-		{"FirstPage", server.UserFilter{Limit: 100}},
-		{"Offset10000", server.UserFilter{Limit: 100, Offset: 10_000}},
-		{"OffsetHalf", server.UserFilter{Limit: 100, Offset: bench.n / 2}},
-		{"Role", server.UserFilter{Limit: 100, Offset: 1000, Role: ptr(server.RoleAdmin)}},
-		{"Deactivated", server.UserFilter{Limit: 100, Offset: 1000, Activated: ptr(false)}},
-		{"OrderByLastnameDesc", server.UserFilter{Limit: 100, Offset: 1000, OrderBy: []server.UserOrder{{Field: server.SortLastname, Desc: true}}}},
+		{"FirstPage", server.UserFilter{}, server.Page{Limit: 100}, nil},
+		{"Offset10000", server.UserFilter{}, server.Page{Limit: 100, Offset: 10_000}, nil},
+		{"OffsetHalf", server.UserFilter{}, server.Page{Limit: 100, Offset: bench.n / 2}, nil},
+		{"Role", server.UserFilter{Role: ptr(server.RoleAdmin)}, server.Page{Limit: 100, Offset: 1000}, nil},
+		{"Deactivated", server.UserFilter{Activated: ptr(false)}, server.Page{Limit: 100, Offset: 1000}, nil},
+		{"OrderByLastnameDesc", server.UserFilter{}, server.Page{Limit: 100, Offset: 1000}, []server.UserOrder{{Field: server.SortLastname, Desc: true}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				users, err := bench.users.FindUsers(bench.ctx, bc.filter)
+				users, err := bench.users.FindUsers(bench.ctx, bc.filter, bc.page, bc.order)
 				if err != nil {
 					b.Fatal(err)
 				} else if len(users) != 100 {
@@ -134,7 +136,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, text := range []string{"okafor", "lindqvist.a", "ma", "zoë", "ı", "zz"} {
 		b.Run("Find/"+text, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Limit: 100, Search: &text}); err != nil {
+				if _, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Search: &text}, server.Page{Limit: 100}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -151,7 +153,7 @@ func BenchmarkSearch(b *testing.B) {
 
 func BenchmarkUpdateUser(b *testing.B) {
 	mustBench(b)
-	page, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Limit: 100, Offset: bench.n / 2, Role: ptr(server.RoleUser)})
+	page, err := bench.users.FindUsers(bench.ctx, server.UserFilter{Role: ptr(server.RoleUser)}, server.Page{Limit: 100, Offset: bench.n / 2}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func BenchmarkUpdateUser(b *testing.B) {
 	for b.Loop() {
 		u := page[i%len(page)]
 		name := fmt.Sprintf("Bench %d", i)
-		if _, err := bench.users.UpdateUser(bench.ctx, server.UserFilter{ID: &u.ID}, server.UserUpdate{Firstname: &name}); err != nil {
+		if _, err := bench.users.UpdateUser(bench.ctx, server.UserRef{ID: u.ID}, server.UserUpdate{Firstname: &name}); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -184,8 +186,8 @@ func BenchmarkFindUsersParallel(b *testing.B) {
 			var next atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					filter := server.UserFilter{Limit: 100, Offset: int(next.Add(1)%100) * 100}
-					if users, err := bench.users.FindUsers(bench.ctx, filter); err != nil {
+					page := server.Page{Limit: 100, Offset: int(next.Add(1)%100) * 100}
+					if users, err := bench.users.FindUsers(bench.ctx, server.UserFilter{}, page, nil); err != nil {
 						b.Error(err)
 						return
 					} else if len(users) != 100 {
@@ -193,7 +195,7 @@ func BenchmarkFindUsersParallel(b *testing.B) {
 						return
 					}
 					if bc.count {
-						if _, err := bench.users.CountUsers(bench.ctx, filter); err != nil {
+						if _, err := bench.users.CountUsers(bench.ctx, server.UserFilter{}); err != nil {
 							b.Error(err)
 							return
 						}

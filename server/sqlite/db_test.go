@@ -196,9 +196,9 @@ func TestDB_ConcurrentWrites(t *testing.T) {
 			for j := range 10 {
 				var err error
 				if i%2 == 0 {
-					_, err = p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Firstname: ptr(fmt.Sprint("C", i, j))})
+					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Firstname: ptr(fmt.Sprint("C", i, j))})
 				} else {
-					_, err = p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 10})
+					_, err = p.users.FindUsers(p.adminCtx, server.UserFilter{}, server.Page{Limit: 10}, nil)
 				}
 				errs <- err
 			}

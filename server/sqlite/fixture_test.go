@@ -70,7 +70,7 @@ func (f *fixture) mustCreateUser(tb testing.TB, ctx context.Context, email, firs
 // mustUserContext returns a context for user, with a key made by the admin in adminCtx.
 func (f *fixture) mustUserContext(tb testing.TB, adminCtx context.Context, user *server.User) (context.Context, *server.APIKey) {
 	tb.Helper()
-	key, err := f.auth.CreateAPIKey(adminCtx, server.APIKeyCreate{Name: "test"}, &server.UserFilter{ID: &user.ID})
+	key, err := f.auth.CreateAPIKey(adminCtx, server.APIKeyCreate{Name: "test"}, &server.UserRef{ID: user.ID})
 	if err != nil {
 		tb.Fatal(err)
 	}

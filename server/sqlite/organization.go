@@ -42,7 +42,7 @@ func (s *OrganizationService) FindOrganizationByID(ctx context.Context, id strin
 }
 
 // FindOrganizations returns a page of the organizations the caller may see: their own.
-func (s *OrganizationService) FindOrganizations(ctx context.Context, offset, limit int) ([]*server.Organization, error) {
+func (s *OrganizationService) FindOrganizations(ctx context.Context, page server.Page) ([]*server.Organization, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, err
@@ -53,13 +53,10 @@ func (s *OrganizationService) FindOrganizations(ctx context.Context, offset, lim
 	if err != nil {
 		return nil, err
 	}
-	if offset < 0 {
-		return nil, server.FieldErrorf("skip", "skip cannot be negative (it is %d).", offset)
+	if err := page.Validate(); err != nil {
+		return nil, err
 	}
-	if limit < 1 || limit > server.MaxPageSize {
-		return nil, server.FieldErrorf("first", "first must be between 1 and %d (it is %d).", server.MaxPageSize, limit)
-	}
-	if offset > 0 {
+	if page.Offset > 0 {
 		return []*server.Organization{}, nil
 	}
 	org, err := findOrganization(ctx, tx, me.OrganizationID)

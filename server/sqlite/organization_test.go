@@ -26,20 +26,20 @@ func TestOrganizationService_FindOrganizationByID(t *testing.T) {
 
 func TestOrganizationService_FindOrganizations(t *testing.T) {
 	p := newPeople(t)
-	orgs, err := p.orgs.FindOrganizations(p.gusCtx, 0, 100)
+	orgs, err := p.orgs.FindOrganizations(p.gusCtx, server.Page{Offset: 0, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	} else if !reflect.DeepEqual(orgs, []*server.Organization{p.globex}) {
 		t.Fatalf("organizations = %+v, want only Globex", orgs)
 	}
-	if orgs, err := p.orgs.FindOrganizations(p.gusCtx, 1, 100); err != nil || len(orgs) != 0 {
+	if orgs, err := p.orgs.FindOrganizations(p.gusCtx, server.Page{Offset: 1, Limit: 100}); err != nil || len(orgs) != 0 {
 		t.Fatalf("second page = %v, %v; want none", orgs, err)
 	}
-	_, err = p.orgs.FindOrganizations(p.gusCtx, 0, 0)
-	assertError(t, err, server.EINVALID, "first", "first must be between 1 and 100 (it is 0).")
-	_, err = p.orgs.FindOrganizations(p.gusCtx, -1, 10)
-	assertError(t, err, server.EINVALID, "skip", "skip cannot be negative (it is -1).")
-	_, err = p.orgs.FindOrganizations(context.Background(), 0, 10)
+	_, err = p.orgs.FindOrganizations(p.gusCtx, server.Page{Offset: 0, Limit: 0})
+	assertError(t, err, server.EINVALID, "limit", "A page holds from 1 to 100 items (0 were asked for).")
+	_, err = p.orgs.FindOrganizations(p.gusCtx, server.Page{Offset: -1, Limit: 10})
+	assertError(t, err, server.EINVALID, "offset", "The number of items to skip cannot be negative (it is -1).")
+	_, err = p.orgs.FindOrganizations(context.Background(), server.Page{Limit: 10})
 	assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 }
 
@@ -58,7 +58,7 @@ func TestDB_CreateOrganization(t *testing.T) {
 		_, _, _, err := f.db.CreateOrganization(context.Background(), "Other", server.UserCreate{Email: "ANN@acme.example", Password: password})
 		return err
 	})
-	assertError(t, err, server.ECONFLICT, "data.email", "Email is already taken.")
+	assertError(t, err, server.ECONFLICT, "email", "Email is already taken.")
 	err = f.assertUnchanged(t, func() error {
 		_, _, _, err := f.db.CreateOrganization(context.Background(), " ", server.UserCreate{Email: "x@other.example", Password: password})
 		return err

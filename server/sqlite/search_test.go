@@ -32,7 +32,7 @@ func TestUserService_ShortSearch(t *testing.T) {
 	p.mustCreateUser(t, p.gusCtx, "zoe@globex.example", "Zoë", "Müller", server.RoleUser)
 	check := func(t *testing.T) {
 		t.Helper()
-		all, err := p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 100})
+		all, err := p.users.FindUsers(p.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestUserService_ShortSearch(t *testing.T) {
 
 	t.Run("OK", check)
 	t.Run("FollowsChanges", func(t *testing.T) {
-		all, _ := p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 100})
+		all, _ := p.users.FindUsers(p.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		for _, step := range []struct {
 			user *server.User
 			upd  server.UserUpdate
@@ -60,11 +60,11 @@ func TestUserService_ShortSearch(t *testing.T) {
 			{all[7], server.UserUpdate{Lastname: ptr("Nakamura"), Role: ptr(server.RoleAdmin)}},
 			{all[5], server.UserUpdate{Firstname: ptr("Zoë"), Activated: ptr(false), Role: ptr(server.RoleUser)}},
 		} {
-			if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &step.user.ID}, step.upd); err != nil {
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: step.user.ID}, step.upd); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := p.users.DeleteUser(p.adminCtx, server.UserFilter{ID: &all[6].ID}); err != nil {
+		if err := p.users.DeleteUser(p.adminCtx, server.UserRef{ID: all[6].ID}); err != nil {
 			t.Fatal(err)
 		}
 		check(t)
@@ -99,7 +99,7 @@ func TestDB_GenerateUsers_ShortSearch(t *testing.T) {
 	}
 	var all []*server.User
 	for offset := 0; ; offset += 100 {
-		page, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, Offset: offset})
+		page, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100, Offset: offset}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,13 +143,12 @@ func checkShortSearch(t *testing.T, users *sqlite.UserService, ctx context.Conte
 	}
 	for _, pg := range pages {
 		f := filter
-		f.Limit, f.Offset = pg.limit, pg.offset
-		got, err := users.FindUsers(ctx, f)
+		got, err := users.FindUsers(ctx, f, server.Page{Limit: pg.limit, Offset: pg.offset}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := pg.want; !reflect.DeepEqual(ids(got), want) {
-			t.Fatalf("%q role %v activated %v first %d skip %d: ids = %v, want %v", *f.Search, f.Role, f.Activated, f.Limit, f.Offset, ids(got), want)
+			t.Fatalf("%q role %v activated %v first %d skip %d: ids = %v, want %v", *f.Search, f.Role, f.Activated, pg.limit, pg.offset, ids(got), want)
 		}
 	}
 }

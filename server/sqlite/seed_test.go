@@ -35,7 +35,7 @@ func TestDB_Seed(t *testing.T) {
 		}
 
 		ctx := server.NewContextWithAuth(context.Background(), a)
-		users, err := sqlite.NewUserService(db).FindUsers(ctx, server.UserFilter{Limit: 100})
+		users, err := sqlite.NewUserService(db).FindUsers(ctx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestDB_GenerateUsers(t *testing.T) {
 		}
 	}
 	// The search index has them, and the triggers and indexes are back for new users.
-	found, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 1, Offset: 700})
+	found, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 1, Offset: 700}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestDB_GenerateUsers(t *testing.T) {
 		t.Fatalf("search for %s found %d", found[0].Email, n)
 	}
 	u := f.mustCreateUser(t, f.adminCtx, "zz.new@acme.example", "Zed", "New", server.RoleUser)
-	if users, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 10, Search: ptr("zz.new")}); len(users) != 1 || users[0].ID != u.ID {
+	if users, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: ptr("zz.new")}, server.Page{Limit: 10}, nil); len(users) != 1 || users[0].ID != u.ID {
 		t.Fatalf("new user not found by search: %v", ids(users))
 	}
 	var indexes int

@@ -24,7 +24,16 @@ func NewUserService(db *DB) *UserService {
 }
 
 // FindUsers returns one page of the users the caller may see that match filter.
-func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter) ([]*server.User, error) {
+func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	if err := page.Validate(); err != nil {
+		return nil, err
+	}
+	if err := server.ValidateOrder(order); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, err
@@ -35,18 +44,18 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter) (
 	if err != nil {
 		return nil, err
 	}
-	if err := filter.Validate(); err != nil {
-		return nil, err
-	}
 	filter, ok := scope(filter, me)
 	if !ok {
 		return []*server.User{}, nil
 	}
-	return findUsers(ctx, tx, filter)
+	return findUsers(ctx, tx, filter, page, order)
 }
 
 // CountUsers returns how many users the caller may see match filter.
 func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) (int, error) {
+	if err := filter.Validate(); err != nil {
+		return 0, err
+	}
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return 0, err
@@ -99,9 +108,12 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	return user, tx.Commit()
 }
 
-// UpdateUser changes the one user matching filter. An ADMIN may change anything of the
-// users of their organization; a USER only their own names.
-func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, upd server.UserUpdate) (*server.User, error) {
+// UpdateUser changes the user ref names. An ADMIN may change anything of the users of
+// their organization; a USER only their own names.
+func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd server.UserUpdate) (*server.User, error) {
+	if err := ref.Validate(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -121,7 +133,7 @@ func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, 
 	if me.Role != server.RoleAdmin && !upd.OnlyNames() {
 		return nil, server.Errorf(server.EFORBIDDEN, "You can change only your own first and last name: ask an admin of your organization to change the rest.")
 	}
-	user, err := findOneForWrite(ctx, tx, me, filter)
+	user, err := findForWrite(ctx, tx, me, ref, "You can change only your own profile: ask an admin of your organization to change other users.")
 	if err != nil {
 		return nil, err
 	}
@@ -135,14 +147,14 @@ func (s *UserService) UpdateUser(ctx context.Context, filter server.UserFilter, 
 // other sessions. The old password is checked only after an attempt is counted against
 // the account and the client (see reserveAttempt), and outside any transaction: the
 // check takes tens of milliseconds on purpose, and other writers need not wait for it.
-func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilter, change server.PasswordChange) (*server.User, error) {
-	if change.New1 != change.New2 {
-		return nil, server.FieldErrorf("data.newPassword2", "The two new passwords differ: type the same password twice.")
-	}
-	if err := server.ValidatePassword("data.newPassword1", change.New1); err != nil {
+func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, change server.PasswordChange) (*server.User, error) {
+	if err := ref.Validate(); err != nil {
 		return nil, err
 	}
-	me, oldHash, err := s.findSelfForPassword(ctx, filter)
+	if err := change.Validate(); err != nil {
+		return nil, err
+	}
+	me, oldHash, err := s.findSelfForPassword(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +166,7 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	if err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, server.FieldErrorf("data.oldPassword", "Your current password is not correct.")
+		return nil, server.FieldErrorf("currentPassword", "Your current password is not correct.")
 	}
 	newHash, err := s.db.Hasher.Hash(ctx, change.New1)
 	if err != nil {
@@ -169,7 +181,7 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	if me, err = caller(ctx, tx); err != nil {
 		return nil, err
 	}
-	if err := checkUpdatedAt(me, filter); err != nil {
+	if err := checkUpdatedAt(me, ref); err != nil {
 		return nil, err
 	}
 	if hash, err := passwordHash(ctx, tx, me.ID); err != nil {
@@ -186,8 +198,8 @@ func (s *UserService) UpdatePassword(ctx context.Context, filter server.UserFilt
 	return me, tx.Commit()
 }
 
-// findSelfForPassword returns the caller, when filter matches them, and their password hash.
-func (s *UserService) findSelfForPassword(ctx context.Context, filter server.UserFilter) (*server.User, string, error) {
+// findSelfForPassword returns the caller, when ref names them, and their password hash.
+func (s *UserService) findSelfForPassword(ctx context.Context, ref server.UserRef) (*server.User, string, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, "", err
@@ -198,8 +210,8 @@ func (s *UserService) findSelfForPassword(ctx context.Context, filter server.Use
 	if err != nil {
 		return nil, "", err
 	}
-	if err := findSelf(ctx, tx, me, filter, "You can change only your own password: an admin can give other users a password reset link."); err != nil {
-		return nil, "", err
+	if ref.ID != me.ID {
+		return nil, "", server.Errorf(server.EFORBIDDEN, "You can change only your own password: an admin can give other users a password reset link.")
 	}
 	hash, err := passwordHash(ctx, tx, me.ID)
 	if err != nil {
@@ -208,35 +220,38 @@ func (s *UserService) findSelfForPassword(ctx context.Context, filter server.Use
 	return me, hash, nil
 }
 
-// DeleteUser removes the one user matching filter, with their keys and reset tokens,
-// and returns its id; only an ADMIN of the user's organization may.
-func (s *UserService) DeleteUser(ctx context.Context, filter server.UserFilter) (string, error) {
+// DeleteUser removes the user ref names, with their keys and reset tokens; only an
+// ADMIN of the user's organization may.
+func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer tx.Rollback()
 
 	me, err := caller(ctx, tx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if me.Role != server.RoleAdmin {
-		return "", server.Errorf(server.EFORBIDDEN, "Only an admin can delete users: ask an admin of your organization.")
+		return server.Errorf(server.EFORBIDDEN, "Only an admin can delete users: ask an admin of your organization.")
 	}
-	user, err := findOneForWrite(ctx, tx, me, filter)
+	user, err := findForWrite(ctx, tx, me, ref, "")
 	if err != nil {
-		return "", err
+		return err
 	}
 	if isActiveAdmin(user) {
 		if err := checkNotLastAdmin(ctx, tx, user, "delete"); err != nil {
-			return "", err
+			return err
 		}
 	}
 	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
-		return "", err
+		return err
 	}
-	return user.ID, tx.Commit()
+	return tx.Commit()
 }
 
 // scope narrows filter to the users that caller may see: an ADMIN sees their own
@@ -256,54 +271,28 @@ func scope(filter server.UserFilter, caller *server.User) (server.UserFilter, bo
 	return filter, true
 }
 
-// findOneForWrite returns the one user matching filter that caller may change. A USER
-// may change only themselves. It checks the filter's updatedAt precondition.
-func findOneForWrite(ctx context.Context, tx *Tx, caller *server.User, filter server.UserFilter) (*server.User, error) {
-	if caller.Role != server.RoleAdmin {
-		if err := findSelf(ctx, tx, caller, filter, "You can change only your own profile: ask an admin of your organization to change other users."); err != nil {
-			return nil, err
-		}
-		return caller, checkUpdatedAt(caller, filter)
-	}
-	scoped, ok := scope(filter, caller)
-	if !ok {
-		return nil, errUserNotFound()
-	}
-	scoped.Offset, scoped.Limit, scoped.OrderBy = 0, 2, nil
-	users, err := findUsers(ctx, tx, scoped)
+// findForWrite returns the user that ref names, for caller to change: an ADMIN changes
+// the users of their organization, a USER only themselves (FORBIDDEN with message for
+// another user of their organization). A user the caller may not see is NOT_FOUND, so
+// that a write tells no more than a read. It checks ref's updatedAt precondition.
+func findForWrite(ctx context.Context, tx *Tx, caller *server.User, ref server.UserRef, message string) (*server.User, error) {
+	user, err := findUserByID(ctx, tx, ref.ID)
 	if err != nil {
 		return nil, err
 	}
-	switch len(users) {
-	case 0:
+	if user.OrganizationID != caller.OrganizationID {
 		return nil, errUserNotFound()
-	case 1:
-		return users[0], checkUpdatedAt(users[0], filter)
-	default:
-		return nil, server.FieldErrorf("where", "More than one user matches: filter by id or email to pick exactly one.")
 	}
+	if caller.Role != server.RoleAdmin && user.ID != caller.ID {
+		return nil, server.Errorf(server.EFORBIDDEN, "%s", message)
+	}
+	return user, checkUpdatedAt(user, ref)
 }
 
-// findSelf checks that filter matches caller, answering FORBIDDEN with message if not.
-// It also checks the filter's updatedAt precondition.
-func findSelf(ctx context.Context, tx *Tx, caller *server.User, filter server.UserFilter, message string) error {
-	self := filter
-	self.ID, self.Offset, self.Limit, self.OrderBy = &caller.ID, 0, 1, nil
-	if filter.ID != nil && *filter.ID != caller.ID {
-		return server.Errorf(server.EFORBIDDEN, "%s", message)
-	}
-	if users, err := findUsers(ctx, tx, self); err != nil {
-		return err
-	} else if len(users) == 0 {
-		return server.Errorf(server.EFORBIDDEN, "%s", message)
-	}
-	return checkUpdatedAt(caller, filter)
-}
-
-// checkUpdatedAt answers CONFLICT, with the user as stored, when filter has an updatedAt
+// checkUpdatedAt answers CONFLICT, with the user as stored, when ref has an updatedAt
 // precondition that the stored user no longer meets.
-func checkUpdatedAt(user *server.User, filter server.UserFilter) error {
-	if filter.UpdatedAt == nil || toMicro(*filter.UpdatedAt) == toMicro(user.UpdatedAt) {
+func checkUpdatedAt(user *server.User, ref server.UserRef) error {
+	if ref.UpdatedAt == nil || toMicro(*ref.UpdatedAt) == toMicro(user.UpdatedAt) {
 		return nil
 	}
 	return &server.Error{
@@ -318,7 +307,7 @@ func errUserNotFound() error {
 }
 
 func errEmailTaken() error {
-	return &server.Error{Code: server.ECONFLICT, Field: "data.email", Message: "Email is already taken."}
+	return &server.Error{Code: server.ECONFLICT, Field: "email", Message: "Email is already taken."}
 }
 
 // createUser inserts a validated new user with the given password hash ("" for none).
@@ -550,38 +539,30 @@ func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) 
 	return user, nil
 }
 
-// findUsers returns the users matching filter, which must already be scoped to the
-// caller. A Limit of 0 means no limit.
-func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter) ([]*server.User, error) {
+// findUsers returns a page of the users matching filter, which must already be scoped to
+// the caller, in order.
+func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
 	scan := false
 	if gramCounted(filter) {
 		var empty bool
 		var err error
-		if empty, scan, err = planShortSearch(ctx, tx, filter); err != nil {
+		if empty, scan, err = planShortSearch(ctx, tx, filter, page); err != nil {
 			return nil, err
 		} else if empty {
 			return []*server.User{}, nil
 		}
 	}
 	where, args := userWhere(filter, scan)
-	order := userOrder(filter.OrderBy)
-	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + order
-	if filter.Limit > 0 || filter.Offset > 0 {
-		limit := filter.Limit
-		if limit <= 0 {
-			limit = -1
-		}
-		args = append(args, limit, filter.Offset)
-		if filter.Offset == 0 {
-			query += ` LIMIT ? OFFSET ?`
-		} else {
-			// The rows skipped are read from the index alone (which holds num), and only
-			// the rows of the page from the table: 28 ms instead of 36 ms for a page half
-			// way through a million users.
-			query = `SELECT ` + userColumns + ` FROM users WHERE num IN (
-				SELECT num FROM users WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
-				ORDER BY ` + order
-		}
+	orderBy := userOrder(order)
+	args = append(args, page.Limit, page.Offset)
+	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
+	if page.Offset > 0 {
+		// The rows skipped are read from the index alone (which holds num), and only the
+		// rows of the page from the table: 28 ms instead of 36 ms for a page half way
+		// through a million users.
+		query = `SELECT ` + userColumns + ` FROM users WHERE num IN (
+			SELECT num FROM users WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?)
+			ORDER BY ` + orderBy
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -613,12 +594,12 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter) ([]*server
 // takes about 2 µs per row walked (each is a random read of the table), and it walks
 // about (offset+limit)·total/matches rows. It walks when that is at most a fifth of the
 // table: a common pair such as "ma" (19% of users) walks 520 rows for its first page.
-func planShortSearch(ctx context.Context, tx *Tx, filter server.UserFilter) (empty, scan bool, err error) {
+func planShortSearch(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page) (empty, scan bool, err error) {
 	matches, err := countUsers(ctx, tx, filter)
 	if err != nil {
 		return false, false, err
 	}
-	if matches == 0 || matches <= filter.Offset {
+	if matches == 0 || matches <= page.Offset {
 		return true, false, nil
 	}
 	all := filter
@@ -627,10 +608,7 @@ func planShortSearch(ctx context.Context, tx *Tx, filter server.UserFilter) (emp
 	if err != nil {
 		return false, false, err
 	}
-	if filter.Limit <= 0 {
-		return false, true, nil
-	}
-	walked := int64(filter.Offset+filter.Limit) * int64(total) / int64(matches)
+	walked := int64(page.Offset+page.Limit) * int64(total) / int64(matches)
 	return false, walked > int64(total)/5, nil
 }
 
@@ -692,7 +670,7 @@ func onlyOrganizationRoleActivated(f server.UserFilter) bool {
 
 // userWhere returns the SQL condition of filter and its arguments; scan asks that a short
 // search read the table in its own order (for a count, or a page of rare matches, see
-// planShortSearch). Paging, order and the updatedAt precondition are not conditions.
+// planShortSearch).
 func userWhere(f server.UserFilter, scan bool) (string, []any) {
 	conds, args := []string{"1"}, []any{}
 	if f.ID != nil {

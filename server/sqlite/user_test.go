@@ -16,7 +16,7 @@ import (
 func TestUserService_FindUsers(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t)
-		users, err := p.users.FindUsers(p.adminCtx, server.UserFilter{Limit: 100})
+		users, err := p.users.FindUsers(p.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,36 +31,37 @@ func TestUserService_FindUsers(t *testing.T) {
 
 	t.Run("Filters", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
 			name   string
 			filter server.UserFilter
 			want   []string
+			page   server.Page // zero: a page of 100
 		}{
-			{"None", server.UserFilter{}, []string{p.admin.ID, p.bob.ID, p.carol.ID}},
-			{"ID", server.UserFilter{ID: &p.bob.ID}, []string{p.bob.ID}},
-			{"IDIn", server.UserFilter{IDIn: []string{p.carol.ID, p.admin.ID, p.gus.ID}}, []string{p.admin.ID, p.carol.ID}},
-			{"IDInEmpty", server.UserFilter{IDIn: []string{}}, nil},
-			{"EmailAnyCase", server.UserFilter{Email: ptr(" BOB@Acme.Example ")}, []string{p.bob.ID}},
-			{"EmailOtherOrganization", server.UserFilter{Email: ptr("gus@globex.example")}, nil},
-			{"APIKey", server.UserFilter{APIKey: &p.bobKey.Key}, []string{p.bob.ID}},
-			{"APIKeyUnknown", server.UserFilter{APIKey: ptr("ua_nope")}, nil},
-			{"Deactivated", server.UserFilter{Activated: ptr(false)}, []string{p.carol.ID}},
-			{"Activated", server.UserFilter{Activated: ptr(true)}, []string{p.admin.ID, p.bob.ID}},
-			{"Role", server.UserFilter{Role: ptr(server.RoleAdmin)}, []string{p.admin.ID}},
-			{"OwnOrganization", server.UserFilter{OrganizationID: &p.org.ID}, []string{p.admin.ID, p.bob.ID, p.carol.ID}},
-			{"OtherOrganization", server.UserFilter{OrganizationID: &p.globex.ID}, nil},
-			{"Several", server.UserFilter{Role: ptr(server.RoleUser), Activated: ptr(true)}, []string{p.bob.ID}},
-			{"Paging", server.UserFilter{Offset: 1, Limit: 1}, []string{p.bob.ID}},
-			{"PagingPastEnd", server.UserFilter{Offset: 3}, nil},
+			{"None", server.UserFilter{}, []string{p.admin.ID, p.bob.ID, p.carol.ID}, server.Page{}},
+			{"ID", server.UserFilter{ID: &p.bob.ID}, []string{p.bob.ID}, server.Page{}},
+			{"IDIn", server.UserFilter{IDIn: []string{p.carol.ID, p.admin.ID, p.gus.ID}}, []string{p.admin.ID, p.carol.ID}, server.Page{}},
+			{"IDInEmpty", server.UserFilter{IDIn: []string{}}, nil, server.Page{}},
+			{"EmailAnyCase", server.UserFilter{Email: ptr(" BOB@Acme.Example ")}, []string{p.bob.ID}, server.Page{}},
+			{"EmailOtherOrganization", server.UserFilter{Email: ptr("gus@globex.example")}, nil, server.Page{}},
+			{"APIKey", server.UserFilter{APIKey: &p.bobKey.Key}, []string{p.bob.ID}, server.Page{}},
+			{"APIKeyUnknown", server.UserFilter{APIKey: ptr("ua_nope")}, nil, server.Page{}},
+			{"Deactivated", server.UserFilter{Activated: ptr(false)}, []string{p.carol.ID}, server.Page{}},
+			{"Activated", server.UserFilter{Activated: ptr(true)}, []string{p.admin.ID, p.bob.ID}, server.Page{}},
+			{"Role", server.UserFilter{Role: ptr(server.RoleAdmin)}, []string{p.admin.ID}, server.Page{}},
+			{"OwnOrganization", server.UserFilter{OrganizationID: &p.org.ID}, []string{p.admin.ID, p.bob.ID, p.carol.ID}, server.Page{}},
+			{"OtherOrganization", server.UserFilter{OrganizationID: &p.globex.ID}, nil, server.Page{}},
+			{"Several", server.UserFilter{Role: ptr(server.RoleUser), Activated: ptr(true)}, []string{p.bob.ID}, server.Page{}},
+			{"Paging", server.UserFilter{}, []string{p.bob.ID}, server.Page{Offset: 1, Limit: 1}},
+			{"PagingPastEnd", server.UserFilter{}, nil, server.Page{Offset: 3}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if tc.filter.Limit == 0 {
-					tc.filter.Limit = 100
+				if tc.page.Limit == 0 {
+					tc.page.Limit = 100
 				}
-				users, err := p.users.FindUsers(p.adminCtx, tc.filter)
+				users, err := p.users.FindUsers(p.adminCtx, tc.filter, tc.page, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -71,7 +72,7 @@ func TestUserService_FindUsers(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if tc.filter.Offset == 0 && n != len(tc.want) {
+				if tc.page.Offset == 0 && n != len(tc.want) {
 					t.Fatalf("count = %d, want %d", n, len(tc.want))
 				}
 			})
@@ -86,7 +87,7 @@ func TestUserService_FindUsers(t *testing.T) {
 		for _, name := range []string{"Zed", "adams", "Young", "Adams", "Young", "zed"} {
 			f.mustCreateUser(t, f.adminCtx, strings.ToLower(name)+newSuffix()+"@acme.example", "X", name, server.RoleUser)
 		}
-		all, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100})
+		all, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestUserService_FindUsers(t *testing.T) {
 			t.Fatalf("equal createdAt: ids = %v, want them by id %v", got, want)
 		}
 
-		asc, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, OrderBy: []server.UserOrder{{Field: server.SortLastname}}})
+		asc, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, []server.UserOrder{{Field: server.SortLastname}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,7 @@ func TestUserService_FindUsers(t *testing.T) {
 		if want := []string{"adams", "adams", "admin", "young", "young", "zed", "zed"}; !reflect.DeepEqual(names, want) {
 			t.Fatalf("last names = %v, want %v (case ignored)", names, want)
 		}
-		desc, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, OrderBy: []server.UserOrder{{Field: server.SortLastname, Desc: true}}})
+		desc, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, []server.UserOrder{{Field: server.SortLastname, Desc: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +119,7 @@ func TestUserService_FindUsers(t *testing.T) {
 		// Pages of 2 put together are the whole list, in the same order.
 		var paged []*server.User
 		for offset := 0; offset < len(asc); offset += 2 {
-			page, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Offset: offset, Limit: 2, OrderBy: []server.UserOrder{{Field: server.SortLastname}}})
+			page, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Offset: offset, Limit: 2}, []server.UserOrder{{Field: server.SortLastname}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,14 +130,14 @@ func TestUserService_FindUsers(t *testing.T) {
 		}
 
 		for _, field := range []server.SortField{server.SortEmail, server.SortFirstname, server.SortCreatedAt, server.SortUpdatedAt, server.SortRole, server.SortActivated} {
-			users, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, OrderBy: []server.UserOrder{{Field: field, Desc: true}}})
+			users, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, []server.UserOrder{{Field: field, Desc: true}})
 			if err != nil {
 				t.Fatalf("%s: %v", field, err)
 			} else if len(users) != 7 {
 				t.Fatalf("%s: %d users, want 7", field, len(users))
 			}
 		}
-		byRole, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 100, OrderBy: []server.UserOrder{{Field: server.SortRole}}})
+		byRole, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, []server.UserOrder{{Field: server.SortRole}})
 		if byRole[0].Role != server.RoleAdmin {
 			t.Fatalf("by role, first is %s, want ADMIN", byRole[0].Role)
 		}
@@ -144,13 +145,13 @@ func TestUserService_FindUsers(t *testing.T) {
 
 	t.Run("User", func(t *testing.T) {
 		p := newPeople(t)
-		users, err := p.users.FindUsers(p.bobCtx, server.UserFilter{Limit: 100})
+		users, err := p.users.FindUsers(p.bobCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
 		} else if got, want := ids(users), []string{p.bob.ID}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("ids = %v, want only Bob %v", got, want)
 		}
-		if users, _ := p.users.FindUsers(p.bobCtx, server.UserFilter{Limit: 100, ID: &p.carol.ID}); len(users) != 0 {
+		if users, _ := p.users.FindUsers(p.bobCtx, server.UserFilter{ID: &p.carol.ID}, server.Page{Limit: 100}, nil); len(users) != 0 {
 			t.Fatalf("Bob sees Carol: %v", ids(users))
 		}
 		if n, _ := p.users.CountUsers(p.bobCtx, server.UserFilter{}); n != 1 {
@@ -160,19 +161,19 @@ func TestUserService_FindUsers(t *testing.T) {
 
 	t.Run("ErrPaging", func(t *testing.T) {
 		f := newFixture(t)
-		_, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 0})
-		assertError(t, err, server.EINVALID, "first", "first must be between 1 and 100 (it is 0).")
-		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 101})
-		assertError(t, err, server.EINVALID, "first", "first must be between 1 and 100 (it is 101).")
-		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 10, Offset: -1})
-		assertError(t, err, server.EINVALID, "skip", "skip cannot be negative (it is -1).")
-		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 10, OrderBy: []server.UserOrder{{Field: "PASSWORD"}}})
-		assertError(t, err, server.EINVALID, "orderBy", `Cannot sort by "PASSWORD".`)
+		_, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 0}, nil)
+		assertError(t, err, server.EINVALID, "limit", "A page holds from 1 to 100 items (0 were asked for).")
+		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 101}, nil)
+		assertError(t, err, server.EINVALID, "limit", "A page holds from 1 to 100 items (101 were asked for).")
+		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 10, Offset: -1}, nil)
+		assertError(t, err, server.EINVALID, "offset", "The number of items to skip cannot be negative (it is -1).")
+		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 10}, []server.UserOrder{{Field: "PASSWORD"}})
+		assertError(t, err, server.EINVALID, "order", `Cannot sort by "PASSWORD".`)
 	})
 
 	t.Run("ErrUnauthenticated", func(t *testing.T) {
 		f := newFixture(t)
-		_, err := f.users.FindUsers(context.Background(), server.UserFilter{Limit: 10})
+		_, err := f.users.FindUsers(context.Background(), server.UserFilter{}, server.Page{Limit: 10}, nil)
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 		_, err = f.users.CountUsers(context.Background(), server.UserFilter{})
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
@@ -180,10 +181,10 @@ func TestUserService_FindUsers(t *testing.T) {
 
 	t.Run("ErrDeactivatedSinceSignIn", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := p.users.FindUsers(p.bobCtx, server.UserFilter{Limit: 10})
+		_, err := p.users.FindUsers(p.bobCtx, server.UserFilter{}, server.Page{Limit: 10}, nil)
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Your account is deactivated: ask an admin of your organization to activate it.")
 	})
 
@@ -192,13 +193,13 @@ func TestUserService_FindUsers(t *testing.T) {
 		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, err := p.users.FindUsers(p.bobCtx, server.UserFilter{Limit: 10})
+		_, err := p.users.FindUsers(p.bobCtx, server.UserFilter{}, server.Page{Limit: 10}, nil)
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Your API key is not valid: ask an admin for a new one or sign in again.")
 	})
 
 	t.Run("RoleChangeCountsAtOnce", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
 		// bobCtx was made when Bob was a USER; he is an ADMIN now and sees Acme.
@@ -263,8 +264,8 @@ func TestUserService_Search(t *testing.T) {
 		{"nobody", nil},
 	} {
 		t.Run(tc.search, func(t *testing.T) {
-			filter := server.UserFilter{Limit: 100, Search: &tc.search}
-			users, err := f.users.FindUsers(f.adminCtx, filter)
+			filter := server.UserFilter{Search: &tc.search}
+			users, err := f.users.FindUsers(f.adminCtx, filter, server.Page{Limit: 100}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -278,7 +279,7 @@ func TestUserService_Search(t *testing.T) {
 	}
 
 	t.Run("FollowsUpdates", func(t *testing.T) {
-		if _, err := f.users.UpdateUser(f.adminCtx, server.UserFilter{ID: &zoe.ID}, server.UserUpdate{Lastname: ptr("Nakamura")}); err != nil {
+		if _, err := f.users.UpdateUser(f.adminCtx, server.UserRef{ID: zoe.ID}, server.UserUpdate{Lastname: ptr("Nakamura")}); err != nil {
 			t.Fatal(err)
 		}
 		for search, want := range map[string]int{"müller": 0, "nakamura": 1} {
@@ -286,7 +287,7 @@ func TestUserService_Search(t *testing.T) {
 				t.Fatalf("%q: count = %d, want %d", search, n, want)
 			}
 		}
-		if _, err := f.users.DeleteUser(f.adminCtx, server.UserFilter{ID: &zoe.ID}); err != nil {
+		if err := f.users.DeleteUser(f.adminCtx, server.UserRef{ID: zoe.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := f.users.CountUsers(f.adminCtx, server.UserFilter{Search: ptr("nakamura")}); n != 0 {
@@ -295,8 +296,8 @@ func TestUserService_Search(t *testing.T) {
 	})
 
 	t.Run("ErrTooLong", func(t *testing.T) {
-		_, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Limit: 10, Search: ptr(strings.Repeat("a", 255))})
-		assertError(t, err, server.EINVALID, "where.search", "Search text must be at most 254 characters.")
+		_, err := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: ptr(strings.Repeat("a", 255))}, server.Page{Limit: 10}, nil)
+		assertError(t, err, server.EINVALID, "search", "Search text must be at most 254 characters.")
 	})
 }
 
@@ -308,19 +309,19 @@ func TestUserService_CountUsers(t *testing.T) {
 	steps := []func() error{
 		func() error { return nil },
 		func() error {
-			_, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Activated: ptr(false)})
+			_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)})
 			return err
 		},
 		func() error {
-			_, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)})
+			_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)})
 			return err
 		},
 		func() error {
-			_, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &dave.ID}, server.UserUpdate{Role: ptr(server.RoleUser), Activated: ptr(false)})
+			_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: dave.ID}, server.UserUpdate{Role: ptr(server.RoleUser), Activated: ptr(false)})
 			return err
 		},
 		func() error {
-			_, err := p.users.DeleteUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID})
+			err := p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.carol.ID})
 			return err
 		},
 	}
@@ -331,8 +332,8 @@ func TestUserService_CountUsers(t *testing.T) {
 		for _, ctx := range []context.Context{p.adminCtx, p.gusCtx} {
 			for _, role := range []*server.Role{nil, ptr(server.RoleAdmin), ptr(server.RoleUser)} {
 				for _, activated := range []*bool{nil, ptr(true), ptr(false)} {
-					filter := server.UserFilter{Role: role, Activated: activated, Limit: 100}
-					users, err := p.users.FindUsers(ctx, filter)
+					filter := server.UserFilter{Role: role, Activated: activated}
+					users, err := p.users.FindUsers(ctx, filter, server.Page{Limit: 100}, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -368,7 +369,7 @@ func TestUserService_CreateUser(t *testing.T) {
 		if len(u.ID) != 20 || strings.Trim(u.ID, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
 			t.Fatalf("id %q is not 20 lower-case letters and digits", u.ID)
 		}
-		found, err := f.users.FindUsers(f.adminCtx, server.UserFilter{ID: &u.ID, Limit: 1})
+		found, err := f.users.FindUsers(f.adminCtx, server.UserFilter{ID: &u.ID}, server.Page{Limit: 1}, nil)
 		if err != nil || len(found) != 1 || !reflect.DeepEqual(found[0], want) {
 			t.Fatalf("found %v, %v; want %+v", found, err, want)
 		}
@@ -396,17 +397,17 @@ func TestUserService_CreateUser(t *testing.T) {
 		code, field, message string
 	}{
 		{"ErrEmailTaken", server.UserCreate{Email: "ANN@acme.example", Password: password, Role: server.RoleUser},
-			server.ECONFLICT, "data.email", "Email is already taken."},
+			server.ECONFLICT, "email", "Email is already taken."},
 		{"ErrEmailTakenInOtherOrganization", server.UserCreate{Email: "gus@globex.example", Password: password, Role: server.RoleUser},
-			server.ECONFLICT, "data.email", "Email is already taken."},
+			server.ECONFLICT, "email", "Email is already taken."},
 		{"ErrEmail", server.UserCreate{Email: "nope", Password: password, Role: server.RoleUser},
-			server.EINVALID, "data.email", `Email "nope" is not a valid address: use the form name@example.com.`},
+			server.EINVALID, "email", `Email "nope" is not a valid address: use the form name@example.com.`},
 		{"ErrPassword", server.UserCreate{Email: "x@acme.example", Password: "short", Role: server.RoleUser},
-			server.EINVALID, "data.password", "Password must be at least 8 characters."},
+			server.EINVALID, "password", "Password must be at least 8 characters."},
 		{"ErrRole", server.UserCreate{Email: "x@acme.example", Password: password, Role: "OWNER"},
-			server.EINVALID, "data.organizationRole", `Role "OWNER" is unknown: use ADMIN or USER.`},
+			server.EINVALID, "role", `Role "OWNER" is unknown: use ADMIN or USER.`},
 		{"ErrName", server.UserCreate{Email: "x@acme.example", Password: password, Role: server.RoleUser, Firstname: "a\tb"},
-			server.EINVALID, "data.firstname", "First name cannot contain control characters such as tabs or line breaks."},
+			server.EINVALID, "firstname", "First name cannot contain control characters such as tabs or line breaks."},
 		{"ErrOtherOrganization", server.UserCreate{Email: "x@acme.example", Password: password, Role: server.RoleUser, OrganizationID: "elsewhere"},
 			server.EFORBIDDEN, "", "You can add users only to your own organization."},
 	} {
@@ -434,7 +435,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t)
 		p.clock.Add(time.Hour)
-		u, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{Email: ptr("BOB@acme.example")}, server.UserUpdate{
+		u, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{
 			Firstname: ptr("Robert"), Lastname: ptr("Bäcker"), Email: ptr("Robert@Acme.example"), Role: ptr(server.RoleAdmin), Activated: ptr(false),
 		})
 		if err != nil {
@@ -446,7 +447,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 		if !reflect.DeepEqual(u, &want) {
 			t.Fatalf("user = %+v, want %+v", u, &want)
 		}
-		found, _ := p.users.FindUsers(p.adminCtx, server.UserFilter{ID: &p.bob.ID, Limit: 1})
+		found, _ := p.users.FindUsers(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.Page{Limit: 1}, nil)
 		if len(found) != 1 || !reflect.DeepEqual(found[0], &want) {
 			t.Fatalf("stored %+v, want %+v", found, &want)
 		}
@@ -454,7 +455,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 
 	t.Run("OwnNames", func(t *testing.T) {
 		p := newPeople(t)
-		u, err := p.users.UpdateUser(p.bobCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Firstname: ptr("Bobby")})
+		u, err := p.users.UpdateUser(p.bobCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Firstname: ptr("Bobby")})
 		if err != nil {
 			t.Fatal(err)
 		} else if u.Firstname != "Bobby" || u.Lastname != "Baker" {
@@ -466,7 +467,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 		p := newPeople(t)
 		var u *server.User
 		p.assertUnchanged(t, func() (err error) {
-			u, err = p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{})
+			u, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{})
 			return err
 		})
 		if !reflect.DeepEqual(u, p.bob) {
@@ -482,7 +483,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 			ctx context.Context
 			id  string
 		}{{p.adminCtx, p.bob.ID}, {p.bobCtx, p.bob.ID}} {
-			u, err := p.users.UpdateUser(c.ctx, server.UserFilter{ID: &c.id}, server.UserUpdate{OrganizationID: &p.org.ID, Firstname: ptr("Robert")})
+			u, err := p.users.UpdateUser(c.ctx, server.UserRef{ID: c.id}, server.UserUpdate{OrganizationID: &p.org.ID, Firstname: ptr("Robert")})
 			if err != nil {
 				t.Fatal(err)
 			} else if u.OrganizationID != p.org.ID || u.Firstname != "Robert" {
@@ -495,13 +496,13 @@ func TestUserService_UpdateUser(t *testing.T) {
 		p := newPeople(t)
 		opened := p.bob.UpdatedAt
 		p.clock.Add(time.Second)
-		first, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID, UpdatedAt: &opened}, server.UserUpdate{Firstname: ptr("First")})
+		first, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID, UpdatedAt: &opened}, server.UserUpdate{Firstname: ptr("First")})
 		if err != nil {
 			t.Fatalf("fresh precondition: %v", err)
 		}
 		// A second editor who opened Bob before the first write is refused and shown Bob as he is now.
 		err = p.assertUnchanged(t, func() error {
-			_, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID, UpdatedAt: &opened}, server.UserUpdate{Firstname: ptr("Second")})
+			_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID, UpdatedAt: &opened}, server.UserUpdate{Firstname: ptr("Second")})
 			return err
 		})
 		assertError(t, err, server.ECONFLICT, "", "Someone else changed this user since you opened it: review their changes and try again.")
@@ -510,7 +511,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 		if !reflect.DeepEqual(e.Current, first) {
 			t.Fatalf("current = %+v, want %+v", e.Current, first)
 		}
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID, UpdatedAt: &first.UpdatedAt}, server.UserUpdate{Firstname: ptr("Second")}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID, UpdatedAt: &first.UpdatedAt}, server.UserUpdate{Firstname: ptr("Second")}); err != nil {
 			t.Fatalf("precondition from the conflict: %v", err)
 		}
 	})
@@ -520,7 +521,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 		last := p.bob.UpdatedAt
 		for i, step := range []time.Duration{0, 0, -time.Hour, time.Nanosecond, time.Hour} {
 			p.clock.Add(step)
-			u, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.bob.ID}, server.UserUpdate{Firstname: ptr(fmt.Sprint("B", i))})
+			u, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Firstname: ptr(fmt.Sprint("B", i))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -533,10 +534,10 @@ func TestUserService_UpdateUser(t *testing.T) {
 
 	t.Run("SecondAdminMayStepDown", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.admin.ID}, server.UserUpdate{Role: ptr(server.RoleUser)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.admin.ID}, server.UserUpdate{Role: ptr(server.RoleUser)}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -546,56 +547,53 @@ func TestUserService_UpdateUser(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		ctx                  func(p *people) context.Context
-		filter               func(p *people) server.UserFilter
+		filter               func(p *people) server.UserRef
 		upd                  func(p *people) server.UserUpdate
 		code, field, message string
 	}{
-		{"ErrNotFound", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: ptr("nobody")} },
+		{"ErrNotFound", nil, func(p *people) server.UserRef { return server.UserRef{ID: "nobody"} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr("X")} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrOtherOrganization", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.gus.ID} },
+		{"ErrOtherOrganization", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.gus.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr("X")} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrSeveral", nil, func(p *people) server.UserFilter { return server.UserFilter{Role: ptr(server.RoleUser)} },
-			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr("X")} },
-			server.EINVALID, "where", "More than one user matches: filter by id or email to pick exactly one."},
-		{"ErrEmailTaken", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrEmailTaken", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Email: ptr("Carol@acme.example")} },
-			server.ECONFLICT, "data.email", "Email is already taken."},
-		{"ErrName", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.ECONFLICT, "email", "Email is already taken."},
+		{"ErrName", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr(" ")} },
-			server.EINVALID, "data.firstname", "First name cannot be empty."},
-		{"ErrUnknownOrganization", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EINVALID, "firstname", "First name cannot be empty."},
+		{"ErrUnknownOrganization", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{OrganizationID: ptr("nowhere")} },
-			server.EFORBIDDEN, "data.organizationId", move},
-		{"ErrMoveToOtherOrganization", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EFORBIDDEN, "organizationId", move},
+		{"ErrMoveToOtherOrganization", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{OrganizationID: &p.globex.ID} },
-			server.EFORBIDDEN, "data.organizationId", move},
-		{"ErrLastAdminDemoted", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.admin.ID} },
+			server.EFORBIDDEN, "organizationId", move},
+		{"ErrLastAdminDemoted", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.admin.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Role: ptr(server.RoleUser)} },
 			server.ECONFLICT, "", lastAdmin},
-		{"ErrLastAdminDeactivated", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.admin.ID} },
+		{"ErrLastAdminDeactivated", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.admin.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Activated: ptr(false)} },
 			server.ECONFLICT, "", lastAdmin},
-		{"ErrMoveSelf", nil, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.admin.ID} },
+		{"ErrMoveSelf", nil, func(p *people) server.UserRef { return server.UserRef{ID: p.admin.ID} },
 			func(p *people) server.UserUpdate {
 				return server.UserUpdate{OrganizationID: &p.globex.ID, Role: ptr(server.RoleAdmin)}
 			},
-			server.EFORBIDDEN, "data.organizationId", move},
+			server.EFORBIDDEN, "organizationId", move},
 		{"ErrUserChangesOwnRole", func(p *people) context.Context { return p.bobCtx },
-			func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Role: ptr(server.RoleAdmin)} },
 			server.EFORBIDDEN, "", "You can change only your own first and last name: ask an admin of your organization to change the rest."},
 		{"ErrUserChangesOwnEmail", func(p *people) context.Context { return p.bobCtx },
-			func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Email: ptr("bobby@acme.example")} },
 			server.EFORBIDDEN, "", "You can change only your own first and last name: ask an admin of your organization to change the rest."},
 		{"ErrUserChangesOther", func(p *people) context.Context { return p.bobCtx },
-			func(p *people) server.UserFilter { return server.UserFilter{ID: &p.carol.ID} },
+			func(p *people) server.UserRef { return server.UserRef{ID: p.carol.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr("X")} },
 			server.EFORBIDDEN, "", "You can change only your own profile: ask an admin of your organization to change other users."},
 		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() },
-			func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			func(p *people) server.UserUpdate { return server.UserUpdate{Firstname: ptr("X")} },
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
@@ -618,7 +616,7 @@ func TestUserService_UpdatePassword(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t)
 		p.clock.Add(time.Hour)
-		u, err := p.users.UpdatePassword(p.bobCtx, server.UserFilter{ID: &p.bob.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"})
+		u, err := p.users.UpdatePassword(p.bobCtx, server.UserRef{ID: p.bob.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"})
 		if err != nil {
 			t.Fatal(err)
 		} else if u.ID != p.bob.ID || !u.UpdatedAt.Equal(p.clock.Now()) {
@@ -634,7 +632,7 @@ func TestUserService_UpdatePassword(t *testing.T) {
 
 	t.Run("ByEmail", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdatePassword(p.adminCtx, server.UserFilter{Email: ptr("ann@acme.example")}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"}); err != nil {
+		if _, err := p.users.UpdatePassword(p.adminCtx, server.UserRef{ID: p.admin.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -642,26 +640,26 @@ func TestUserService_UpdatePassword(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		caller               func(p *people) context.Context
-		filter               func(p *people) server.UserFilter
+		filter               func(p *people) server.UserRef
 		change               server.PasswordChange
 		code, field, message string
 	}{
-		{"ErrOldPassword", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrOldPassword", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.PasswordChange{Old: "wrong password", New1: "battery staple", New2: "battery staple"},
-			server.EINVALID, "data.oldPassword", "Your current password is not correct."},
-		{"ErrNewPasswordsDiffer", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EINVALID, "currentPassword", "Your current password is not correct."},
+		{"ErrNewPasswordsDiffer", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.PasswordChange{Old: password, New1: "battery staple", New2: "battery stapler"},
-			server.EINVALID, "data.newPassword2", "The two new passwords differ: type the same password twice."},
-		{"ErrNewPasswordShort", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EINVALID, "newPasswordAgain", "The two new passwords differ: type the same password twice."},
+		{"ErrNewPasswordShort", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.PasswordChange{Old: password, New1: "short", New2: "short"},
-			server.EINVALID, "data.newPassword1", "Password must be at least 8 characters."},
-		{"ErrOtherUser", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+			server.EINVALID, "newPassword", "Password must be at least 8 characters."},
+		{"ErrOtherUser", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"},
 			server.EFORBIDDEN, "", "You can change only your own password: an admin can give other users a password reset link."},
-		{"ErrUserForOther", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{Email: ptr("carol@acme.example")} },
+		{"ErrUserForOther", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.carol.ID} },
 			server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"},
 			server.EFORBIDDEN, "", "You can change only your own password: an admin can give other users a password reset link."},
-		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrUnauthenticated", func(p *people) context.Context { return context.Background() }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"},
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
@@ -679,15 +677,12 @@ func TestUserService_UpdatePassword(t *testing.T) {
 func TestUserService_DeleteUser(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t)
-		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserFilter{ID: &p.bob.ID})
+		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, err := p.users.DeleteUser(p.adminCtx, server.UserFilter{Email: ptr("bob@acme.example")})
-		if err != nil {
+		if err := p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.bob.ID}); err != nil {
 			t.Fatal(err)
-		} else if id != p.bob.ID {
-			t.Fatalf("id = %q, want %q", id, p.bob.ID)
 		}
 		if n, _ := p.users.CountUsers(p.adminCtx, server.UserFilter{}); n != 2 {
 			t.Fatalf("count = %d, want 2", n)
@@ -704,10 +699,10 @@ func TestUserService_DeleteUser(t *testing.T) {
 
 	t.Run("SelfWhenAnotherAdminRemains", func(t *testing.T) {
 		p := newPeople(t)
-		if _, err := p.users.UpdateUser(p.adminCtx, server.UserFilter{ID: &p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.users.DeleteUser(p.adminCtx, server.UserFilter{ID: &p.admin.ID}); err != nil {
+		if err := p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.admin.ID}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -715,24 +710,22 @@ func TestUserService_DeleteUser(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		caller               func(p *people) context.Context
-		filter               func(p *people) server.UserFilter
+		filter               func(p *people) server.UserRef
 		code, field, message string
 	}{
-		{"ErrLastAdmin", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.admin.ID} },
+		{"ErrLastAdmin", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.admin.ID} },
 			server.ECONFLICT, "", "You cannot delete the last active admin of an organization: make another user an admin first."},
-		{"ErrNotFound", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: ptr("nobody")} },
+		{"ErrNotFound", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserRef { return server.UserRef{ID: "nobody"} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.ENOTFOUND, "", "User not found."},
-		{"ErrSeveral", func(p *people) context.Context { return p.adminCtx }, func(p *people) server.UserFilter { return server.UserFilter{} },
-			server.EINVALID, "where", "More than one user matches: filter by id or email to pick exactly one."},
-		{"ErrUser", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserFilter { return server.UserFilter{ID: &p.bob.ID} },
+		{"ErrUser", func(p *people) context.Context { return p.bobCtx }, func(p *people) server.UserRef { return server.UserRef{ID: p.bob.ID} },
 			server.EFORBIDDEN, "", "Only an admin can delete users: ask an admin of your organization."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPeople(t)
 			err := p.assertUnchanged(t, func() error {
-				_, err := p.users.DeleteUser(tc.caller(p), tc.filter(p))
+				err := p.users.DeleteUser(tc.caller(p), tc.filter(p))
 				return err
 			})
 			assertError(t, err, tc.code, tc.field, tc.message)
