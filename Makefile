@@ -9,7 +9,7 @@ BENCH_DB  ?= data/bench-$(BENCH_USERS).db
 # Root installs directly; anyone else goes through sudo.
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build wasm server run test test-deps fuzz bench bench-smoke bench-figures size clean
+.PHONY: all build wasm server generate run test test-deps fuzz bench bench-smoke bench-figures size clean
 
 all: build
 
@@ -39,6 +39,11 @@ $(WASM).br: $(WASM)
 
 server:
 	$(GO) build -trimpath -o $(BIN) .
+
+## generate: write server/graphql's generated executor (generated.go, models_gen.go) from
+## schema.graphql with gqlgen, as gqlgen.yml says; the generated files are committed.
+generate:
+	$(GO) generate ./server/graphql
 
 ## run: build everything and start on the built-in directory under ./data/, with the
 ## example admin portal that embeds the widget on its own origin.
