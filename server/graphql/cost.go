@@ -23,15 +23,15 @@ const (
 	// standard introspection query has about 330.
 	MaxTokens = 4000
 	// MaxDepth is how deeply fields may nest in an operation, fragments included. The
-	// directory's own types nest four levels at most; the standard introspection query
-	// nests fifteen.
+	// directory's own types nest four levels at most; the introspection query that Kili's
+	// SDK sends (graphql-core 3.2's) nests fifteen.
 	MaxDepth = 15
 	// MaxRootFields is how many fields the top level of an operation may have, aliases
 	// included, so that one request cannot ask for many pages at once.
 	MaxRootFields = 10
 	// MaxFields is how many fields an operation or fragment may ask for in all, a
-	// fragment counted each time it is used. The standard introspection query asks for
-	// about 160.
+	// fragment counted each time it is used. The introspection query that Kili's SDK sends
+	// asks for 228; validation of 400 fields that all conflict takes about 50 ms and 31 MiB.
 	MaxFields = 400
 	// MaxCost bounds the values an operation may ask for: each field counts once for
 	// every item of the lists around it, a list counting as many items as its first

@@ -87,10 +87,15 @@ func presentSyntax(err error) refusal {
 	return refusal{e}
 }
 
-// presentValidation explains the validation errors of doc.
+// maxValidationErrors is how many validation errors an answer explains: a query within
+// the limits can still have tens of thousands of pairs of fields that conflict, and the
+// first few say what to fix.
+const maxValidationErrors = 10
+
+// presentValidation explains the first validation errors of doc.
 func presentValidation(doc *ast.QueryDocument, errs gqlerror.List) refusal {
-	out := make(refusal, 0, len(errs))
-	for _, ge := range errs {
+	out := make(refusal, 0, min(len(errs), maxValidationErrors))
+	for _, ge := range errs[:min(len(errs), maxValidationErrors)] {
 		e := validationProblem(doc, ge)
 		if e.Locations == nil {
 			e.Locations = ge.Locations
@@ -134,8 +139,7 @@ func validationProblem(doc *ast.QueryDocument, ge *gqlerror.Error) *gqlError {
 	if len(ge.Locations) > 0 {
 		where = fmt.Sprintf(" (line %d, column %d)", ge.Locations[0].Line, ge.Locations[0].Column)
 	}
-	return &gqlError{Message: "The query is not valid" + where + ": " + sentence(ge.Message),
-		Extensions: map[string]any{"code": server.EINVALID}}
+	return inputProblem("query", "The query is not valid"+where+": "+sentence(ge.Message))
 }
 
 // valueProblem describes an argument or input field whose inline value does not fit.

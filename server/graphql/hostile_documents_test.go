@@ -82,6 +82,8 @@ func TestHandler_HostileDocuments(t *testing.T) {
 		// Fields that validation compares pairwise.
 		{name: "OverlapBomb", query: "{" + strings.Repeat(" viewer { id }", 900) + " }"},
 		{name: "OverlapConflicts", query: "{" + repeat(450, " a: viewer { x%d: id }") + " }"},
+		{name: "OverlapConflictsAtTheLimit", query: "{ viewer {" + strings.Repeat(" a: id a: email", 199) + " } }"},
+		{name: "OverlapNestedConflictsAtTheLimit", query: "{" + repeat(100, " a: viewer { x%[1]d: id } a: me { x%[1]d: email }") + " }"},
 		{name: "OverlapTooLong", query: "{" + strings.Repeat(" viewer { id }", 3000) + " }",
 			message: "The query is 42003 bytes long: send at most 16384, and put long values in variables."},
 		{name: "Deep", query: deepIntrospection(40), message: "The query nests fields too deeply: at most 15 levels."},

@@ -82,7 +82,7 @@ func TestHandler_BadInput(t *testing.T) {
 		{"VariableOfWrongDeclaredType", `query($first: Int!) { users(where: {}, first: $first, skip: 0) { id } }`, `{"first": 10}`, "first", ""},
 		{"UnknownSortField", `{ users(where: {}, first: 10, skip: 0, orderBy: [{field: AGE, direction: ASC}]) { id } }`, ``,
 			"orderBy.field", "orderBy.field must be one of EMAIL, FIRSTNAME, LASTNAME, CREATED_AT, UPDATED_AT, ORGANIZATION_ROLE, ACTIVATED (it is AGE)."},
-		{"UnknownSelection", `{ users(where: {}, first: 10, skip: 0) { nickname } }`, ``, "", ""},
+		{"UnknownSelection", `{ users(where: {}, first: 10, skip: 0) { nickname } }`, ``, "query", ""},
 		{"SyntaxError", `{ users(where: {}, first: 10, skip: 0 { id } }`, ``, "query", ""},
 		{"SearchTooLong", users, `{"where": {"search": "` + strings.Repeat("s", 300) + `"}, "first": 10, "skip": 0}`,
 			"where.search", "Search text must be at most 254 characters."},
