@@ -199,6 +199,11 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 	}
 	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
 	answer := responses(ctx)
+	if answer == nil {
+		// The executor answers nothing once the request's context is done: the client left.
+		return &response{Errors: []*gqlError{{Message: "The request was cancelled before it was answered.",
+			Extensions: map[string]any{"code": server.EINTERNAL}}}}, true
+	}
 	out := &response{Data: answer.Data}
 	for _, ge := range answer.Errors {
 		out.Errors = append(out.Errors, &gqlError{Message: ge.Message, Path: ge.Path, Extensions: ge.Extensions})
