@@ -40,6 +40,13 @@ const (
 	MaxCost = 5000
 	// MaxIDs is how many ids where.idIn may hold.
 	MaxIDs = server.MaxIDs
+	// MaxVariableText is the longest text any variable may hold, in bytes, and
+	// MaxVariableList the longest list. Each input also has its own, tighter bound in the
+	// domain (a name 100 characters, a search 254); these hold for every input at once,
+	// before anything runs, whatever field a value is meant for. A literal in the query is
+	// bounded by MaxQueryLength already.
+	MaxVariableText = 10_000
+	MaxVariableList = 1000
 )
 
 // assumedItems is how many items a list without a first argument is counted as, for
@@ -86,6 +93,11 @@ type measurer struct {
 // walks them all; op, the operation to run, is also measured with the request's
 // variables, for the items of its lists and its distinct root fields.
 func measure(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) *server.Error {
+	for name, v := range vars {
+		if err := checkVariable(name, v); err != nil {
+			return err
+		}
+	}
 	m := &measurer{schema: schema, doc: doc, op: op, vars: vars, sizes: map[string]size{}, visiting: map[string]bool{}}
 	if err := m.check(m.set(op.SelectionSet, m.rootType(op)), "the query"); err != nil {
 		return err
@@ -280,4 +292,31 @@ func capitalize(s string) string {
 		return string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
+}
+
+// checkVariable refuses a variable, or a part of one at path, that holds a text longer
+// than MaxVariableText or a list longer than MaxVariableList.
+func checkVariable(path string, v any) *server.Error {
+	switch v := v.(type) {
+	case string:
+		if len(v) > MaxVariableText {
+			return server.FieldErrorf(path, "%s is %d bytes long: a value may have at most %d.", path, len(v), MaxVariableText)
+		}
+	case []any:
+		if len(v) > MaxVariableList {
+			return server.FieldErrorf(path, "%s has %d items: a list may have at most %d; send the rest in other requests.", path, len(v), MaxVariableList)
+		}
+		for _, item := range v {
+			if err := checkVariable(path, item); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, item := range v {
+			if err := checkVariable(path+"."+k, item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -52,7 +52,8 @@ func TestHandler_Limits(t *testing.T) {
 			"The query has more than 4000 names, values and punctuation marks: send a shorter query, and put long lists in variables."},
 		{"SameFieldRepeated", "{ viewer {" + strings.Repeat(" id", 1000) + " } }", "", "query",
 			"The query asks for 1001 fields in all (a fragment counts each time it is used): send at most 400 in one request."},
-		{"TooManyIDs", `query($ids: [ID!]) { countUsers(where: {idIn: $ids}) }`, `{"ids": ` + string(mustJSON(t, ids)) + `}`, "where.idIn",
+		// Inline, since in variables the bound on every list refuses it first (VariableBounds).
+		{"TooManyIDs", `{ countUsers(where: {idIn: ` + string(mustJSON(t, ids)) + `}) }`, "", "where.idIn",
 			"At most 1000 ids can be asked for at once (there are 1001): ask in several requests."},
 		{"TooManySortKeys", `{ users(where: {}, first: 1, skip: 0, orderBy: [` + strings.Repeat(`{field: EMAIL, direction: ASC} `, 8) + `]) { id } }`, "", "orderBy",
 			"A sort can have at most 7 keys, one per field (it has 8)."},
@@ -94,4 +95,49 @@ func TestHandler_Limits(t *testing.T) {
 			t.Errorf("errors logged: %s", f.log.String())
 		}
 	})
+}
+
+// TestHandler_VariableBounds sends texts and lists past the bounds that hold for every
+// variable, to fields with a tighter bound of their own and to fields with none, before
+// and after authentication: each is refused before anything runs, so that nothing is
+// stored and no credential check is counted.
+func TestHandler_VariableBounds(t *testing.T) {
+	long := strings.Repeat("a", graphql.MaxVariableText+1)
+	many := make([]string, graphql.MaxVariableList+1)
+	for i := range many {
+		many[i] = "x"
+	}
+	tests := []struct {
+		name      string
+		query     string
+		variables map[string]any
+		field     string
+	}{
+		{"SignInPassword", `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { apiKey } }`,
+			map[string]any{"e": "ada@acme.test", "p": long}, "p"},
+		{"SignInEmail", `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { apiKey } }`,
+			map[string]any{"e": long, "p": "a long password"}, "e"},
+		{"ResetToken", `mutation($t: String!) { completePasswordReset(token: $t, newPassword: "a long password") }`,
+			map[string]any{"t": long}, "t"},
+		{"NestedName", `mutation($d: CreateUserData!) { createUser(data: $d) { id } }`,
+			map[string]any{"d": map[string]any{"email": "new@acme.test", "password": "a long password", "organizationRole": "USER", "firstname": long}}, "d.firstname"},
+		{"UnusedVariable", `{ viewer { id } }`, map[string]any{"unused": long}, "unused"},
+		{"LongList", `query($ids: [ID!]) { countUsers(where: {idIn: $ids}) }`, map[string]any{"ids": many}, "ids"},
+		{"TextInList", `query($ids: [ID!]) { countUsers(where: {idIn: $ids}) }`, map[string]any{"ids": []string{"a", long}}, "ids"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			before, attempts := f.snapshot(t), f.attempts(t)
+			for _, key := range []string{"", f.acmeAdminKey} {
+				_, ext := f.firstError(t, gql{query: tt.query, variables: string(mustJSON(t, tt.variables)), key: key})
+				if ext["code"] != "BAD_USER_INPUT" || ext["field"] != tt.field {
+					t.Errorf("key %q: extensions = %v, want BAD_USER_INPUT on %s", key, ext, tt.field)
+				}
+			}
+			if f.snapshot(t) != before || f.attempts(t) != attempts {
+				t.Errorf("a refused request changed what is stored")
+			}
+		})
+	}
 }
