@@ -60,6 +60,9 @@ type AuthService interface {
 	// client (NewContextWithClient): a client that sent too many keys that do not work
 	// is answered RATE_LIMITED without any check.
 	Authenticate(ctx context.Context, key string) (*Auth, error)
+	// AuthenticatePair is Authenticate for a key sent as its id and its secret (Paradime's
+	// X-API-KEY and X-API-SECRET): both must name the same key.
+	AuthenticatePair(ctx context.Context, id, secret string) (*Auth, error)
 	// SignIn checks an email and password and returns a new session key. Attempts are
 	// limited per account and per client (see CredentialLimit).
 	SignIn(ctx context.Context, email, password string) (*Session, error)
@@ -158,8 +161,13 @@ func UserFromContext(ctx context.Context) *User {
 	return nil
 }
 
-// Mailer delivers password-reset links by email. The directory runs without one; then
-// resetPassword only issues the token and an ADMIN hands the link over themselves.
+// Mailer delivers the directory's links by email: password resets and invitations. The
+// directory runs without one; then resetPassword only issues the token, and an ADMIN hands
+// reset and invitation links over themselves.
 type Mailer interface {
+	// SendPasswordReset sends a reset link to the user at to.
 	SendPasswordReset(ctx context.Context, to, link string, expiresAt time.Time) error
+	// SendInvitations sends each invitation, and returns one error per mail (nil when it
+	// was handed to the mail server), in order.
+	SendInvitations(ctx context.Context, mails []InvitationMail) []error
 }

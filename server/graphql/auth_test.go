@@ -130,3 +130,11 @@ type brokenMailer struct{}
 func (brokenMailer) SendPasswordReset(context.Context, string, string, time.Time) error {
 	return errors.New("dial smtp: connection refused")
 }
+
+func (brokenMailer) SendInvitations(_ context.Context, mails []server.InvitationMail) []error {
+	errs := make([]error, len(mails))
+	for i := range errs {
+		errs[i] = errors.New("dial smtp: connection refused")
+	}
+	return errs
+}

@@ -182,8 +182,9 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 
 // mailbox is a Mailer that keeps what it is asked to send.
 type mailbox struct {
-	mu   sync.Mutex
-	sent []mail
+	mu          sync.Mutex
+	sent        []mail
+	invitations []server.InvitationMail
 }
 
 type mail struct {
@@ -196,6 +197,15 @@ func (m *mailbox) SendPasswordReset(_ context.Context, to, link string, expiresA
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, mail{to, link, expiresAt})
 	return nil
+}
+
+func (m *mailbox) SendInvitations(_ context.Context, mails []server.InvitationMail) []error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, im := range mails {
+		m.invitations = append(m.invitations, im)
+	}
+	return make([]error, len(mails))
 }
 
 // gql is one GraphQL request.

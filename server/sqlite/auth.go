@@ -77,7 +77,15 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 // the limit are answered RATE_LIMITED too, so that no more than the limit are ever told
 // that a key is wrong.
 func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Auth, error) {
-	auth, err := s.authenticate(ctx, key)
+	return s.AuthenticatePair(ctx, "", key)
+}
+
+// AuthenticatePair returns who owns the key with id and secret, as Paradime's two headers
+// send them (X-API-KEY: the id, X-API-SECRET: the secret); both must name the same key.
+// An empty id checks the secret alone, as Authenticate does. Failures count as
+// Authenticate's do.
+func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (*server.Auth, error) {
+	auth, err := s.authenticate(ctx, id, secret)
 	if err == errKeyNotValid() {
 		if lerr := s.db.recordFailure(ctx, secretClientSubject(ctx)); lerr != nil {
 			return nil, lerr
@@ -86,7 +94,9 @@ func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Aut
 	return auth, err
 }
 
-func (s *AuthService) authenticate(ctx context.Context, key string) (*server.Auth, error) {
+// authenticate checks key and, unless wantID is empty, that it is the key with that id,
+// before anything else is told about it.
+func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*server.Auth, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +115,7 @@ func (s *AuthService) authenticate(ctx context.Context, key string) (*server.Aut
 			WHERE k.key_hash = ?`, hashSecret(key)).
 			Scan(append([]any{&keyID, &expiresAt, &revokedAt}, dest...)...)
 	}))
-	if err == sql.ErrNoRows {
+	if err == sql.ErrNoRows || (err == nil && wantID != "" && keyID != wantID) {
 		return nil, errKeyNotValid()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)

@@ -77,6 +77,44 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 }
 
+func TestAuthService_AuthenticatePair(t *testing.T) {
+	// Paradime's X-API-KEY and X-API-SECRET: the key's id and its secret, of one key.
+	p := newPeople(t)
+	auth, err := p.auth.AuthenticatePair(context.Background(), p.bobKey.ID, p.bobKey.Key)
+	if err != nil || auth.User.ID != p.bob.ID || auth.KeyID != p.bobKey.ID {
+		t.Fatalf("auth = %+v %v", auth, err)
+	}
+	annKey, err := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "paradime"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := fromClient(context.Background(), "198.51.100.20")
+	for name, pair := range map[string][2]string{
+		"another key's id":                 {annKey.ID, p.bobKey.Key},
+		"the id with another key's secret": {p.bobKey.ID, annKey.Key},
+		"an unknown id":                    {"nope", annKey.Key},
+		"the secret as the id":             {annKey.Key, annKey.Key},
+	} {
+		// Bob is deactivated: a wrong id is told only that the key is not valid.
+		_, err := p.auth.AuthenticatePair(ctx, pair[0], pair[1])
+		if e, ok := err.(*server.Error); !ok || e.Code != server.EUNAUTHENTICATED || e.Message != keyNotValid {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Wrong pairs count as wrong keys: after the limit, the client is refused a good one.
+	for range server.DefaultCredentialFailures - 4 {
+		p.auth.AuthenticatePair(ctx, "nope", annKey.Key)
+	}
+	_, err = p.auth.AuthenticatePair(ctx, annKey.ID, annKey.Key)
+	assertCode(t, err, server.ERATELIMITED)
+	if _, err := p.auth.AuthenticatePair(context.Background(), annKey.ID, annKey.Key); err != nil {
+		t.Fatalf("another client: %v", err)
+	}
+}
+
 func TestAuthService_SignIn(t *testing.T) {
 	const wrong = "Email or password is not correct: check both and try again."
 

@@ -112,6 +112,40 @@ func TestAuthorization(t *testing.T) {
 			_, err := p.orgs.CountOrganizations(ctx)
 			return err
 		}, callers{ok, ok, ok}},
+		{"InviteUsers", func(p *people, ctx context.Context) error {
+			results, err := p.invites.InviteUsers(ctx, []string{"new" + newSuffix() + "@example.org"}, server.RoleUser)
+			if err == nil && results[0].Outcome != server.InviteInvited {
+				return server.Errorf(server.EINTERNAL, "%s", results[0].Message)
+			}
+			return err
+		}, callers{server.EFORBIDDEN, ok, ok}},
+		{"FindInvitations", func(p *people, ctx context.Context) error {
+			// Ivy's invitation is Acme's: listed for Ann only.
+			invs, err := p.invites.FindInvitations(ctx, server.InvitationFilter{Search: ptr("ivy")}, server.Page{Limit: 10})
+			if err == nil && len(invs) == 0 {
+				return server.Errorf(server.ENOTFOUND, "No invitation listed.")
+			}
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"CountInvitations", func(p *people, ctx context.Context) error {
+			n, err := p.invites.CountInvitations(ctx, server.InvitationFilter{Search: ptr("ivy")})
+			if err == nil && n == 0 {
+				return server.Errorf(server.ENOTFOUND, "No invitation counted.")
+			}
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"ResendInvitation", func(p *people, ctx context.Context) error {
+			_, err := p.invites.ResendInvitation(ctx, p.ivy.Invitation.ID)
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"CreateInvitationLink", func(p *people, ctx context.Context) error {
+			_, err := p.invites.CreateInvitationLink(ctx, p.ivy.Invitation.ID)
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
+		{"RevokeInvitation", func(p *people, ctx context.Context) error {
+			_, err := p.invites.RevokeInvitation(ctx, p.ivy.Invitation.ID)
+			return err
+		}, callers{server.EFORBIDDEN, server.ENOTFOUND, ok}},
 		{"SignOut", func(p *people, ctx context.Context) error {
 			return p.auth.SignOut(ctx)
 		}, callers{ok, ok, ok}},

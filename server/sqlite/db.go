@@ -41,6 +41,14 @@ type DB struct {
 	// zero value is the default, 10 a minute.
 	CredentialLimit server.CredentialLimit
 
+	// InvitationLifetime is how long invitation links work; 0 means
+	// server.DefaultInvitationLifetime (7 days).
+	InvitationLifetime time.Duration
+
+	// InvitationLimit bounds the invitation emails each organization sends; the zero
+	// value is the default, 200 an hour.
+	InvitationLimit server.InvitationLimit
+
 	// Hasher hashes and checks passwords, a bounded number at once.
 	Hasher *password.Hasher
 

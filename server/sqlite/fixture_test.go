@@ -130,6 +130,9 @@ type people struct {
 	globex *server.Organization
 	gus    *server.User
 	gusCtx context.Context
+
+	invites *sqlite.InvitationService
+	ivy     *server.IssuedInvitation // Ann's pending invitation of ivy@acme.example, as a USER
 }
 
 func newPeople(tb testing.TB) *people {
@@ -141,6 +144,22 @@ func newPeople(tb testing.TB) *people {
 	p.carol = p.mustCreateUser(tb, p.adminCtx, "carol@acme.example", "Carol", "Clark", server.RoleUser)
 	p.bobCtx, p.bobKey = p.mustUserContext(tb, p.adminCtx, p.bob)
 	p.globex, p.gus, _, p.gusCtx = p.mustCreateOrganization(tb, "Globex", "gus@globex.example", "Gus", "Grant")
+	p.invites = sqlite.NewInvitationService(p.db)
+	p.ivy = p.mustInvite(tb, p.adminCtx, "ivy@acme.example", server.RoleUser)
 	p.clock.Add(time.Minute)
 	return p
+}
+
+// mustInvite invites email to the organization of the admin in ctx and returns the
+// invitation with its link's token.
+func (p *people) mustInvite(tb testing.TB, ctx context.Context, email string, role server.Role) *server.IssuedInvitation {
+	tb.Helper()
+	results, err := p.invites.InviteUsers(ctx, []string{email}, role)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if r := results[0]; r.Outcome != server.InviteInvited {
+		tb.Fatalf("invite %s: %s %s", email, r.Outcome, r.Message)
+	}
+	return &server.IssuedInvitation{Invitation: results[0].Invitation, Token: results[0].Token}
 }
