@@ -20,11 +20,14 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"useradmin/server"
 	"useradmin/server/graphql"
 	serverhttp "useradmin/server/http"
+	"useradmin/server/mail"
 	"useradmin/server/sqlite"
 )
 
@@ -43,6 +46,15 @@ type Config struct {
 	PortalAddr      string
 	PathPrefix      string
 	TrustProxy      bool
+
+	// Mail: without SMTPAddr, emails are written to the log as "would send" lines. The
+	// credentials come from the environment only, never the command line, where any user
+	// of the machine can read them.
+	SMTPAddr           string
+	SMTPFrom           string
+	SMTPUsername       string // USERADMIN_SMTP_USERNAME
+	SMTPPassword       string // USERADMIN_SMTP_PASSWORD
+	InvitationLifetime time.Duration
 }
 
 // envPrefix is put before a flag's name, upper-cased, to find its environment variable:
@@ -79,7 +91,10 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Seed, "seed", true, "on an empty database, create a demo organization with an admin and about 50 users")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client's address from X-Forwarded-For (set it behind a reverse proxy, so that the limit on failed sign-ins counts each client, not the proxy)")
 	fs.BoolVar(&cfg.Directory, "directory", true, "serve the built-in user directory on /graphql (turn off when the widget calls another endpoint)")
-	fs.StringVar(&cfg.Contract, "contract", "full", "which GraphQL schema the built-in directory serves: `full` (core and extensions) or core (Kili's core only)")
+	fs.StringVar(&cfg.Contract, "contract", "full", "which GraphQL schema the built-in directory serves: `full` (core and extensions), core (Kili's core only) or paradime (Paradime's user-management API only)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "`host:port` of the SMTP server that sends invitations and reset links (STARTTLS when it offers it; credentials from "+envPrefix+"SMTP_USERNAME and "+envPrefix+"SMTP_PASSWORD); without it, emails are written to the log")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "the sender `address` of the directory's emails, e.g. \"Users <users@example.com>\" (needed with -smtp-addr)")
+	fs.DurationVar(&cfg.InvitationLifetime, "invitation-lifetime", 7*24*time.Hour, "how long an invitation link works, e.g. 168h (7 days)")
 	fs.StringVar(&cfg.GraphQLEndpoint, "graphql-endpoint", "", "`URL` of the GraphQL endpoint the widget calls (default: this server's /graphql)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "`URL` people reach the widget at, for password-reset links, including any -path-prefix (default: the listening address)")
 	fs.StringVar(&cfg.Assets, "assets", ".", "`folder` that holds web/ with the built widget (web/app.wasm, styles, icons)")
@@ -109,8 +124,17 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q: every setting is a flag; see useradmin -h", fs.Arg(0))
 	}
-	if cfg.Contract != "full" && cfg.Contract != "core" {
-		return cfg, fmt.Errorf("-contract must be full or core, not %q", cfg.Contract)
+	if cfg.Contract != "full" && cfg.Contract != "core" && cfg.Contract != "paradime" {
+		return cfg, fmt.Errorf("-contract must be full, core or paradime, not %q", cfg.Contract)
+	}
+	if cfg.InvitationLifetime <= 0 {
+		return cfg, fmt.Errorf("-invitation-lifetime must be positive, such as 168h, not %s", cfg.InvitationLifetime)
+	}
+	cfg.SMTPUsername, cfg.SMTPPassword = os.Getenv(envPrefix+"SMTP_USERNAME"), os.Getenv(envPrefix+"SMTP_PASSWORD")
+	if cfg.SMTPAddr != "" {
+		if err := cfg.smtp().Validate(); err != nil {
+			return cfg, err
+		}
 	}
 	return cfg, nil
 }
@@ -197,15 +221,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			}
 			printSeed(stdout, res)
 		}
+		db.InvitationLifetime = cfg.InvitationLifetime
 		srv.GraphQL = &graphql.Handler{
 			Users:         sqlite.NewUserService(db),
 			Organizations: sqlite.NewOrganizationService(db),
 			Auth:          sqlite.NewAuthService(db),
+			Invitations:   sqlite.NewInvitationService(db),
+			Mailer:        cfg.mailer(logger),
 			CoreOnly:      cfg.Contract == "core",
+			ParadimeOnly:  cfg.Contract == "paradime",
 			TrustProxy:    cfg.TrustProxy,
-			ResetURL:      resetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix),
+			ResetURL:      widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "reset-password",
+			InvitationURL: widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "accept-invitation",
 			Logger:        logger,
 		}
+		printMail(stdout, cfg)
 		srv.Health = db.Ping
 	}
 
@@ -252,8 +282,26 @@ func widgetURL(publicURL, listenURL string) string {
 	return listenURL + "/"
 }
 
-func resetURL(publicURL, listenURL string) string {
-	return widgetURL(publicURL, listenURL) + "reset-password"
+// smtp is the SMTP sender the configuration names.
+func (cfg Config) smtp() *mail.SMTP {
+	return &mail.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}
+}
+
+// mailer is the SMTP sender with -smtp-addr, else the log's "would send" lines.
+func (cfg Config) mailer(logger *slog.Logger) server.Mailer {
+	if cfg.SMTPAddr == "" {
+		return mail.Log{Logger: logger}
+	}
+	return cfg.smtp()
+}
+
+// printMail says where the directory's emails go.
+func printMail(w io.Writer, cfg Config) {
+	if cfg.SMTPAddr == "" {
+		fmt.Fprintln(w, "Mail: no -smtp-addr, so invitations and reset links are written to the log as \"would send\" lines.")
+		return
+	}
+	fmt.Fprintf(w, "Mail: sent through %s as %s.\n", cfg.SMTPAddr, cfg.SMTPFrom)
 }
 
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of

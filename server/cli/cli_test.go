@@ -50,8 +50,30 @@ func TestParseFlags(t *testing.T) {
 	})
 	t.Run("ErrContract", func(t *testing.T) {
 		_, err := cli.ParseFlags([]string{"-contract", "partial"}, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "-contract must be full or core") {
+		if err == nil || !strings.Contains(err.Error(), "-contract must be full, core or paradime") {
 			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("Mail", func(t *testing.T) {
+		// The credentials come from the environment; the command line has no flag for them.
+		t.Setenv("USERADMIN_SMTP_USERNAME", "mailer")
+		t.Setenv("USERADMIN_SMTP_PASSWORD", "s3cret")
+		cfg, err := cli.ParseFlags([]string{"-smtp-addr", "smtp.example.com:587", "-smtp-from", "Users <users@example.com>", "-invitation-lifetime", "48h"}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.SMTPUsername != "mailer" || cfg.SMTPPassword != "s3cret" || cfg.InvitationLifetime != 48*time.Hour {
+			t.Fatalf("got %+v", cfg)
+		}
+		for _, args := range [][]string{
+			{"-smtp-addr", "smtp.example.com:587"},
+			{"-smtp-addr", "smtp.example.com", "-smtp-from", "users@example.com"},
+			{"-invitation-lifetime", "-1h"},
+			{"-smtp-password", "s3cret"},
+		} {
+			if _, err := cli.ParseFlags(args, io.Discard); err == nil {
+				t.Errorf("%v: accepted", args)
+			}
 		}
 	})
 	t.Run("Help", func(t *testing.T) {

@@ -36,6 +36,7 @@ const (
 	forbidden = "FORBIDDEN"
 	notFound  = "NOT_FOUND"
 	badInput  = "BAD_USER_INPUT"
+	conflict  = "CONFLICT"
 )
 
 func TestHandler_AuthorizationMatrix(t *testing.T) {
@@ -68,6 +69,14 @@ func TestHandler_AuthorizationMatrix(t *testing.T) {
 					msg, ext := f.firstError(t, q)
 					if ext["code"] != want || msg == "" || msg == "Internal error." {
 						t.Errorf("got %q %v, want code %s", msg, ext, want)
+					}
+					// Paradime's fields answer a refusal with ok: false, never null.
+					if d, _ := got["data"].(map[string]any); d != nil {
+						for field, v := range d {
+							if m, isObj := v.(map[string]any); isObj && m["ok"] != false {
+								t.Errorf("%s answers %v with its error, want ok: false", field, m)
+							}
+						}
 					}
 				}
 			})
@@ -149,6 +158,44 @@ var authorizationMatrix = []struct {
 		[7]string{`{"createApiKey": {"name": "ci"}}`, `{"createApiKey": {"name": "ci"}}`, notFound, unauth, unauth, unauth, unauth}},
 	{"Mutation.revokeApiKey", "revokeApiKey", `mutation { revokeApiKey(id: "$ACME_USER_KEY_ID") }`,
 		[7]string{`{"revokeApiKey": true}`, `{"revokeApiKey": true}`, notFound, unauth, unauth, unauth, unauth}},
+	{"Query.invitations", "invitations", `{ invitations(first: 10, skip: 0) { email invitedBy { email } } }`,
+		[7]string{`{"invitations": [{"email": "ivy@acme.test", "invitedBy": {"email": "admin@acme.test"}}]}`, forbidden, `{"invitations": []}`, unauth, unauth, unauth, unauth}},
+	{"Query.countInvitations", "countInvitations", `{ n: countInvitations(where: {status: PENDING}) }`,
+		[7]string{`{"n": 1}`, forbidden, `{"n": 0}`, unauth, unauth, unauth, unauth}},
+	{"Query.invitationByToken", "invitationByToken", `{ invitationByToken(token: "$IVY_TOKEN") { email organizationName } }`,
+		// The token is the credential: any caller, or none, may read what it invites to.
+		[7]string{`{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`, `{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`,
+			`{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`, `{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`,
+			`{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`, `{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`,
+			`{"invitationByToken": {"email": "ivy@acme.test", "organizationName": "Acme"}}`}},
+	{"Query.listUsers", "listUsers", `{ listUsers { ok activeUsers { email accountType } invitedUsers { email inviteStatus } } }`,
+		[7]string{`{"listUsers": {"ok": true, "activeUsers": [{"email": "admin@acme.test", "accountType": "ADMIN"}, {"email": "uma@acme.test", "accountType": "DEVELOPER"}], "invitedUsers": [{"email": "ivy@acme.test", "inviteStatus": "ACTIVE"}]}}`,
+			forbidden, `{"listUsers": {"ok": true, "activeUsers": [{"email": "admin@globex.test", "accountType": "ADMIN"}], "invitedUsers": []}}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.inviteUsers", "inviteUsers", `mutation { inviteUsers(emails: ["new@example.test"], organizationRole: USER) { email status } }`,
+		[7]string{`{"inviteUsers": [{"email": "new@example.test", "status": "INVITED"}]}`, forbidden, `{"inviteUsers": [{"email": "new@example.test", "status": "INVITED"}]}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.resendInvitation", "resendInvitation", `mutation { resendInvitation(id: "$IVY_ID") { invitation { email } } }`,
+		[7]string{`{"resendInvitation": {"invitation": {"email": "ivy@acme.test"}}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.createInvitationLink", "createInvitationLink", `mutation { createInvitationLink(id: "$IVY_ID") { invitation { email } } }`,
+		[7]string{`{"createInvitationLink": {"invitation": {"email": "ivy@acme.test"}}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.revokeInvitation", "revokeInvitation", `mutation { revokeInvitation(id: "$IVY_ID") { status } }`,
+		[7]string{`{"revokeInvitation": {"status": "REVOKED"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.acceptInvitation", "acceptInvitation", `mutation { acceptInvitation(token: "$IVY_TOKEN", firstname: "Ivy", password: "ivy's password") { user { email organizationId organizationRole } } }`,
+		// The token is the credential, whoever sends it; the user lands in Acme as a USER.
+		[7]string{`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`,
+			`{"acceptInvitation": {"user": {"email": "ivy@acme.test", "organizationId": "$ACME_ID", "organizationRole": "USER"}}}`}},
+	{"Mutation.inviteUser", "inviteUser", `mutation { inviteUser(email: "new@example.test", accountType: DEVELOPER) { ok } }`,
+		[7]string{`{"inviteUser": {"ok": true}}`, forbidden, `{"inviteUser": {"ok": true}}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.updateUserAccountType", "updateUserAccountType", `mutation { updateUserAccountType(uid: "$ACME_USER_ID", accountType: ADMIN) { ok } }`,
+		[7]string{`{"updateUserAccountType": {"ok": true}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.disableUser", "disableUser", `mutation { disableUser(uid: "$ACME_USER_ID") { ok } }`,
+		[7]string{`{"disableUser": {"ok": true}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.disableUser", "disableOtherAdmin", `mutation { disableUser(uid: "$GLOBEX_ADMIN_ID") { ok } }`,
+		[7]string{notFound, notFound, conflict, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
 }

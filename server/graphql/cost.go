@@ -53,7 +53,16 @@ const (
 // the lists whose items each cost a read of the store. A user's working keys are few;
 // the lists of introspection describe the schema, count as one item, and are bounded by
 // MaxFields.
-var assumedItems = map[string]int{"User.apiKeys": 10}
+//
+// inviteUsers answers one result per address sent, at most server.MaxInvitations; Paradime's
+// listUsers answers at most maxListed active users and maxListed invitations: its document
+// with the fields of Paradime's example costs 3,504.
+var assumedItems = map[string]int{
+	"User.apiKeys":           10,
+	"Mutation.inviteUsers":   server.MaxInvitations,
+	"ListUsers.activeUsers":  maxListed,
+	"ListUsers.invitedUsers": maxListed,
+}
 
 // size is what measuring a selection set finds. Every figure saturates at maxCount, so
 // that fragments that each use the one before twice cannot overflow it.

@@ -31,6 +31,14 @@ var (
 	pageFields = map[string]string{"offset": "skip", "limit": "first", "order": "orderBy"}
 	// keyWhereFields are the fields of ApiKeyWhere, as server.APIKeyFilter names them.
 	keyWhereFields = map[string]string{"key": "where.key", "userId": "where.userId"}
+	// invitationWhereFields are the fields of InvitationWhere, as server.InvitationFilter
+	// names them.
+	invitationWhereFields = map[string]string{"status": "where.status", "search": "where.search"}
+	// inviteFields are the arguments of inviteUsers, as server.ValidateInvitees and
+	// server.ValidateRole name them.
+	inviteFields = map[string]string{"emails": "emails", "role": "organizationRole"}
+	// paradimeFields are the arguments of Paradime's mutations, as the domain names them.
+	paradimeFields = map[string]string{"id": "uid", "role": "accountType", "email": "email", "emails": "email"}
 )
 
 // inContract renames the field of a domain error with the contract's name for it, from

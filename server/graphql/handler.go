@@ -26,12 +26,15 @@ import (
 	"useradmin/server"
 )
 
-// coreSchemaText is Kili's core alone. The same generated executor answers it, given this
-// schema in place of the full one; it must stay a subset of schema.graphql
-// (TestSchema_CoreIsSubset checks it).
-//
-//go:embed schema_core.graphql
-var coreSchemaText string
+// coreSchemaText is Kili's core alone, paradimeSchemaText Paradime's API alone. The same
+// generated executor answers each, given it in place of the full schema; each must stay a
+// subset of schema.graphql (TestSchema_SubsetsOfFull checks it).
+var (
+	//go:embed schema_core.graphql
+	coreSchemaText string
+	//go:embed schema_paradime.graphql
+	paradimeSchemaText string
+)
 
 // Handler answers POST /graphql with the directory's GraphQL contract. Set its fields, then
 // call Init (or let the first request do it).
@@ -39,14 +42,20 @@ type Handler struct {
 	Users         server.UserService         // users, on behalf of the caller
 	Organizations server.OrganizationService // organizations, on behalf of the caller
 	Auth          server.AuthService         // keys, sessions and password resets
+	Invitations   server.InvitationService   // invitations and their links
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	// ResetURL is the page where a user chooses a new password, e.g.
 	// "http://127.0.0.1:8000/reset-password"; links are ResetURL + "?token=" + token.
 	ResetURL string
+	// InvitationURL is the page where an invited person accepts, e.g.
+	// "http://127.0.0.1:8000/accept-invitation"; links are InvitationURL + "?token=" + token.
+	InvitationURL string
 	// CoreOnly serves only the contract's core (schema_core.graphql), as an endpoint that
 	// is not the built-in directory would.
 	CoreOnly bool
-	Logger   *slog.Logger // may be nil
+	// ParadimeOnly serves only Paradime's user-management API (schema_paradime.graphql).
+	ParadimeOnly bool
+	Logger       *slog.Logger // may be nil
 	// TrustProxy takes the client's address from the last entry of X-Forwarded-For, which
 	// the proxy in front of the directory adds. Leave it false when clients connect directly:
 	// they could then write any address there and escape the store's limits on credential
@@ -67,16 +76,21 @@ func (h *Handler) Init() {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
 		root := &resolver{
-			users:    h.Users,
-			orgs:     h.Organizations,
-			auth:     h.Auth,
-			mailer:   h.Mailer,
-			resetURL: h.ResetURL,
-			logger:   h.Logger,
+			users:         h.Users,
+			orgs:          h.Organizations,
+			auth:          h.Auth,
+			invites:       h.Invitations,
+			mailer:        h.Mailer,
+			resetURL:      h.ResetURL,
+			invitationURL: h.InvitationURL,
+			logger:        h.Logger,
 		}
 		cfg := Config{Resolvers: root}
-		if h.CoreOnly {
+		switch {
+		case h.CoreOnly:
 			cfg.Schema = gqlparser.MustLoadSchema(&ast.Source{Name: "schema_core.graphql", Input: coreSchemaText})
+		case h.ParadimeOnly:
+			cfg.Schema = gqlparser.MustLoadSchema(&ast.Source{Name: "schema_paradime.graphql", Input: paradimeSchemaText})
 		}
 		es := NewExecutableSchema(cfg)
 		h.schema = es.Schema()
@@ -217,15 +231,15 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 func (h *Handler) authenticate(r *http.Request) context.Context {
 	st := &requestState{}
 	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
-	key, present := apiKey(r.Header)
+	id, key, present, err := credentials(r.Header)
 	switch {
 	case !present:
 		return ctx
-	case key == "":
-		st.authErr = errBadHeader
+	case err != nil:
+		st.authErr = err
 		return ctx
 	}
-	auth, err := h.Auth.Authenticate(ctx, key)
+	auth, err := h.Auth.AuthenticatePair(ctx, id, key)
 	if err != nil {
 		if server.ErrorCode(err) == server.EINTERNAL {
 			h.Logger.Error("authenticate", "err", err)
@@ -234,6 +248,28 @@ func (h *Handler) authenticate(r *http.Request) context.Context {
 		return ctx
 	}
 	return server.NewContextWithAuth(ctx, auth)
+}
+
+// credentials reads the caller's key from the request's headers: the pair X-API-KEY (the
+// key's id) and X-API-SECRET (its secret), as Paradime's clients send them, or one of the
+// three forms of apiKey (id is then empty). present reports whether any was sent at all.
+func credentials(hdr http.Header) (id, key string, present bool, err error) {
+	secret := strings.TrimSpace(hdr.Get("X-API-Secret"))
+	if secret == "" {
+		key, present = apiKey(hdr)
+		if present && key == "" {
+			return "", "", true, errBadHeader
+		}
+		return "", key, present, nil
+	}
+	id = strings.TrimSpace(hdr.Get("X-API-Key"))
+	switch {
+	case hdr.Get("Authorization") != "":
+		return "", "", true, errTwoCredentials
+	case id == "":
+		return "", "", true, errSecretWithoutID
+	}
+	return id, secret, true, nil
 }
 
 // apiKey reads the key from the three header forms the contract accepts:

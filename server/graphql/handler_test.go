@@ -40,7 +40,8 @@ type directory struct {
 	acmeAdmin, acmeUser, gone, globexAdmin *server.User
 	acmeAdminKey, acmeUserKey, goneKey     string
 	globexAdminKey, acmeUserKeyID          string
-	expiredKey                             string // Uma's session key from 13 hours ago
+	expiredKey                             string                   // Uma's session key from 13 hours ago
+	ivy                                    *server.IssuedInvitation // Acme's pending invitation of ivy@acme.test, as a USER
 }
 
 var (
@@ -98,6 +99,12 @@ func buildTemplate() (d directory, err error) {
 		return d, err
 	}
 	d.globex, d.globexAdmin, d.globexAdminKey = globex, gadmin, gkey.Key
+
+	results, err := sqlite.NewInvitationService(db).InviteUsers(asAdmin, []string{"ivy@acme.test"}, server.RoleUser)
+	if err != nil {
+		return d, err
+	}
+	d.ivy = &server.IssuedInvitation{Invitation: results[0].Invitation, Token: results[0].Token}
 
 	// A session opened 13 hours ago has expired; the store no longer lists it.
 	db.Now = func() time.Time { return time.Now().Add(-server.SessionLifetime - time.Hour) }
@@ -171,8 +178,10 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		Users:         sqlite.NewUserService(f.db),
 		Organizations: sqlite.NewOrganizationService(f.db),
 		Auth:          sqlite.NewAuthService(f.db),
+		Invitations:   sqlite.NewInvitationService(f.db),
 		Mailer:        f.mailer,
 		ResetURL:      "http://127.0.0.1:8000/reset-password",
+		InvitationURL: "http://127.0.0.1:8000/accept-invitation",
 		Logger:        slog.New(slog.NewTextHandler(f.log, nil)),
 	}
 	configure(h)
@@ -306,6 +315,8 @@ func (f *fixture) expand(s string) string {
 		"$ACME_ID", f.acme.ID,
 		"$GLOBEX_ID", f.globex.ID,
 		"$ACME_USER_KEY_ID", f.acmeUserKeyID,
+		"$IVY_ID", f.ivy.Invitation.ID,
+		"$IVY_TOKEN", f.ivy.Token,
 	).Replace(s)
 }
 

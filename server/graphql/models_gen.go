@@ -7,6 +7,18 @@ import (
 	"useradmin/server"
 )
 
+// An activated user of the organization, as Paradime lists it (extension).
+type ActiveUser struct {
+	// The user's id.
+	UID string `json:"uid"`
+	// The user's email address.
+	Email string `json:"email"`
+	// The user's first and last name, or an empty string when they have none.
+	Name string `json:"name"`
+	// The user's role as a Paradime account type.
+	AccountType string `json:"accountType"`
+}
+
 // Selects API keys among those the caller may see: their own, or, for an ADMIN, those of the
 // users of their organization. Every field that is absent or null does not constrain.
 type APIKeyWhere struct {
@@ -28,6 +40,34 @@ type CreateUserData struct {
 	Firstname *string `json:"firstname,omitempty"`
 	// The user's last name.
 	Lastname *string `json:"lastname,omitempty"`
+}
+
+// Selects invitations of the caller's organization. A field that is absent or null does not constrain (extension).
+type InvitationWhere struct {
+	// The invitation's status.
+	Status *server.InvitationStatus `json:"status,omitempty"`
+	// Text found in the invited address, case-insensitively.
+	Search *string `json:"search,omitempty"`
+}
+
+// A pending or expired invitation of the organization, as Paradime lists it (extension).
+type InvitedUser struct {
+	// The invited address.
+	Email string `json:"email"`
+	// The role on accepting, as a Paradime account type.
+	AccountType string `json:"accountType"`
+	// ACTIVE while pending, EXPIRED once its link expired.
+	InviteStatus string `json:"inviteStatus"`
+}
+
+// Paradime's listUsers answer (extension).
+type ListUsers struct {
+	// True when the lists were read; false when not, with the reason in errors[].
+	Ok bool `json:"ok"`
+	// The activated users of the organization, oldest first: at most 500.
+	ActiveUsers []ActiveUser `json:"activeUsers"`
+	// The pending and expired invitations of the organization, newest first: at most 500.
+	InvitedUsers []InvitedUser `json:"invitedUsers"`
 }
 
 // What can be changed.

@@ -10,12 +10,14 @@ import (
 // resolver answers the fields of the schema on the domain's services; gqlgen's generated
 // code (generated.go) calls it through the interfaces of ResolverRoot.
 type resolver struct {
-	users    server.UserService
-	orgs     server.OrganizationService
-	auth     server.AuthService
-	mailer   server.Mailer
-	resetURL string
-	logger   *slog.Logger
+	users         server.UserService
+	orgs          server.OrganizationService
+	auth          server.AuthService
+	invites       server.InvitationService
+	mailer        server.Mailer
+	resetURL      string
+	invitationURL string
+	logger        *slog.Logger
 }
 
 // Query returns the resolver of the fields of Query.
@@ -40,6 +42,15 @@ var errNoKey = server.Errorf(server.EUNAUTHENTICATED,
 // errBadHeader is the answer when the Authorization header is neither form the directory reads.
 var errBadHeader = server.Errorf(server.EUNAUTHENTICATED,
 	`The Authorization header must be "Bearer <key>" or "X-API-Key: <key>".`)
+
+// errSecretWithoutID and errTwoCredentials are the answers to Paradime's pair of headers
+// sent incompletely, or along with another credential.
+var (
+	errSecretWithoutID = server.Errorf(server.EUNAUTHENTICATED,
+		"X-API-SECRET needs X-API-KEY: send the API key's id in X-API-KEY and its secret in X-API-SECRET.")
+	errTwoCredentials = server.Errorf(server.EUNAUTHENTICATED,
+		"Send one credential: either the Authorization header, or X-API-KEY with X-API-SECRET.")
+)
 
 // authenticated returns why the request has no caller, or nil when it has one. Every field
 // but signIn, completePasswordReset and introspection asks it first, so that all of them

@@ -73,45 +73,53 @@ func TestSchema_Golden(t *testing.T) {
 	}
 }
 
-// TestSchema_CoreIsSubset checks that schema_core.graphql, which the same resolvers answer
-// with -contract core, has nothing that schema.graphql lacks: each type, field, argument,
-// input field and enum value, of the same type.
-func TestSchema_CoreIsSubset(t *testing.T) {
+// TestSchema_SubsetsOfFull checks that schema_core.graphql and schema_paradime.graphql,
+// which the same resolvers answer with -contract core and -contract paradime, have
+// nothing that schema.graphql lacks: each type, field, argument, input field and enum
+// value, of the same type.
+func TestSchema_SubsetsOfFull(t *testing.T) {
 	full := loadSchema(t, "schema.graphql")
-	core := loadSchema(t, "schema_core.graphql")
-	for name, ct := range core.Types {
-		ft := full.Types[name]
-		if ft == nil || ft.Kind != ct.Kind {
-			t.Errorf("type %s: not in schema.graphql as a %s", name, ct.Kind)
-			continue
-		}
-		for _, cf := range ct.Fields {
-			ff := ft.Fields.ForName(cf.Name)
-			if ff == nil || ff.Type.String() != cf.Type.String() {
-				t.Errorf("%s.%s: %v in the core, %v in schema.graphql", name, cf.Name, cf.Type, ff)
-				continue
-			}
-			for _, ca := range cf.Arguments {
-				if fa := ff.Arguments.ForName(ca.Name); fa == nil || fa.Type.String() != ca.Type.String() {
-					t.Errorf("%s.%s(%s): %v in the core, %v in schema.graphql", name, cf.Name, ca.Name, ca.Type, fa)
+	for _, tc := range []struct {
+		file     string
+		minTypes int
+	}{{"schema_core.graphql", 15}, {"schema_paradime.graphql", 8}} {
+		t.Run(tc.file, func(t *testing.T) {
+			sub := loadSchema(t, tc.file)
+			for name, ct := range sub.Types {
+				ft := full.Types[name]
+				if ft == nil || ft.Kind != ct.Kind {
+					t.Errorf("type %s: not in schema.graphql as a %s", name, ct.Kind)
+					continue
+				}
+				for _, cf := range ct.Fields {
+					ff := ft.Fields.ForName(cf.Name)
+					if ff == nil || ff.Type.String() != cf.Type.String() {
+						t.Errorf("%s.%s: %v in %s, %v in schema.graphql", name, cf.Name, cf.Type, tc.file, ff)
+						continue
+					}
+					for _, ca := range cf.Arguments {
+						if fa := ff.Arguments.ForName(ca.Name); fa == nil || fa.Type.String() != ca.Type.String() {
+							t.Errorf("%s.%s(%s): %v in %s, %v in schema.graphql", name, cf.Name, ca.Name, ca.Type, tc.file, fa)
+						}
+					}
+				}
+				for _, cv := range ct.EnumValues {
+					if ft.EnumValues.ForName(cv.Name) == nil {
+						t.Errorf("%s.%s: not in schema.graphql", name, cv.Name)
+					}
 				}
 			}
-		}
-		for _, cv := range ct.EnumValues {
-			if ft.EnumValues.ForName(cv.Name) == nil {
-				t.Errorf("%s.%s: not in schema.graphql", name, cv.Name)
+			if len(sub.Types) < tc.minTypes || sub.Query == nil || sub.Mutation == nil {
+				t.Errorf("%s has %d types", tc.file, len(sub.Types))
 			}
-		}
-	}
-	if len(core.Types) < 15 || core.Query == nil || core.Mutation == nil {
-		t.Errorf("the core schema has %d types", len(core.Types))
+		})
 	}
 }
 
 // TestSchema_ArgumentsDescribed checks that every argument, field, type and input field of
 // both schemas says what it is for, as introspection shows it to tools.
 func TestSchema_ArgumentsDescribed(t *testing.T) {
-	for _, file := range []string{"schema.graphql", "schema_core.graphql"} {
+	for _, file := range []string{"schema.graphql", "schema_core.graphql", "schema_paradime.graphql"} {
 		s := loadSchema(t, file)
 		if s.Description == "" {
 			t.Errorf("%s: the schema has no description", file)

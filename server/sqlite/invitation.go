@@ -638,14 +638,10 @@ func (s *InvitationService) lookUpLink(ctx context.Context, token string) (*invi
 	if err != nil {
 		return nil, err
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		s.db.refund(ctx, res)
-		return nil, err
-	}
-	defer tx.Rollback()
-	l, err := findInvitationLink(ctx, tx, token)
+	l, unusable, err := s.readLink(ctx, token)
 	if err == nil || server.ErrorCode(err) == server.EINTERNAL {
+		// The read transaction is over: a refund waits for the write lock, which a
+		// request holding a connection for reading must never do.
 		if rerr := s.db.refund(ctx, res); rerr != nil {
 			return nil, rerr
 		}
@@ -653,7 +649,25 @@ func (s *InvitationService) lookUpLink(ctx context.Context, token string) (*invi
 	if err != nil {
 		return nil, err
 	}
-	return l, l.usable(ctx, tx)
+	return l, unusable
+}
+
+// readLink finds the invitation of token, and why it cannot be accepted, in a read
+// transaction of its own.
+func (s *InvitationService) readLink(ctx context.Context, token string) (l *invitationLink, unusable, err error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	if l, err = findInvitationLink(ctx, tx, token); err != nil {
+		return nil, nil, err
+	}
+	unusable = l.usable(ctx, tx)
+	if server.ErrorCode(unusable) == server.EINTERNAL {
+		return nil, nil, unusable
+	}
+	return l, unusable, nil
 }
 
 // FindInvitationByToken returns what the holder of a working invitation link may see; it

@@ -399,7 +399,7 @@ func TestInvitationService_AcceptInvitation(t *testing.T) {
 func TestSecurity_Invitations(t *testing.T) {
 	t.Run("OneTokenAcceptedOnceAtOnce", func(t *testing.T) {
 		p := newPeople(t)
-		errs := atOnce(12, func(i int) error {
+		errs := atOnce(24, func(i int) error {
 			_, err := p.invites.AcceptInvitation(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), p.ivy.Token,
 				server.InvitationAccept{Firstname: fmt.Sprint("Ivy ", i), Password: fmt.Sprint("password ", i)})
 			return err
