@@ -27,6 +27,9 @@ func main() {
 	app.RouteFunc("/sign-in", w.SignInPage)
 	app.RouteFunc("/account", w.AccountPage)
 	app.RouteFunc("/reset-password", w.ResetPasswordPage)
+	app.RouteFunc("/invite", w.InvitePage)
+	app.RouteFunc("/invitations", w.InvitationsPage)
+	app.RouteFunc("/accept-invitation", w.AcceptInvitationPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

@@ -55,27 +55,23 @@ func (a api) mutate(ctx context.Context, m any, vars map[string]any) *failure {
 	return toFailure(a.client().Mutate(ctx, m, vars))
 }
 
-// openSession checks the key with viewer and, at the same time, finds what the endpoint
-// offers.
+// openSession finds what the endpoint offers, then checks the key: with viewer, or, on an
+// endpoint with Paradime's API alone, which has no viewer, by listing its users.
 func (a api) openSession(ctx context.Context) (sessionState, *failure) {
-	type found struct {
-		caps capabilities
-		f    *failure
-	}
-	capsDone := make(chan found, 1)
-	go func() {
-		caps, f := a.capabilities(ctx)
-		capsDone <- found{caps, f}
-	}()
-	viewer, f := a.viewer(ctx)
-	caps := <-capsDone
+	caps, f := a.capabilities(ctx)
 	if f != nil {
 		return sessionState{}, f
 	}
-	if caps.f != nil {
-		return sessionState{}, caps.f
+	var viewer user
+	if caps.NoCore {
+		f = a.checkParadimeKey(ctx)
+	} else {
+		viewer, f = a.viewer(ctx)
 	}
-	return sessionState{Status: statusReady, Endpoint: a.endpoint, Viewer: viewer, Caps: caps.caps}, nil
+	if f != nil {
+		return sessionState{}, f
+	}
+	return sessionState{Status: statusReady, Endpoint: a.endpoint, Viewer: viewer, Caps: caps}, nil
 }
 
 // viewer is the person the key belongs to.

@@ -12,7 +12,7 @@ import (
 
 // fullCaps is what the built-in directory offers.
 var fullCaps = capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
-	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true}
+	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true, Invitations: true, Paradime: true}
 
 func TestAPI_OpenSession(t *testing.T) {
 	ctx := context.Background()
@@ -31,6 +31,16 @@ func TestAPI_OpenSession(t *testing.T) {
 		st, f := d.api(d.AdminKey).openSession(ctx)
 		if f != nil || st.Caps != (capabilities{}) {
 			t.Fatalf("got %+v %v, want the core alone", st.Caps, f)
+		}
+	})
+	t.Run("ParadimeOnly", func(t *testing.T) {
+		d := startDirectoryWith(t, "paradime")
+		st, f := d.api(d.AdminKey).openSession(ctx)
+		if f != nil || st.Caps != (capabilities{Paradime: true, NoCore: true}) {
+			t.Fatalf("got %+v %v, want Paradime's API alone", st.Caps, f)
+		}
+		if _, f := d.api("not-a-key").openSession(ctx); f == nil || f.Code != codeUnauthenticated {
+			t.Fatalf("a wrong key: %+v", f)
 		}
 	})
 	t.Run("ErrWrongKey", func(t *testing.T) {

@@ -37,6 +37,16 @@ const testAdminKey = "app-test-admin-key-0123456789"
 // only the contract's core, as an endpoint that is not the directory would.
 func startDirectory(t *testing.T, coreOnly bool) *directory {
 	t.Helper()
+	if coreOnly {
+		return startDirectoryWith(t, "core")
+	}
+	return startDirectoryWith(t, "full")
+}
+
+// startDirectoryWith serves a freshly seeded directory with the contract named as
+// -contract names it: full, core or paradime.
+func startDirectoryWith(t *testing.T, contract string) *directory {
+	t.Helper()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "users.db"))
 	if err := db.Open(); err != nil {
 		t.Fatal(err)
@@ -50,8 +60,11 @@ func startDirectory(t *testing.T, coreOnly bool) *directory {
 		Users:         sqlite.NewUserService(db),
 		Organizations: sqlite.NewOrganizationService(db),
 		Auth:          sqlite.NewAuthService(db),
-		CoreOnly:      coreOnly,
+		Invitations:   sqlite.NewInvitationService(db),
+		CoreOnly:      contract == "core",
+		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",
+		InvitationURL: "http://widget.test/accept-invitation",
 	})
 	t.Cleanup(srv.Close)
 	return &directory{URL: srv.URL, AdminKey: testAdminKey, AdminEmail: seed.AdminEmail,

@@ -23,17 +23,21 @@ import (
 func TestDocuments(t *testing.T) {
 	for _, tt := range []struct {
 		schema   string
-		coreOnly bool
+		contract string
 		fields   []string // the root fields the widget must have used
 	}{
-		{"schema_core.graphql", true, []string{
+		{"schema_core.graphql", "core", []string{
 			"countUsers", "createUser", "mutationType", "queryType", "resetPassword", "updatePassword",
 			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
-		{"schema.graphql", false, []string{
-			"completePasswordReset", "countUsers", "createUser", "deleteUser", "issuePasswordReset",
-			"mutationType", "organizations", "queryType", "revokeApiKey", "signIn", "signOut", "updatePassword",
-			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
+		{"schema.graphql", "full", []string{
+			"acceptInvitation", "accepted", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser",
+			"expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
+			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
+			"signIn", "signOut", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
+		}},
+		{"schema_paradime.graphql", "paradime", []string{
+			"disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "updateUserAccountType", "userType", "userWhere",
 		}},
 	} {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -45,9 +49,14 @@ func TestDocuments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := startDirectory(t, tt.coreOnly)
-			caps := sendEveryDocument(t, d)
-			if tt.coreOnly != (caps == capabilities{}) {
+			d := startDirectoryWith(t, tt.contract)
+			var caps capabilities
+			if tt.contract == "paradime" {
+				caps = sendParadimeDocuments(t, d)
+			} else {
+				caps = sendEveryDocument(t, d)
+			}
+			if (tt.contract == "core") != (caps == capabilities{}) {
 				t.Fatalf("the endpoint offers %+v", caps)
 			}
 			var fields []string
@@ -133,6 +142,9 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 		link, _ := url.Parse(r.ResetLink)
 		must("complete the reset", d.api("").completeReset(ctx, resetRequest{Token: link.Query().Get("token"), Password: "a reset password"}))
 	}
+	if caps.Invitations {
+		sendInvitationDocuments(t, d, a)
+	}
 	viewer, f := a.viewer(ctx)
 	must("viewer", f)
 	must("change password", a.changePassword(ctx, viewer.ID, UpdatePasswordData{OldPassword: d.AdminPassword, NewPassword1: "changed password 1", NewPassword2: "changed password 1"}))
@@ -144,4 +156,65 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 		}
 	}
 	return caps
+}
+
+// sendInvitationDocuments makes each of the invitation pages' calls once.
+func sendInvitationDocuments(t *testing.T, d *directory, a api) {
+	t.Helper()
+	ctx := context.Background()
+	results, f := a.inviteUsers(ctx, inviteRequest{Emails: []string{"invited@northwind.example", "also@northwind.example"}, Role: "USER"})
+	if f != nil || len(results) != 2 || results[0].Status != "INVITED" || results[0].Link == "" {
+		t.Fatalf("invite: %+v %v", results, f)
+	}
+	page := a.invitations(ctx, invitationsQuery{Status: "pending", Search: "northwind", Page: 1})
+	if page.Status != statusReady || page.Counts.Pending != 2 || len(page.Items) != 2 {
+		t.Fatalf("invitations: %+v", page)
+	}
+	first, second := page.Items[1], page.Items[0]
+	for _, w := range []invitationWrite{{Kind: "link", ID: first.ID}, {Kind: "resend", ID: first.ID}, {Kind: "revoke", ID: second.ID}} {
+		if _, f := a.writeInvitation(ctx, w); f != nil {
+			t.Fatalf("%s: %v", w.Kind, f)
+		}
+	}
+	out, _ := a.writeInvitation(ctx, invitationWrite{Kind: "link", ID: first.ID})
+	link, _ := url.Parse(out.Link)
+	token := link.Query().Get("token")
+	if p, f := d.api("").invitationByToken(ctx, token); f != nil || p.Email != first.Email {
+		t.Fatalf("preview: %+v %v", p, f)
+	}
+	if _, _, f := d.api("").acceptInvitation(ctx, acceptRequest{Token: token, Firstname: "Ina", Lastname: "Vited", Password: "a long password"}); f != nil {
+		t.Fatalf("accept: %v", f)
+	}
+}
+
+// sendParadimeDocuments makes each of the widget's calls to an endpoint with Paradime's
+// API alone, and returns what it offers.
+func sendParadimeDocuments(t *testing.T, d *directory) capabilities {
+	t.Helper()
+	ctx := context.Background()
+	a := d.api(d.AdminKey)
+	st, f := a.openSession(ctx)
+	if f != nil {
+		t.Fatalf("open the session: %v", f)
+	}
+	list := a.listParadimeUsers(ctx)
+	if list.Status != statusReady || len(list.Active) < 2 {
+		t.Fatalf("list: %+v", list)
+	}
+	var someone paradimeUser
+	for _, u := range list.Active {
+		if u.AccountType == "DEVELOPER" {
+			someone = u
+		}
+	}
+	if results := a.inviteOneByOne(ctx, inviteRequest{Emails: []string{"p1@northwind.example", "bad"}, Role: "ADMIN"}); results[0].Status != "INVITED" || results[1].Status != "FAILED" {
+		t.Fatalf("invite: %+v", results)
+	}
+	if f := a.setAccountType(ctx, someone.UID, "ADMIN"); f != nil {
+		t.Fatalf("account type: %v", f)
+	}
+	if f := a.disableParadimeUser(ctx, someone.UID); f != nil {
+		t.Fatalf("disable: %v", f)
+	}
+	return st.Caps
 }

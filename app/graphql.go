@@ -96,6 +96,9 @@ type capabilities struct {
 	Organizations      bool
 	UpdatedAt          bool
 	APIKeys            bool // User.apiKeys and revokeApiKey
+	Invitations        bool // inviteUsers, invitations and the rest of the invitations extension
+	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
+	NoCore             bool // no users query: an endpoint with Paradime's API alone
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -154,13 +157,19 @@ func (q *introspection) capabilities() capabilities {
 			c.IssuePasswordReset = true
 		case "revokeApiKey":
 			hasRevoke = true
+		case "inviteUsers":
+			c.Invitations = true
 		}
 	}
+	hasUsers := false
 	for _, f := range q.Query.Fields {
 		switch f.Name {
+		case "listUsers":
+			c.Paradime = true
 		case "organizations":
 			c.Organizations = true
 		case "users":
+			hasUsers = true
 			for _, a := range f.Args {
 				if a.Name == "orderBy" {
 					c.OrderBy = true
@@ -169,6 +178,9 @@ func (q *introspection) capabilities() capabilities {
 		}
 	}
 	c.APIKeys = hasAPIKeys && hasRevoke
+	// An endpoint that answered introspection without Kili's users query has Paradime's
+	// API alone; one that refused introspection is taken for the core.
+	c.NoCore = c.Paradime && !hasUsers
 	return c
 }
 

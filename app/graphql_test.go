@@ -153,6 +153,22 @@ func TestIntrospection_Capabilities(t *testing.T) {
 		}
 	})
 
+	t.Run("Invitations", func(t *testing.T) {
+		q := newIntrospection([]string{"id"}, []string{"inviteUsers", "inviteUser"}, []string{"where", "first", "skip"}, "listUsers", "invitations")
+		if got, want := q.capabilities(), (capabilities{Invitations: true, Paradime: true}); got != want {
+			t.Fatalf("got %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("ParadimeAlone", func(t *testing.T) {
+		// Paradime's API has no users query: newIntrospection always adds one.
+		q := newIntrospection(nil, []string{"inviteUser", "updateUserAccountType", "disableUser"}, nil, "listUsers")
+		q.Query.Fields = q.Query.Fields[1:]
+		if got, want := q.capabilities(), (capabilities{Paradime: true, NoCore: true}); got != want {
+			t.Fatalf("got %+v (query %+v), want %+v", got, q.Query.Fields, want)
+		}
+	})
+
 	t.Run("NothingFound", func(t *testing.T) {
 		var q introspection
 		if got := q.capabilities(); got != (capabilities{}) {

@@ -57,7 +57,7 @@ func (c *topBar) Render() app.UI {
 		app.Nav().Class("topbar-nav").Aria("label", "Account").Body(
 			app.If(c.session.Status == statusReady,
 				app.Span().Class("viewer").Title(c.session.Viewer.Email).Text(c.session.Viewer.displayName()),
-				app.A().Href(c.w.link("/account")).Text("Account"),
+				app.If(!c.session.Caps.NoCore, app.A().Href(c.w.link("/account")).Text("Account")),
 				app.Button().Type("button").Class("btn btn-ghost").Text("Sign out").OnClick(c.signOut),
 			),
 		),

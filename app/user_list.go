@@ -177,15 +177,28 @@ func (c *userList) retryNow(ctx app.Context, e app.Event) {
 	c.retry.now(ctx, c.load)
 }
 
-// Render shows the page.
+// Render shows the page; against an endpoint with Paradime's API alone, Paradime's own
+// list (paradime.go).
 func (c *userList) Render() app.UI {
+	if c.session.Caps.NoCore {
+		return app.Div().Class("page").Body(
+			newTopBar(c.w),
+			app.Main().Class("content").ID("main").Body(&paradimeUsers{w: c.w}),
+		)
+	}
 	return app.Div().Class("page").Body(
 		newTopBar(c.w),
 		app.Main().Class("content").ID("main").Body(
 			app.Div().Class("page-head").Body(
 				app.H1().Text("Users"),
 				newUserCount(),
-				app.A().Class("btn btn-primary").Href(c.w.link("/users/new")).Text("New user"),
+				app.Div().Class("head-actions").Body(
+					app.If(c.session.Caps.Invitations,
+						app.A().Class("btn btn-ghost").ID("pending-invitations").Href(c.w.link("/invitations")).Text("Pending invitations"),
+						app.A().Class("btn").ID("invite-people").Href(c.w.link("/invite")).Text("Invite people"),
+					),
+					app.A().Class("btn btn-primary").Href(c.w.link("/users/new")).Text("New user"),
+				),
 			),
 			c.renderToolbar(),
 			c.renderTable(),

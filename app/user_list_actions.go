@@ -33,6 +33,11 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: f})
 		return
 	}
+	if st.Caps.NoCore {
+		// Paradime's API has no users query: the page shows Paradime's list instead.
+		ctx.SetState(stateUsers, usersState{Status: statusReady, Query: q})
+		return
+	}
 	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps))
 	if !w.seqs.latest(stateUsers, seq) {
 		return

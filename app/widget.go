@@ -67,6 +67,14 @@ func (w *Widget) HandleActions() {
 		actionCompleteReset: w.handleCompleteReset,
 		actionJoinPortal:    w.handleJoinPortal,
 		actionPortalInit:    w.handlePortalInit,
+		// Invitations and Paradime's API.
+		actionInvite:          w.handleInvite,
+		actionLoadInvitations: w.handleLoadInvitations,
+		actionInvitationWrite: w.handleInvitationWrite,
+		actionLoadPreview:     w.handleLoadPreview,
+		actionAccept:          w.handleAccept,
+		actionLoadParadime:    w.handleLoadParadime,
+		actionParadimeWrite:   w.handleParadimeWrite,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
@@ -100,6 +108,15 @@ func (w *Widget) AccountPage() app.Composer { return newAccount(w) }
 
 // ResetPasswordPage completes a password reset from a one-time link ("/reset-password").
 func (w *Widget) ResetPasswordPage() app.Composer { return newResetPassword(w) }
+
+// InvitePage invites people ("/invite").
+func (w *Widget) InvitePage() app.Composer { return &invitePage{w: w, role: "USER"} }
+
+// InvitationsPage lists the invitations ("/invitations").
+func (w *Widget) InvitationsPage() app.Composer { return &invitationsPage{w: w} }
+
+// AcceptInvitationPage accepts an invitation from its link ("/accept-invitation").
+func (w *Widget) AcceptInvitationPage() app.Composer { return &acceptInvitation{w: w} }
 
 // UserPathPattern matches the paths of UserPage.
 const UserPathPattern = "^/users/[^/]+$"
