@@ -23,8 +23,8 @@ type invitationsPage struct {
 
 	search  string
 	shown   string
-	confirm string // the id of the invitation whose revoking waits for confirmation
-	links   map[string]string
+	confirm string               // the id of the invitation whose revoking waits for confirmation
+	link    invitationWriteState // the last link made, shown to copy until the next write
 	busy    bool
 	notice  string
 	err     string
@@ -46,7 +46,7 @@ func (c *invitationsPage) OnNav(ctx app.Context) {
 	c.query = parseInvitationsQuery(ctx.Page().URL().Query())
 	c.search, c.shown = c.query.Search, c.query.Search
 	setInputs(ctx, map[string]string{"invitation-search": c.search})
-	c.confirm, c.links = "", map[string]string{}
+	c.confirm, c.link, c.notice, c.err = "", invitationWriteState{}, "", ""
 	ctx.Page().SetTitle("Invitations")
 	c.load(ctx)
 }
@@ -71,11 +71,9 @@ func (c *invitationsPage) onWrite(ctx app.Context) {
 	case statusFailed:
 		c.notice, c.err = "", c.write.Err.Message
 	case statusReady:
-		c.notice, c.err, c.confirm = c.write.Notice, "", ""
+		c.notice, c.err, c.confirm, c.link = c.write.Notice, "", "", c.write
 		if c.write.Link != "" {
-			c.links[c.write.Write.ID] = c.write.Link
-			id := "link-" + c.write.Write.ID
-			ctx.Defer(func(app.Context) { focusByID(id + "-copy") })
+			ctx.Defer(func(app.Context) { focusByID("new-link-copy") })
 		}
 		if c.write.Write.Kind != "link" {
 			c.load(ctx)
@@ -145,6 +143,11 @@ func (c *invitationsPage) Render() app.UI {
 			),
 			banner("error", c.err),
 			banner("success", c.notice),
+			app.If(c.link.Link != "",
+				app.Div().Class("card new-link").Body(
+					c.clip.field("new-link", "Invitation link for "+c.link.Write.Email, c.link.Link),
+				),
+			),
 			c.renderTable(),
 			c.renderPager(),
 		),
@@ -197,7 +200,7 @@ func (c *invitationsPage) renderTable() app.UI {
 		now := time.Now()
 		rows := make([]app.UI, 0, len(l.Items))
 		for _, inv := range l.Items {
-			rows = append(rows, c.renderInvitation(inv, now)...)
+			rows = append(rows, c.renderInvitation(inv, now))
 		}
 		body = app.TBody().Class("invitation-rows").Body(rows...)
 	}
@@ -229,9 +232,8 @@ func invitationRow(body ...app.UI) app.UI {
 	))
 }
 
-// renderInvitation is the row of an invitation, and the row of its new link when the
-// admin just asked for one.
-func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) []app.UI {
+// renderInvitation is the row of an invitation.
+func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) app.UI {
 	invited := relativeTime(inv.CreatedAt, now)
 	if by := inv.inviter(); by != "" {
 		invited += " by " + by
@@ -271,13 +273,7 @@ func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) []
 		app.Td().Class("col-expires").Title(formatTime(inv.ExpiresAt)).Text(expires),
 		app.Td().Class("col-actions").Body(actions),
 	)
-	link := c.links[inv.ID]
-	if link == "" || !open {
-		return []app.UI{row}
-	}
-	return []app.UI{row, app.Tr().Class("link-row").Body(
-		app.Td().ColSpan(len(invitationColumns)).Body(c.clip.field("link-"+inv.ID, "Invitation link for "+inv.Email, link)),
-	)}
+	return row
 }
 
 // invitationStatusLabel is how an invitation's status reads.
@@ -338,11 +334,11 @@ func relativeTime(ts string, now time.Time) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		n, unit = int(d/time.Minute), "minute"
-	case d < 48*time.Hour:
-		n, unit = int(d/time.Hour), "hour"
+		n, unit = int(d.Round(time.Minute)/time.Minute), "minute"
+	case d < 47*time.Hour:
+		n, unit = int(d.Round(time.Hour)/time.Hour), "hour"
 	default:
-		n, unit = int(d/(24*time.Hour)), "day"
+		n, unit = int(d.Round(24*time.Hour)/(24*time.Hour)), "day"
 	}
 	s := strconv.Itoa(n) + " " + unit + plural(n, "s")
 	if future {

@@ -13,7 +13,8 @@ func TestSplitAddresses(t *testing.T) {
 	for text, want := range map[string][]string{
 		"a@x.org, b@x.org;c@x.org\nd@x.org\te@x.org": {"a@x.org", "b@x.org", "c@x.org", "d@x.org", "e@x.org"},
 		`"Ann Lee" <ann@x.org>, Bob <bob@x.org>`:     {"ann@x.org", "bob@x.org"},
-		"ann@x.org bob.x.org":                        {"ann@x.org", "bob.x.org"}, // a typo is kept, to be answered
+		"Zoe Ng <zoe@x.org>, typo.x.org\nyan@x.org":  {"zoe@x.org", "typo.x.org", "yan@x.org"}, // a typo is kept, to be answered
+		"ann@x.org bob.x.org":                        {"ann@x.org", "bob.x.org"},
 		"  ,, \n ":                                   nil,
 	} {
 		if got := splitAddresses(text); !slices.Equal(got, want) {
@@ -31,6 +32,7 @@ func TestRelativeTime(t *testing.T) {
 		"2025-03-05T12:00:00Z": "3 days ago",
 		"2025-03-15T12:00:00Z": "in 7 days",
 		"2025-03-09T11:00:00Z": "in 23 hours",
+		"2025-03-15T11:59:00Z": "in 7 days",
 		"not a time":           "not a time",
 	} {
 		if got := relativeTime(ts, now); got != want {
@@ -88,11 +90,11 @@ func TestInvitationsPage(t *testing.T) {
 	assertHas(t, html(c), `id="revoke-confirm"`, `id="revoke-cancel"`)
 	assertHasNot(t, html(c), `id="revoke-i1"`)
 
-	// A link asked for shows under its invitation, to copy.
+	// A link asked for shows above the list, to copy.
 	c.baseSeq = 0
 	set(d, stateInvitationWrite, invitationWriteState{Status: statusReady, Seq: 1, Link: "http://x/accept-invitation?token=ua_t",
 		Write: invitationWrite{Kind: "link", ID: "i1", Email: "zoe@acme.test"}, Notice: "Here is a link."})
-	assertHas(t, html(c), `id="link-i1"`, `value="http://x/accept-invitation?token=ua_t"`, `id="link-i1-copy"`, "Here is a link.")
+	assertHas(t, html(c), `id="new-link"`, `value="http://x/accept-invitation?token=ua_t"`, `id="new-link-copy"`, "Here is a link.")
 }
 
 func TestInvitePage(t *testing.T) {

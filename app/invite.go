@@ -47,21 +47,18 @@ func (c *invitePage) OnNav(ctx app.Context) {
 func (c *invitePage) OnPreRender(ctx app.Context) { c.OnNav(ctx) }
 
 // splitAddresses reads the addresses in text: separated by commas, semicolons, spaces or
-// lines, each possibly in angle brackets as mail clients write them ("Ann <ann@x.org>").
-// Where the text has angle brackets, the words around them are names and are dropped;
-// elsewhere every word is kept, so that a mistyped address gets its answer.
+// lines. An entry written as mail clients write it, "Ann Lee <ann@x.org>", is its address
+// alone; every other word is kept, so that a mistyped address gets its answer.
 func splitAddresses(text string) []string {
-	named := strings.Contains(text, "<")
 	var out []string
-	for _, word := range strings.FieldsFunc(text, func(r rune) bool {
-		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}) {
-		if named && !strings.Contains(word, "<") && !strings.Contains(word, "@") {
-			continue
+	for _, entry := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' }) {
+		if open, end := strings.Index(entry, "<"), strings.LastIndex(entry, ">"); open >= 0 && end > open {
+			entry = entry[open+1 : end]
 		}
-		word = strings.Trim(word, `<>"'()`)
-		if word != "" {
-			out = append(out, word)
+		for _, word := range strings.Fields(entry) {
+			if word = strings.Trim(word, `<>"'()`); word != "" {
+				out = append(out, word)
+			}
 		}
 	}
 	return out
@@ -166,7 +163,7 @@ func (c *invitePage) Render() app.UI {
 					app.Textarea().ID("invite-emails").Name("emails").Rows(5).Attr("autocomplete", "off").
 						Aria("describedby", "invite-emails-hint").Text(c.shown).OnInput(c.onEmails),
 					app.P().Class("field-hint").ID("invite-emails-hint").Text(
-						"Paste up to 100 addresses, separated by commas, spaces or new lines. Names pasted from a mail client are left out."),
+						"Paste up to 100 addresses, separated by commas, spaces or new lines; names written as Name <address> are left out."),
 				),
 				app.Div().Class("field invite-role").Body(
 					app.Label().For("invite-role").Text("Role"),
