@@ -117,3 +117,10 @@ func banner(kind, msg string, actions ...app.UI) app.UI {
 func isEscape(e app.Event) bool {
 	return e.Get("key").String() == "Escape"
 }
+
+// deferOn runs fn once the current update is rendered, on behalf of the component c: an
+// event handler's own ctx.Defer belongs to the element that got the event, and go-app drops
+// it when that update removes the element (a button that a confirmation replaces).
+func deferOn(ctx app.Context, c app.UI, fn func(app.Context)) {
+	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Defer, Source: c, Function: fn})
+}

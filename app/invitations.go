@@ -73,7 +73,7 @@ func (c *invitationsPage) onWrite(ctx app.Context) {
 	case statusReady:
 		c.notice, c.err, c.confirm, c.link = c.write.Notice, "", "", c.write
 		if c.write.Link != "" {
-			ctx.Defer(func(app.Context) { focusByID("new-link-copy") })
+			deferOn(ctx, c, func(app.Context) { focusByID("new-link-copy") })
 		}
 		if c.write.Write.Kind != "link" {
 			c.load(ctx)
@@ -94,14 +94,14 @@ func (c *invitationsPage) act(kind string, inv invitationItem) app.EventHandler 
 func (c *invitationsPage) askRevoke(id string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		c.confirm = id
-		ctx.Defer(func(app.Context) { focusByID("revoke-cancel") })
+		deferOn(ctx, c, func(app.Context) { focusByID("revoke-cancel") })
 	}
 }
 
 func (c *invitationsPage) cancelRevoke(ctx app.Context, e app.Event) {
 	id := c.confirm
 	c.confirm = ""
-	ctx.Defer(func(app.Context) { focusByID("revoke-" + id) })
+	deferOn(ctx, c, func(app.Context) { focusByID("revoke-" + id) })
 }
 
 func (c *invitationsPage) onKeyDown(ctx app.Context, e app.Event) {
@@ -248,19 +248,19 @@ func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) ap
 	case c.confirm == inv.ID:
 		actions = app.Div().Class("confirm-inline").Role("group").Aria("label", "Revoke the invitation of "+inv.Email+"?").Body(
 			app.Span().Text("Revoke?"),
-			app.Button().Type("button").Class("btn btn-danger").ID("revoke-confirm").Disabled(c.busy).Text("Revoke").OnClick(c.act("revoke", inv)),
+			app.Button().Type("button").Class("btn btn-danger").ID("revoke-confirm").Disabled(c.busy).Text("Revoke").OnClick(c.act("revoke", inv), "revoke", inv.ID),
 			app.Button().Type("button").Class("btn").ID("revoke-cancel").Text("Cancel").OnClick(c.cancelRevoke),
 		)
 	case open:
 		actions = app.Div().Class("row-actions").Body(
 			app.If(inv.Status == "PENDING",
 				app.Button().Type("button").Class("btn").ID("link-"+inv.ID+"-make").Disabled(c.busy).
-					Aria("label", "Copy a link for "+inv.Email).Text("Copy link").OnClick(c.act("link", inv)),
+					Aria("label", "Copy a link for "+inv.Email).Text("Copy link").OnClick(c.act("link", inv), "link", inv.ID),
 			),
 			app.Button().Type("button").Class("btn").ID("resend-"+inv.ID).Disabled(c.busy).
-				Aria("label", "Resend the invitation of "+inv.Email).Text("Resend").OnClick(c.act("resend", inv)),
+				Aria("label", "Resend the invitation of "+inv.Email).Text("Resend").OnClick(c.act("resend", inv), "resend", inv.ID),
 			app.Button().Type("button").Class("btn btn-danger").ID("revoke-"+inv.ID).Disabled(c.busy).
-				Aria("label", "Revoke the invitation of "+inv.Email).Text("Revoke").OnClick(c.askRevoke(inv.ID)),
+				Aria("label", "Revoke the invitation of "+inv.Email).Text("Revoke").OnClick(c.askRevoke(inv.ID), "ask", inv.ID),
 		)
 	default:
 		actions = app.Span().Class("muted").Text("—")

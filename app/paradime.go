@@ -64,7 +64,7 @@ func (c *paradimeUsers) apply(u paradimeUser) app.EventHandler {
 func (c *paradimeUsers) askDisable(uid string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		c.confirm = uid
-		ctx.Defer(func(app.Context) { focusByID("disable-cancel") })
+		deferOn(ctx, c, func(app.Context) { focusByID("disable-cancel") })
 	}
 }
 
@@ -81,7 +81,7 @@ func (c *paradimeUsers) disable(u paradimeUser) app.EventHandler {
 func (c *paradimeUsers) cancelDisable(ctx app.Context, e app.Event) {
 	uid := c.confirm
 	c.confirm = ""
-	ctx.Defer(func(app.Context) { focusByID("disable-" + uid) })
+	deferOn(ctx, c, func(app.Context) { focusByID("disable-" + uid) })
 }
 
 func (c *paradimeUsers) onKeyDown(ctx app.Context, e app.Event) {
@@ -94,7 +94,9 @@ func (c *paradimeUsers) retry(ctx app.Context, e app.Event) {
 	ctx.NewAction(actionLoadParadime)
 }
 
-// Render shows the count, the two lists and the invite link.
+// Render shows the count, the two lists and the invite link. Each row's handlers carry the
+// row's user as their scope: go-app keeps an element's handler when a new one comes from the
+// same function literal, and rows shift when a user is disabled.
 func (c *paradimeUsers) Render() app.UI {
 	l := c.list
 	count := ""
@@ -156,12 +158,12 @@ func (c *paradimeUsers) renderUser(u paradimeUser) app.UI {
 	if c.confirm == u.UID {
 		actions = app.Div().Class("confirm-inline").Role("group").Aria("label", "Disable "+paradimeName(u)+"?").Body(
 			app.Span().Text("Disable "+paradimeName(u)+"?"),
-			app.Button().Type("button").Class("btn btn-danger").ID("disable-confirm").Disabled(c.busy).Text("Disable").OnClick(c.disable(u)),
+			app.Button().Type("button").Class("btn btn-danger").ID("disable-confirm").Disabled(c.busy).Text("Disable").OnClick(c.disable(u), "disable", u.UID),
 			app.Button().Type("button").Class("btn").ID("disable-cancel").Text("Cancel").OnClick(c.cancelDisable),
 		)
 	} else {
 		actions = app.Button().Type("button").Class("btn").ID("disable-"+u.UID).Disabled(c.busy).
-			Aria("label", "Disable "+paradimeName(u)).Text("Disable").OnClick(c.askDisable(u.UID))
+			Aria("label", "Disable "+paradimeName(u)).Text("Disable").OnClick(c.askDisable(u.UID), "ask", u.UID)
 	}
 	return app.Tr().Body(
 		app.Td().Class("col-name").Text(paradimeName(u)),
@@ -174,7 +176,7 @@ func (c *paradimeUsers) renderUser(u paradimeUser) app.UI {
 					app.Option().Value("DEVELOPER").Selected(picked == "DEVELOPER").Text("Developer"),
 				),
 				app.Button().Type("button").Class("btn").ID("apply-"+u.UID).Disabled(c.busy || picked == u.AccountType).
-					Aria("label", "Change the account type of "+paradimeName(u)).Text("Change").OnClick(c.apply(u)),
+					Aria("label", "Change the account type of "+paradimeName(u)).Text("Change").OnClick(c.apply(u), u.UID, u.AccountType),
 			),
 		),
 		app.Td().Class("col-actions").Body(actions),

@@ -71,6 +71,7 @@ type server struct {
 	AdminPassword string
 
 	cmd    *exec.Cmd
+	db     string // the database file
 	mu     sync.Mutex
 	stderr bytes.Buffer
 }
@@ -82,15 +83,20 @@ const adminKey = "e2e-admin-key-0123456789abcdef"
 // waits for its "Listening on" line. It stops at the end of the test.
 func startServer(t testing.TB, flags ...string) *server {
 	t.Helper()
-	dir := t.TempDir()
+	return startServerOn(t, filepath.Join(t.TempDir(), "users.db"), flags...)
+}
+
+// startServerOn is startServer on the database file db, which may exist already.
+func startServerOn(t testing.TB, db string, flags ...string) *server {
+	t.Helper()
 	args := append([]string{
 		"-addr", "127.0.0.1:0",
-		"-db", filepath.Join(dir, "users.db"),
+		"-db", db,
 		"-admin-key", adminKey,
 	}, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = root // the server finds web/ in its working folder
-	s := &server{Key: adminKey, cmd: cmd}
+	s := &server{Key: adminKey, cmd: cmd, db: db}
 	cmd.Stderr = lockedWriter{&s.mu, &s.stderr}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
