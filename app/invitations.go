@@ -255,10 +255,10 @@ func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) ap
 		actions = app.Div().Class("row-actions").Body(
 			app.If(inv.Status == "PENDING",
 				app.Button().Type("button").Class("btn").ID("link-"+inv.ID+"-make").Disabled(c.busy).
-					Aria("label", "Copy a link for "+inv.Email).Text("Copy link").OnClick(c.act("link", inv), "link", inv.ID),
+					Aria("label", "Copy link for "+inv.Email).Text("Copy link").OnClick(c.act("link", inv), "link", inv.ID),
 			),
 			app.Button().Type("button").Class("btn").ID("resend-"+inv.ID).Disabled(c.busy).
-				Aria("label", "Resend the invitation of "+inv.Email).Text("Resend").OnClick(c.act("resend", inv), "resend", inv.ID),
+				Aria("label", "Resend to "+inv.Email).Text("Resend").OnClick(c.act("resend", inv), "resend", inv.ID),
 			app.Button().Type("button").Class("btn btn-danger").ID("revoke-"+inv.ID).Disabled(c.busy).
 				Aria("label", "Revoke the invitation of "+inv.Email).Text("Revoke").OnClick(c.askRevoke(inv.ID), "ask", inv.ID),
 		)

@@ -31,30 +31,38 @@ func TestAccessibility(t *testing.T) {
 	s.graphql(t, `mutation($w: UserWhere) { createApiKey(name: "build server", where: $w) { id } }`,
 		map[string]any{"w": map[string]any{"id": u.ID}}, new(struct{}))
 
+	var invited struct {
+		InviteUsers []struct{ Link string }
+	}
+	s.graphql(t, `mutation { inviteUsers(emails: ["axe@e2e.test", "bad"], organizationRole: USER) { link } }`, nil, &invited)
+	link, err := url.Parse(invited.InviteUsers[0].Link)
+	if err != nil {
+		t.Fatal(err)
+	}
 	signedOut := []struct{ name, path, ready string }{
 		{"sign-in", "/sign-in", `document.querySelector("form.signin-card[aria-busy=false]")`},
 		{"reset-password", "/reset-password?token=abc", `document.querySelector("#password2")`},
 		{"reset-no-token", "/reset-password", `document.querySelector(".banner-error")`},
+		{"accept-invitation", link.RequestURI(), `document.querySelector("#password2")`},
+		{"accept-dead-link", "/accept-invitation?token=ua_dead", `document.querySelector("#invitation-dead")`},
 	}
 	signedIn := []struct{ name, path, ready string }{
 		{"list", "/", `document.querySelector("table.users tbody td.col-name a") && document.querySelector("table.users").getAttribute("aria-busy") === "false"`},
 		{"edit", "/users/" + url.PathEscape(u.ID), `document.querySelector("#lastname") && document.querySelector(".api-keys .key")`},
 		{"new", "/users/new", `document.querySelector("#password2")`},
 		{"account", "/account", `document.querySelector("#oldPassword")`},
+		{"invitations", "/invitations?status=all", `document.querySelector("table.invitations tbody.invitation-rows") && document.querySelector("table.invitations").getAttribute("aria-busy") === "false"`},
+		{"invite", "/invite", `document.querySelector("#invite-emails")`},
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		t.Run(scheme, func(t *testing.T) {
 			tb := b.newTab(t)
 			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
-			check := func(name, path, ready string) {
+			check := func(name, path, ready string, then ...chromedp.Action) {
 				for _, width := range []int64{1440, 390} {
 					tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+path), waitApp(ready))
-					label := name + "-" + scheme + "-" + strconv.FormatInt(width, 10)
-					tb.axe(axe, label)
-					shot := tb.screenshot(label)
-					if scheme == "dark" {
-						tb.checkDark(label, shot)
-					}
+					tb.run(then...)
+					tb.checkPage(axe, name+"-"+scheme+"-"+strconv.FormatInt(width, 10), scheme)
 				}
 			}
 			for _, p := range signedOut {
@@ -64,7 +72,47 @@ func TestAccessibility(t *testing.T) {
 			for _, p := range signedIn {
 				check(p.name, p.path, p.ready)
 			}
+			// The answers of an invitation, each with its link to copy.
+			check("invite-results", "/invite", `document.querySelector("#invite-emails")`,
+				setValue("#invite-emails", "axe@e2e.test, new-"+scheme+"@e2e.test, bad"),
+				chromedp.Click("#send-invitations"),
+				waitText("#invite-summary", func(s string) bool { return s != "" }))
 		})
+	}
+}
+
+// TestAccessibility_Paradime checks the widget's list against Paradime's API alone as
+// TestAccessibility checks the other pages.
+func TestAccessibility_Paradime(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t, "-contract", "paradime")
+	b := newBrowser(t)
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			tb := b.newTab(t)
+			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+				chromedp.Navigate(s.URL+"/sign-in"),
+				waitApp(`document.querySelector("form.signin-card[aria-busy=false]")`),
+				setValue("#key", s.Key),
+				chromedp.Click(`form.signin-card button[type=submit]`),
+				waitApp(`document.querySelector("table.paradime-users tbody tr td.col-email")`))
+			for _, width := range []int64{1440, 390} {
+				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/"),
+					waitApp(`document.querySelector("table.paradime-users tbody tr td.col-email")`))
+				tb.checkPage(axe, "paradime-"+scheme+"-"+strconv.FormatInt(width, 10), scheme)
+			}
+		})
+	}
+}
+
+// checkPage runs axe-core on the page, saves its screenshot, and in the dark scheme checks
+// that it shows the dark theme.
+func (tb *tab) checkPage(axe, label, scheme string) {
+	tb.t.Helper()
+	tb.axe(axe, label)
+	shot := tb.screenshot(label)
+	if scheme == "dark" {
+		tb.checkDark(label, shot)
 	}
 }
 

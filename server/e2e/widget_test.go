@@ -379,9 +379,10 @@ func TestWidget_CoreContract(t *testing.T) {
 	want := strconv.Itoa(s.countUsers(t, map[string]any{}))
 	tb.run(waitText("#user-count", func(got string) bool { return digits(got) == want }))
 	var hidden bool
-	tb.run(chromedp.Evaluate(`!document.querySelector("#search") && !document.querySelector("#role-filter") && !document.querySelector("button.sort")`, &hidden))
+	tb.run(chromedp.Evaluate(`!document.querySelector("#search") && !document.querySelector("#role-filter") && !document.querySelector("button.sort") &&
+		!document.querySelector("#invite-people") && !document.querySelector("#pending-invitations")`, &hidden))
 	if !hidden {
-		t.Error("search, role filter or sort is shown against a core-only endpoint")
+		t.Error("search, role filter, sort or invitations are shown against a core-only endpoint")
 	}
 
 	u := s.findUsers(t, map[string]any{"activated": true}, 2, 0, nil)[1]
