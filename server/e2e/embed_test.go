@@ -131,6 +131,34 @@ func TestEmbed(t *testing.T) {
 		}
 	})
 
+	t.Run("InviteInFrame", func(t *testing.T) {
+		// Inviting works in the portal's frame, copying the link included, which the
+		// frame may do without the clipboard permission.
+		portal := b.newTab(t)
+		portal.openPortal(portalURL, s.Key, "default")
+		frame := b.frame(t, s.URL+"/")
+		frame.run(
+			rowsLoaded(),
+			chromedp.Click("#invite-people"),
+			waitApp(`document.querySelector("#invite-emails")`),
+			setValue("#invite-emails", "framed@e2e.test"),
+			chromedp.Click("#send-invitations"),
+			waitText("#invite-summary", func(s string) bool { return s == "1 invited." }),
+			chromedp.Click("#invite-link-0-copy"),
+			waitText(".copy-status", func(s string) bool { return s != "" }),
+		)
+		var status string
+		frame.run(chromedp.Text(".copy-status", &status))
+		if status != "Copied." {
+			t.Errorf("copy in the frame: %q", status)
+		}
+		frame.run(
+			chromedp.Click("#to-invitations"),
+			waitApp(`document.querySelector("table.invitations tbody.invitation-rows")`),
+			waitText("#tab-pending .tab-count", func(s string) bool { return s == "1" }),
+		)
+	})
+
 	t.Run("EditReachesPortal", func(t *testing.T) {
 		portal := b.newTab(t)
 		portal.openPortal(portalURL, s.Key, "default")
