@@ -54,6 +54,10 @@ type DB struct {
 
 	// Logger says when a client or an account reaches the limit; nil: no log.
 	Logger *slog.Logger
+
+	// Changes receives each committed write of a user (see Tx.Commit); nil: none is
+	// published.
+	Changes server.Changes
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
@@ -190,8 +194,9 @@ func (db *DB) migrateFile(name string) error {
 // Tx is a transaction that knows the time it started at.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	changes []server.UserChange // the writes of users to publish once committed
 }
 
 // beginTx starts a write transaction; it holds the database's write lock until it ends.
