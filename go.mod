@@ -18,6 +18,9 @@ require (
 
 require github.com/99designs/gqlgen v0.17.98
 
+// The WebSocket library of gqlgen's transport, for live updates (server/graphql/live_socket.go).
+require github.com/coder/websocket v1.8.15
+
 require (
 	github.com/agnivade/levenshtein v1.2.2 // indirect
 	github.com/chromedp/sysutil v1.1.0 // indirect

@@ -27,6 +27,7 @@ import (
 	"useradmin/server"
 	"useradmin/server/graphql"
 	serverhttp "useradmin/server/http"
+	"useradmin/server/live"
 	"useradmin/server/mail"
 	"useradmin/server/sqlite"
 )
@@ -222,18 +223,22 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			printSeed(stdout, res)
 		}
 		db.InvitationLifetime = cfg.InvitationLifetime
+		changes := live.New(server.ChangeLimit{}, 0)
+		db.Changes = changes
 		srv.GraphQL = &graphql.Handler{
-			Users:         sqlite.NewUserService(db),
-			Organizations: sqlite.NewOrganizationService(db),
-			Auth:          sqlite.NewAuthService(db),
-			Invitations:   sqlite.NewInvitationService(db),
-			Mailer:        cfg.mailer(logger),
-			CoreOnly:      cfg.Contract == "core",
-			ParadimeOnly:  cfg.Contract == "paradime",
-			TrustProxy:    cfg.TrustProxy,
-			ResetURL:      widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "reset-password",
-			InvitationURL: widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "accept-invitation",
-			Logger:        logger,
+			Changes:        changes,
+			AllowedOrigins: cfg.AllowedOrigins,
+			Users:          sqlite.NewUserService(db),
+			Organizations:  sqlite.NewOrganizationService(db),
+			Auth:           sqlite.NewAuthService(db),
+			Invitations:    sqlite.NewInvitationService(db),
+			Mailer:         cfg.mailer(logger),
+			CoreOnly:       cfg.Contract == "core",
+			ParadimeOnly:   cfg.Contract == "paradime",
+			TrustProxy:     cfg.TrustProxy,
+			ResetURL:       widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "reset-password",
+			InvitationURL:  widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "accept-invitation",
+			Logger:         logger,
 		}
 		printMail(stdout, cfg)
 		srv.Health = db.Ping

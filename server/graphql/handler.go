@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	gql "github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -61,6 +62,15 @@ type Handler struct {
 	// they could then write any address there and escape the store's limits on credential
 	// checks, which count per client (see server.NewContextWithClient).
 	TrustProxy bool
+	// Changes is the fan-out that Subscription.userChanged follows; nil: subscriptions
+	// answer that live updates are off.
+	Changes server.Changes
+	// AllowedOrigins are the portals whose pages may open a WebSocket to the directory,
+	// besides its own (the CORS allow-list, -allowed-origins).
+	AllowedOrigins []string
+	// LiveRecheck is how often an idle subscription checks its caller's key again; 0
+	// means DefaultLiveRecheck.
+	LiveRecheck time.Duration
 
 	once      sync.Once
 	schema    *ast.Schema
@@ -84,6 +94,8 @@ func (h *Handler) Init() {
 			resetURL:      h.ResetURL,
 			invitationURL: h.InvitationURL,
 			logger:        h.Logger,
+			changes:       h.Changes,
+			recheck:       h.LiveRecheck,
 		}
 		cfg := Config{Resolvers: root}
 		switch {
@@ -121,6 +133,10 @@ const (
 // ServeHTTP answers one GraphQL request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Init()
+	if isWebSocket(r) {
+		h.serveLive(w, r)
+		return
+	}
 	media := answerMedia(r.Header.Get("Accept"))
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -191,6 +207,9 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 	doc, op, refused := h.documents.prepare(r.Context(), req.Query, opName, req.Variables)
 	if refused != nil {
 		return &response{Errors: refused}, false
+	}
+	if res := refuseSubscription(op); res != nil {
+		return res, false
 	}
 	ctx := h.authenticate(r)
 	ctx = withDocument(gql.StartOperationTrace(ctx), doc)

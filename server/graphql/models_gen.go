@@ -84,6 +84,10 @@ type OrganizationWhere struct {
 type Query struct {
 }
 
+// What the caller can follow as it happens (extension).
+type Subscription struct {
+}
+
 // A change of one's own password.
 type UpdatePasswordData struct {
 	// The current password.

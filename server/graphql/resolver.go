@@ -3,6 +3,7 @@ package graphql
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"useradmin/server"
 )
@@ -18,6 +19,8 @@ type resolver struct {
 	resetURL      string
 	invitationURL string
 	logger        *slog.Logger
+	changes       server.Changes // nil: no live updates
+	recheck       time.Duration  // how often a subscription checks its caller again
 }
 
 // Query returns the resolver of the fields of Query.

@@ -270,3 +270,12 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// MarshalChangeKind writes a kind of change, spelled as the domain spells it.
+func MarshalChangeKind(k server.ChangeKind) gql.Marshaler { return MarshalString(string(k)) }
+
+// UnmarshalChangeKind reads a kind of change; no input takes one, but gqlgen wants both.
+func UnmarshalChangeKind(v any) (server.ChangeKind, error) {
+	s, err := UnmarshalString(v)
+	return server.ChangeKind(s), err
+}

@@ -22,7 +22,7 @@ func contentSecurityPolicy(connect, frameAncestors []string) string {
 		"style-src 'self'",
 		"img-src 'self' data:",
 		"font-src 'self'",
-		"connect-src " + strings.Join(append([]string{"'self'"}, connect...), " "),
+		"connect-src " + strings.Join(append([]string{"'self'"}, withWebSockets(connect)...), " "),
 		"frame-ancestors " + strings.Join(append([]string{"'self'"}, frameAncestors...), " "),
 		"base-uri 'self'",
 		"form-action 'self'",
@@ -76,4 +76,17 @@ func Origin(rawURL string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// withWebSockets adds to each http(s) origin its ws(s) twin, which live updates open: a
+// source of scheme http does not allow ws.
+func withWebSockets(origins []string) []string {
+	out := make([]string, 0, 2*len(origins))
+	for _, o := range origins {
+		out = append(out, o)
+		if rest, ok := strings.CutPrefix(o, "http"); ok {
+			out = append(out, "ws"+rest)
+		}
+	}
+	return out
 }

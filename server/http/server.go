@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -125,6 +126,7 @@ func (s *Server) routes() http.Handler {
 	if s.GraphQL != nil {
 		mux.Handle("POST /graphql", s.cors(s.GraphQL))
 		mux.Handle("OPTIONS /graphql", s.cors(s.GraphQL))
+		mux.Handle("GET /graphql", webSocketOnly(s.GraphQL))
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
 	}
 	mux.Handle("/", allowZoom(s.App))
@@ -149,6 +151,19 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
+}
+
+// webSocketOnly passes on the GET that opens a WebSocket for subscriptions (the
+// directory checks its Origin against AllowedOrigins itself); any other GET is answered
+// as handleGraphQLMethod answers.
+func webSocketOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			handleGraphQLMethod(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handleGraphQLMethod answers any method but POST on /graphql with a sentence saying how
