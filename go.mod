@@ -48,7 +48,7 @@ require (
 	modernc.org/libc v1.67.4 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.11.0 // indirect
-	nhooyr.io/websocket v1.8.7 // indirect
+	nhooyr.io/websocket v1.8.7 // the WebSocket of the widget's live updates (go-graphql-client's, the browser's own under wasm)
 )
 
 tool github.com/99designs/gqlgen

@@ -99,6 +99,7 @@ type capabilities struct {
 	Invitations        bool // inviteUsers, invitations and the rest of the invitations extension
 	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
+	Live               bool // Subscription.userChanged: live updates over a WebSocket
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -126,6 +127,9 @@ type introspection struct {
 			Args []struct{ Name string }
 		}
 	} `graphql:"queryType: __type(name: \"Query\")"`
+	Subscription struct {
+		Fields []struct{ Name string }
+	} `graphql:"subscriptionType: __type(name: \"Subscription\")"`
 }
 
 // capabilities reads what the introspection found.
@@ -176,6 +180,9 @@ func (q *introspection) capabilities() capabilities {
 				}
 			}
 		}
+	}
+	for _, f := range q.Subscription.Fields {
+		c.Live = c.Live || f.Name == "userChanged"
 	}
 	c.APIKeys = hasAPIKeys && hasRevoke
 	// An endpoint that answered introspection without Kili's users query has Paradime's

@@ -27,6 +27,7 @@ const (
 	stateReset         = "reset"         // result: completing a password reset
 	stateEmbed         = "embed"         // embedState: the handshake with a framing portal
 	stateUserChanged   = "userChanged"   // userChange: the last user saved, created or deleted
+	stateLive          = "live"          // liveChange: the last change of a user, by anyone
 )
 
 // Actions. Components dispatch them with ctx.NewActionWithValue; the handlers, each in
@@ -48,6 +49,7 @@ const (
 	actionCompleteReset = "completeReset"  // resetRequest
 	actionJoinPortal    = "joinPortal"     // nothing: start the handshake with a framing portal
 	actionPortalInit    = "portalInit"     // portalInit: the portal's useradmin:init
+	actionLive          = "live"           // nothing: follow the changes of users while signed in
 )
 
 // result is the outcome of a write: a failure, or what to tell the person.

@@ -114,6 +114,9 @@ type userEdit struct {
 	retry         retrier
 	confirmDelete bool
 	resetLink     string
+	change        liveChange // the last change of a user, by anyone (live updates)
+	changedNote   string     // "Changed by … just now.": someone else changed the user
+	deletedNote   string     // "This user was deleted by … just now."
 }
 
 func newUserEdit(w *Widget) *userEdit {
@@ -122,7 +125,9 @@ func newUserEdit(w *Widget) *userEdit {
 
 // OnMount observes the user, the outcome of writes, the session and organizations.
 func (c *userEdit) OnMount(ctx app.Context) {
-	ctx.ObserveState(stateSession).Value(&c.session)
+	ctx.ObserveState(stateSession).OnChange(func() { startLive(ctx, c.session) }).Value(&c.session)
+	ctx.ObserveState(stateLive).OnChange(func() { c.onLive(ctx) }).Value(&c.change)
+	startLive(ctx, c.session)
 	ctx.ObserveState(stateOrganizations).Value(&c.orgs)
 	ctx.ObserveState(stateUser).OnChange(func() { c.fill(ctx) }).Value(&c.loaded)
 	ctx.ObserveState(stateSave).OnChange(func() { c.onResult(ctx) }).Value(&c.result)
@@ -151,6 +156,7 @@ func (c *userEdit) OnNav(ctx app.Context) {
 	c.sent, c.unsure, c.checking = UserData{}, false, false
 	c.retry.reset()
 	c.confirmDelete, c.resetLink, c.busy = false, "", false
+	c.changedNote, c.deletedNote = "", ""
 	if app.IsClient {
 		c.notice = c.w.nav.takeFlash()
 	}
@@ -210,6 +216,46 @@ func (c *userEdit) fill(ctx app.Context) {
 		} else {
 			c.notice = "The directory has your change: it is saved."
 		}
+	}
+}
+
+// onLive shows a change of this user by anyone else: the form takes it, or, when the
+// person has unsaved changes, the conflict view opens with it; a deletion takes the page.
+// While a save is under way its own answer says what happened.
+func (c *userEdit) onLive(ctx app.Context) {
+	ch := c.change
+	if c.isNew() || c.original.ID == "" || c.deletedNote != "" {
+		return
+	}
+	if ch.Kind == "RESYNC" {
+		if !c.busy {
+			c.load(ctx)
+		}
+		return
+	}
+	if ch.UserID != c.id {
+		return
+	}
+	by := ""
+	if ch.ChangedBy != "" {
+		by = " by " + ch.ChangedBy
+	}
+	switch ch.Kind {
+	case "DELETED":
+		c.deletedNote = "This user was deleted" + by + " just now."
+		c.confirmDelete = false
+	case "UPDATED":
+		if ch.User == nil || c.busy || !newer(ch.User.UpdatedAt, c.original.UpdatedAt) {
+			return
+		}
+		c.changedNote, c.notice = "Changed"+by+" just now.", ""
+		theirs := *ch.User
+		if _, dirty := c.typed.changes(c.original); dirty || c.conflict != nil {
+			c.onConflict(ctx, theirs)
+		} else {
+			c.rebase(ctx, theirs)
+		}
+		ctx.Page().SetTitle(c.title())
 	}
 }
 
@@ -476,6 +522,12 @@ func (c *userEdit) renderBody() app.UI {
 		}
 		return app.Div().Class("state state-loading").Body(app.P().Text("Loading user…"))
 	}
+	if c.deletedNote != "" {
+		return app.Div().Class("state state-error").ID("user-deleted").Role("alert").Body(
+			app.P().Text(c.deletedNote),
+			app.A().Class("btn").Href(c.backHref()).Text("Back to users"),
+		)
+	}
 	return app.Div().Body(
 		app.Div().Class("page-head").Body(
 			app.H1().Text(c.title()),
@@ -484,6 +536,7 @@ func (c *userEdit) renderBody() app.UI {
 			),
 		),
 		c.renderLoadFailure(),
+		banner("info", c.changedNote),
 		c.renderConflict(),
 		banner("error", c.formErr, c.checkButton()...),
 		banner("success", c.notice),

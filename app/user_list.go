@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type userList struct {
 	users       usersState
 	session     sessionState
 	retry       retrier
+	change      liveChange // the last change of a user, by anyone (live updates)
 }
 
 func newUserList(w *Widget) *userList {
@@ -38,6 +40,43 @@ func newUserList(w *Widget) *userList {
 func (c *userList) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateUsers).OnChange(func() { c.onUsers(ctx) }).Value(&c.users)
 	ctx.ObserveState(stateSession).OnChange(func() { c.onSession(ctx) }).Value(&c.session)
+	ctx.ObserveState(stateLive).OnChange(func() { c.onLive(ctx) }).Value(&c.change)
+	startLive(ctx, c.session)
+}
+
+// onLive shows a change made by anyone: a row of the page changed in place; a user added
+// or deleted, or changes missed, by reading the page again.
+func (c *userList) onLive(ctx app.Context) {
+	ch := c.change
+	switch ch.Kind {
+	case "UPDATED":
+		if ch.User == nil || c.users.Status != statusReady {
+			return
+		}
+		for i, u := range c.users.Users {
+			if u.ID == ch.UserID {
+				if !newer(ch.User.UpdatedAt, u.UpdatedAt) {
+					return
+				}
+				st := c.users
+				st.Users = slices.Clone(st.Users)
+				st.Users[i] = *ch.User
+				ctx.SetState(stateUsers, st)
+				return
+			}
+		}
+	case "CREATED", "DELETED", "RESYNC":
+		if c.users.Status == statusReady {
+			c.load(ctx)
+		}
+	}
+}
+
+// newer reports whether the instant a is after b; an instant that cannot be read is.
+func newer(a, b string) bool {
+	ta, erra := time.Parse(time.RFC3339Nano, a)
+	tb, errb := time.Parse(time.RFC3339Nano, b)
+	return erra != nil || errb != nil || ta.After(tb)
 }
 
 // OnDismount stops the retries of a failed load and a pending search.
@@ -50,6 +89,7 @@ func (c *userList) OnDismount() {
 // offers other extensions than the page was asked with (capabilities remembered from an
 // earlier visit that have changed since).
 func (c *userList) onSession(ctx app.Context) {
+	startLive(ctx, c.session)
 	if c.session.Status == statusReady && c.users.Status == statusReady &&
 		c.users.Query != c.query.supported(c.session.Caps) {
 		c.load(ctx)

@@ -26,6 +26,7 @@ type Widget struct {
 	portal  *portal
 	seqs    sequencer
 	nav     navigation
+	live    liveFeed
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -67,6 +68,7 @@ func (w *Widget) HandleActions() {
 		actionCompleteReset: w.handleCompleteReset,
 		actionJoinPortal:    w.handleJoinPortal,
 		actionPortalInit:    w.handlePortalInit,
+		actionLive:          w.handleLive,
 		// Invitations and Paradime's API.
 		actionInvite:          w.handleInvite,
 		actionLoadInvitations: w.handleLoadInvitations,

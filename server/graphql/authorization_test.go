@@ -198,6 +198,11 @@ var authorizationMatrix = []struct {
 		[7]string{notFound, notFound, conflict, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
+	// Live updates: a subscription over POST is refused for everyone, before it runs; over a
+	// WebSocket, live_test.go holds its matrix (TestLive_*: organizations, roles, revoked,
+	// deactivated and expired keys, no key).
+	{"Subscription.userChanged", "userChanged over POST", `subscription { userChanged { kind } }`,
+		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
 }
 
 // TestHandler_AuthorizationMatrixCoversSchema fails when a field of Query or Mutation has no
@@ -205,9 +210,9 @@ var authorizationMatrix = []struct {
 // who may use it.
 func TestHandler_AuthorizationMatrixCoversSchema(t *testing.T) {
 	f := newFixture(t)
-	d := f.data(t, gql{query: `{ q: __type(name: "Query") { fields { name } } m: __type(name: "Mutation") { fields { name } } }`})
+	d := f.data(t, gql{query: `{ q: __type(name: "Query") { fields { name } } m: __type(name: "Mutation") { fields { name } } s: __type(name: "Subscription") { fields { name } } }`})
 	var schema []string
-	for alias, typ := range map[string]string{"q": "Query", "m": "Mutation"} {
+	for alias, typ := range map[string]string{"q": "Query", "m": "Mutation", "s": "Subscription"} {
 		for _, field := range d[alias].(map[string]any)["fields"].([]any) {
 			schema = append(schema, typ+"."+field.(map[string]any)["name"].(string))
 		}
@@ -225,7 +230,7 @@ func TestHandler_AuthorizationMatrixCoversSchema(t *testing.T) {
 		}
 	}
 	for field := range rows {
-		if (strings.HasPrefix(field, "Query.") || strings.HasPrefix(field, "Mutation.")) && field != "Query.__schema" && !slices.Contains(schema, field) {
+		if (strings.HasPrefix(field, "Query.") || strings.HasPrefix(field, "Mutation.") || strings.HasPrefix(field, "Subscription.")) && field != "Query.__schema" && !slices.Contains(schema, field) {
 			t.Errorf("the authorization matrix has a row for %s, which the schema does not have", field)
 		}
 	}

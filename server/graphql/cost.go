@@ -111,8 +111,14 @@ func measure(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefini
 	if err := m.check(m.set(op.SelectionSet, m.rootType(op)), "the query"); err != nil {
 		return err
 	}
-	if n := len(m.rootKeys(op.SelectionSet, map[string]bool{}, map[string]bool{})); n > MaxRootFields {
+	n := len(m.rootKeys(op.SelectionSet, map[string]bool{}, map[string]bool{}))
+	if n > MaxRootFields {
 		return server.FieldErrorf("query", "The query asks for %d fields at its top level: send at most %d in one request, or split it into several requests.", n, MaxRootFields)
+	}
+	if op.Operation == ast.Subscription && n > 1 {
+		// Aliases of one field pass the spec's rule (it counts names), and each would be a
+		// stream of its own to follow.
+		return server.FieldErrorf("query", "A subscription follows one field, here %d: start one subscription for each.", n)
 	}
 	// The other operations and the fragments that op does not use: the sizes of those it
 	// uses are known already.
