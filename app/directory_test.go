@@ -18,7 +18,9 @@ import (
 	"sync"
 	"testing"
 
+	"useradmin/server"
 	"useradmin/server/graphql"
+	"useradmin/server/live"
 	"useradmin/server/sqlite"
 )
 
@@ -56,7 +58,10 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 	if err != nil {
 		t.Fatal(err)
 	}
+	changes := live.New(server.ChangeLimit{}, 0)
+	db.Changes = changes
 	srv := httptest.NewServer(&graphql.Handler{
+		Changes:       changes,
 		Users:         sqlite.NewUserService(db),
 		Organizations: sqlite.NewOrganizationService(db),
 		Auth:          sqlite.NewAuthService(db),

@@ -27,17 +27,17 @@ func TestDocuments(t *testing.T) {
 		fields   []string // the root fields the widget must have used
 	}{
 		{"schema_core.graphql", "core", []string{
-			"countUsers", "createUser", "mutationType", "queryType", "resetPassword", "updatePassword",
+			"countUsers", "createUser", "mutationType", "queryType", "resetPassword", "subscriptionType", "updatePassword",
 			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
 		{"schema.graphql", "full", []string{
 			"acceptInvitation", "accepted", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser",
 			"expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
-			"signIn", "signOut", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
+			"signIn", "signOut", "subscriptionType", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
-			"disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "updateUserAccountType", "userType", "userWhere",
+			"disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "subscriptionType", "updateUserAccountType", "userType", "userWhere",
 		}},
 	} {
 		t.Run(tt.schema, func(t *testing.T) {
