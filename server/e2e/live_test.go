@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// liveLatencyRuns is how many changes the latency of live updates is measured over.
+const liveLatencyRuns = 15
+
+// TestLive_ListUpdatesInPlace changes a user through GraphQL, as another admin would,
+// and waits for the row of the widget's list to change without a reload; it measures the
+// time from the write to the DOM (median and worst of liveLatencyRuns).
+func TestLive_ListUpdatesInPlace(t *testing.T) {
+	s := startServer(t)
+	tb := newBrowser(t).newTab(t)
+	tb.signInWithKey(s)
+	var href string
+	tb.run(chromedp.Evaluate(`document.querySelector("table.users tbody td.col-name a").getAttribute("href")`, &href),
+		chromedp.Evaluate(`window.notReloaded = true`, nil))
+	id := strings.TrimPrefix(href, "/users/")
+
+	// seen records, in the page, when the row first shows name (Date.now(), ms).
+	watch := func(name string) chromedp.Action {
+		return chromedp.Evaluate(`(() => {
+			window.seenAt = 0;
+			const row = () => document.querySelector("table.users tbody a[href=\"/users/`+id+`\"]");
+			const check = () => { const a = row(); if (!window.seenAt && a && a.innerText.includes(`+jsString(name)+`)) window.seenAt = Date.now(); };
+			new MutationObserver(check).observe(document.querySelector("table.users"), {subtree: true, childList: true, characterData: true});
+		})()`, nil)
+	}
+	rename := func(name string) {
+		s.graphql(t, `mutation($id: ID, $n: String) { updatePropertiesInUser(where: {id: $id}, data: {firstname: $n}) { id } }`,
+			map[string]any{"id": id, "n": name}, new(struct{}))
+	}
+
+	// The first change also waits for the connection, which opens after the session.
+	tb.run(watch("Warmup"))
+	rename("Warmup")
+	tb.run(waitJS(`window.seenAt > 0`))
+
+	var latencies []time.Duration
+	for i := range liveLatencyRuns {
+		name := "Live" + strconv.Itoa(i)
+		tb.run(watch(name))
+		start := time.Now()
+		rename(name)
+		var seenAt float64
+		tb.run(waitJS(`window.seenAt > 0`), chromedp.Evaluate(`window.seenAt`, &seenAt))
+		latencies = append(latencies, time.UnixMilli(int64(seenAt)).Sub(start))
+	}
+	var still bool
+	tb.run(chromedp.Evaluate(`window.notReloaded === true`, &still))
+	if !still {
+		t.Fatal("the page reloaded: the row must change in place")
+	}
+	slices.Sort(latencies)
+	t.Logf("live update, write to DOM: median %v, worst %v over %d changes", latencies[len(latencies)/2], latencies[len(latencies)-1], len(latencies))
+
+	// A user added by someone else appears, the count with it.
+	var before string
+	tb.run(chromedp.Text("#user-count", &before))
+	s.graphql(t, `mutation { createUser(data: {email: "live-new@e2e.test", password: "correct horse battery", organizationRole: USER}) { id } }`, nil, new(struct{}))
+	tb.run(waitText("#user-count", func(v string) bool { return v != before }))
+}
+
+// TestLive_EditPage shows changes by someone else on the edit page: the form takes them
+// with "Changed by … just now", the conflict view opens over unsaved edits, and a
+// deletion takes the page. axe-core checks each state.
+func TestLive_EditPage(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t)
+	u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 1, nil)[0]
+	tb := newBrowser(t).newTab(t)
+	tb.signInWithKey(s)
+	edit := s.URL + "/users/" + url.PathEscape(u.ID)
+	set := func(field, value string) {
+		s.graphql(t, `mutation($id: ID, $d: UserData!) { updatePropertiesInUser(where: {id: $id}, data: $d) { id } }`,
+			map[string]any{"id": u.ID, "d": map[string]any{field: value}}, new(struct{}))
+	}
+	tb.run(chromedp.Navigate(edit), waitApp(`document.querySelector("#lastname") && document.querySelector("#lastname").value !== ""`))
+
+	// No unsaved edits: the form takes the change, and says who made it.
+	var changed string
+	for i := 0; ; i++ {
+		// The first change may come before the connection is open: change again.
+		set("lastname", "Livesey"+strconv.Itoa(i))
+		var v string
+		time.Sleep(300 * time.Millisecond)
+		tb.run(chromedp.Value("#lastname", &v))
+		if v == "Livesey"+strconv.Itoa(i) {
+			changed = v
+			break
+		}
+		if i == 20 {
+			t.Fatalf("the edit page never took the change: #lastname is %q", v)
+		}
+	}
+	tb.run(waitText(".banner-info", func(v string) bool { return strings.Contains(v, "just now") && strings.Contains(v, "Changed by ") }))
+	t.Logf("edit page took %s", changed)
+	for _, scheme := range []string{"light", "dark"} {
+		tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+		for _, width := range []int64{1440, 390} {
+			tb.run(chromedp.EmulateViewport(width, 900))
+			tb.checkPage(axe, "live-changed-"+scheme+"-"+strconv.FormatInt(width, 10), scheme)
+		}
+	}
+	tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}),
+		chromedp.EmulateViewport(1440, 900))
+
+	// Unsaved edits: the conflict view, with both versions.
+	tb.run(setValue("#firstname", "Mine"))
+	set("firstname", "Theirs")
+	tb.run(waitText("section.conflict", func(v string) bool { return strings.Contains(v, "Theirs") && strings.Contains(v, "Mine") }))
+	var typed string
+	tb.run(chromedp.Value("#firstname", &typed))
+	if typed != "Mine" {
+		t.Fatalf("the form lost the unsaved edit: #firstname is %q", typed)
+	}
+	tb.checkPage(axe, "live-conflict-light-1440", "light")
+
+	// Deleted by someone else: the page says so.
+	s.graphql(t, `mutation($id: ID) { deleteUser(where: {id: $id}) }`, map[string]any{"id": u.ID}, new(struct{}))
+	tb.run(waitText("#user-deleted", func(v string) bool { return strings.Contains(v, "deleted by") && strings.Contains(v, "just now") }))
+	for _, scheme := range []string{"light", "dark"} {
+		tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+		tb.checkPage(axe, "live-deleted-"+scheme+"-1440", scheme)
+	}
+}
