@@ -523,9 +523,12 @@ func (c *userEdit) renderBody() app.UI {
 		return app.Div().Class("state state-loading").Body(app.P().Text("Loading user…"))
 	}
 	if c.deletedNote != "" {
-		return app.Div().Class("state state-error").ID("user-deleted").Role("alert").Body(
-			app.P().Text(c.deletedNote),
-			app.A().Class("btn").Href(c.backHref()).Text("Back to users"),
+		return app.Div().Body(
+			app.Div().Class("page-head").Body(app.H1().Text(c.title())),
+			app.Div().Class("state state-error").ID("user-deleted").Role("alert").Body(
+				app.P().Text(c.deletedNote),
+				app.A().Class("btn").Href(c.backHref()).Text("Back to users"),
+			),
 		)
 	}
 	return app.Div().Body(

@@ -78,7 +78,8 @@ func TestLive_EditPage(t *testing.T) {
 	axe := axeSource(t)
 	s := startServer(t)
 	u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 1, nil)[0]
-	tb := newBrowser(t).newTab(t)
+	b := newBrowser(t)
+	tb := b.newTab(t)
 	tb.signInWithKey(s)
 	edit := s.URL + "/users/" + url.PathEscape(u.ID)
 	set := func(field, value string) {
@@ -126,11 +127,30 @@ func TestLive_EditPage(t *testing.T) {
 	}
 	tb.checkPage(axe, "live-conflict-light-1440", "light")
 
-	// Deleted by someone else: the page says so.
+	// Deleted by someone else: the page says so. A tab of its own: each tab has 90 s.
+	tb = b.newTab(t)
+	tb.signInWithKey(s)
+	tb.run(chromedp.Navigate(edit), waitApp(`document.querySelector("#lastname") && document.querySelector("#lastname").value !== ""`))
+	for i := 0; ; i++ {
+		// As above, the connection may open after the page.
+		s.graphql(t, `mutation($id: ID, $d: UserData!) { updatePropertiesInUser(where: {id: $id}, data: $d) { id } }`,
+			map[string]any{"id": u.ID, "d": map[string]any{"lastname": "Ready" + strconv.Itoa(i)}}, new(struct{}))
+		time.Sleep(300 * time.Millisecond)
+		var v string
+		tb.run(chromedp.Value("#lastname", &v))
+		if v == "Ready"+strconv.Itoa(i) {
+			break
+		}
+		if i == 20 {
+			t.Fatal("the second tab never took a change")
+		}
+	}
 	s.graphql(t, `mutation($id: ID) { deleteUser(where: {id: $id}) }`, map[string]any{"id": u.ID}, new(struct{}))
 	tb.run(waitText("#user-deleted", func(v string) bool { return strings.Contains(v, "deleted by") && strings.Contains(v, "just now") }))
 	for _, scheme := range []string{"light", "dark"} {
 		tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
 		tb.checkPage(axe, "live-deleted-"+scheme+"-1440", scheme)
 	}
+	tb.run(chromedp.EmulateViewport(390, 900))
+	tb.checkPage(axe, "live-deleted-dark-390", "dark")
 }
