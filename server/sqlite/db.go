@@ -190,8 +190,9 @@ func (db *DB) migrateFile(name string) error {
 // Tx is a transaction that knows the time it started at.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db    *DB
+	now   time.Time
+	write bool // a write transaction, which a read-only embed token may not use
 }
 
 // beginTx starts a write transaction; it holds the database's write lock until it ends.
@@ -209,7 +210,7 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	return &Tx{Tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
 }
 
 // now returns the current time as stored: UTC, to the microsecond.
