@@ -222,18 +222,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			printSeed(stdout, res)
 		}
 		db.InvitationLifetime = cfg.InvitationLifetime
+		auth := sqlite.NewAuthService(db)
 		srv.GraphQL = &graphql.Handler{
-			Users:         sqlite.NewUserService(db),
-			Organizations: sqlite.NewOrganizationService(db),
-			Auth:          sqlite.NewAuthService(db),
-			Invitations:   sqlite.NewInvitationService(db),
-			Mailer:        cfg.mailer(logger),
-			CoreOnly:      cfg.Contract == "core",
-			ParadimeOnly:  cfg.Contract == "paradime",
-			TrustProxy:    cfg.TrustProxy,
-			ResetURL:      widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "reset-password",
-			InvitationURL: widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "accept-invitation",
-			Logger:        logger,
+			Users:          sqlite.NewUserService(db),
+			Organizations:  sqlite.NewOrganizationService(db),
+			Auth:           auth,
+			EmbedTokens:    auth,
+			AllowedOrigins: cfg.AllowedOrigins,
+			Invitations:    sqlite.NewInvitationService(db),
+			Mailer:         cfg.mailer(logger),
+			CoreOnly:       cfg.Contract == "core",
+			ParadimeOnly:   cfg.Contract == "paradime",
+			TrustProxy:     cfg.TrustProxy,
+			ResetURL:       widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "reset-password",
+			InvitationURL:  widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix) + "accept-invitation",
+			Logger:         logger,
 		}
 		printMail(stdout, cfg)
 		srv.Health = db.Ping

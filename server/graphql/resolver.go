@@ -18,6 +18,9 @@ type resolver struct {
 	resetURL      string
 	invitationURL string
 	logger        *slog.Logger
+	// Embed tokens: who mints them, and the portals they may be bound to.
+	embeds         server.EmbedTokenService
+	allowedOrigins []string
 }
 
 // Query returns the resolver of the fields of Query.

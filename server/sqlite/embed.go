@@ -77,7 +77,7 @@ func findEmbedToken(ctx context.Context, tx *Tx, column, value string) (*embedRo
 // check refuses a token that stopped working, at now, for a request from origin.
 func (r *embedRow) check(now int64, origin string) error {
 	switch {
-	case r.revoked || !r.keyWorks:
+	case r.revoked:
 		return errKeyNotValid()
 	case r.expiresAt <= now:
 		return errTokenExpired
@@ -87,6 +87,8 @@ func (r *embedRow) check(now int64, origin string) error {
 		return errDeactivated()
 	case string(r.user.Role) != r.role:
 		return errTokenRole
+	case !r.keyWorks:
+		return errKeyNotValid()
 	}
 	return nil
 }
