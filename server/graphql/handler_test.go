@@ -181,11 +181,11 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		Auth:           auth,
 		EmbedTokens:    auth,
 		AllowedOrigins: []string{portalOrigin, otherPortal},
-		Invitations:   sqlite.NewInvitationService(f.db),
-		Mailer:        f.mailer,
-		ResetURL:      "http://127.0.0.1:8000/reset-password",
-		InvitationURL: "http://127.0.0.1:8000/accept-invitation",
-		Logger:        slog.New(slog.NewTextHandler(f.log, nil)),
+		Invitations:    sqlite.NewInvitationService(f.db),
+		Mailer:         f.mailer,
+		ResetURL:       "http://127.0.0.1:8000/reset-password",
+		InvitationURL:  "http://127.0.0.1:8000/accept-invitation",
+		Logger:         slog.New(slog.NewTextHandler(f.log, nil)),
 	}
 	configure(h)
 	h.Init()
