@@ -99,6 +99,7 @@ type capabilities struct {
 	Invitations        bool // inviteUsers, invitations and the rest of the invitations extension
 	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
+	EmbedGrant         bool // embedGrant: what a portal's token allows
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -166,6 +167,8 @@ func (q *introspection) capabilities() capabilities {
 		switch f.Name {
 		case "listUsers":
 			c.Paradime = true
+		case "embedGrant":
+			c.EmbedGrant = true
 		case "organizations":
 			c.Organizations = true
 		case "users":
