@@ -25,7 +25,6 @@ type api struct {
 // frameOriginHeader is where the widget names the portal that frames it.
 const frameOriginHeader = "X-Useradmin-Frame-Origin"
 
-
 // requestTimeout bounds every request, so that a silent endpoint ends in a message.
 const requestTimeout = 15 * time.Second
 
