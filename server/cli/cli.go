@@ -44,6 +44,7 @@ type Config struct {
 	Assets          string
 	AllowedOrigins  []string
 	PortalAddr      string
+	PortalKey       string
 	PathPrefix      string
 	TrustProxy      bool
 
@@ -109,6 +110,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 		return err
 	})
 	fs.StringVar(&cfg.PortalAddr, "portal-addr", "", "`host:port` of an example admin portal that embeds the widget, on its own origin (add its origin to -allowed-origins); off when empty")
+	fs.StringVar(&cfg.PortalKey, "portal-key", "", "an admin's API `key` that the example portal's back end mints embed tokens with (default: -admin-key); whoever reaches the portal acts with it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: useradmin [flags]\n\n")
 		fmt.Fprintf(stderr, "Serves the user-administration widget and, by default, a built-in user directory.\n")
@@ -244,7 +246,15 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	srv.Serve()
 	if cfg.PortalAddr != "" {
-		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix))}
+		key := cfg.PortalKey
+		if key == "" {
+			key = cfg.AdminKey
+		}
+		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(serverhttp.Portal{
+			WidgetURL: widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix),
+			GraphQL:   srv.URL() + cfg.PathPrefix + "/graphql",
+			Key:       key,
+		})}
 		if err := portal.Open(); err != nil {
 			return fmt.Errorf("example portal: %w", err)
 		}
