@@ -110,7 +110,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 		return err
 	})
 	fs.StringVar(&cfg.PortalAddr, "portal-addr", "", "`host:port` of an example admin portal that embeds the widget, on its own origin (add its origin to -allowed-origins); off when empty")
-	fs.StringVar(&cfg.PortalKey, "portal-key", "", "an admin's API `key` that the example portal's back end mints embed tokens with (default: -admin-key); whoever reaches the portal acts with it")
+	fs.StringVar(&cfg.PortalKey, "portal-key", "", "an admin's API `key` that the example portal's back end mints embed tokens with (default: the demo admin's, on the run that seeds it, or -admin-key); whoever reaches the portal acts with it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: useradmin [flags]\n\n")
 		fmt.Fprintf(stderr, "Serves the user-administration widget and, by default, a built-in user directory.\n")
@@ -222,6 +222,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 				return fmt.Errorf("seed the directory: %w", err)
 			}
 			printSeed(stdout, res)
+			if res.Seeded && cfg.PortalKey == "" {
+				// The example portal works at once on a new demo directory.
+				cfg.PortalKey = res.AdminKey
+			}
 		}
 		db.InvitationLifetime = cfg.InvitationLifetime
 		auth := sqlite.NewAuthService(db)

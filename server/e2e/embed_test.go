@@ -44,7 +44,7 @@ func TestEmbed(t *testing.T) {
 	for _, p := range []*widgetPages{silent, stranger} {
 		p.widget, p.stranger, p.key = s.URL, strangerOrigin, s.Key
 	}
-	silent.snippet = readmeSnippet(t, s.URL, s.Key)
+	silent.snippet = readmeSnippet(t, s.URL, s.mintToken(t, silentOrigin))
 
 	t.Run("HandshakeSignsIn", func(t *testing.T) {
 		portal := b.newTab(t)
@@ -398,8 +398,8 @@ setInterval(() => parent.frames[0].postMessage({type: "useradmin:init", apiKey: 
 }
 
 // readmeSnippet is the embedding snippet of the README, pointed at the widget, with the
-// functions it leaves to the portal defined.
-func readmeSnippet(t *testing.T, widgetURL, key string) string {
+// functions it leaves to the portal defined: its back end's token is one minted already.
+func readmeSnippet(t *testing.T, widgetURL string, token embedToken) string {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -412,7 +412,7 @@ func readmeSnippet(t *testing.T, widgetURL, key string) string {
 		t.Fatal("README.md has no html block under \"Embedding in an admin portal\"")
 	}
 	return `<!doctype html><title>Portal</title><script>
-const keyFromYourBackEnd = ` + jsString(key) + `;
+async function tokenFromYourBackEnd() { return {token: ` + jsString(token.Token) + `, expiresAt: ` + jsString(token.ExpiresAt) + `}; }
 function refreshYourViews(id) { window.refreshed = id; }
 function yourSignOut() {}
 </script>

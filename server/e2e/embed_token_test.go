@@ -257,3 +257,21 @@ func setActivated(t *testing.T, s *server, id string, on bool) {
 	s.graphql(t, `mutation($id: ID!, $on: Boolean) { updatePropertiesInUser(where: {id: $id}, data: {activated: $on}) { id } }`,
 		map[string]any{"id": id, "on": on}, new(struct{}))
 }
+
+// embedToken is what createEmbedToken answers.
+type embedToken struct{ Token, ExpiresAt string }
+
+// mintToken mints an hour's FULL token for the admin, bound to origin, with the admin's key.
+func (s *server) mintToken(t *testing.T, origin string) embedToken {
+	t.Helper()
+	var out struct {
+		Viewer struct{ ID string }
+	}
+	s.graphql(t, `{ viewer { id } }`, nil, &out)
+	var minted struct {
+		CreateEmbedToken embedToken `json:"createEmbedToken"`
+	}
+	s.graphql(t, `mutation($u: ID!, $o: String!) { createEmbedToken(userId: $u, origin: $o, lifetimeSeconds: 3600) { token expiresAt } }`,
+		map[string]any{"u": out.Viewer.ID, "o": origin}, &minted)
+	return minted.CreateEmbedToken
+}
