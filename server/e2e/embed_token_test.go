@@ -144,7 +144,7 @@ func TestEmbedTokens(t *testing.T) {
 				opened := time.Now()
 				frame := b.frame(t, widget+"/")
 				frame.run(rowsLoaded())
-				u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 3, nil)[0]
+				u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 10+i, nil)[0]
 				frame.openUser(u, true)
 				frame.run(setValue("#lastname", "Renewed"))
 				portal.run(waitJS(`window.minted === 2`))
