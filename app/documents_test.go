@@ -127,7 +127,7 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 	}
 	if caps.EmbedGrant {
 		// An API key has no grant: the widget reads null.
-		if scope, f := a.embedScope(ctx); f != nil || scope != "" {
+		if scope, f := a.embedGrant(ctx, &credential{}); f != nil || scope != "" {
 			t.Fatalf("embedGrant with an API key: %q, %v", scope, f)
 		}
 	}

@@ -299,7 +299,7 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 			dir := w.api(c.Endpoint, c.Key)
 			v, f := dir.viewer(ctx)
 			if f == nil && cur.Caps.EmbedGrant {
-				scope, f = dir.embedScope(ctx)
+				scope, f = dir.embedGrant(ctx, &c)
 			}
 			if f != nil {
 				p.refuse(ctx, f.Message)
@@ -318,7 +318,7 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 	dir := w.api(c.Endpoint, c.Key)
 	st, f := dir.openSession(ctx)
 	if f == nil && st.Caps.EmbedGrant {
-		st.Scope, f = dir.embedScope(ctx)
+		st.Scope, f = dir.embedGrant(ctx, &c)
 	}
 	if f != nil {
 		p.refuse(ctx, f.Message)
@@ -442,12 +442,14 @@ func (p *portal) frameOrigin(endpoint string) string {
 	return origin
 }
 
-// embedScope is the scope of the portal's token the request is sent with: "" for another
-// credential, such as an API key.
-func (a api) embedScope(ctx context.Context) (string, *failure) {
+// embedGrant is the scope of the portal's token the request is sent with: "" for another
+// credential, such as an API key. A token handed over without its expiresAt gets the
+// directory's, so that the widget asks for the next one in time.
+func (a api) embedGrant(ctx context.Context, c *credential) (string, *failure) {
 	var q struct {
 		Grant *struct {
-			Scope string
+			Scope     string
+			ExpiresAt string
 		} `graphql:"embedGrant" json:"embedGrant"`
 	}
 	if f := a.query(ctx, &q, nil); f != nil {
@@ -455,6 +457,9 @@ func (a api) embedScope(ctx context.Context) (string, *failure) {
 	}
 	if q.Grant == nil {
 		return "", nil
+	}
+	if t, err := time.Parse(time.RFC3339, q.Grant.ExpiresAt); err == nil && c.ExpiresAt.IsZero() {
+		c.ExpiresAt = t
 	}
 	return q.Grant.Scope, nil
 }
