@@ -17,7 +17,13 @@ type api struct {
 	endpoint string
 	key      string
 	http     *http.Client
+	// frameOrigin is the portal that frames the widget, named to the directory on the
+	// widget's own origin: a portal's token works only from the portal it was made for.
+	frameOrigin string
 }
+
+// frameOriginHeader is where the widget names the portal that frames it.
+const frameOriginHeader = "X-Useradmin-Frame-Origin"
 
 // requestTimeout bounds every request, so that a silent endpoint ends in a message.
 const requestTimeout = 15 * time.Second
@@ -29,9 +35,12 @@ func (a api) client() *graphql.Client {
 	if a.key == "" {
 		return c
 	}
-	key := a.key
+	key, frame := a.key, a.frameOrigin
 	return c.WithRequestModifier(func(r *http.Request) {
 		r.Header.Set("Authorization", "X-API-Key: "+key)
+		if frame != "" {
+			r.Header.Set(frameOriginHeader, frame)
+		}
 	})
 }
 

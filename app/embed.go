@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"math"
 	"net/url"
 	"slices"
@@ -293,23 +294,32 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 	}
 	cur, curCred, signedIn := w.session.signedIn()
 	if signedIn && cur.FromPortal && curCred.Endpoint == c.Endpoint {
+		scope := cur.Scope
 		if curCred.Key != c.Key {
-			v, f := w.api(c.Endpoint, c.Key).viewer(ctx)
+			dir := w.api(c.Endpoint, c.Key)
+			v, f := dir.viewer(ctx)
+			if f == nil && cur.Caps.EmbedGrant {
+				scope, f = dir.embedGrant(ctx, &c)
+			}
 			if f != nil {
 				p.refuse(ctx, f.Message)
 				return
 			}
-			if v.ID != cur.Viewer.ID {
-				// Another person: nothing of the page shown so far is theirs.
+			if v.ID != cur.Viewer.ID || scope != cur.Scope {
+				// Another person, or other rights: the page shown so far is not theirs.
 				app.Window().Get("location").Call("reload")
 				return
 			}
 		}
-		w.session.renew(ctx, c)
+		w.session.renew(ctx, c, scope)
 		p.settleWith(ctx, "")
 		return
 	}
-	st, f := w.api(c.Endpoint, c.Key).openSession(ctx)
+	dir := w.api(c.Endpoint, c.Key)
+	st, f := dir.openSession(ctx)
+	if f == nil && st.Caps.EmbedGrant {
+		st.Scope, f = dir.embedGrant(ctx, &c)
+	}
 	if f != nil {
 		p.refuse(ctx, f.Message)
 		return
@@ -418,4 +428,38 @@ func (p *portal) reportHeight() {
 	if changed {
 		p.tell(map[string]any{"type": msgHeight, "height": h})
 	}
+}
+
+// frameOrigin is the portal's origin, for requests to an endpoint on the widget's own
+// origin while the widget is framed by that portal; "" otherwise.
+func (p *portal) frameOrigin(endpoint string) string {
+	p.mu.Lock()
+	origin := p.origin
+	p.mu.Unlock()
+	if origin == "" || app.IsServer || originOf(endpoint) != originOf(app.Window().URL().String()) {
+		return ""
+	}
+	return origin
+}
+
+// embedGrant is the scope of the portal's token the request is sent with: "" for another
+// credential, such as an API key. A token handed over without its expiresAt gets the
+// directory's, so that the widget asks for the next one in time.
+func (a api) embedGrant(ctx context.Context, c *credential) (string, *failure) {
+	var q struct {
+		Grant *struct {
+			Scope     string
+			ExpiresAt string
+		} `graphql:"embedGrant" json:"embedGrant"`
+	}
+	if f := a.query(ctx, &q, nil); f != nil {
+		return "", f
+	}
+	if q.Grant == nil {
+		return "", nil
+	}
+	if t, err := time.Parse(time.RFC3339, q.Grant.ExpiresAt); err == nil && c.ExpiresAt.IsZero() {
+		c.ExpiresAt = t
+	}
+	return q.Grant.Scope, nil
 }

@@ -106,7 +106,7 @@ func TestSession(t *testing.T) {
 		onPage(t, func(ctx app.Context) {
 			st := s.start(ctx, sessionState{FromPortal: true, Viewer: ada}, credential{Key: "tok1"})
 			_, old, _ := s.signedIn()
-			s.renew(ctx, credential{Key: "tok2", ExpiresAt: time.Now().Add(time.Hour)})
+			s.renew(ctx, credential{Key: "tok2", ExpiresAt: time.Now().Add(time.Hour)}, "")
 			s.revoked(ctx, old) // a request sent with tok1 failed after the renewal
 			got, c, ok := s.signedIn()
 			if !ok || c.Key != "tok2" || got.Viewer != st.Viewer || got.Gen == st.Gen {

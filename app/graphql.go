@@ -100,6 +100,7 @@ type capabilities struct {
 	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
 	Live               bool // Subscription.userChanged: live updates over a WebSocket
+	EmbedGrant         bool // embedGrant: what a portal's token allows
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -170,6 +171,8 @@ func (q *introspection) capabilities() capabilities {
 		switch f.Name {
 		case "listUsers":
 			c.Paradime = true
+		case "embedGrant":
+			c.EmbedGrant = true
 		case "organizations":
 			c.Organizations = true
 		case "users":

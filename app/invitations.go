@@ -16,6 +16,7 @@ type invitationsPage struct {
 	app.Compo
 
 	w       *Widget
+	session sessionState
 	query   invitationsQuery
 	list    invitationsState
 	write   invitationWriteState
@@ -34,6 +35,7 @@ type invitationsPage struct {
 // OnMount observes the list and the outcome of its writes.
 func (c *invitationsPage) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateInvitations).Value(&c.list)
+	ctx.ObserveState(stateSession).Value(&c.session)
 	ctx.ObserveState(stateInvitationWrite).OnChange(func() { c.onWrite(ctx) }).Value(&c.write)
 	c.baseSeq = c.write.Seq
 }
@@ -251,6 +253,8 @@ func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) ap
 			app.Button().Type("button").Class("btn btn-danger").ID("revoke-confirm").Disabled(c.busy).Text("Revoke").OnClick(c.act("revoke", inv), "revoke", inv.ID),
 			app.Button().Type("button").Class("btn").ID("revoke-cancel").Text("Cancel").OnClick(c.cancelRevoke),
 		)
+	case open && c.session.readOnly():
+		actions = app.Span().Class("muted").Text("—")
 	case open:
 		actions = app.Div().Class("row-actions").Body(
 			app.If(inv.Status == "PENDING",
@@ -259,8 +263,10 @@ func (c *invitationsPage) renderInvitation(inv invitationItem, now time.Time) ap
 			),
 			app.Button().Type("button").Class("btn").ID("resend-"+inv.ID).Disabled(c.busy).
 				Aria("label", "Resend to "+inv.Email).Text("Resend").OnClick(c.act("resend", inv), "resend", inv.ID),
-			app.Button().Type("button").Class("btn btn-danger").ID("revoke-"+inv.ID).Disabled(c.busy).
-				Aria("label", "Revoke the invitation of "+inv.Email).Text("Revoke").OnClick(c.askRevoke(inv.ID), "ask", inv.ID),
+			app.If(c.session.mayRemove(),
+				app.Button().Type("button").Class("btn btn-danger").ID("revoke-"+inv.ID).Disabled(c.busy).
+					Aria("label", "Revoke the invitation of "+inv.Email).Text("Revoke").OnClick(c.askRevoke(inv.ID), "ask", inv.ID),
+			),
 		)
 	default:
 		actions = app.Span().Class("muted").Text("—")

@@ -30,6 +30,31 @@ type sessionState struct {
 	FromPortal bool
 	ExpiresAt  time.Time // zero when the credential's end is not known
 	Gen        int
+	Scope      string // a portal's token's scope (FULL, READ_ONLY, NO_DELETE); "" for other credentials
+}
+
+// The scopes of a portal's token that narrow what the pages offer.
+const (
+	scopeReadOnly = "READ_ONLY"
+	scopeNoDelete = "NO_DELETE"
+)
+
+// readOnly reports whether the credential lets the person read only: the pages then offer
+// no control that changes anything.
+func (s sessionState) readOnly() bool { return s.Scope == scopeReadOnly }
+
+// mayRemove reports whether the credential lets the person delete users and revoke.
+func (s sessionState) mayRemove() bool { return s.Scope != scopeReadOnly && s.Scope != scopeNoDelete }
+
+// scopeNote is the sentence that says what the credential does not allow, or "".
+func (s sessionState) scopeNote() string {
+	switch s.Scope {
+	case scopeReadOnly:
+		return "Read-only: your portal lets you see users here, not change them."
+	case scopeNoDelete:
+		return "Your portal lets you change users here, but not delete them or revoke invitations and keys."
+	}
+	return ""
 }
 
 // credential is what the widget sends requests with: a key (an API key, a session's key
@@ -117,13 +142,15 @@ func (s *session) start(ctx app.Context, st sessionState, c credential) sessionS
 }
 
 // renew swaps the credential of the open session for c (a portal's new token for the same
-// person) and keeps everything else: the pages keep what they show and what is typed.
-func (s *session) renew(ctx app.Context, c credential) {
+// person, with scope) and keeps everything else: the pages keep what they show and what is
+// typed.
+func (s *session) renew(ctx app.Context, c credential, scope string) {
 	s.mu.Lock()
 	s.gen++
 	c.Gen = s.gen
 	s.cred = c
 	s.state.ExpiresAt, s.state.Gen = c.ExpiresAt, s.gen
+	s.state.Scope = scope
 	st := s.state
 	s.mu.Unlock()
 	ctx.SetState(stateSession, st)

@@ -49,7 +49,7 @@ func (c *topBar) signOut(ctx app.Context, e app.Event) {
 
 // Render shows the bar.
 func (c *topBar) Render() app.UI {
-	return app.Header().Class("topbar").Body(
+	return app.Div().Class("topbar-wrap").Body(app.Header().Class("topbar").Body(
 		app.A().Class("brand").Href(c.w.link("/")).Body(
 			app.Img().Src("/web/icon.svg").Alt("").Width(20).Height(20),
 			app.Span().Text("User admin"),
@@ -57,9 +57,13 @@ func (c *topBar) Render() app.UI {
 		app.Nav().Class("topbar-nav").Aria("label", "Account").Body(
 			app.If(c.session.Status == statusReady,
 				app.Span().Class("viewer").Title(c.session.Viewer.Email).Text(c.session.Viewer.displayName()),
-				app.If(!c.session.Caps.NoCore, app.A().Href(c.w.link("/account")).Text("Account")),
+				app.If(!c.session.Caps.NoCore && !c.session.readOnly(), app.A().Href(c.w.link("/account")).Text("Account")),
 				app.Button().Type("button").Class("btn btn-ghost").Text("Sign out").OnClick(c.signOut),
 			),
+		),
+	),
+		app.If(c.session.Status == statusReady && c.session.scopeNote() != "",
+			app.P().Class("scope-note").ID("scope-note").Role("status").Text(c.session.scopeNote()),
 		),
 	)
 }

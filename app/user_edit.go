@@ -544,8 +544,8 @@ func (c *userEdit) renderBody() app.UI {
 		banner("error", c.formErr, c.checkButton()...),
 		banner("success", c.notice),
 		c.renderForm(),
-		app.If(!c.isNew(), c.renderAccountActions()),
-		app.If(!c.isNew() && c.session.Caps.APIKeys, &apiKeyList{UserID: c.id}),
+		app.If(!c.isNew() && !c.session.readOnly(), c.renderAccountActions()),
+		app.If(!c.isNew() && c.session.Caps.APIKeys && c.session.mayRemove(), &apiKeyList{UserID: c.id}),
 	)
 }
 
@@ -587,9 +587,12 @@ func (c *userEdit) renderForm() app.UI {
 	if c.isNew() {
 		submit = busyText(c.busy, "Create user", "Creating…")
 	}
+	readOnly := c.session.readOnly()
 	return app.Form().Class("card form").ID("user-form").Aria("label", c.title()).
 		OnSubmit(c.onSubmit).OnKeyDown(c.onKeyDown).Body(
-		app.Div().Class("form-grid").Body(
+		// A read-only credential shows the user without a way to change them: the
+		// fieldset disables every input at once.
+		app.FieldSet().Class("form-grid").Disabled(readOnly).Body(
 			formRow("firstname", "First name", c.errs["firstname"],
 				textInput("firstname", "text", c.shown.Firstname, &c.typed.Firstname, c.errs["firstname"]).Attr("autocomplete", "off")),
 			formRow("lastname", "Last name", c.errs["lastname"],
@@ -605,12 +608,12 @@ func (c *userEdit) renderForm() app.UI {
 					textInput("password2", "password", c.shown.Password2, &c.typed.Password2, c.errs["password2"]).Attr("autocomplete", "new-password")),
 			),
 		),
-		app.Div().Class("form-actions").Body(
+		app.If(!readOnly, app.Div().Class("form-actions").Body(
 			app.Button().Type("submit").Class("btn btn-primary").Disabled(c.busy || c.conflict != nil).
 				Aria("busy", strconv.FormatBool(c.busy)).Text(submit),
 			app.Button().Type("button").Class("btn btn-ghost").Text("Cancel").OnClick(c.cancel),
 			app.Span().Class("hint").Text("Enter saves · Esc cancels"),
-		),
+		)),
 	)
 }
 
@@ -649,7 +652,7 @@ func (c *userEdit) renderAccountActions() app.UI {
 		app.Div().Class("action-row").Body(
 			app.Button().Type("button").Class("btn").ID("toggle-activated").Disabled(c.busy || c.conflict != nil).Text(toggle).OnClick(c.toggleActivated),
 			app.Button().Type("button").Class("btn").ID("reset-password").Disabled(c.busy).Text(reset).OnClick(c.resetPassword),
-			app.If(caps.DeleteUser,
+			app.If(caps.DeleteUser && c.session.mayRemove(),
 				app.Button().Type("button").Class("btn btn-danger").ID("delete-user").Disabled(c.busy).Text("Delete…").OnClick(c.askDelete),
 			),
 		),

@@ -148,7 +148,7 @@ func (w *Widget) defaultEndpoint() string {
 
 // api is the I/O with endpoint on behalf of the holder of key.
 func (w *Widget) api(endpoint, key string) api {
-	return api{endpoint: endpoint, key: key, http: w.http}
+	return api{endpoint: endpoint, key: key, http: w.http, frameOrigin: w.portal.frameOrigin(endpoint)}
 }
 
 // resolveEndpoint makes an endpoint typed by a person or configured as a path absolute.

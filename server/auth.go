@@ -5,10 +5,12 @@ import (
 	"time"
 )
 
-// Auth is who is calling: the user behind an API key, and which key it was.
+// Auth is who is calling: the user behind an API key, and which key it was. For an embed
+// token, KeyID is the token's id and Embed what the token allows.
 type Auth struct {
 	User  *User
 	KeyID string
+	Embed *EmbedGrant
 }
 
 // APIKey is a secret that authenticates its user. Only a hash of Key is stored; Key is

@@ -45,6 +45,7 @@ type Config struct {
 	Assets          string
 	AllowedOrigins  []string
 	PortalAddr      string
+	PortalKey       string
 	PathPrefix      string
 	TrustProxy      bool
 
@@ -110,6 +111,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 		return err
 	})
 	fs.StringVar(&cfg.PortalAddr, "portal-addr", "", "`host:port` of an example admin portal that embeds the widget, on its own origin (add its origin to -allowed-origins); off when empty")
+	fs.StringVar(&cfg.PortalKey, "portal-key", "", "an admin's API `key` that the example portal's back end mints embed tokens with (default: the demo admin's, on the run that seeds it, or -admin-key); whoever reaches the portal acts with it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: useradmin [flags]\n\n")
 		fmt.Fprintf(stderr, "Serves the user-administration widget and, by default, a built-in user directory.\n")
@@ -221,16 +223,22 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 				return fmt.Errorf("seed the directory: %w", err)
 			}
 			printSeed(stdout, res)
+			if res.Seeded && cfg.PortalKey == "" {
+				// The example portal works at once on a new demo directory.
+				cfg.PortalKey = res.AdminKey
+			}
 		}
 		db.InvitationLifetime = cfg.InvitationLifetime
 		changes := live.New(server.ChangeLimit{}, 0)
 		db.Changes = changes
+		auth := sqlite.NewAuthService(db)
 		srv.GraphQL = &graphql.Handler{
 			Changes:        changes,
 			AllowedOrigins: cfg.AllowedOrigins,
 			Users:          sqlite.NewUserService(db),
 			Organizations:  sqlite.NewOrganizationService(db),
-			Auth:           sqlite.NewAuthService(db),
+			Auth:           auth,
+			EmbedTokens:    auth,
 			Invitations:    sqlite.NewInvitationService(db),
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
@@ -246,7 +254,15 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	srv.Serve()
 	if cfg.PortalAddr != "" {
-		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix))}
+		key := cfg.PortalKey
+		if key == "" {
+			key = cfg.AdminKey
+		}
+		portal := &serverhttp.Server{Addr: cfg.PortalAddr, Logger: logger, Handler: serverhttp.PortalHandler(serverhttp.Portal{
+			WidgetURL: widgetURL(cfg.PublicURL, srv.URL()+cfg.PathPrefix),
+			GraphQL:   srv.URL() + cfg.PathPrefix + "/graphql",
+			Key:       key,
+		})}
 		if err := portal.Open(); err != nil {
 			return fmt.Errorf("example portal: %w", err)
 		}

@@ -41,6 +41,17 @@ func TestParseFlags(t *testing.T) {
 			t.Fatalf("got %+v", cfg)
 		}
 	})
+	t.Run("PortalKey", func(t *testing.T) {
+		// The example portal's key comes from the environment too, never the page.
+		t.Setenv("USERADMIN_PORTAL_KEY", "ua_portal")
+		cfg, err := cli.ParseFlags([]string{"-portal-addr", "127.0.0.1:8001"}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.PortalKey != "ua_portal" || cfg.PortalAddr != "127.0.0.1:8001" {
+			t.Fatalf("got %+v", cfg)
+		}
+	})
 	t.Run("ErrBadEnvironment", func(t *testing.T) {
 		t.Setenv("USERADMIN_SEED", "maybe")
 		_, err := cli.ParseFlags(nil, io.Discard)

@@ -156,8 +156,8 @@ func TestCrossSite(t *testing.T) {
 	}
 }
 
-// createKey makes an API key for the seeded admin, as a portal's back end would mint a
-// token (phase 2 brings real embed tokens; the widget sends either alike).
+// createKey makes an API key for the seeded admin, which this test's portal hands over as
+// a token: the widget sends either alike. TestEmbedTokens runs real embed tokens.
 func (s *server) createKey(t *testing.T, name string) struct{ ID, Key string } {
 	t.Helper()
 	var out struct {

@@ -44,11 +44,11 @@ func TestEmbed(t *testing.T) {
 	for _, p := range []*widgetPages{silent, stranger} {
 		p.widget, p.stranger, p.key = s.URL, strangerOrigin, s.Key
 	}
-	silent.snippet = readmeSnippet(t, s.URL, s.Key)
+	silent.snippet = readmeSnippet(t, s.URL, s.mintToken(t, silentOrigin))
 
 	t.Run("HandshakeSignsIn", func(t *testing.T) {
 		portal := b.newTab(t)
-		portal.openPortal(portalURL, s.Key, "portal")
+		portal.openPortal(portalURL, "portal")
 		frame := b.frame(t, s.URL+"/")
 		frame.run(rowsLoaded())
 		var signIn bool
@@ -105,7 +105,7 @@ func TestEmbed(t *testing.T) {
 
 	t.Run("NoCSPViolationsAfterReload", func(t *testing.T) {
 		portal := b.newTab(t)
-		portal.openPortal(portalURL, s.Key, "default")
+		portal.openPortal(portalURL, "default")
 		frame := b.frame(t, s.URL+"/")
 		frame.run(rowsLoaded())
 		// Record violations from the very start of the next load, then have the portal
@@ -135,7 +135,7 @@ func TestEmbed(t *testing.T) {
 		// Inviting works in the portal's frame, copying the link included, which the
 		// frame may do without the clipboard permission.
 		portal := b.newTab(t)
-		portal.openPortal(portalURL, s.Key, "default")
+		portal.openPortal(portalURL, "default")
 		frame := b.frame(t, s.URL+"/")
 		frame.run(
 			rowsLoaded(),
@@ -161,7 +161,7 @@ func TestEmbed(t *testing.T) {
 
 	t.Run("EditReachesPortal", func(t *testing.T) {
 		portal := b.newTab(t)
-		portal.openPortal(portalURL, s.Key, "default")
+		portal.openPortal(portalURL, "default")
 		frame := b.frame(t, s.URL+"/")
 		frame.run(rowsLoaded())
 		u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 0, nil)[0]
@@ -180,7 +180,7 @@ func TestEmbed(t *testing.T) {
 
 	t.Run("SignOutReachesPortal", func(t *testing.T) {
 		portal := b.newTab(t)
-		portal.openPortal(portalURL, s.Key, "default")
+		portal.openPortal(portalURL, "default")
 		frame := b.frame(t, s.URL+"/")
 		frame.run(
 			rowsLoaded(),
@@ -398,8 +398,8 @@ setInterval(() => parent.frames[0].postMessage({type: "useradmin:init", apiKey: 
 }
 
 // readmeSnippet is the embedding snippet of the README, pointed at the widget, with the
-// functions it leaves to the portal defined.
-func readmeSnippet(t *testing.T, widgetURL, key string) string {
+// functions it leaves to the portal defined: its back end's token is one minted already.
+func readmeSnippet(t *testing.T, widgetURL string, token embedToken) string {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -412,7 +412,7 @@ func readmeSnippet(t *testing.T, widgetURL, key string) string {
 		t.Fatal("README.md has no html block under \"Embedding in an admin portal\"")
 	}
 	return `<!doctype html><title>Portal</title><script>
-const keyFromYourBackEnd = ` + jsString(key) + `;
+async function tokenFromYourBackEnd() { return {token: ` + jsString(token.Token) + `, expiresAt: ` + jsString(token.ExpiresAt) + `}; }
 function refreshYourViews(id) { window.refreshed = id; }
 function yourSignOut() {}
 </script>
@@ -444,17 +444,48 @@ func freeAddr(t *testing.T, host string) string {
 	return ln.Addr().String()
 }
 
-// openPortal opens the example portal, hands it the key and theme, and waits for the
-// widget's handshake.
-func (tb *tab) openPortal(portalURL, key, theme string) {
+// openPortal opens the example portal as its back end's own admin, with the theme, and
+// waits for the widget's handshake.
+func (tb *tab) openPortal(portalURL, theme string) {
 	tb.t.Helper()
-	tb.run(
-		chromedp.Navigate(portalURL+"/"),
-		setValue("#api-key", key),
-		selectValue("#theme", theme),
+	tb.openPortalWith(portalURL, portalForm{theme: theme})
+}
+
+// portalForm is what the example portal's form is set to: the person ("" for the first,
+// the admin whose key the back end holds), the scope, the token's lifetime in seconds (0:
+// the default), whether to renew, and the theme.
+type portalForm struct {
+	person, scope, theme string
+	lifetime             int
+	noRenew              bool
+}
+
+func (tb *tab) openPortalWith(portalURL string, f portalForm) {
+	tb.t.Helper()
+	actions := []chromedp.Action{
+		chromedp.Navigate(portalURL + "/"),
+		waitJS(`document.querySelectorAll("#person option").length > 0`),
+	}
+	if f.person != "" {
+		actions = append(actions, selectValue("#person", f.person))
+	}
+	if f.scope != "" {
+		actions = append(actions, selectValue("#scope", f.scope))
+	}
+	if f.lifetime != 0 {
+		actions = append(actions, setValue("#lifetime", strconv.Itoa(f.lifetime)))
+	}
+	if f.noRenew {
+		actions = append(actions, chromedp.Click("#renew"))
+	}
+	if f.theme != "" {
+		actions = append(actions, selectValue("#theme", f.theme))
+	}
+	actions = append(actions,
 		chromedp.Click(`#handover button[type=submit]`),
 		waitText("#events", func(log string) bool { return strings.Contains(log, "useradmin:ready") }),
 	)
+	tb.run(actions...)
 }
 
 // frame attaches to the widget running in a frame whose URL starts with urlPrefix. A

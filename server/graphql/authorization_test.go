@@ -196,6 +196,12 @@ var authorizationMatrix = []struct {
 		[7]string{`{"disableUser": {"ok": true}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
 	{"Mutation.disableUser", "disableOtherAdmin", `mutation { disableUser(uid: "$GLOBEX_ADMIN_ID") { ok } }`,
 		[7]string{notFound, notFound, conflict, unauth, unauth, unauth, unauth}},
+	{"Mutation.createEmbedToken", "createEmbedToken", `mutation { createEmbedToken(userId: "$ACME_USER_ID", origin: "https://portal.acme.test") { userId origin scope } }`,
+		[7]string{`{"createEmbedToken": {"userId": "$ACME_USER_ID", "origin": "https://portal.acme.test", "scope": "FULL"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Mutation.createEmbedToken", "createEmbedTokenSelf", `mutation { createEmbedToken(userId: "$ACME_ADMIN_ID", origin: "https://portal.acme.test", scope: READ_ONLY) { scope } }`,
+		[7]string{`{"createEmbedToken": {"scope": "READ_ONLY"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	{"Query.embedGrant", "embedGrant", `{ embedGrant { scope } }`,
+		[7]string{`{"embedGrant": null}`, `{"embedGrant": null}`, `{"embedGrant": null}`, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
 	// Live updates: a subscription over POST is refused for everyone, before it runs; over a

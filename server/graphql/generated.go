@@ -66,6 +66,7 @@ type MutationResolver interface {
 	InviteUser(ctx context.Context, email string, accountType string) (*ParadimeResult, error)
 	UpdateUserAccountType(ctx context.Context, uid string, accountType string) (*ParadimeResult, error)
 	DisableUser(ctx context.Context, uid string) (*ParadimeResult, error)
+	CreateEmbedToken(ctx context.Context, userID string, origin string, lifetimeSeconds *int, scope *server.EmbedScope) (*server.EmbedToken, error)
 }
 type QueryResolver interface {
 	Users(ctx context.Context, where UserWhere, first int, skip int, orderBy []UserOrderBy) ([]User, error)
@@ -79,6 +80,7 @@ type QueryResolver interface {
 	CountInvitations(ctx context.Context, where *InvitationWhere) (int, error)
 	InvitationByToken(ctx context.Context, token string) (*InvitationPreview, error)
 	ListUsers(ctx context.Context) (*ListUsers, error)
+	EmbedGrant(ctx context.Context) (*server.EmbedGrant, error)
 }
 type SubscriptionResolver interface {
 	UserChanged(ctx context.Context, since *string) (<-chan *UserChange, error)
@@ -289,6 +291,34 @@ func (ec *executionContext) childFields_DisableUser(ctx context.Context, field g
 		return ec.fieldContext_DisableUser_ok(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DisableUser", field.Name)
+}
+
+func (ec *executionContext) childFields_EmbedGrant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "origin":
+		return ec.fieldContext_EmbedGrant_origin(ctx, field)
+	case "scope":
+		return ec.fieldContext_EmbedGrant_scope(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_EmbedGrant_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmbedGrant", field.Name)
+}
+
+func (ec *executionContext) childFields_EmbedToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_EmbedToken_token(ctx, field)
+	case "userId":
+		return ec.fieldContext_EmbedToken_userId(ctx, field)
+	case "origin":
+		return ec.fieldContext_EmbedToken_origin(ctx, field)
+	case "scope":
+		return ec.fieldContext_EmbedToken_scope(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_EmbedToken_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmbedToken", field.Name)
 }
 
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -684,6 +714,44 @@ func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context
 		return nil, err
 	}
 	args["expiresAt"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createEmbedToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "origin",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["origin"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "lifetimeSeconds",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lifetimeSeconds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (*server.EmbedScope, error) {
+			return ec.unmarshalOEmbedScope2ᚖuseradminᚋserverᚐEmbedScope(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg3
 	return args, nil
 }
 
@@ -1598,6 +1666,190 @@ func (ec *executionContext) _DisableUser_ok(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_DisableUser_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DisableUser", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EmbedGrant_origin(ctx context.Context, field graphql.CollectedField, obj *server.EmbedGrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedGrant_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedGrant_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedGrant", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmbedGrant_scope(ctx context.Context, field graphql.CollectedField, obj *server.EmbedGrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedGrant_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v server.EmbedScope) graphql.Marshaler {
+			return ec.marshalNEmbedScope2useradminᚋserverᚐEmbedScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedGrant_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedGrant", field, false, false, "EmbedScope")
+}
+
+func (ec *executionContext) _EmbedGrant_expiresAt(ctx context.Context, field graphql.CollectedField, obj *server.EmbedGrant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedGrant_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedGrant_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedGrant", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EmbedToken_token(ctx context.Context, field graphql.CollectedField, obj *server.EmbedToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedToken_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedToken_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmbedToken_userId(ctx context.Context, field graphql.CollectedField, obj *server.EmbedToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedToken_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedToken_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmbedToken_origin(ctx context.Context, field graphql.CollectedField, obj *server.EmbedToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedToken_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedToken_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmbedToken_scope(ctx context.Context, field graphql.CollectedField, obj *server.EmbedToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedToken_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v server.EmbedScope) graphql.Marshaler {
+			return ec.marshalNEmbedScope2useradminᚋserverᚐEmbedScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedToken_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "EmbedScope")
+}
+
+func (ec *executionContext) _EmbedToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *server.EmbedToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmbedToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmbedToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *Invitation) (ret graphql.Marshaler) {
@@ -3150,6 +3402,50 @@ func (ec *executionContext) fieldContext_Mutation_disableUser(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createEmbedToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createEmbedToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateEmbedToken(ctx, fc.Args["userId"].(string), fc.Args["origin"].(string), fc.Args["lifetimeSeconds"].(*int), fc.Args["scope"].(*server.EmbedScope))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *server.EmbedToken) graphql.Marshaler {
+			return ec.marshalNEmbedToken2ᚖuseradminᚋserverᚐEmbedToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createEmbedToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmbedToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createEmbedToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *server.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3664,6 +3960,38 @@ func (ec *executionContext) fieldContext_Query_listUsers(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ListUsers(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_embedGrant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_embedGrant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().EmbedGrant(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *server.EmbedGrant) graphql.Marshaler {
+			return ec.marshalOEmbedGrant2ᚖuseradminᚋserverᚐEmbedGrant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_embedGrant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmbedGrant(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6099,6 +6427,102 @@ func (ec *executionContext) _DisableUser(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var embedGrantImplementors = []string{"EmbedGrant"}
+
+func (ec *executionContext) _EmbedGrant(ctx context.Context, sel ast.SelectionSet, obj *server.EmbedGrant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, embedGrantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmbedGrant")
+		case "origin":
+			out.Values[i] = ec._EmbedGrant_origin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._EmbedGrant_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._EmbedGrant_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var embedTokenImplementors = []string{"EmbedToken"}
+
+func (ec *executionContext) _EmbedToken(ctx context.Context, sel ast.SelectionSet, obj *server.EmbedToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, embedTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmbedToken")
+		case "token":
+			out.Values[i] = ec._EmbedToken_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userId":
+			out.Values[i] = ec._EmbedToken_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "origin":
+			out.Values[i] = ec._EmbedToken_origin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._EmbedToken_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._EmbedToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invitationImplementors = []string{"Invitation"}
 
 func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSet, obj *Invitation) graphql.Marshaler {
@@ -6597,6 +7021,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createEmbedToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createEmbedToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6774,6 +7205,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_listUsers(ctx, field)
+				})
+		case "embedGrant":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_embedGrant(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -7506,6 +7943,28 @@ func (ec *executionContext) marshalNDisableUser2ᚖuseradminᚋserverᚋgraphql�
 	return ec._DisableUser(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEmbedScope2useradminᚋserverᚐEmbedScope(ctx context.Context, v any) (server.EmbedScope, error) {
+	res, err := UnmarshalEmbedScope(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmbedScope2useradminᚋserverᚐEmbedScope(ctx context.Context, sel ast.SelectionSet, v server.EmbedScope) graphql.Marshaler {
+	_ = sel
+	res := MarshalEmbedScope(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EmbedScope!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNEmbedToken2ᚖuseradminᚋserverᚐEmbedToken(ctx context.Context, sel ast.SelectionSet, v *server.EmbedToken) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmbedToken!")
+		return graphql.Null
+	}
+	return ec._EmbedToken(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8109,6 +8568,31 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := MarshalDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOEmbedGrant2ᚖuseradminᚋserverᚐEmbedGrant(ctx context.Context, sel ast.SelectionSet, v *server.EmbedGrant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmbedGrant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEmbedScope2ᚖuseradminᚋserverᚐEmbedScope(ctx context.Context, v any) (*server.EmbedScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := UnmarshalEmbedScope(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmbedScope2ᚖuseradminᚋserverᚐEmbedScope(ctx context.Context, sel ast.SelectionSet, v *server.EmbedScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := MarshalEmbedScope(*v)
 	return res
 }
 

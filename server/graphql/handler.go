@@ -45,6 +45,11 @@ type Handler struct {
 	Auth          server.AuthService         // keys, sessions and password resets
 	Invitations   server.InvitationService   // invitations and their links
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
+	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
+	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
+	// tokens may be bound to, and whose pages may open a WebSocket to the directory besides
+	// its own.
+	AllowedOrigins []string
 	// ResetURL is the page where a user chooses a new password, e.g.
 	// "http://127.0.0.1:8000/reset-password"; links are ResetURL + "?token=" + token.
 	ResetURL string
@@ -65,9 +70,6 @@ type Handler struct {
 	// Changes is the fan-out that Subscription.userChanged follows; nil: subscriptions
 	// answer that live updates are off.
 	Changes server.Changes
-	// AllowedOrigins are the portals whose pages may open a WebSocket to the directory,
-	// besides its own (the CORS allow-list, -allowed-origins).
-	AllowedOrigins []string
 	// LiveRecheck is how often an idle subscription checks its caller's key again; 0
 	// means DefaultLiveRecheck.
 	LiveRecheck time.Duration
@@ -86,16 +88,18 @@ func (h *Handler) Init() {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
 		root := &resolver{
-			users:         h.Users,
-			orgs:          h.Organizations,
-			auth:          h.Auth,
-			invites:       h.Invitations,
-			mailer:        h.Mailer,
-			resetURL:      h.ResetURL,
-			invitationURL: h.InvitationURL,
-			logger:        h.Logger,
-			changes:       h.Changes,
-			recheck:       h.LiveRecheck,
+			users:          h.Users,
+			orgs:           h.Organizations,
+			auth:           h.Auth,
+			invites:        h.Invitations,
+			mailer:         h.Mailer,
+			resetURL:       h.ResetURL,
+			invitationURL:  h.InvitationURL,
+			logger:         h.Logger,
+			changes:        h.Changes,
+			recheck:        h.LiveRecheck,
+			embeds:         h.EmbedTokens,
+			allowedOrigins: h.AllowedOrigins,
 		}
 		cfg := Config{Resolvers: root}
 		switch {
@@ -250,6 +254,7 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 func (h *Handler) authenticate(r *http.Request) context.Context {
 	st := &requestState{}
 	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
+	ctx = server.NewContextWithOrigin(ctx, requestOrigin(r.Header))
 	id, key, present, err := credentials(r.Header)
 	switch {
 	case !present:
@@ -267,6 +272,24 @@ func (h *Handler) authenticate(r *http.Request) context.Context {
 		return ctx
 	}
 	return server.NewContextWithAuth(ctx, auth)
+}
+
+// FrameOriginHeader is where the widget names the portal that frames it: the origin the
+// browser gave the portal's useradmin:init message.
+const FrameOriginHeader = "X-Useradmin-Frame-Origin"
+
+// requestOrigin is the web origin a request comes from, which an embed token must be bound
+// to: the Origin header that a browser writes, or, for a request of the widget's own page
+// (Sec-Fetch-Site: same-origin, which no other site's page can write), the portal that
+// frames the widget, as the widget names it. A page of another site cannot send a
+// request as if from the portal: the browser writes its real Origin, and the widget's
+// page is framed only by the portals on -allowed-origins and names only the origin of
+// the parent that sent init.
+func requestOrigin(hdr http.Header) string {
+	if hdr.Get("Sec-Fetch-Site") == "same-origin" {
+		return strings.TrimSpace(hdr.Get(FrameOriginHeader))
+	}
+	return hdr.Get("Origin")
 }
 
 // credentials reads the caller's key from the request's headers: the pair X-API-KEY (the

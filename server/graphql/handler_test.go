@@ -174,15 +174,18 @@ func (f *fixture) newHandler(mailer server.Mailer) *graphql.Handler {
 
 // handlerWith returns a handler on the fixture's database, set up by configure before Init.
 func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handler {
+	auth := sqlite.NewAuthService(f.db)
 	h := &graphql.Handler{
-		Users:         sqlite.NewUserService(f.db),
-		Organizations: sqlite.NewOrganizationService(f.db),
-		Auth:          sqlite.NewAuthService(f.db),
-		Invitations:   sqlite.NewInvitationService(f.db),
-		Mailer:        f.mailer,
-		ResetURL:      "http://127.0.0.1:8000/reset-password",
-		InvitationURL: "http://127.0.0.1:8000/accept-invitation",
-		Logger:        slog.New(slog.NewTextHandler(f.log, nil)),
+		Users:          sqlite.NewUserService(f.db),
+		Organizations:  sqlite.NewOrganizationService(f.db),
+		Auth:           auth,
+		EmbedTokens:    auth,
+		AllowedOrigins: []string{portalOrigin, otherPortal},
+		Invitations:    sqlite.NewInvitationService(f.db),
+		Mailer:         f.mailer,
+		ResetURL:       "http://127.0.0.1:8000/reset-password",
+		InvitationURL:  "http://127.0.0.1:8000/accept-invitation",
+		Logger:         slog.New(slog.NewTextHandler(f.log, nil)),
 	}
 	configure(h)
 	h.Init()

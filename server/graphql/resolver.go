@@ -21,6 +21,9 @@ type resolver struct {
 	logger        *slog.Logger
 	changes       server.Changes // nil: no live updates
 	recheck       time.Duration  // how often a subscription checks its caller again
+	// Embed tokens: who mints them, and the portals they may be bound to.
+	embeds         server.EmbedTokenService
+	allowedOrigins []string
 }
 
 // Query returns the resolver of the fields of Query.

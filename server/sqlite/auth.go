@@ -41,11 +41,15 @@ func errDeactivated() error {
 
 // caller returns the user calling, as stored now, so that a change of role or a
 // deactivation counts at once. UNAUTHENTICATED when there is no caller, their key stopped
-// working, or they are deactivated.
+// working, or they are deactivated. In a write transaction, a read-only embed token is
+// FORBIDDEN: every write of the store passes here.
 func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	auth := server.AuthFromContext(ctx)
 	if auth == nil || auth.User == nil {
 		return nil, errSignInFirst()
+	}
+	if auth.Embed != nil {
+		return embedCaller(ctx, tx, auth)
 	}
 	user, err := findUserByID(ctx, tx, auth.User.ID)
 	if server.ErrorCode(err) == server.ENOTFOUND {
@@ -105,6 +109,9 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 
 	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
 		return nil, err
+	}
+	if wantID == "" && isEmbedToken(key) {
+		return authenticateEmbed(ctx, tx, key)
 	}
 	var keyID string
 	var expiresAt, revokedAt sql.NullInt64
@@ -221,7 +228,12 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	if _, err := caller(ctx, tx); err != nil {
 		return err
 	}
-	if err := revokeAPIKey(ctx, tx, server.AuthFromContext(ctx).KeyID); err != nil {
+	auth := server.AuthFromContext(ctx)
+	revoke := revokeAPIKey
+	if auth.Embed != nil {
+		revoke = revokeEmbedToken
+	}
+	if err := revoke(ctx, tx, auth.KeyID); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -231,6 +243,9 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 // organization that ref names (nil: the caller). The key is in this answer only. A key
 // made by a caller signed in with a session says so.
 func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, ref *server.UserRef) (*server.APIKey, error) {
+	if err := mayMint(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -346,6 +361,9 @@ func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
 
 // RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
+	if err := mayRemove(ctx); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err

@@ -197,6 +197,7 @@ type Tx struct {
 	db      *DB
 	now     time.Time
 	changes []server.UserChange // the writes of users to publish once committed
+	write   bool                // a write transaction, which a read-only embed token may not use
 }
 
 // beginTx starts a write transaction; it holds the database's write lock until it ends.
@@ -214,7 +215,7 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	return &Tx{Tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
 }
 
 // now returns the current time as stored: UTC, to the microsecond.
