@@ -30,7 +30,7 @@ CREATE TABLE users (
 	password_hash   TEXT COLLATE "C",
 	created_at      BIGINT NOT NULL,
 	updated_at      BIGINT NOT NULL,
-	search          TEXT COLLATE "C" NOT NULL
+	search          TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 
 -- Pages within an organization, in the default order and in each sortable order. Each
