@@ -205,10 +205,10 @@ func countFailure(ctx context.Context, tx *Tx, key string, limit server.Credenti
 	now := toMicro(tx.now)
 	next := toMicro(tx.now.Add(limit.Window))
 	err = tx.QueryRowContext(ctx, `
-		INSERT INTO credential_attempts (key, failures, reset_at) VALUES ($1, 1, $3)
+		INSERT INTO credential_attempts AS a (key, failures, reset_at) VALUES ($1, 1, $3)
 		ON CONFLICT (key) DO UPDATE SET
-			failures = CASE WHEN reset_at <= $2 THEN 1 ELSE failures + 1 END,
-			reset_at = CASE WHEN reset_at <= $2 THEN $3 ELSE reset_at END
+			failures = CASE WHEN a.reset_at <= $2 THEN 1 ELSE a.failures + 1 END,
+			reset_at = CASE WHEN a.reset_at <= $2 THEN $3 ELSE a.reset_at END
 		RETURNING failures, reset_at`, key, now, next).Scan(&failures, &resetAt)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count attempt: %w", err)

@@ -64,6 +64,48 @@ func NewDatabase(tb testing.TB) string {
 	return shared.URL(name)
 }
 
+// NewDatabaseFrom returns the URL of a new database made as a copy of the database
+// template, which the first call for that name makes empty and hands to prepare (to
+// apply migrations once rather than for every test); prepare must close its
+// connections, since a database is copied only when none are open.
+func NewDatabaseFrom(tb testing.TB, template string, prepare func(url string) error) string {
+	tb.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = Start() })
+	if sharedErr != nil {
+		tb.Fatalf("start PostgreSQL: %v", sharedErr)
+	}
+	templatesMu.Lock()
+	t, ok := templates[template]
+	if !ok {
+		t = &templateDB{}
+		templates[template] = t
+	}
+	templatesMu.Unlock()
+	t.once.Do(func() {
+		if t.err = shared.CreateDatabase(template); t.err == nil {
+			t.err = prepare(shared.URL(template))
+		}
+	})
+	if t.err != nil {
+		tb.Fatalf("prepare database %s: %v", template, t.err)
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), databases.Add(1))
+	if err := shared.exec("CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{template}.Sanitize()); err != nil {
+		tb.Fatal(err)
+	}
+	return shared.URL(name)
+}
+
+type templateDB struct {
+	once sync.Once
+	err  error
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]*templateDB{}
+)
+
 // Bin returns the folder of the newest PostgreSQL's server programs, from Debian's
 // /usr/lib/postgresql/<version>/bin, or where pg_ctl is on the PATH.
 func Bin() (string, error) {
@@ -156,15 +198,20 @@ func (c *Cluster) URL(name string) string {
 
 // CreateDatabase creates an empty database.
 func (c *Cluster) CreateDatabase(name string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return c.exec("CREATE DATABASE " + pgx.Identifier{name}.Sanitize())
+}
+
+// exec runs a statement on the cluster's postgres database.
+func (c *Cluster) exec(statement string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return fmt.Errorf("create database %s: %w", name, err)
+	if _, err := conn.Exec(ctx, statement); err != nil {
+		return fmt.Errorf("%s: %w", statement, err)
 	}
 	return nil
 }
