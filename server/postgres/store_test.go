@@ -58,3 +58,14 @@ func openStore(tb testing.TB) *storetest.Store {
 		Raw:                raw,
 	}
 }
+
+// mustRaw returns a connection of its own to db's database.
+func mustRaw(tb testing.TB, db *postgres.DB) *sql.DB {
+	tb.Helper()
+	raw, err := sql.Open("pgx", db.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}

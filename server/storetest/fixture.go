@@ -1,9 +1,9 @@
 package storetest
 
 import (
-	"sync"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
