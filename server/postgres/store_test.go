@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,4 +70,44 @@ func mustRaw(tb testing.TB, db *postgres.DB) *sql.DB {
 	}
 	tb.Cleanup(func() { raw.Close() })
 	return raw
+}
+
+// Instances that start at once on an empty database migrate it once, and seed it once.
+func TestDB_OpenAtOnce(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dbs := make([]*postgres.DB, 4)
+	errs := make([]error, len(dbs))
+	seeded := make([]bool, len(dbs))
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i] = postgres.NewDB(url)
+			if errs[i] = dbs[i].Open(); errs[i] != nil {
+				return
+			}
+			res, err := dbs[i].Seed(context.Background(), postgres.SeedOptions{})
+			errs[i], seeded[i] = err, err == nil && res.Seeded
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		defer dbs[i].Close()
+		if seeded[i] {
+			n++
+		}
+	}
+	var migrations, orgs int
+	raw := mustRaw(t, dbs[0])
+	if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM migrations), (SELECT COUNT(*) FROM organizations)`).Scan(&migrations, &orgs); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || orgs != 2 || migrations != 1 {
+		t.Fatalf("%d seeds, %d organizations, %d migrations recorded: want 1, 2 (the demo's), 1", n, orgs, migrations)
+	}
 }
