@@ -186,4 +186,44 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 	})
 }
 
+// Two organizations invite the same addresses at once, in opposite orders, through two
+// instances: every address is invited by both, and no request fails on a deadlock.
+func TestConcurrentInvitationsOnTwoInstances(t *testing.T) {
+	a, b, ctxA := instances(t)
+	_, _, key, err := b.CreateOrganization(context.Background(), "Globex", server.UserCreate{Email: "gus@globex.example", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := postgres.NewAuthService(a).Authenticate(context.Background(), key.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxB := server.NewContextWithAuth(context.Background(), auth)
+	services := []*postgres.InvitationService{postgres.NewInvitationService(a), postgres.NewInvitationService(b)}
+	for round := range 5 {
+		var emails, reversed []string
+		for i := range 8 {
+			emails = append(emails, fmt.Sprintf("p%d.%d@example.org", round, i))
+		}
+		for i := len(emails) - 1; i >= 0; i-- {
+			reversed = append(reversed, emails[i])
+		}
+		lists, ctxs := [][]string{emails, reversed}, []context.Context{ctxA, ctxB}
+		errs := parallel(2, func(i int) error {
+			results, err := services[i].InviteUsers(ctxs[i], lists[i], server.RoleUser)
+			for _, r := range results {
+				if err == nil && r.Outcome != server.InviteInvited {
+					err = fmt.Errorf("%s: %s %s", r.Email, r.Outcome, r.Message)
+				}
+			}
+			return err
+		})
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}
+
 func ptrTo[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -105,7 +106,18 @@ func (s *InvitationService) InviteUsers(ctx context.Context, emails []string, ro
 	if err != nil {
 		return nil, err
 	}
-	for k, i := range invite {
+	// The granted addresses are the first of the list; they are written in the order of
+	// the addresses, since each insert locks its address (see migration 000): two lists
+	// of the same addresses, written at once in two organizations, then wait for each
+	// other rather than deadlock.
+	order := make([]int, len(invite)) // positions in invite
+	for k := range invite {
+		order[k] = k
+	}
+	sorted := order[:min(granted, len(order))]
+	sort.Slice(sorted, func(x, y int) bool { return results[invite[sorted[x]]].Email < results[invite[sorted[y]]].Email })
+	for _, k := range order {
+		i := invite[k]
 		r := results[i]
 		if k >= granted {
 			r.Outcome, r.RetryAfter = server.InviteRateLimited, retryAfter
