@@ -557,8 +557,16 @@ func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) 
 func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
 	var a queryArgs
 	where := userWhere(&a, filter)
-	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + userOrder(order) +
-		` LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset)
+	orderBy := userOrder(order)
+	limit := ` LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset)
+	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit
+	if page.Offset > 0 {
+		// The rows skipped are read from the index alone (each index of an order ends
+		// with id), and only the rows of the page from the table, as on SQLite.
+		query = `SELECT ` + userColumns + ` FROM users WHERE id IN (
+			SELECT id FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit + `)
+			ORDER BY ` + orderBy
+	}
 	rows, err := tx.QueryContext(ctx, query, a...)
 	if err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
