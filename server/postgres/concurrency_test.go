@@ -3,13 +3,13 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"useradmin/server"
 	argon "useradmin/server/password"
 	"useradmin/server/postgres"
+	"useradmin/server/storetest"
 )
 
 // instances opens two stores on one database, as two instances of the server would,
@@ -36,42 +36,16 @@ func instances(t *testing.T) (a, b *postgres.DB, adminCtx context.Context) {
 	return a, b, server.NewContextWithAuth(context.Background(), auth)
 }
 
-// parallel runs fn(0) to fn(n-1) at the same moment and returns their errors.
-func parallel(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
-
-func countCodes(errs []error) map[string]int {
-	n := map[string]int{}
-	for _, err := range errs {
-		n[server.ErrorCode(err)]++
-	}
-	return n
-}
-
 // Writers through two instances at once: the database, not a process, keeps the rules.
 func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 	t.Run("UniqueEmail", func(t *testing.T) {
 		a, b, ctx := instances(t)
 		stores := []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)}
-		errs := parallel(10, func(i int) error {
+		errs := storetest.AtOnce(10, func(i int) error {
 			_, err := stores[i%2].CreateUser(ctx, server.UserCreate{Email: "same@acme.example", Password: "correct horse", Role: server.RoleUser})
 			return err
 		})
-		if n := countCodes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
+		if n := storetest.Codes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
 			t.Fatalf("answers %v, want one user made and 9 CONFLICT", n)
 		}
 		// In two organizations at once too: an address is one person.
@@ -81,11 +55,11 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 		}
 		auth, _ := postgres.NewAuthService(a).Authenticate(context.Background(), key.Key)
 		ctxs := []context.Context{ctx, server.NewContextWithAuth(context.Background(), auth)}
-		errs = parallel(10, func(i int) error {
+		errs = storetest.AtOnce(10, func(i int) error {
 			_, err := stores[i%2].CreateUser(ctxs[(i/2)%2], server.UserCreate{Email: "both@example.org", Password: "correct horse", Role: server.RoleUser})
 			return err
 		})
-		if n := countCodes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
+		if n := storetest.Codes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
 			t.Fatalf("across organizations: answers %v, want one user made and 9 CONFLICT", n)
 		}
 	})
@@ -107,7 +81,7 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 		bobCtx := server.NewContextWithAuth(context.Background(), bobAuth)
 		ann := server.UserFromContext(annCtx)
 		role := server.RoleUser
-		errs := parallel(20, func(i int) error {
+		errs := storetest.AtOnce(20, func(i int) error {
 			if i%2 == 0 {
 				_, err := users[0].UpdateUser(annCtx, server.UserRef{ID: bob.ID}, server.UserUpdate{Role: &role})
 				return err
@@ -125,7 +99,7 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		if admins != 1 {
-			t.Fatalf("%d active admins left, want 1 (answers %v)", admins, countCodes(errs))
+			t.Fatalf("%d active admins left, want 1 (answers %v)", admins, storetest.Codes(errs))
 		}
 	})
 
@@ -139,12 +113,12 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen := carol.UpdatedAt
-		errs := parallel(10, func(i int) error {
+		errs := storetest.AtOnce(10, func(i int) error {
 			name := fmt.Sprint("Carol ", i)
 			_, err := users[i%2].UpdateUser(ctx, server.UserRef{ID: carol.ID, UpdatedAt: &seen}, server.UserUpdate{Firstname: &name})
 			return err
 		})
-		if n := countCodes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
+		if n := storetest.Codes(errs); n[""] != 1 || n[server.ECONFLICT] != 9 {
 			t.Fatalf("answers %v, want one write and 9 CONFLICT", n)
 		}
 	})
@@ -154,7 +128,7 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 		// and deleted users at once.
 		a, b, ctx := instances(t)
 		users := []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)}
-		errs := parallel(20, func(i int) error {
+		errs := storetest.AtOnce(20, func(i int) error {
 			u, err := users[i%2].CreateUser(ctx, server.UserCreate{Email: fmt.Sprintf("u%d@acme.example", i), Password: "correct horse", Role: server.RoleUser})
 			if err != nil {
 				return err
@@ -167,7 +141,7 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 			}
 			return err
 		})
-		if n := countCodes(errs); n[""] != 20 {
+		if n := storetest.Codes(errs); n[""] != 20 {
 			t.Fatalf("answers %v", n)
 		}
 		for _, f := range []server.UserFilter{{}, {Activated: ptrTo(false)}, {Activated: ptrTo(true)}, {Role: ptrTo(server.RoleUser)}} {
@@ -209,7 +183,7 @@ func TestConcurrentInvitationsOnTwoInstances(t *testing.T) {
 			reversed = append(reversed, emails[i])
 		}
 		lists, ctxs := [][]string{emails, reversed}, []context.Context{ctxA, ctxB}
-		errs := parallel(2, func(i int) error {
+		errs := storetest.AtOnce(2, func(i int) error {
 			results, err := services[i].InviteUsers(ctxs[i], lists[i], server.RoleUser)
 			for _, r := range results {
 				if err == nil && r.Outcome != server.InviteInvited {

@@ -399,12 +399,12 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 func testSecurity_Invitations(t *testing.T, open Open) {
 	t.Run("OneTokenAcceptedOnceAtOnce", func(t *testing.T) {
 		p := newPeople(t, open)
-		errs := atOnce(24, func(i int) error {
+		errs := AtOnce(24, func(i int) error {
 			_, err := p.invites.AcceptInvitation(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), p.ivy.Token,
 				server.InvitationAccept{Firstname: fmt.Sprint("Ivy ", i), Password: fmt.Sprint("password ", i)})
 			return err
 		})
-		n := codes(errs)
+		n := Codes(errs)
 		if n[""] != 1 {
 			t.Fatalf("answers %v, want exactly one success", n)
 		}
@@ -418,7 +418,7 @@ func testSecurity_Invitations(t *testing.T, open Open) {
 		p := newPeople(t, open)
 		var results [][]*server.InvitationResult
 		results = make([][]*server.InvitationResult, 20)
-		errs := atOnce(20, func(i int) error {
+		errs := AtOnce(20, func(i int) error {
 			var err error
 			results[i], err = p.invites.InviteUsers(p.adminCtx, []string{"Quinn@Acme.example", "quinn@acme.example "}, server.RoleUser)
 			return err
@@ -444,7 +444,7 @@ func testSecurity_Invitations(t *testing.T, open Open) {
 	t.Run("GuessedTokensLimited", func(t *testing.T) {
 		p := newPeople(t, open)
 		before := p.store.Dump(t)
-		n := codes(atOnce(30, func(i int) error {
+		n := Codes(AtOnce(30, func(i int) error {
 			_, err := p.invites.AcceptInvitation(fromClient(context.Background(), "198.51.100.9"), fmt.Sprint("ua_guess", i),
 				server.InvitationAccept{Firstname: "Mallory", Password: password})
 			return err

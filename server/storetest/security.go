@@ -306,8 +306,8 @@ func testSecurity_DatabaseRefusesMoves(t *testing.T, open Open) {
 	}
 }
 
-// atOnce runs fn(0) to fn(n-1) at the same moment and returns their errors, in order.
-func atOnce(n int, fn func(i int) error) []error {
+// AtOnce runs fn(0) to fn(n-1) at the same moment and returns their errors, in order.
+func AtOnce(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -324,8 +324,8 @@ func atOnce(n int, fn func(i int) error) []error {
 	return errs
 }
 
-// codes counts errors by code ("" for none).
-func codes(errs []error) map[string]int {
+// Codes counts errors by code ("" for none).
+func Codes(errs []error) map[string]int {
 	n := map[string]int{}
 	for _, err := range errs {
 		n[server.ErrorCode(err)]++
@@ -338,7 +338,7 @@ func codes(errs []error) map[string]int {
 // RATE_LIMITED with a wait.
 func signInsAtOnce(t *testing.T, f *fixture, n int, client, email, pw func(i int) string) (wrong, right, limited int) {
 	t.Helper()
-	errs := atOnce(n, func(i int) error {
+	errs := AtOnce(n, func(i int) error {
 		_, err := f.auth.SignIn(fromClient(context.Background(), client(i)), email(i), pw(i))
 		return err
 	})
@@ -528,7 +528,7 @@ func testSecurity_UpdatePasswordLimit(t *testing.T, open Open) {
 		// 60 guesses at once, as 60 aliases of one request or 60 requests would send them.
 		p := newPeople(t, open)
 		before := p.store.Dump(t)
-		n := codes(atOnce(60, func(i int) error {
+		n := Codes(AtOnce(60, func(i int) error {
 			return change(p, fromClient(p.bobCtx, fmt.Sprint("198.51.100.", i%3)), fmt.Sprint("guess ", i))
 		}))
 		if n[server.EINVALID] > server.DefaultCredentialFailures || n[server.EINVALID]+n[server.ERATELIMITED] != 60 {
@@ -561,7 +561,7 @@ func testSecurity_SecretLimits(t *testing.T, open Open) {
 		// 40 made-up keys at once: at most the limit are told the key is wrong; the client
 		// is then refused before any check, even with a valid key; others are not.
 		p := newPeople(t, open)
-		n := codes(atOnce(40, func(i int) error {
+		n := Codes(AtOnce(40, func(i int) error {
 			_, err := p.auth.Authenticate(fromClient(context.Background(), "198.51.100.7"), fmt.Sprint("ua_guess", i))
 			return err
 		}))
@@ -586,7 +586,7 @@ func testSecurity_SecretLimits(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 		before := p.store.Dump(t)
-		n := codes(atOnce(40, func(i int) error {
+		n := Codes(AtOnce(40, func(i int) error {
 			return p.auth.CompletePasswordReset(fromClient(context.Background(), "198.51.100.7"), fmt.Sprint("ua_guess", i), "a new password")
 		}))
 		if n[server.EINVALID] > server.DefaultCredentialFailures || n[server.EINVALID]+n[server.ERATELIMITED] != 40 {
@@ -609,7 +609,7 @@ func testSecurity_SecretLimits(t *testing.T, open Open) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := codes(atOnce(10, func(i int) error {
+		n := Codes(AtOnce(10, func(i int) error {
 			return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), reset.Token, fmt.Sprint("new password ", i))
 		}))
 		ok := n[""]
