@@ -15,7 +15,7 @@ import (
 
 // InvitationService manages invitations on behalf of the caller in the context: only an
 // ADMIN, only in their own organization. The invariants hold in the database itself
-// (migration 005): one pending invitation per address and organization, no invitation
+// (migration 000): one pending invitation per address and organization, no invitation
 // of an address that belongs to a user, no change of an invitation's organization, and a
 // user made by accepting lands in the invitation's organization with its role.
 type InvitationService struct {

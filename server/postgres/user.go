@@ -430,7 +430,7 @@ func errOutsideOrganization() error {
 // must be in it before the change (the WHERE) and after it (the RETURNING), or the write
 // is refused, FORBIDDEN, and the caller's transaction rolls back. The organization is not
 // among the columns it sets, and the database itself refuses any change of it (migration
-// 002), whatever the program does.
+// 000, its trigger users_organization_fixed), whatever the program does.
 func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, passwordHash *string) error {
 	if next.OrganizationID != orgID {
 		return errOutsideOrganization()
