@@ -50,11 +50,14 @@ generate:
 run: build
 	$(BIN) -addr $(ADDR) -portal-addr 127.0.0.1:8001 -allowed-origins http://127.0.0.1:8001
 
-## test: install what the tests need if it is missing, build, run every test.
+## test: install what the tests need if it is missing, build, run every test; the store
+## tests and the end-to-end security, load and widget tests run once per store (SQLite,
+## then PostgreSQL on a throwaway cluster that the tests start and remove themselves).
 test: test-deps build
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 	$(GO) test -count=1 -timeout 20m ./...
+	E2E_STORE=postgres $(GO) test -count=1 -timeout 20m ./server/e2e/ -run '^Test(Security|Load|Widget)'
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory bench-smoke
 
@@ -65,14 +68,16 @@ fuzz:
 	$(GO) test ./server/graphql -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME)
 
 # The browser tests drive Debian's chromium and check every page with axe-core (from the
-# npm registry, pinned), and the build compresses with brotli; install them when they are
-# not there.
+# npm registry, pinned), the build compresses with brotli, and the PostgreSQL store's
+# tests start Debian's postgresql server (its cluster of its own, not the package's);
+# install them when they are not there.
 AXE_VERSION := 4.14.1
 AXE         := .bin/npm/node_modules/axe-core/axe.min.js
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v brotli >/dev/null 2>&1 || missing="$$missing brotli"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian's$$missing for the tests…"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -29,7 +29,6 @@ import (
 	serverhttp "useradmin/server/http"
 	"useradmin/server/live"
 	"useradmin/server/mail"
-	"useradmin/server/sqlite"
 )
 
 // Config is everything the server can be told at start-up.
@@ -88,7 +87,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("useradmin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (port 0 picks a free port)")
-	fs.StringVar(&cfg.DB, "db", "./data/users.db", "`path` of the built-in directory's SQLite file; its folder is created if missing")
+	fs.StringVar(&cfg.DB, "db", "./data/users.db", "the built-in directory's store: the `path` of a SQLite file (its folder is created if missing), or a postgres://user:password@host:port/database URL for PostgreSQL, which several instances can share")
 	fs.StringVar(&cfg.AdminKey, "admin-key", "", "on an empty database, give the demo organization's admin this API `key` (for automation)")
 	fs.BoolVar(&cfg.Seed, "seed", true, "on an empty database, create a demo organization with an admin and about 50 users")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client's address from X-Forwarded-For (set it behind a reverse proxy, so that the limit on failed sign-ins counts each client, not the proxy)")
@@ -211,14 +210,14 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	srv.App = h
 
 	if cfg.Directory {
-		db := sqlite.NewDB(cfg.DB)
-		db.Logger = logger
-		if err := db.Open(); err != nil {
-			return fmt.Errorf("open the directory %s: %w", cfg.DB, err)
+		changes := live.New(server.ChangeLimit{}, 0)
+		dir, err := openDirectory(cfg.DB, logger, cfg.InvitationLifetime, changes)
+		if err != nil {
+			return err
 		}
-		defer db.Close()
+		defer dir.Close()
 		if cfg.Seed {
-			res, err := db.Seed(ctx, sqlite.SeedOptions{AdminKey: cfg.AdminKey})
+			res, err := dir.seed(ctx, cfg.AdminKey)
 			if err != nil {
 				return fmt.Errorf("seed the directory: %w", err)
 			}
@@ -228,18 +227,14 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 				cfg.PortalKey = res.AdminKey
 			}
 		}
-		db.InvitationLifetime = cfg.InvitationLifetime
-		changes := live.New(server.ChangeLimit{}, 0)
-		db.Changes = changes
-		auth := sqlite.NewAuthService(db)
 		srv.GraphQL = &graphql.Handler{
 			Changes:        changes,
 			AllowedOrigins: cfg.AllowedOrigins,
-			Users:          sqlite.NewUserService(db),
-			Organizations:  sqlite.NewOrganizationService(db),
-			Auth:           auth,
-			EmbedTokens:    auth,
-			Invitations:    sqlite.NewInvitationService(db),
+			Users:          dir.Users,
+			Organizations:  dir.Organizations,
+			Auth:           dir.Auth,
+			EmbedTokens:    dir.EmbedTokens,
+			Invitations:    dir.Invitations,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",
@@ -249,7 +244,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Logger:         logger,
 		}
 		printMail(stdout, cfg)
-		srv.Health = db.Ping
+		srv.Health = dir.Ping
 	}
 
 	srv.Serve()
@@ -363,7 +358,7 @@ func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*a
 	}, nil
 }
 
-func printSeed(w io.Writer, res *sqlite.SeedResult) {
+func printSeed(w io.Writer, res *seedResult) {
 	if res == nil || !res.Seeded {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"useradmin/server/postgres/pgtest"
 
 	"useradmin/server/cli"
 )
@@ -228,6 +229,32 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// TestRun_Postgres starts the directory on a postgres:// URL: it migrates and seeds the
+// database, and a second start on it finds the first's admin key.
+func TestRun_Postgres(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DB = pgtest.NewDatabase(t)
+	url, out, stop := startRun(t, cfg)
+	if !strings.Contains(out.String(), "Admin API key:  "+cfg.AdminKey) {
+		t.Errorf("first start does not print the admin key:\n%s", out.String())
+	}
+	if body := postViewer(t, url, cfg.AdminKey); !strings.Contains(body, `"organizationRole":"ADMIN"`) {
+		t.Errorf("viewer with the admin key: %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.AdminKey = "another-key-0123456789"
+	url, out, stop = startRun(t, cfg)
+	defer stop()
+	if strings.Contains(out.String(), "Admin API key") {
+		t.Errorf("second start seeded again:\n%s", out.String())
+	}
+	if body := postViewer(t, url, "test-admin-key-0123456789"); !strings.Contains(body, `"ADMIN"`) {
+		t.Errorf("the first key stopped working after a restart: %s", body)
+	}
+}
+
 func TestParseFlags_AllowedOrigins(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		cfg, err := cli.ParseFlags([]string{"-allowed-origins", "https://a.example.com, http://127.0.0.1:9000/"}, io.Discard)
@@ -300,3 +327,5 @@ func TestRun_PathPrefix(t *testing.T) {
 		t.Errorf("CSP = %s", csp)
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"useradmin/server/postgres/pgtest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -59,7 +60,18 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: building the server failed: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	return pgtest.Main(m)
+}
+
+// newDatabase returns where a test's server keeps its directory: a new SQLite file, or,
+// with E2E_STORE=postgres, a new database on the tests' PostgreSQL cluster, so that the
+// same tests run once per store (see the Makefile's test target).
+func newDatabase(t testing.TB) string {
+	t.Helper()
+	if os.Getenv("E2E_STORE") == "postgres" {
+		return pgtest.NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "users.db")
 }
 
 // server is a running useradmin binary.
@@ -83,7 +95,7 @@ const adminKey = "e2e-admin-key-0123456789abcdef"
 // waits for its "Listening on" line. It stops at the end of the test.
 func startServer(t testing.TB, flags ...string) *server {
 	t.Helper()
-	return startServerOn(t, filepath.Join(t.TempDir(), "users.db"), flags...)
+	return startServerOn(t, newDatabase(t), flags...)
 }
 
 // startServerOn is startServer on the database file db, which may exist already.

@@ -2,18 +2,17 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	domain "useradmin/server"
+	"useradmin/server/postgres"
 	"useradmin/server/sqlite"
 )
 
@@ -49,17 +48,34 @@ func (st *loadStats) record(kind string, d time.Duration, res gqlResult, err err
 // a key here; the test then adds a second admin there through the API.
 func prepareLoadDB(t *testing.T, path string) (adminEmail, churnKey string) {
 	t.Helper()
+	ctx := context.Background()
+	churn := domain.UserCreate{Email: "p@churn.example", Password: "a long password", Firstname: "P"}
+	if postgres.IsURL(path) {
+		db := postgres.NewDB(path)
+		if err := db.Open(); err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		seed, err := db.Seed(ctx, postgres.SeedOptions{AdminKey: adminKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, key, err := db.CreateOrganization(ctx, "Churn", churn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seed.AdminEmail, key.Key
+	}
 	db := sqlite.NewDB(path)
 	if err := db.Open(); err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ctx := context.Background()
 	seed, err := db.Seed(ctx, sqlite.SeedOptions{AdminKey: adminKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, key, err := db.CreateOrganization(ctx, "Churn", domain.UserCreate{Email: "p@churn.example", Password: "a long password", Firstname: "P"})
+	_, _, key, err := db.CreateOrganization(ctx, "Churn", churn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +87,7 @@ func prepareLoadDB(t *testing.T, path string) (adminEmail, churnKey string) {
 // demoting each other, FORBIDDEN once demoted; afterwards emails are unique, counts agree
 // with the rows, and every organization still has an active admin.
 func TestLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.db")
+	path := newDatabase(t)
 	adminEmail, churnP := prepareLoadDB(t, path)
 	s := startServer(t, "-db", path)
 	pServer := &server{URL: s.URL, Key: churnP}
@@ -166,10 +182,7 @@ func loadStep(rng *rand.Rand, s *server, client *http.Client, st *loadStats, use
 // checkLoadInvariants reads the file itself once the load is over.
 func checkLoadInvariants(t *testing.T, s *server, path, adminEmail string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, path)
 	defer db.Close()
 	var rows, distinct int
 	if err := db.QueryRow(`SELECT count(*), count(DISTINCT lower(email)) FROM users`).Scan(&rows, &distinct); err != nil {
@@ -195,7 +208,7 @@ func checkLoadInvariants(t *testing.T, s *server, path, adminEmail string) {
 		}
 	}
 	var inOrg int
-	if err := db.QueryRow(`SELECT count(*) FROM users u JOIN users a ON a.organization_id = u.organization_id WHERE a.email = ?`, adminEmail).Scan(&inOrg); err != nil {
+	if err := db.QueryRow(rebind(path, `SELECT count(*) FROM users u JOIN users a ON a.organization_id = u.organization_id WHERE a.email = ?`), adminEmail).Scan(&inOrg); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.countUsers(t, map[string]any{}); got != inOrg {

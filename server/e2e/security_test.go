@@ -6,15 +6,16 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"useradmin/server/postgres"
 )
 
 // The security review, run against the real binary over HTTP as an attacker would: each
@@ -140,12 +141,13 @@ func (s *server) sendAtOnce(t testing.TB, calls []call, seen ...func(answer)) []
 // on a connection of its own while the server runs.
 func snapshot(t testing.TB, path string) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, path)
 	defer db.Close()
-	tables, err := queryLines(db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'credential_attempts' ORDER BY name`)
+	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'credential_attempts' ORDER BY name`
+	if postgres.IsURL(path) {
+		list = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name != 'credential_attempts' ORDER BY 1`
+	}
+	tables, err := queryLines(db, list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,16 +193,46 @@ func queryLines(db *sql.DB, query string, args ...any) ([]string, error) {
 // queryOne reads one value from the database file.
 func queryOne(t testing.TB, path, query string, args ...any) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, path)
 	defer db.Close()
-	lines, err := queryLines(db, query, args...)
+	lines, err := queryLines(db, rebind(path, query), args...)
 	if err != nil || len(lines) != 1 {
 		t.Fatalf("%s: %v, %v", query, lines, err)
 	}
 	return lines[0]
+}
+
+// openRaw opens the database at path (a SQLite file, or a postgres:// URL) on a
+// connection of its own, read-only for a file.
+func openRaw(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+path+"?mode=ro"
+	if postgres.IsURL(path) {
+		driver, dsn = "pgx", path
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// rebind writes the ? placeholders of a test's query as $1, $2… for PostgreSQL.
+func rebind(path, query string) string {
+	if !postgres.IsURL(path) {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // directory is a running server on a database file the test can read.
@@ -212,7 +244,7 @@ type directory struct {
 // startDirectory starts the binary on a seeded database of its own.
 func startDirectory(t *testing.T, flags ...string) *directory {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "users.db")
+	path := newDatabase(t)
 	d := &directory{server: startServer(t, append([]string{"-db", path}, flags...)...), path: path}
 	// Before the server stops (cleanups run last first): a connection dialled for a burst
 	// but never used would hold its graceful shutdown for 5 s.

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 const keyNotValid = "Your API key is not valid: ask an admin for a new one or sign in again."
 
-func TestAuthService_Authenticate(t *testing.T) {
+func testAuthService_Authenticate(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		auth, err := p.auth.Authenticate(context.Background(), p.bobKey.Key)
 		if err != nil {
 			t.Fatal(err)
@@ -25,7 +25,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 			t.Fatalf("auth = %+v, want Bob and key %s", auth, p.bobKey.ID)
 		}
 		// Only the SHA-256 of a key is stored.
-		d := dump(t, p.db)
+		d := p.store.Dump(t)
 		sum := sha256.Sum256([]byte(p.bobKey.Key))
 		if strings.Contains(d, p.bobKey.Key) || !strings.Contains(d, hex.EncodeToString(sum[:])) {
 			t.Fatal("the key is stored other than as its SHA-256")
@@ -36,7 +36,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 
 	t.Run("ErrUnknown", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		_, err := f.auth.Authenticate(context.Background(), "ua_nope")
 		assertError(t, err, server.EUNAUTHENTICATED, "", keyNotValid)
 		_, err = f.auth.Authenticate(context.Background(), "")
@@ -44,7 +44,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 
 	t.Run("ErrRevoked", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if err := p.auth.RevokeAPIKey(p.bobCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 
 	t.Run("ErrExpired", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		session, err := f.auth.SignIn(context.Background(), "ann@acme.example", password)
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 
 	t.Run("ErrDeactivated", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
@@ -77,9 +77,9 @@ func TestAuthService_Authenticate(t *testing.T) {
 	})
 }
 
-func TestAuthService_AuthenticatePair(t *testing.T) {
+func testAuthService_AuthenticatePair(t *testing.T, open Open) {
 	// Paradime's X-API-KEY and X-API-SECRET: the key's id and its secret, of one key.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	auth, err := p.auth.AuthenticatePair(context.Background(), p.bobKey.ID, p.bobKey.Key)
 	if err != nil || auth.User.ID != p.bob.ID || auth.KeyID != p.bobKey.ID {
 		t.Fatalf("auth = %+v %v", auth, err)
@@ -115,11 +115,11 @@ func TestAuthService_AuthenticatePair(t *testing.T) {
 	}
 }
 
-func TestAuthService_SignIn(t *testing.T) {
+func testAuthService_SignIn(t *testing.T, open Open) {
 	const wrong = "Email or password is not correct: check both and try again."
 
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		session, err := p.auth.SignIn(context.Background(), " BOB@acme.example ", password)
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestAuthService_SignIn(t *testing.T) {
 		{"ErrDeactivated", "carol@acme.example", password, "Your account is deactivated: ask an admin of your organization to activate it."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 				t.Fatal(err)
 			}
@@ -155,9 +155,9 @@ func TestAuthService_SignIn(t *testing.T) {
 	}
 }
 
-func TestAuthService_SignOut(t *testing.T) {
+func testAuthService_SignOut(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		session, err := f.auth.SignIn(context.Background(), "ann@acme.example", password)
 		if err != nil {
 			t.Fatal(err)
@@ -177,15 +177,15 @@ func TestAuthService_SignOut(t *testing.T) {
 	})
 
 	t.Run("ErrUnauthenticated", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		err := f.auth.SignOut(context.Background())
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 	})
 }
 
-func TestAuthService_CreateAPIKey(t *testing.T) {
+func testAuthService_CreateAPIKey(t *testing.T, open Open) {
 	t.Run("OwnKey", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		key, err := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "  laptop "}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +199,7 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 	})
 
 	t.Run("AdminForUser", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		key, err := p.auth.CreateAPIKey(p.adminCtx, server.APIKeyCreate{Name: "script"}, &server.UserRef{ID: p.carol.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +227,7 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.auth.CreateAPIKey(tc.caller(p), server.APIKeyCreate{Name: tc.keyName}, tc.filter(p))
 				return err
@@ -237,9 +237,9 @@ func TestAuthService_CreateAPIKey(t *testing.T) {
 	}
 }
 
-func TestAuthService_RevokeAPIKey(t *testing.T) {
+func testAuthService_RevokeAPIKey(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +266,7 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 		{"ErrOtherOrganization", func(p *people) context.Context { return p.gusCtx }, func(p *people) string { return p.bobKey.ID }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			id := tc.id(p)
 			err := p.assertUnchanged(t, func() error { return p.auth.RevokeAPIKey(tc.caller(p), id) })
 			assertError(t, err, server.ENOTFOUND, "", "API key not found.")
@@ -274,8 +274,8 @@ func TestAuthService_RevokeAPIKey(t *testing.T) {
 	}
 }
 
-func TestAuthService_FindAPIKeys(t *testing.T) {
-	p := newPeople(t)
+func testAuthService_FindAPIKeys(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	p.clock.Add(time.Minute)
 	second, err := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "second"}, nil)
 	if err != nil {
@@ -350,11 +350,11 @@ func TestAuthService_FindAPIKeys(t *testing.T) {
 	})
 }
 
-func TestAuthService_PasswordReset(t *testing.T) {
+func testAuthService_PasswordReset(t *testing.T, open Open) {
 	const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
 
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, user, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -362,7 +362,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 		if user.ID != p.bob.ID || !reset.ExpiresAt.Equal(p.clock.Now().Add(server.PasswordResetLifetime)) || !strings.HasPrefix(reset.Token, "ua_") {
 			t.Fatalf("reset = %+v for %s", reset, user.ID)
 		}
-		if strings.Contains(dump(t, p.db), reset.Token) {
+		if strings.Contains(p.store.Dump(t), reset.Token) {
 			t.Fatal("the token is stored in clear")
 		}
 		p.clock.Add(server.PasswordResetLifetime - time.Microsecond)
@@ -379,7 +379,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 	})
 
 	t.Run("OneLinkUsedEndsTheOthers", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		first, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		second, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err := p.auth.CompletePasswordReset(context.Background(), second.Token, "battery staple"); err != nil {
@@ -390,7 +390,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 	})
 
 	t.Run("ErrExpired", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -403,7 +403,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 	})
 
 	t.Run("ErrUnknownToken", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		err := p.assertUnchanged(t, func() error {
 			return p.auth.CompletePasswordReset(context.Background(), "ua_nope", "battery staple")
 		})
@@ -411,7 +411,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 	})
 
 	t.Run("ErrPassword", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		err := p.assertUnchanged(t, func() error {
 			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "short")
@@ -431,7 +431,7 @@ func TestAuthService_PasswordReset(t *testing.T) {
 			server.ENOTFOUND, "", "User not found."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, _, err := p.auth.IssuePasswordReset(tc.caller(p), tc.filter(p))
 				return err

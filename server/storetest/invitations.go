@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -23,15 +23,15 @@ func outcomes(results []*server.InvitationResult) string {
 func pendingOf(tb testing.TB, p *people, email string) int {
 	tb.Helper()
 	var n int
-	if err := mustRawDB(tb, p.db).QueryRow(`SELECT COUNT(*) FROM invitations WHERE email = ? AND status = 'PENDING'`, email).Scan(&n); err != nil {
+	if err := p.store.Raw.QueryRow(`SELECT COUNT(*) FROM invitations WHERE email = ` + quote(email) + ` AND status = 'PENDING'`).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
 }
 
-func TestInvitationService_InviteUsers(t *testing.T) {
+func testInvitationService_InviteUsers(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		results, err := p.invites.InviteUsers(p.adminCtx, []string{
 			" Zoe@Acme.Example ", "not an address", "bob@acme.example", "ivy@acme.example", "zoe@acme.example", "gus@globex.example", "yan@acme.example",
 		}, server.RoleAdmin)
@@ -54,7 +54,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 		}
 		// The token is stored only as its hash.
 		var n int
-		if err := mustRawDB(t, p.db).QueryRow(`SELECT COUNT(*) FROM invitation_links WHERE token_hash = ?`, zoe.Token).Scan(&n); err != nil || n != 0 {
+		if err := p.store.Raw.QueryRow(`SELECT COUNT(*) FROM invitation_links WHERE token_hash = ` + quote(zoe.Token)).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("the token is stored as it is: %v %d", err, n)
 		}
 		preview, err := p.invites.FindInvitationByToken(context.Background(), zoe.Token)
@@ -65,7 +65,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 
 	t.Run("SameAddressInAnotherOrganization", func(t *testing.T) {
 		// An address is one person: two organizations may each invite them.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		results, err := p.invites.InviteUsers(p.gusCtx, []string{"ivy@acme.example"}, server.RoleUser)
 		if err != nil || results[0].Outcome != server.InviteInvited {
 			t.Fatalf("%v %v", outcomes(results), err)
@@ -73,7 +73,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 	})
 
 	t.Run("ExpiredIsReplaced", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.clock.Add(8 * 24 * time.Hour)
 		results, err := p.invites.InviteUsers(p.adminCtx, []string{"ivy@acme.example"}, server.RoleAdmin)
 		if err != nil || results[0].Outcome != server.InviteInvited {
@@ -101,7 +101,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 		{"ErrRole", []string{"a@acme.example"}, "OWNER", "role", `Role "OWNER" is unknown: use ADMIN or USER.`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.invites.InviteUsers(p.adminCtx, tc.emails, tc.role)
 				return err
@@ -111,7 +111,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 	}
 
 	t.Run("LongInputEchoedClipped", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		results, err := p.invites.InviteUsers(p.adminCtx, []string{strings.Repeat("a", 10000) + "@acme.example"}, server.RoleUser)
 		if err != nil || results[0].Outcome != server.InviteInvalid || len([]rune(results[0].Email)) != server.MaxEmailLength+1 {
 			t.Fatalf("%d characters echoed, %v", len(results[0].Email), err)
@@ -119,8 +119,8 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 	})
 
 	t.Run("RateLimitedPerOrganization", func(t *testing.T) {
-		p := newPeople(t)
-		p.db.InvitationLimit = server.InvitationLimit{Mails: 4} // Ivy's invitation took one
+		p := newPeople(t, open)
+		p.store.SetInvitationLimit(server.InvitationLimit{Mails: 4}) // Ivy's invitation took one
 		results, err := p.invites.InviteUsers(p.adminCtx, []string{"a@acme.example", "b@acme.example", "bob@acme.example", "c@acme.example", "d@acme.example"}, server.RoleUser)
 		if err != nil {
 			t.Fatal(err)
@@ -148,7 +148,7 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 	})
 
 	t.Run("ErrNotAdmin", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		err := p.assertUnchanged(t, func() error {
 			_, err := p.invites.InviteUsers(p.bobCtx, []string{"x@acme.example"}, server.RoleAdmin)
 			return err
@@ -157,8 +157,8 @@ func TestInvitationService_InviteUsers(t *testing.T) {
 	})
 }
 
-func TestInvitationService_FindAndCount(t *testing.T) {
-	p := newPeople(t)
+func testInvitationService_FindAndCount(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	for i, email := range []string{"ann.b@acme.example", "carl@acme.example", "dora@acme.example"} {
 		p.clock.Add(time.Minute)
 		iss := p.mustInvite(t, p.adminCtx, email, server.RoleUser)
@@ -229,9 +229,9 @@ func TestInvitationService_FindAndCount(t *testing.T) {
 	})
 }
 
-func TestInvitationService_Links(t *testing.T) {
+func testInvitationService_Links(t *testing.T, open Open) {
 	t.Run("ResendKillsOldLinks", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.clock.Add(6 * 24 * time.Hour)
 		re, err := p.invites.ResendInvitation(p.adminCtx, p.ivy.Invitation.ID)
 		if err != nil {
@@ -248,7 +248,7 @@ func TestInvitationService_Links(t *testing.T) {
 	})
 
 	t.Run("ResendRenewsExpired", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.clock.Add(7*24*time.Hour + time.Second)
 		_, err := p.invites.FindInvitationByToken(context.Background(), p.ivy.Token)
 		assertError(t, err, server.EINVALID, "token", "This invitation expired on 8 Mar 2025: ask Ann Admin to send it again.")
@@ -264,7 +264,7 @@ func TestInvitationService_Links(t *testing.T) {
 	})
 
 	t.Run("MoreLinksKeepOthers", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		tokens := []string{p.ivy.Token}
 		for range server.MaxInvitationLinks {
 			iss, err := p.invites.CreateInvitationLink(p.adminCtx, p.ivy.Invitation.ID)
@@ -284,7 +284,7 @@ func TestInvitationService_Links(t *testing.T) {
 	})
 
 	t.Run("Revoke", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		inv, err := p.invites.RevokeInvitation(p.adminCtx, p.ivy.Invitation.ID)
 		if err != nil || inv.Status != server.InvitationRevoked {
 			t.Fatalf("%+v %v", inv, err)
@@ -306,7 +306,7 @@ func TestInvitationService_Links(t *testing.T) {
 	t.Run("ErrOtherOrganization", func(t *testing.T) {
 		// Gus knows the id of Acme's invitation: every way of reaching it is NOT_FOUND and
 		// nothing changes.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		for name, op := range map[string]func() error{
 			"resend": func() error { _, err := p.invites.ResendInvitation(p.gusCtx, p.ivy.Invitation.ID); return err },
 			"link":   func() error { _, err := p.invites.CreateInvitationLink(p.gusCtx, p.ivy.Invitation.ID); return err },
@@ -321,9 +321,9 @@ func TestInvitationService_Links(t *testing.T) {
 	})
 }
 
-func TestInvitationService_AcceptInvitation(t *testing.T) {
+func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		s, err := p.invites.AcceptInvitation(fromClient(context.Background(), "198.51.100.1"), p.ivy.Token,
 			server.InvitationAccept{Firstname: " Ivy ", Lastname: "Ives", Password: "ivy's password"})
 		if err != nil {
@@ -354,7 +354,7 @@ func TestInvitationService_AcceptInvitation(t *testing.T) {
 	})
 
 	t.Run("AdminRoleInInvitingOrganization", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		iss := p.mustInvite(t, p.gusCtx, "ola@globex.example", server.RoleAdmin)
 		s, err := p.invites.AcceptInvitation(context.Background(), iss.Token, server.InvitationAccept{Firstname: "Ola", Password: password})
 		if err != nil || s.User.OrganizationID != p.globex.ID || s.User.Role != server.RoleAdmin {
@@ -363,7 +363,7 @@ func TestInvitationService_AcceptInvitation(t *testing.T) {
 	})
 
 	t.Run("ErrAddressTakenSince", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.mustCreateUser(t, p.gusCtx, "ivy@acme.example", "Ivy", "Elsewhere", server.RoleUser)
 		err := p.assertUnchanged(t, func() error {
 			_, err := p.invites.AcceptInvitation(context.Background(), p.ivy.Token, server.InvitationAccept{Firstname: "Ivy", Password: password})
@@ -383,7 +383,7 @@ func TestInvitationService_AcceptInvitation(t *testing.T) {
 		{"ErrShortPassword", server.InvitationAccept{Firstname: "Ivy", Password: "short"}, "password", "Password must be at least 8 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.invites.AcceptInvitation(context.Background(), p.ivy.Token, tc.accept)
 				return err
@@ -396,29 +396,29 @@ func TestInvitationService_AcceptInvitation(t *testing.T) {
 // TestSecurity_Invitations tries invitations as an attacker would: parallel accepts of one
 // link, parallel invitations of one address, guessed tokens, and writes that skip the
 // service's checks, which the database's constraints must stop.
-func TestSecurity_Invitations(t *testing.T) {
+func testSecurity_Invitations(t *testing.T, open Open) {
 	t.Run("OneTokenAcceptedOnceAtOnce", func(t *testing.T) {
-		p := newPeople(t)
-		errs := atOnce(24, func(i int) error {
+		p := newPeople(t, open)
+		errs := AtOnce(24, func(i int) error {
 			_, err := p.invites.AcceptInvitation(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), p.ivy.Token,
 				server.InvitationAccept{Firstname: fmt.Sprint("Ivy ", i), Password: fmt.Sprint("password ", i)})
 			return err
 		})
-		n := codes(errs)
+		n := Codes(errs)
 		if n[""] != 1 {
 			t.Fatalf("answers %v, want exactly one success", n)
 		}
 		var users int
-		if err := mustRawDB(t, p.db).QueryRow(`SELECT COUNT(*) FROM users WHERE email = 'ivy@acme.example'`).Scan(&users); err != nil || users != 1 {
+		if err := p.store.Raw.QueryRow(`SELECT COUNT(*) FROM users WHERE email = 'ivy@acme.example'`).Scan(&users); err != nil || users != 1 {
 			t.Fatalf("%d users made from one invitation (%v)", users, err)
 		}
 	})
 
 	t.Run("OneAddressInvitedOnceAtOnce", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		var results [][]*server.InvitationResult
 		results = make([][]*server.InvitationResult, 20)
-		errs := atOnce(20, func(i int) error {
+		errs := AtOnce(20, func(i int) error {
 			var err error
 			results[i], err = p.invites.InviteUsers(p.adminCtx, []string{"Quinn@Acme.example", "quinn@acme.example "}, server.RoleUser)
 			return err
@@ -442,9 +442,9 @@ func TestSecurity_Invitations(t *testing.T) {
 	})
 
 	t.Run("GuessedTokensLimited", func(t *testing.T) {
-		p := newPeople(t)
-		before := dump(t, p.db)
-		n := codes(atOnce(30, func(i int) error {
+		p := newPeople(t, open)
+		before := p.store.Dump(t)
+		n := Codes(AtOnce(30, func(i int) error {
 			_, err := p.invites.AcceptInvitation(fromClient(context.Background(), "198.51.100.9"), fmt.Sprint("ua_guess", i),
 				server.InvitationAccept{Firstname: "Mallory", Password: password})
 			return err
@@ -452,7 +452,7 @@ func TestSecurity_Invitations(t *testing.T) {
 		if n[server.EINVALID] > server.DefaultCredentialFailures || n[server.EINVALID]+n[server.ERATELIMITED] != 30 {
 			t.Fatalf("answers %v, want at most %d BAD_USER_INPUT", n, server.DefaultCredentialFailures)
 		}
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Fatal("guessed tokens changed the store")
 		}
 		// The client is refused the real link too, and the preview counts the same way.
@@ -465,7 +465,7 @@ func TestSecurity_Invitations(t *testing.T) {
 
 	t.Run("DeadLinksNotCounted", func(t *testing.T) {
 		// A real but dead link, opened again and again by its holder, locks no one out.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.invites.RevokeInvitation(p.adminCtx, p.ivy.Invitation.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -477,12 +477,9 @@ func TestSecurity_Invitations(t *testing.T) {
 	})
 
 	t.Run("DatabaseHoldsInvariants", func(t *testing.T) {
-		p := newPeople(t)
-		raw := mustRawDB(t, p.db)
-		if _, err := raw.Exec(`PRAGMA foreign_keys = ON`); err != nil {
-			t.Fatal(err)
-		}
-		before := dump(t, p.db)
+		p := newPeople(t, open)
+		raw := p.store.Raw
+		before := p.store.Dump(t)
 		for _, stmt := range []struct{ name, sql string }{
 			{"second pending invitation", `INSERT INTO invitations (id, organization_id, email, role, status, created_at, sent_at, expires_at)
 				SELECT 'dup', organization_id, email, role, 'PENDING', created_at, sent_at, expires_at FROM invitations WHERE id = '` + p.ivy.Invitation.ID + `'`},
@@ -498,13 +495,13 @@ func TestSecurity_Invitations(t *testing.T) {
 				t.Errorf("%s: the database accepted it", stmt.name)
 			}
 		}
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Fatal("a refused statement changed the store")
 		}
-		if _, err := raw.Exec(`UPDATE invitations SET status = 'REVOKED' WHERE id = ?`, p.ivy.Invitation.ID); err != nil {
+		if _, err := raw.Exec(`UPDATE invitations SET status = 'REVOKED' WHERE id = ` + quote(p.ivy.Invitation.ID)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := raw.Exec(`UPDATE invitations SET status = 'PENDING' WHERE id = ?`, p.ivy.Invitation.ID); err == nil {
+		if _, err := raw.Exec(`UPDATE invitations SET status = 'PENDING' WHERE id = ` + quote(p.ivy.Invitation.ID)); err == nil {
 			t.Error("a revoked invitation became pending again")
 		}
 	})

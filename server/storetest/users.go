@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"useradmin/server"
 )
 
-func TestUserService_FindUsers(t *testing.T) {
+func testUserService_FindUsers(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		users, err := p.users.FindUsers(p.adminCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -30,7 +30,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("Filters", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("Order", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		// Six users made at the same instant, in pairs of equal last names: ties are
 		// broken by createdAt, then id, the same way every time.
 		f.clock.Add(time.Hour)
@@ -144,7 +144,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("User", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		users, err := p.users.FindUsers(p.bobCtx, server.UserFilter{}, server.Page{Limit: 100}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -160,7 +160,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("ErrPaging", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		_, err := f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 0}, nil)
 		assertError(t, err, server.EINVALID, "limit", "A page holds from 1 to 100 items (0 were asked for).")
 		_, err = f.users.FindUsers(f.adminCtx, server.UserFilter{}, server.Page{Limit: 101}, nil)
@@ -172,7 +172,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("ErrUnauthenticated", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		_, err := f.users.FindUsers(context.Background(), server.UserFilter{}, server.Page{Limit: 10}, nil)
 		assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 		_, err = f.users.CountUsers(context.Background(), server.UserFilter{})
@@ -180,7 +180,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("ErrDeactivatedSinceSignIn", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("ErrKeyRevokedSinceSignIn", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if err := p.auth.RevokeAPIKey(p.adminCtx, p.bobKey.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 
 	t.Run("RoleChangeCountsAtOnce", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
@@ -209,8 +209,8 @@ func TestUserService_FindUsers(t *testing.T) {
 	})
 }
 
-func TestUserService_Search(t *testing.T) {
-	f := newFixture(t)
+func testUserService_Search(t *testing.T, open Open) {
+	f := newFixture(t, open)
 	f.clock.Add(time.Minute)
 	zoe := f.mustCreateUser(t, f.adminCtx, "zoe.muller@acme.example", "Zoë", "Müller", server.RoleUser)
 	f.clock.Add(time.Minute)
@@ -301,10 +301,10 @@ func TestUserService_Search(t *testing.T) {
 	})
 }
 
-func TestUserService_CountUsers(t *testing.T) {
+func testUserService_CountUsers(t *testing.T, open Open) {
 	// Counts read from the counters kept by triggers agree with the rows through every
 	// kind of change.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	dave := p.mustCreateUser(t, p.adminCtx, "dave@acme.example", "Dave", "Dunn", server.RoleAdmin)
 	steps := []func() error{
 		func() error { return nil },
@@ -353,9 +353,9 @@ func TestUserService_CountUsers(t *testing.T) {
 	}
 }
 
-func TestUserService_CreateUser(t *testing.T) {
+func testUserService_CreateUser(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		f.clock.Add(time.Hour)
 		u, err := f.users.CreateUser(f.adminCtx, server.UserCreate{Email: " New.Person@ACME.example", Password: password, Role: server.RoleUser, Firstname: "Néw", Lastname: "Person"})
 		if err != nil {
@@ -376,13 +376,13 @@ func TestUserService_CreateUser(t *testing.T) {
 		if _, err := f.auth.SignIn(context.Background(), "new.person@acme.example", password); err != nil {
 			t.Fatalf("sign in with the new password: %v", err)
 		}
-		if strings.Contains(dump(t, f.db), password) {
+		if strings.Contains(f.store.Dump(t), password) {
 			t.Fatal("the password is stored in clear")
 		}
 	})
 
 	t.Run("NoNames", func(t *testing.T) {
-		f := newFixture(t)
+		f := newFixture(t, open)
 		u, err := f.users.CreateUser(f.adminCtx, server.UserCreate{Email: "anon@acme.example", Password: password, Role: server.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
@@ -412,7 +412,7 @@ func TestUserService_CreateUser(t *testing.T) {
 			server.EFORBIDDEN, "", "You can add users only to your own organization."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.users.CreateUser(p.adminCtx, tc.create)
 				return err
@@ -422,7 +422,7 @@ func TestUserService_CreateUser(t *testing.T) {
 	}
 
 	t.Run("ErrUser", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		err := p.assertUnchanged(t, func() error {
 			_, err := p.users.CreateUser(p.bobCtx, server.UserCreate{Email: "x@acme.example", Password: password, Role: server.RoleUser})
 			return err
@@ -431,9 +431,9 @@ func TestUserService_CreateUser(t *testing.T) {
 	})
 }
 
-func TestUserService_UpdateUser(t *testing.T) {
+func testUserService_UpdateUser(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.clock.Add(time.Hour)
 		u, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{
 			Firstname: ptr("Robert"), Lastname: ptr("Bäcker"), Email: ptr("Robert@Acme.example"), Role: ptr(server.RoleAdmin), Activated: ptr(false),
@@ -454,7 +454,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	})
 
 	t.Run("OwnNames", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		u, err := p.users.UpdateUser(p.bobCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Firstname: ptr("Bobby")})
 		if err != nil {
 			t.Fatal(err)
@@ -464,7 +464,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	})
 
 	t.Run("NothingToChange", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		var u *server.User
 		p.assertUnchanged(t, func() (err error) {
 			u, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{})
@@ -478,7 +478,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	t.Run("OwnOrganizationIsNoChange", func(t *testing.T) {
 		// Kili's SDK may send the organization with every update: the caller's own is no
 		// change, for an ADMIN and for a USER changing their names.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		for _, c := range []struct {
 			ctx context.Context
 			id  string
@@ -493,7 +493,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	})
 
 	t.Run("UpdatedAtPrecondition", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		opened := p.bob.UpdatedAt
 		p.clock.Add(time.Second)
 		first, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID, UpdatedAt: &opened}, server.UserUpdate{Firstname: ptr("First")})
@@ -517,7 +517,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	})
 
 	t.Run("UpdatedAtAlwaysMovesOn", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		last := p.bob.UpdatedAt
 		for i, step := range []time.Duration{0, 0, -time.Hour, time.Nanosecond, time.Hour} {
 			p.clock.Add(step)
@@ -533,7 +533,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 	})
 
 	t.Run("SecondAdminMayStepDown", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
@@ -598,7 +598,7 @@ func TestUserService_UpdateUser(t *testing.T) {
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			ctx := p.adminCtx
 			if tc.ctx != nil {
 				ctx = tc.ctx(p)
@@ -612,9 +612,9 @@ func TestUserService_UpdateUser(t *testing.T) {
 	}
 }
 
-func TestUserService_UpdatePassword(t *testing.T) {
+func testUserService_UpdatePassword(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		p.clock.Add(time.Hour)
 		u, err := p.users.UpdatePassword(p.bobCtx, server.UserRef{ID: p.bob.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"})
 		if err != nil {
@@ -631,7 +631,7 @@ func TestUserService_UpdatePassword(t *testing.T) {
 	})
 
 	t.Run("ByEmail", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdatePassword(p.adminCtx, server.UserRef{ID: p.admin.ID}, server.PasswordChange{Old: password, New1: "battery staple", New2: "battery staple"}); err != nil {
 			t.Fatal(err)
 		}
@@ -664,7 +664,7 @@ func TestUserService_UpdatePassword(t *testing.T) {
 			server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.users.UpdatePassword(tc.caller(p), tc.filter(p), tc.change)
 				return err
@@ -674,9 +674,9 @@ func TestUserService_UpdatePassword(t *testing.T) {
 	}
 }
 
-func TestUserService_DeleteUser(t *testing.T) {
+func testUserService_DeleteUser(t *testing.T, open Open) {
 	t.Run("OK", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -690,7 +690,7 @@ func TestUserService_DeleteUser(t *testing.T) {
 		if _, err := p.auth.Authenticate(context.Background(), p.bobKey.Key); server.ErrorCode(err) != server.EUNAUTHENTICATED {
 			t.Fatalf("Bob's key still works: %v", err)
 		}
-		if d := dump(t, p.db); strings.Contains(d, p.bob.ID) {
+		if d := p.store.Dump(t); strings.Contains(d, p.bob.ID) {
 			t.Fatalf("something of Bob is left:\n%s", d)
 		}
 		err = p.auth.CompletePasswordReset(context.Background(), reset.Token, "battery staple")
@@ -698,7 +698,7 @@ func TestUserService_DeleteUser(t *testing.T) {
 	})
 
 	t.Run("SelfWhenAnotherAdminRemains", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)}); err != nil {
 			t.Fatal(err)
 		}
@@ -723,7 +723,7 @@ func TestUserService_DeleteUser(t *testing.T) {
 			server.EFORBIDDEN, "", "Only an admin can delete users: ask an admin of your organization."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			err := p.assertUnchanged(t, func() error {
 				err := p.users.DeleteUser(tc.caller(p), tc.filter(p))
 				return err

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // Acme's ADMIN, Bob (a USER of Acme), Gus (the ADMIN of Globex), Dave (a USER of Acme
 // whose key worked until he was deactivated) and nobody. Every refusal leaves the store
 // as it was; the ADMIN of Acme goes last, as the only one whose call may change it.
-func TestAuthorization(t *testing.T) {
+func testAuthorization(t *testing.T, open Open) {
 	type callers struct{ user, otherAdmin, admin string }
 	const (
 		ok     = ""
@@ -151,7 +151,7 @@ func TestAuthorization(t *testing.T) {
 		}, callers{ok, ok, ok}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			dave := p.mustCreateUser(t, p.adminCtx, "dave@acme.example", "Dave", "Dunn", server.RoleUser)
 			daveCtx, _ := p.mustUserContext(t, p.adminCtx, dave)
 			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: dave.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {

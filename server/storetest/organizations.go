@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"useradmin/server"
 )
 
-func TestOrganizationService_FindOrganizationByID(t *testing.T) {
-	p := newPeople(t)
+func testOrganizationService_FindOrganizationByID(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	for _, ctx := range []context.Context{p.adminCtx, p.bobCtx} {
 		org, err := p.orgs.FindOrganizationByID(ctx, p.org.ID)
 		if err != nil {
@@ -24,8 +24,8 @@ func TestOrganizationService_FindOrganizationByID(t *testing.T) {
 	assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 }
 
-func TestOrganizationService_FindOrganizations(t *testing.T) {
-	p := newPeople(t)
+func testOrganizationService_FindOrganizations(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	orgs, err := p.orgs.FindOrganizations(p.gusCtx, server.Page{Offset: 0, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -43,8 +43,8 @@ func TestOrganizationService_FindOrganizations(t *testing.T) {
 	assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 }
 
-func TestOrganizationService_CountOrganizations(t *testing.T) {
-	p := newPeople(t)
+func testOrganizationService_CountOrganizations(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	if n, err := p.orgs.CountOrganizations(p.bobCtx); err != nil || n != 1 {
 		t.Fatalf("count = %d, %v; want 1", n, err)
 	}
@@ -52,15 +52,15 @@ func TestOrganizationService_CountOrganizations(t *testing.T) {
 	assertError(t, err, server.EUNAUTHENTICATED, "", "Sign in first: send your API key in the Authorization header.")
 }
 
-func TestDB_CreateOrganization(t *testing.T) {
-	f := newFixture(t)
+func testDB_CreateOrganization(t *testing.T, open Open) {
+	f := newFixture(t, open)
 	err := f.assertUnchanged(t, func() error {
-		_, _, _, err := f.db.CreateOrganization(context.Background(), "Other", server.UserCreate{Email: "ANN@acme.example", Password: password})
+		_, _, _, err := f.store.CreateOrganization(context.Background(), "Other", server.UserCreate{Email: "ANN@acme.example", Password: password})
 		return err
 	})
 	assertError(t, err, server.ECONFLICT, "email", "Email is already taken.")
 	err = f.assertUnchanged(t, func() error {
-		_, _, _, err := f.db.CreateOrganization(context.Background(), " ", server.UserCreate{Email: "x@other.example", Password: password})
+		_, _, _, err := f.store.CreateOrganization(context.Background(), " ", server.UserCreate{Email: "x@other.example", Password: password})
 		return err
 	})
 	assertError(t, err, server.EINVALID, "name", "Organization name cannot be empty.")

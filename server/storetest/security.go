@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func fromClient(ctx context.Context, addr string) context.Context {
 // organizations returns each user's organization, as stored.
 func organizations(tb testing.TB, p *people) map[string]string {
 	tb.Helper()
-	rows, err := mustRawDB(tb, p.db).Query(`SELECT id, organization_id FROM users`)
+	rows, err := p.store.Raw.Query(`SELECT id, organization_id FROM users`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -39,11 +39,11 @@ func organizations(tb testing.TB, p *people) map[string]string {
 	return orgs
 }
 
-func TestSecurity_NoUserCrossesOrganizations(t *testing.T) {
+func testSecurity_NoUserCrossesOrganizations(t *testing.T, open Open) {
 	// An ADMIN of Acme, a USER of Acme and the ADMIN of Globex try to move users of both
 	// organizations into the other, an unknown one, or their own, alone or with a change of
 	// role or names: a move is never made, and what is refused changes nothing.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	want := organizations(t, p)
 	callers := map[string]context.Context{"Ann": p.adminCtx, "Bob": p.bobCtx, "Gus": p.gusCtx}
 	targets := map[string]*server.User{"Ann": p.admin, "Bob": p.bob, "Carol": p.carol, "Gus": p.gus}
@@ -98,10 +98,10 @@ func TestSecurity_NoUserCrossesOrganizations(t *testing.T) {
 	t.Logf("%d attempts, no user moved", n)
 }
 
-func TestSecurity_NoUserCrossesOrganizationsConcurrently(t *testing.T) {
+func testSecurity_NoUserCrossesOrganizationsConcurrently(t *testing.T, open Open) {
 	// Moves sent at once with ordinary changes of the same users: the ordinary changes go
 	// through, the moves never.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	want := organizations(t, p)
 	var wg sync.WaitGroup
 	errs := make(chan error, 80)
@@ -135,10 +135,10 @@ func TestSecurity_NoUserCrossesOrganizationsConcurrently(t *testing.T) {
 	}
 }
 
-func TestSecurity_NoWayIntoAnotherOrganization(t *testing.T) {
+func testSecurity_NoWayIntoAnotherOrganization(t *testing.T, open Open) {
 	// Every filter that can name Gus, the ADMIN of Globex, tried by Ann, the ADMIN of Acme,
 	// on every operation that acts on a user: none reaches him, and nothing changes.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	gusKey, err := p.auth.CreateAPIKey(p.gusCtx, server.APIKeyCreate{Name: "gus"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -261,28 +261,27 @@ func TestSecurity_NoWayIntoAnotherOrganization(t *testing.T) {
 	})
 }
 
-func TestSecurity_DatabaseRefusesMoves(t *testing.T) {
+func testSecurity_DatabaseRefusesMoves(t *testing.T, open Open) {
 	// Whatever program writes to the database, a user keeps their organization and a key
 	// or a reset token its user.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	if _, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID}); err != nil {
 		t.Fatal(err)
 	}
-	raw := mustRawDB(t, p.db)
+	raw := p.store.Raw
 	for _, stmt := range []struct {
 		setup string // run first, in the same transaction
 		sql   string
-		args  []any
 	}{
-		{"", `UPDATE users SET organization_id = ? WHERE id = ?`, []any{p.globex.ID, p.bob.ID}},
-		{"", `UPDATE users SET organization_id = ?, role = 'ADMIN'`, []any{p.globex.ID}},
-		{"", `UPDATE users SET organization_id = (SELECT id FROM organizations WHERE id != organization_id LIMIT 1)`, nil},
-		{"", `UPDATE api_keys SET user_id = ? WHERE id = ?`, []any{p.gus.ID, p.bobKey.ID}},
-		{"", `UPDATE password_resets SET user_id = ?`, []any{p.gus.ID}},
+		{"", `UPDATE users SET organization_id = ` + quote(p.globex.ID) + ` WHERE id = ` + quote(p.bob.ID)},
+		{"", `UPDATE users SET organization_id = ` + quote(p.globex.ID) + `, role = 'ADMIN'`},
+		{"", `UPDATE users SET organization_id = (SELECT id FROM organizations WHERE id != organization_id LIMIT 1)`},
+		{"", `UPDATE api_keys SET user_id = ` + quote(p.gus.ID) + ` WHERE id = ` + quote(p.bobKey.ID)},
+		{"", `UPDATE password_resets SET user_id = ` + quote(p.gus.ID)},
 		{`INSERT INTO users (id, email, organization_id, role, created_at, updated_at) VALUES ('x', 'x@x', '` + p.org.ID + `', 'ADMIN', 0, 0)`,
-			`UPDATE users SET organization_id = ? WHERE id = 'x'`, []any{p.globex.ID}},
+			`UPDATE users SET organization_id = ` + quote(p.globex.ID) + ` WHERE id = 'x'`},
 	} {
-		before := dump(t, p.db)
+		before := p.store.Dump(t)
 		tx, err := raw.Begin()
 		if err != nil {
 			t.Fatal(err)
@@ -292,23 +291,23 @@ func TestSecurity_DatabaseRefusesMoves(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err = tx.Exec(stmt.sql, stmt.args...)
+		_, err = tx.Exec(stmt.sql)
 		tx.Rollback()
 		if err == nil || !strings.Contains(err.Error(), "cannot") {
 			t.Errorf("%s: error = %v, want the trigger's refusal", stmt.sql, err)
 		}
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Errorf("%s changed the store", stmt.sql)
 		}
 	}
 	// Other columns still change.
-	if _, err := raw.Exec(`UPDATE users SET organization_id = organization_id, firstname = 'Robert' WHERE id = ?`, p.bob.ID); err != nil {
+	if _, err := raw.Exec(`UPDATE users SET organization_id = organization_id, firstname = 'Robert' WHERE id = ` + quote(p.bob.ID)); err != nil {
 		t.Errorf("a write that keeps the organization: %v", err)
 	}
 }
 
-// atOnce runs fn(0) to fn(n-1) at the same moment and returns their errors, in order.
-func atOnce(n int, fn func(i int) error) []error {
+// AtOnce runs fn(0) to fn(n-1) at the same moment and returns their errors, in order.
+func AtOnce(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -325,8 +324,8 @@ func atOnce(n int, fn func(i int) error) []error {
 	return errs
 }
 
-// codes counts errors by code ("" for none).
-func codes(errs []error) map[string]int {
+// Codes counts errors by code ("" for none).
+func Codes(errs []error) map[string]int {
 	n := map[string]int{}
 	for _, err := range errs {
 		n[server.ErrorCode(err)]++
@@ -339,7 +338,7 @@ func codes(errs []error) map[string]int {
 // RATE_LIMITED with a wait.
 func signInsAtOnce(t *testing.T, f *fixture, n int, client, email, pw func(i int) string) (wrong, right, limited int) {
 	t.Helper()
-	errs := atOnce(n, func(i int) error {
+	errs := AtOnce(n, func(i int) error {
 		_, err := f.auth.SignIn(fromClient(context.Background(), client(i)), email(i), pw(i))
 		return err
 	})
@@ -365,13 +364,13 @@ func signInsAtOnce(t *testing.T, f *fixture, n int, client, email, pw func(i int
 func sessions(tb testing.TB, f *fixture, id string) int {
 	tb.Helper()
 	var n int
-	if err := mustRawDB(tb, f.db).QueryRow(`SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND kind = 'session'`, id).Scan(&n); err != nil {
+	if err := f.store.Raw.QueryRow(`SELECT COUNT(*) FROM api_keys WHERE user_id = ` + quote(id) + ` AND kind = 'session'`).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
 }
 
-func TestSecurity_SignInLimit(t *testing.T) {
+func testSecurity_SignInLimit(t *testing.T, open Open) {
 	const limit = server.DefaultCredentialFailures
 	same := func(s string) func(int) string { return func(int) string { return s } }
 	each := func(format string) func(int) string { return func(i int) string { return fmt.Sprintf(format, i) } }
@@ -379,7 +378,7 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	t.Run("ParallelWrongPasswords", func(t *testing.T) {
 		// 40 guesses at once from one client: at most the limit are checked; then even
 		// the right password is refused, unchecked, and no session is made.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		wrong, right, limited := signInsAtOnce(t, p.fixture, 40, same("198.51.100.7"), same("bob@acme.example"), each("guess %d"))
 		t.Logf("40 wrong passwords at once: %d checked, %d refused", wrong, limited)
 		if wrong > limit || wrong < 1 || right != 0 || wrong+limited != 40 {
@@ -398,7 +397,7 @@ func TestSecurity_SignInLimit(t *testing.T) {
 		// The right password sent with 40 wrong ones: at most the limit of wrong ones are
 		// checked (the right one, if it comes before, gives its attempt back), and a
 		// session exists only if it was answered with one.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		pw := func(i int) string {
 			if i == 20 {
 				return password
@@ -415,7 +414,7 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	})
 
 	t.Run("OneAccountFromManyClients", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		wrong, _, _ := signInsAtOnce(t, p.fixture, 40, each("198.51.100.%d"), same("bob@acme.example"), each("guess %d"))
 		if wrong > limit {
 			t.Fatalf("%d checked, want at most %d", wrong, limit)
@@ -424,7 +423,7 @@ func TestSecurity_SignInLimit(t *testing.T) {
 
 	t.Run("ManyAccountsFromOneClient", func(t *testing.T) {
 		// Unknown emails count as much as known ones: the answer must not tell them apart.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		wrong, _, _ := signInsAtOnce(t, p.fixture, 40, same("198.51.100.7"), each("nobody%d@acme.example"), same(password))
 		if wrong > limit {
 			t.Fatalf("%d checked, want at most %d", wrong, limit)
@@ -432,7 +431,7 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	})
 
 	t.Run("OneUnknownEmailWrittenManyWays", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		ways := []string{"nobody@acme.example", "NOBODY@acme.example", " nobody@Acme.Example ", "\tNobody@ACME.example\n"}
 		wrong, _, _ := signInsAtOnce(t, p.fixture, 40, each("198.51.100.%d"), func(i int) string { return ways[i%len(ways)] }, each("guess %d"))
 		if wrong > limit {
@@ -441,8 +440,8 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	})
 
 	t.Run("SequentialGuessesAndWait", func(t *testing.T) {
-		p := newPeople(t)
-		p.db.CredentialLimit = server.CredentialLimit{Failures: 3, Window: time.Minute}
+		p := newPeople(t, open)
+		p.store.SetCredentialLimit(server.CredentialLimit{Failures: 3, Window: time.Minute})
 		ctx := fromClient(context.Background(), "198.51.100.7")
 		var codes []string
 		for _, pw := range []string{"a", password, password, "b", "c", "d", password} {
@@ -464,8 +463,8 @@ func TestSecurity_SignInLimit(t *testing.T) {
 
 	t.Run("NoClientFailsClosed", func(t *testing.T) {
 		// A caller that names no client is counted as one client with all the others.
-		p := newPeople(t)
-		p.db.CredentialLimit = server.CredentialLimit{Failures: 2}
+		p := newPeople(t, open)
+		p.store.SetCredentialLimit(server.CredentialLimit{Failures: 2})
 		var codes []string
 		for i := range 3 {
 			_, err := p.auth.SignIn(context.Background(), fmt.Sprintf("nobody%d@acme.example", i), "guess")
@@ -477,12 +476,12 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	})
 
 	t.Run("EndedWindowsAreDeleted", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		for i := range 30 {
 			p.auth.SignIn(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), fmt.Sprintf("nobody%d@acme.example", i), "guess")
 		}
 		count := func() (n int) {
-			mustRawDB(t, p.db).QueryRow(`SELECT COUNT(*) FROM credential_attempts`).Scan(&n)
+			p.store.Raw.QueryRow(`SELECT COUNT(*) FROM credential_attempts`).Scan(&n)
 			return n
 		}
 		if n := count(); n != 60 {
@@ -498,16 +497,16 @@ func TestSecurity_SignInLimit(t *testing.T) {
 	})
 }
 
-func TestSecurity_UpdatePasswordLimit(t *testing.T) {
+func testSecurity_UpdatePasswordLimit(t *testing.T, open Open) {
 	change := func(p *people, ctx context.Context, old string) error {
 		_, err := p.users.UpdatePassword(ctx, server.UserRef{ID: p.bob.ID}, server.PasswordChange{Old: old, New1: "a new password", New2: "a new password"})
 		return err
 	}
 
 	t.Run("InARow", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		ctx := fromClient(p.bobCtx, "198.51.100.7")
-		before := dump(t, p.db)
+		before := p.store.Dump(t)
 		var codes []string
 		for i := range 15 {
 			codes = append(codes, server.ErrorCode(change(p, ctx, fmt.Sprint("guess ", i))))
@@ -517,7 +516,7 @@ func TestSecurity_UpdatePasswordLimit(t *testing.T) {
 			t.Fatalf("codes = %q, want %q", got, want)
 		}
 		assertError(t, change(p, ctx, password), server.ERATELIMITED, "", "Too many wrong passwords were tried for this account: wait a minute and try again.")
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Fatal("guesses of the current password changed the store")
 		}
 		// The account's count is signIn's: a guess through one is a guess through both.
@@ -527,22 +526,22 @@ func TestSecurity_UpdatePasswordLimit(t *testing.T) {
 
 	t.Run("AtOnce", func(t *testing.T) {
 		// 60 guesses at once, as 60 aliases of one request or 60 requests would send them.
-		p := newPeople(t)
-		before := dump(t, p.db)
-		n := codes(atOnce(60, func(i int) error {
+		p := newPeople(t, open)
+		before := p.store.Dump(t)
+		n := Codes(AtOnce(60, func(i int) error {
 			return change(p, fromClient(p.bobCtx, fmt.Sprint("198.51.100.", i%3)), fmt.Sprint("guess ", i))
 		}))
 		if n[server.EINVALID] > server.DefaultCredentialFailures || n[server.EINVALID]+n[server.ERATELIMITED] != 60 {
 			t.Fatalf("answers %v: want at most %d checked", n, server.DefaultCredentialFailures)
 		}
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Fatal("guesses of the current password changed the store")
 		}
 	})
 
 	t.Run("BadInputIsNotAGuess", func(t *testing.T) {
-		p := newPeople(t)
-		p.db.CredentialLimit = server.CredentialLimit{Failures: 1}
+		p := newPeople(t, open)
+		p.store.SetCredentialLimit(server.CredentialLimit{Failures: 1})
 		ctx := fromClient(p.bobCtx, "198.51.100.7")
 		for _, c := range []server.PasswordChange{{Old: "x", New1: "a new password", New2: "another one"}, {Old: "x", New1: "short", New2: "short"}} {
 			err := p.assertUnchanged(t, func() error {
@@ -557,12 +556,12 @@ func TestSecurity_UpdatePasswordLimit(t *testing.T) {
 	})
 }
 
-func TestSecurity_SecretLimits(t *testing.T) {
+func testSecurity_SecretLimits(t *testing.T, open Open) {
 	t.Run("KeysAtOnce", func(t *testing.T) {
 		// 40 made-up keys at once: at most the limit are told the key is wrong; the client
 		// is then refused before any check, even with a valid key; others are not.
-		p := newPeople(t)
-		n := codes(atOnce(40, func(i int) error {
+		p := newPeople(t, open)
+		n := Codes(AtOnce(40, func(i int) error {
 			_, err := p.auth.Authenticate(fromClient(context.Background(), "198.51.100.7"), fmt.Sprint("ua_guess", i))
 			return err
 		}))
@@ -581,19 +580,19 @@ func TestSecurity_SecretLimits(t *testing.T) {
 	})
 
 	t.Run("ResetTokensAtOnce", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := dump(t, p.db)
-		n := codes(atOnce(40, func(i int) error {
+		before := p.store.Dump(t)
+		n := Codes(AtOnce(40, func(i int) error {
 			return p.auth.CompletePasswordReset(fromClient(context.Background(), "198.51.100.7"), fmt.Sprint("ua_guess", i), "a new password")
 		}))
 		if n[server.EINVALID] > server.DefaultCredentialFailures || n[server.EINVALID]+n[server.ERATELIMITED] != 40 {
 			t.Fatalf("answers %v, want at most %d BAD_USER_INPUT", n, server.DefaultCredentialFailures)
 		}
-		if dump(t, p.db) != before {
+		if p.store.Dump(t) != before {
 			t.Fatal("wrong tokens changed the store")
 		}
 		err = p.auth.CompletePasswordReset(fromClient(context.Background(), "198.51.100.7"), reset.Token, "a new password")
@@ -605,12 +604,12 @@ func TestSecurity_SecretLimits(t *testing.T) {
 
 	t.Run("TokenWorksOnceAtOnce", func(t *testing.T) {
 		// The same good token sent 10 times at once sets the password once.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := codes(atOnce(10, func(i int) error {
+		n := Codes(AtOnce(10, func(i int) error {
 			return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", i)), reset.Token, fmt.Sprint("new password ", i))
 		}))
 		ok := n[""]
@@ -623,26 +622,27 @@ func TestSecurity_SecretLimits(t *testing.T) {
 	})
 }
 
-func TestSecurity_HashingBounded(t *testing.T) {
+func testSecurity_HashingBounded(t *testing.T, open Open) {
 	// 30 sign-ins for unknown emails at once, from 30 clients, so that no limit stops
 	// them: at most the hasher's slots hash at a time; those that wait too long are told
 	// the directory is busy, and their attempts are given back.
-	p := newPeople(t)
-	p.db.Hasher = argon.NewHasher(2, 30*time.Millisecond)
+	p := newPeople(t, open)
+	hasher := argon.NewHasher(2, 30*time.Millisecond)
+	p.store.SetHasher(hasher)
 	each := func(format string) func(int) string { return func(i int) string { return fmt.Sprintf(format, i) } }
 	wrong, right, limited := signInsAtOnce(t, p.fixture, 30, each("198.51.100.%d"), each("nobody%d@acme.example"), each("guess %d"))
-	t.Logf("30 sign-ins at once: %d checked, %d busy, at most %d hashing at once", wrong, limited, p.db.Hasher.Peak())
-	if wrong+right+limited != 30 || limited == 0 || p.db.Hasher.Peak() > 2 {
-		t.Fatalf("%d checked, %d busy, peak %d: want all answered, some busy, at most 2 at once", wrong, limited, p.db.Hasher.Peak())
+	t.Logf("30 sign-ins at once: %d checked, %d busy, at most %d hashing at once", wrong, limited, hasher.Peak())
+	if wrong+right+limited != 30 || limited == 0 || hasher.Peak() > 2 {
+		t.Fatalf("%d checked, %d busy, peak %d: want all answered, some busy, at most 2 at once", wrong, limited, hasher.Peak())
 	}
 	var failures int
-	mustRawDB(t, p.db).QueryRow(`SELECT COALESCE(SUM(failures), 0) FROM credential_attempts`).Scan(&failures)
+	p.store.Raw.QueryRow(`SELECT COALESCE(SUM(failures), 0) FROM credential_attempts`).Scan(&failures)
 	if failures != 2*wrong {
 		t.Fatalf("%d failures counted for %d checked, want 2 each (account and client)", failures, wrong)
 	}
 }
 
-func TestSecurity_CredentialsEnd(t *testing.T) {
+func testSecurity_CredentialsEnd(t *testing.T, open Open) {
 	signIn := func(tb testing.TB, p *people, email string) (context.Context, string) {
 		tb.Helper()
 		s, err := p.auth.SignIn(context.Background(), email, password)
@@ -657,7 +657,7 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	}
 
 	t.Run("ResetEndsEverySession", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		_, s1 := signIn(t, p, "bob@acme.example")
 		_, s2 := signIn(t, p, "bob@acme.example")
 		_, other := signIn(t, p, "carol@acme.example")
@@ -679,7 +679,7 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	t.Run("PasswordChangeEndsOtherSessions", func(t *testing.T) {
 		// The session that changes the password stays (its holder just proved the old
 		// one); every other session ends; API keys stay.
-		p := newPeople(t)
+		p := newPeople(t, open)
 		ctx1, s1 := signIn(t, p, "bob@acme.example")
 		_, s2 := signIn(t, p, "bob@acme.example")
 		if _, err := p.users.UpdatePassword(ctx1, server.UserRef{ID: p.bob.ID}, server.PasswordChange{Old: password, New1: "a new password", New2: "a new password"}); err != nil {
@@ -699,7 +699,7 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	})
 
 	t.Run("DeactivationEndsSessions", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		_, s1 := signIn(t, p, "bob@acme.example")
 		for _, activated := range []bool{false, true} {
 			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Activated: &activated}); err != nil {
@@ -715,7 +715,7 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	})
 
 	t.Run("KeyMadeWithSessionSaysSo", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		sessionCtx, _ := signIn(t, p, "bob@acme.example")
 		p.clock.Add(time.Second)
 		fromSession, err := p.auth.CreateAPIKey(sessionCtx, server.APIKeyCreate{Name: "from session"}, nil)
@@ -745,7 +745,7 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	})
 
 	t.Run("KeyExpiry", func(t *testing.T) {
-		p := newPeople(t)
+		p := newPeople(t, open)
 		for _, at := range []time.Time{p.clock.Now(), p.clock.Now().Add(-time.Hour)} {
 			err := p.assertUnchanged(t, func() error {
 				_, err := p.auth.CreateAPIKey(p.bobCtx, server.APIKeyCreate{Name: "past", ExpiresAt: &at}, nil)

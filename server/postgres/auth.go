@@ -1,0 +1,560 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"useradmin/server"
+)
+
+// AuthService authenticates callers and manages their keys and passwords.
+type AuthService struct {
+	db *DB
+}
+
+var _ server.AuthService = (*AuthService)(nil)
+
+// NewAuthService returns an AuthService on db.
+func NewAuthService(db *DB) *AuthService {
+	return &AuthService{db: db}
+}
+
+// MaxKeyNameLength is the longest name an API key may have, in characters.
+const MaxKeyNameLength = 100
+
+func errSignInFirst() error {
+	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
+}
+
+// errKeyNotValid is the answer to a key that is unknown, expired or revoked.
+func errKeyNotValid() error { return keyNotValid }
+
+var keyNotValid = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
+
+func errDeactivated() error {
+	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
+}
+
+// caller returns the user calling, as stored now, so that a change of role or a
+// deactivation counts at once. UNAUTHENTICATED when there is no caller, their key stopped
+// working, or they are deactivated.
+func caller(ctx context.Context, tx *Tx) (*server.User, error) {
+	auth := server.AuthFromContext(ctx)
+	if auth == nil || auth.User == nil {
+		return nil, errSignInFirst()
+	}
+	user, err := findUserByID(ctx, tx, auth.User.ID)
+	if server.ErrorCode(err) == server.ENOTFOUND {
+		return nil, errKeyNotValid()
+	} else if err != nil {
+		return nil, err
+	}
+	if auth.KeyID != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `
+			SELECT COUNT(*) FROM api_keys
+			WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("check key: %w", err)
+		} else if n == 0 {
+			return nil, errKeyNotValid()
+		}
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+	return user, nil
+}
+
+// Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
+// revoked, or its user is deactivated. A key is cheap to check, so it is checked first and
+// a failure counted after, per client: a client that failed as often as the limit allows
+// is refused RATE_LIMITED without a check, and of failures that run at once, those over
+// the limit are answered RATE_LIMITED too, so that no more than the limit are ever told
+// that a key is wrong.
+func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Auth, error) {
+	return s.AuthenticatePair(ctx, "", key)
+}
+
+// AuthenticatePair returns who owns the key with id and secret, as Paradime's two headers
+// send them (X-API-KEY: the id, X-API-SECRET: the secret); both must name the same key.
+// An empty id checks the secret alone, as Authenticate does. Failures count as
+// Authenticate's do.
+func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (*server.Auth, error) {
+	auth, err := s.authenticate(ctx, id, secret)
+	if err == errKeyNotValid() {
+		if lerr := s.db.recordFailure(ctx, secretClientSubject(ctx)); lerr != nil {
+			return nil, lerr
+		}
+	}
+	return auth, err
+}
+
+// authenticate checks key and, unless wantID is empty, that it is the key with that id,
+// before anything else is told about it.
+func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*server.Auth, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
+		return nil, err
+	}
+	var keyID string
+	var expiresAt, revokedAt sql.NullInt64
+	user, err := scanUser(scanFunc(func(dest ...any) error {
+		return tx.QueryRowContext(ctx, `
+			SELECT k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
+			FROM api_keys k JOIN users u ON u.id = k.user_id
+			WHERE k.key_hash = $1`, hashSecret(key)).
+			Scan(append([]any{&keyID, &expiresAt, &revokedAt}, dest...)...)
+	}))
+	if err == sql.ErrNoRows || (err == nil && wantID != "" && keyID != wantID) {
+		return nil, errKeyNotValid()
+	} else if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) {
+		return nil, errKeyNotValid()
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+	return &server.Auth{User: user, KeyID: keyID}, nil
+}
+
+// scanFunc lets a function with extra columns stand in for a row.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// prefixed qualifies each of a comma-separated list of columns with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i := range cols {
+		cols[i] = prefix + cols[i]
+	}
+	return strings.Join(cols, ", ")
+}
+
+// SignIn checks an email and password and returns a new key that expires after
+// server.SessionLifetime. An attempt is counted against the account (the email, known or
+// not) and the client before the password is checked, and given back when it is right, so
+// that however many guesses run at once, at most the limit of them are checked. The
+// password is checked outside any transaction: it takes tens of milliseconds on purpose,
+// and other writers need not wait for it.
+func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
+	email = server.NormalizeEmail(email)
+	res, err := s.db.reserveAttempt(ctx, accountSubject(email), clientSubject(ctx))
+	if err != nil {
+		return nil, err
+	}
+	user, hash, err := s.findForSignIn(ctx, email)
+	if err != nil {
+		s.db.refund(ctx, res)
+		return nil, err
+	}
+	// An unknown user has no hash, which is checked as long as a real one and matches nothing.
+	ok, err := s.db.checkReserved(ctx, res, hash, password)
+	if err != nil {
+		return nil, err
+	} else if !ok || user == nil {
+		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
+	}
+	if !user.Activated {
+		return nil, errDeactivated()
+	}
+
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	expiresAt := tx.now.Add(server.SessionLifetime)
+	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "Session", expiresAt: &expiresAt, session: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
+}
+
+// findForSignIn returns the user with email and their password hash; a nil user when
+// there is none.
+func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.User, string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+
+	var hash sql.NullString
+	user, err := scanUser(scanFunc(func(dest ...any) error {
+		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE email = $1`, email).
+			Scan(append([]any{&hash}, dest...)...)
+	}))
+	if err == sql.ErrNoRows {
+		return nil, "", nil
+	} else if err != nil {
+		return nil, "", fmt.Errorf("sign in: %w", err)
+	}
+	return user, hash.String, nil
+}
+
+// SignOut revokes the key the caller used.
+func (s *AuthService) SignOut(ctx context.Context) error {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	if _, err := caller(ctx, tx); err != nil {
+		return err
+	}
+	if err := revokeAPIKey(ctx, tx, server.AuthFromContext(ctx).KeyID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CreateAPIKey makes a key for the caller, or, for an ADMIN, for the user of their
+// organization that ref names (nil: the caller). The key is in this answer only. A key
+// made by a caller signed in with a session says so.
+func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, ref *server.UserRef) (*server.APIKey, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(create.Name)
+	if name == "" {
+		return nil, server.FieldErrorf("name", "Name the key, e.g. after the script or machine that will use it.")
+	} else if n := utf8.RuneCountInString(name); n > MaxKeyNameLength || !utf8.ValidString(name) {
+		return nil, server.FieldErrorf("name", "A key's name must be at most %d characters (it has %d).", MaxKeyNameLength, n)
+	}
+	if create.ExpiresAt != nil && !create.ExpiresAt.After(tx.now) {
+		return nil, server.FieldErrorf("expiresAt", "The key's expiry is in the past: pick a later date and time, or none for a key that does not expire.")
+	}
+	user := me
+	if ref != nil {
+		if user, err = findForWrite(ctx, tx, me, *ref, "You can create keys only for yourself: ask an admin of your organization for keys of other users."); err != nil {
+			return nil, err
+		}
+	}
+	withSession, err := isSession(ctx, tx, server.AuthFromContext(ctx).KeyID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
+	if err != nil {
+		return nil, err
+	}
+	return key, tx.Commit()
+}
+
+// newKey is what createAPIKey makes.
+type newKey struct {
+	name               string
+	expiresAt          *time.Time
+	session            bool // a session's key, which a password change or reset ends
+	createdWithSession bool
+}
+
+// createAPIKey stores the hash of a new key for userID and returns the key with its secret.
+func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*server.APIKey, error) {
+	key := &server.APIKey{
+		ID:                 newID(),
+		Name:               nk.name,
+		Key:                newSecret(),
+		UserID:             userID,
+		CreatedAt:          tx.now,
+		ExpiresAt:          nk.expiresAt,
+		Session:            nk.session,
+		CreatedWithSession: nk.createdWithSession,
+	}
+	return key, insertAPIKey(ctx, tx, key)
+}
+
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
+		keyKind(key.Session), key.CreatedWithSession); err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// keyKind is how api_keys.kind names a session's key and another key.
+func keyKind(session bool) string {
+	if session {
+		return "session"
+	}
+	return "key"
+}
+
+// isSession reports whether the key with id is a session's; false for no key.
+func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	var kind string
+	err := tx.QueryRowContext(ctx, `SELECT kind FROM api_keys WHERE id = $1`, id).Scan(&kind)
+	if err == sql.ErrNoRows {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("read key kind: %w", err)
+	}
+	return kind == "session", nil
+}
+
+// revokeSessions ends every session of the user with userID but the one with exceptKeyID
+// (none when empty): their password changed. API keys stay.
+func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) error {
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE api_keys SET revoked_at = $1
+		WHERE user_id = $2 AND kind = 'session' AND revoked_at IS NULL AND id != $3`,
+		toMicro(tx.now), userID, exceptKeyID); err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}
+
+func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+		toMicro(tx.now), id); err != nil {
+		return fmt.Errorf("revoke api key: %w", err)
+	}
+	return nil
+}
+
+// RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
+func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var userID, orgID string
+	err = tx.QueryRowContext(ctx, `
+		SELECT k.user_id, u.organization_id FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
+		Scan(&userID, &orgID)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("find api key: %w", err)
+	}
+	if err == sql.ErrNoRows || !(userID == me.ID || (me.Role == server.RoleAdmin && orgID == me.OrganizationID)) {
+		return server.Errorf(server.ENOTFOUND, "API key not found.")
+	}
+	if err := revokeAPIKey(ctx, tx, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FindAPIKeys lists the keys that still work and that the caller may see, without their
+// secrets: the caller's own, or, for an ADMIN, those of the users of their organization.
+func (s *AuthService) FindAPIKeys(ctx context.Context, filter server.APIKeyFilter, page server.Page) ([]*server.APIKey, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	if err := page.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	var a queryArgs
+	query := `SELECT k.id, k.user_id, k.name, k.created_at, k.expires_at, k.kind, k.created_with_session FROM api_keys k JOIN users u ON u.id = k.user_id
+		WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ` + a.add(toMicro(tx.now)) + `)`
+	if me.Role == server.RoleAdmin {
+		query += ` AND u.organization_id = ` + a.add(me.OrganizationID)
+	} else {
+		query += ` AND k.user_id = ` + a.add(me.ID)
+	}
+	if filter.Key != nil {
+		query += ` AND k.key_hash = ` + a.add(hashSecret(*filter.Key))
+	}
+	if filter.UserID != nil {
+		query += ` AND k.user_id = ` + a.add(*filter.UserID)
+	}
+	query += ` ORDER BY k.created_at, k.id LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset)
+	args := []any(a)
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find api keys: %w", err)
+	}
+	defer rows.Close()
+
+	keys := []*server.APIKey{}
+	for rows.Next() {
+		key := &server.APIKey{}
+		var createdAt int64
+		var expiresAt sql.NullInt64
+		var kind string
+		if err := rows.Scan(&key.ID, &key.UserID, &key.Name, &createdAt, &expiresAt, &kind, &key.CreatedWithSession); err != nil {
+			return nil, fmt.Errorf("find api keys: %w", err)
+		}
+		key.CreatedAt, key.Session = fromMicro(createdAt), kind == "session"
+		if expiresAt.Valid {
+			t := fromMicro(expiresAt.Int64)
+			key.ExpiresAt = &t
+		}
+		keys = append(keys, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find api keys: %w", err)
+	}
+	return keys, nil
+}
+
+// IssuePasswordReset makes a one-time reset token, valid server.PasswordResetLifetime,
+// for the user ref names; only an ADMIN of that user's organization may.
+func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef) (*server.PasswordReset, *server.User, error) {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, nil, server.Errorf(server.EFORBIDDEN, "Only an admin can reset passwords: change your own with your current password.")
+	}
+	user, err := findForWrite(ctx, tx, me, ref, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
+		return nil, nil, fmt.Errorf("insert password reset: %w", err)
+	}
+	return reset, user, tx.Commit()
+}
+
+// CompletePasswordReset sets a new password with a reset token, which then stops
+// working, and ends every session of the user (their API keys stay). An attempt is counted
+// against the client before the token is looked up, and given back when the token is
+// good; the new password is hashed only then, outside any transaction.
+func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
+	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
+		return err
+	}
+	res, err := s.db.reserveAttempt(ctx, secretClientSubject(ctx))
+	if err != nil {
+		return err
+	}
+	_, err = s.findReset(ctx, token)
+	if err == nil || server.ErrorCode(err) == server.EINTERNAL {
+		if rerr := s.db.refund(ctx, res); rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	hash, err := s.db.Hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// The token is used up by the write transaction's first statement: of requests that
+	// bring it at the same time, on any instance, one finds it unused, the others wait for
+	// its row and then find it used.
+	var userID, orgID string
+	err = tx.QueryRowContext(ctx, `
+		UPDATE password_resets r SET used_at = $3 FROM users u
+		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id
+		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
+	if err == sql.ErrNoRows {
+		return errResetNotValid()
+	} else if err != nil {
+		return fmt.Errorf("use password reset: %w", err)
+	}
+	// The user is read, and written, under their organization's lock, as every writer of
+	// the organization's users does.
+	if err := tx.lockOrganization(ctx, orgID); err != nil {
+		return err
+	}
+	user, err := findUserByID(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	if err := setPassword(ctx, tx, user, hash); err != nil {
+		return err
+	}
+	// Every outstanding link of the user stops working, not only this one, and every
+	// session ends: whoever held one may be the reason for the reset.
+	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL`,
+		toMicro(tx.now), userID); err != nil {
+		return fmt.Errorf("use password reset: %w", err)
+	}
+	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// findReset returns the user of a reset token that still works, or BAD_USER_INPUT.
+func (s *AuthService) findReset(ctx context.Context, token string) (string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	return findResetTx(ctx, tx, token)
+}
+
+func errResetNotValid() error {
+	return server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+}
+
+func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
+	var userID string
+	err := tx.QueryRowContext(ctx, `
+		SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+		hashSecret(token), toMicro(tx.now)).Scan(&userID)
+	if err == sql.ErrNoRows {
+		return "", errResetNotValid()
+	} else if err != nil {
+		return "", fmt.Errorf("find password reset: %w", err)
+	}
+	return userID, nil
+}

@@ -1,0 +1,113 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"useradmin/server"
+	argon "useradmin/server/password"
+	"useradmin/server/postgres"
+	"useradmin/server/postgres/pgtest"
+	"useradmin/server/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// TestStore runs the stores' one suite against PostgreSQL.
+func TestStore(t *testing.T) {
+	storetest.Run(t, openStore)
+}
+
+// mustOpenDB opens the store on a new database of the test cluster.
+func mustOpenDB(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	db := postgres.NewDB(pgtest.NewDatabaseFrom(tb, "migrated", func(url string) error {
+		db := postgres.NewDB(url)
+		if err := db.Open(); err != nil {
+			return err
+		}
+		return db.Close()
+	}))
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openStore is the PostgreSQL store on a new database, for the suite.
+func openStore(tb testing.TB) *storetest.Store {
+	db := mustOpenDB(tb)
+	raw, err := sql.Open("pgx", db.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return &storetest.Store{
+		Users:              postgres.NewUserService(db),
+		Organizations:      postgres.NewOrganizationService(db),
+		Auth:               postgres.NewAuthService(db),
+		Invitations:        postgres.NewInvitationService(db),
+		CreateOrganization: db.CreateOrganization,
+		SetNow:             func(now func() time.Time) { db.Now = now },
+		SetCredentialLimit: func(l server.CredentialLimit) { db.CredentialLimit = l },
+		SetInvitationLimit: func(l server.InvitationLimit) { db.InvitationLimit = l },
+		SetHasher:          func(h *argon.Hasher) { db.Hasher = h },
+		Raw:                raw,
+	}
+}
+
+// mustRaw returns a connection of its own to db's database.
+func mustRaw(tb testing.TB, db *postgres.DB) *sql.DB {
+	tb.Helper()
+	raw, err := sql.Open("pgx", db.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// Instances that start at once on an empty database migrate it once, and seed it once.
+func TestDB_OpenAtOnce(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dbs := make([]*postgres.DB, 4)
+	errs := make([]error, len(dbs))
+	seeded := make([]bool, len(dbs))
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i] = postgres.NewDB(url)
+			if errs[i] = dbs[i].Open(); errs[i] != nil {
+				return
+			}
+			res, err := dbs[i].Seed(context.Background(), postgres.SeedOptions{})
+			errs[i], seeded[i] = err, err == nil && res.Seeded
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		defer dbs[i].Close()
+		if seeded[i] {
+			n++
+		}
+	}
+	var migrations, orgs int
+	raw := mustRaw(t, dbs[0])
+	if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM migrations), (SELECT COUNT(*) FROM organizations)`).Scan(&migrations, &orgs); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || orgs != 2 || migrations != 1 {
+		t.Fatalf("%d seeds, %d organizations, %d migrations recorded: want 1, 2 (the demo's), 1", n, orgs, migrations)
+	}
+}

@@ -1,0 +1,712 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"useradmin/server"
+)
+
+// UserService reads and writes users on behalf of the caller in the context.
+type UserService struct {
+	db *DB
+}
+
+var _ server.UserService = (*UserService)(nil)
+
+// NewUserService returns a UserService on db.
+func NewUserService(db *DB) *UserService {
+	return &UserService{db: db}
+}
+
+// FindUsers returns one page of the users the caller may see that match filter.
+func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	if err := page.Validate(); err != nil {
+		return nil, err
+	}
+	if err := server.ValidateOrder(order); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	filter, ok := scope(filter, me)
+	if !ok {
+		return []*server.User{}, nil
+	}
+	return findUsers(ctx, tx, filter, page, order)
+}
+
+// CountUsers returns how many users the caller may see match filter.
+func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) (int, error) {
+	if err := filter.Validate(); err != nil {
+		return 0, err
+	}
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	filter, ok := scope(filter, me)
+	if !ok {
+		return 0, nil
+	}
+	return countUsers(ctx, tx, filter)
+}
+
+// CreateUser adds a user to the caller's organization; only an ADMIN may.
+func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
+	if err := create.Validate(); err != nil {
+		return nil, err
+	}
+	// The slow hash is made before the write transaction, which would otherwise hold the
+	// organization's lock for the whole hash and queue its other writes behind it.
+	hash, err := s.db.Hasher.Hash(ctx, create.Password)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can add users: ask an admin of your organization.")
+	}
+	if create.OrganizationID != "" && create.OrganizationID != me.OrganizationID {
+		return nil, server.Errorf(server.EFORBIDDEN, "You can add users only to your own organization.")
+	}
+	create.OrganizationID = me.OrganizationID
+	user, err := createUser(ctx, tx, create, hash)
+	if err != nil {
+		return nil, err
+	}
+	return user, tx.Commit()
+}
+
+// UpdateUser changes the user ref names. An ADMIN may change anything of the users of
+// their organization; a USER only their own names.
+func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd server.UserUpdate) (*server.User, error) {
+	if err := ref.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	if err := upd.KeepOrganization(me.OrganizationID); err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin && !upd.OnlyNames() {
+		return nil, server.Errorf(server.EFORBIDDEN, "You can change only your own first and last name: ask an admin of your organization to change the rest.")
+	}
+	user, err := findForWrite(ctx, tx, me, ref, "You can change only your own profile: ask an admin of your organization to change other users.")
+	if err != nil {
+		return nil, err
+	}
+	if err := updateUser(ctx, tx, me, user, upd); err != nil {
+		return nil, err
+	}
+	return user, tx.Commit()
+}
+
+// UpdatePassword changes the caller's own password, given the old one, and ends their
+// other sessions. The old password is checked only after an attempt is counted against
+// the account and the client (see reserveAttempt), and outside any transaction: the
+// check takes tens of milliseconds on purpose, and other writers need not wait for it.
+func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, change server.PasswordChange) (*server.User, error) {
+	if err := ref.Validate(); err != nil {
+		return nil, err
+	}
+	if err := change.Validate(); err != nil {
+		return nil, err
+	}
+	me, oldHash, err := s.findSelfForPassword(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.db.reserveAttempt(ctx, accountSubject(me.Email), clientSubject(ctx))
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.db.checkReserved(ctx, res, oldHash, change.Old)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, server.FieldErrorf("currentPassword", "Your current password is not correct.")
+	}
+	newHash, err := s.db.Hasher.Hash(ctx, change.New1)
+	if err != nil {
+		return nil, err
+	}
+
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if me, err = caller(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := checkUpdatedAt(me, ref); err != nil {
+		return nil, err
+	}
+	if hash, err := passwordHash(ctx, tx, me.ID); err != nil {
+		return nil, err
+	} else if hash != oldHash {
+		return nil, server.Errorf(server.ECONFLICT, "Your password was changed meanwhile, in another window or by a reset link: sign in again with the new one.")
+	}
+	if err := setPassword(ctx, tx, me, newHash); err != nil {
+		return nil, err
+	}
+	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
+		return nil, err
+	}
+	return me, tx.Commit()
+}
+
+// findSelfForPassword returns the caller, when ref names them, and their password hash.
+func (s *UserService) findSelfForPassword(ctx context.Context, ref server.UserRef) (*server.User, string, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, "", err
+	}
+	if ref.ID != me.ID {
+		return nil, "", server.Errorf(server.EFORBIDDEN, "You can change only your own password: an admin can give other users a password reset link.")
+	}
+	hash, err := passwordHash(ctx, tx, me.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return me, hash, nil
+}
+
+// DeleteUser removes the user ref names, with their keys and reset tokens; only an
+// ADMIN of the user's organization may.
+func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if me.Role != server.RoleAdmin {
+		return server.Errorf(server.EFORBIDDEN, "Only an admin can delete users: ask an admin of your organization.")
+	}
+	user, err := findForWrite(ctx, tx, me, ref, "")
+	if err != nil {
+		return err
+	}
+	if isActiveAdmin(user) {
+		if err := checkNotLastAdmin(ctx, tx, user, "delete"); err != nil {
+			return err
+		}
+	}
+	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// scope narrows filter to the users that caller may see: an ADMIN sees their own
+// organization, a USER only themselves. It reports false when nothing can match.
+func scope(filter server.UserFilter, caller *server.User) (server.UserFilter, bool) {
+	if caller.Role == server.RoleAdmin {
+		if filter.OrganizationID != nil && *filter.OrganizationID != caller.OrganizationID {
+			return filter, false
+		}
+		filter.OrganizationID = &caller.OrganizationID
+		return filter, true
+	}
+	if filter.ID != nil && *filter.ID != caller.ID {
+		return filter, false
+	}
+	filter.ID = &caller.ID
+	return filter, true
+}
+
+// findForWrite returns the user that ref names, for caller to change: an ADMIN changes
+// the users of their organization, a USER only themselves (FORBIDDEN with message for
+// another user of their organization). A user the caller may not see is NOT_FOUND, so
+// that a write tells no more than a read. It checks ref's updatedAt precondition.
+func findForWrite(ctx context.Context, tx *Tx, caller *server.User, ref server.UserRef, message string) (*server.User, error) {
+	user, err := findUserByID(ctx, tx, ref.ID)
+	if err != nil {
+		return nil, err
+	}
+	if user.OrganizationID != caller.OrganizationID {
+		return nil, errUserNotFound()
+	}
+	if caller.Role != server.RoleAdmin && user.ID != caller.ID {
+		return nil, server.Errorf(server.EFORBIDDEN, "%s", message)
+	}
+	return user, checkUpdatedAt(user, ref)
+}
+
+// checkUpdatedAt answers CONFLICT, with the user as stored, when ref has an updatedAt
+// precondition that the stored user no longer meets.
+func checkUpdatedAt(user *server.User, ref server.UserRef) error {
+	if ref.UpdatedAt == nil || toMicro(*ref.UpdatedAt) == toMicro(user.UpdatedAt) {
+		return nil
+	}
+	return &server.Error{
+		Code:    server.ECONFLICT,
+		Message: "Someone else changed this user since you opened it: review their changes and try again.",
+		Current: user,
+	}
+}
+
+func errUserNotFound() error {
+	return server.Errorf(server.ENOTFOUND, "User not found.")
+}
+
+// isEmailTaken reports whether err is the unique index on emails refusing a write: a
+// user of another organization took the address since it was checked.
+func isEmailTaken(err error) bool {
+	code, name := constraint(err)
+	return code == uniqueViolation && (name == "users_email_key" || name == "users_organization_email")
+}
+
+func errEmailTaken() error {
+	return &server.Error{Code: server.ECONFLICT, Field: "email", Message: "Email is already taken."}
+}
+
+// createUser inserts a validated new user with the given password hash ("" for none).
+func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordHash string) (*server.User, error) {
+	if err := checkEmailFree(ctx, tx, create.Email, ""); err != nil {
+		return nil, err
+	}
+	user := &server.User{
+		ID:             newID(),
+		Email:          create.Email,
+		Firstname:      create.Firstname,
+		Lastname:       create.Lastname,
+		Activated:      true,
+		OrganizationID: create.OrganizationID,
+		Role:           create.Role,
+		CreatedAt:      tx.now,
+		UpdatedAt:      tx.now,
+	}
+	if err := insertUser(ctx, tx, user, passwordHash); err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at, search)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
+		sql.NullString{String: passwordHash, Valid: passwordHash != ""},
+		toMicro(u.CreatedAt), toMicro(u.UpdatedAt), searchText(u))
+	if isEmailTaken(err) {
+		return errEmailTaken()
+	} else if err != nil {
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// updateUser applies a validated update by caller to user, after checking the email and
+// the last-admin rule, and updates user in place; deactivating a user ends their sessions. The organization never changes: the
+// update carries none (see server.UserUpdate.KeepOrganization) and writeUser refuses it.
+func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd server.UserUpdate) error {
+	if err := upd.KeepOrganization(caller.OrganizationID); err != nil {
+		return err
+	}
+	next := *user
+	if upd.Firstname != nil {
+		next.Firstname = *upd.Firstname
+	}
+	if upd.Lastname != nil {
+		next.Lastname = *upd.Lastname
+	}
+	if upd.Email != nil {
+		next.Email = *upd.Email
+	}
+	if upd.Role != nil {
+		next.Role = *upd.Role
+	}
+	if upd.Activated != nil {
+		next.Activated = *upd.Activated
+	}
+	if next == *user {
+		return nil
+	}
+
+	if next.Email != user.Email {
+		if err := checkEmailFree(ctx, tx, next.Email, user.ID); err != nil {
+			return err
+		}
+	}
+	if isActiveAdmin(user) && !isActiveAdmin(&next) {
+		if err := checkNotLastAdmin(ctx, tx, user, "demote or deactivate"); err != nil {
+			return err
+		}
+	}
+	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
+	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
+		return err
+	}
+	if user.Activated && !next.Activated {
+		// A deactivated user's keys stop working until they are activated again; their
+		// sessions end for good.
+		if err := revokeSessions(ctx, tx, user.ID, ""); err != nil {
+			return err
+		}
+	}
+	*user = next
+	return nil
+}
+
+// setPassword stores a new password hash for user; it is a change of the user, so its
+// updatedAt moves on. The user's own organization is the scope: the caller is the user,
+// or the holder of a reset token, which names its user.
+func setPassword(ctx context.Context, tx *Tx, user *server.User, hash string) error {
+	next := *user
+	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
+	if err := writeUser(ctx, tx, user.OrganizationID, &next, &hash); err != nil {
+		return err
+	}
+	*user = next
+	return nil
+}
+
+// errOutsideOrganization is the answer to a write of a user outside the caller's
+// organization. The services find users within it first, so only a fault gets here.
+func errOutsideOrganization() error {
+	return server.Errorf(server.EFORBIDDEN, "This user is in another organization: you can change only the users of your own.")
+}
+
+// writeUser stores next, and passwordHash when not nil: it is the one statement that
+// changes a stored user. It is scoped to the organization orgID of the caller: the row
+// must be in it before the change (the WHERE) and after it (the RETURNING), or the write
+// is refused, FORBIDDEN, and the caller's transaction rolls back. The organization is not
+// among the columns it sets, and the database itself refuses any change of it (migration
+// 000, its trigger users_organization_fixed), whatever the program does.
+func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, passwordHash *string) error {
+	if next.OrganizationID != orgID {
+		return errOutsideOrganization()
+	}
+	var hash sql.NullString
+	if passwordHash != nil {
+		hash = sql.NullString{String: *passwordHash, Valid: true}
+	}
+	var after string
+	err := tx.QueryRowContext(ctx, `
+		UPDATE users SET email = $1, firstname = $2, lastname = $3, activated = $4, role = $5, updated_at = $6,
+			password_hash = COALESCE($7, password_hash), search = $10
+		WHERE id = $8 AND organization_id = $9
+		RETURNING organization_id`,
+		next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role), toMicro(next.UpdatedAt),
+		hash, next.ID, orgID, searchText(next)).Scan(&after)
+	if err == sql.ErrNoRows {
+		return errOutsideOrganization()
+	} else if isEmailTaken(err) {
+		return errEmailTaken()
+	} else if code, _ := constraint(err); code == checkViolation {
+		return errOutsideOrganization()
+	} else if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if after != orgID {
+		return errOutsideOrganization()
+	}
+	return nil
+}
+
+// deleteUserRow deletes the user with id, when it is in organization orgID; its keys and
+// reset tokens go with it (ON DELETE CASCADE).
+func deleteUserRow(ctx context.Context, tx *Tx, orgID, id string) error {
+	var before string
+	err := tx.QueryRowContext(ctx, `DELETE FROM users WHERE id = $1 AND organization_id = $2 RETURNING organization_id`, id, orgID).Scan(&before)
+	if err == sql.ErrNoRows {
+		return errOutsideOrganization()
+	} else if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	return nil
+}
+
+// nextUpdatedAt returns the updatedAt of a write at now of a user last written at old.
+// It always moves forward, even when the clock did not, because clients use it as the
+// precondition of their next write.
+func nextUpdatedAt(now, old time.Time) time.Time {
+	if !now.After(old) {
+		return old.Add(time.Microsecond)
+	}
+	return now
+}
+
+func passwordHash(ctx context.Context, tx *Tx, userID string) (string, error) {
+	var hash sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
+		return "", fmt.Errorf("read password hash: %w", err)
+	}
+	return hash.String, nil
+}
+
+func checkEmailFree(ctx context.Context, tx *Tx, email, exceptID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = $1 AND id != $2`, email, exceptID).Scan(&n); err != nil {
+		return fmt.Errorf("check email: %w", err)
+	}
+	if n > 0 {
+		return errEmailTaken()
+	}
+	return nil
+}
+
+func isActiveAdmin(u *server.User) bool {
+	return u.Role == server.RoleAdmin && u.Activated
+}
+
+// checkNotLastAdmin answers CONFLICT when user is the only active ADMIN of their
+// organization: an organization must keep someone who can manage it.
+func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `
+		SELECT COUNT(*) FROM users
+		WHERE organization_id = $1 AND role = 'ADMIN' AND activated AND id != $2`,
+		user.OrganizationID, user.ID).Scan(&n); err != nil {
+		return fmt.Errorf("count admins: %w", err)
+	}
+	if n == 0 {
+		return server.Errorf(server.ECONFLICT, "You cannot %s the last active admin of an organization: make another user an admin first.", verb)
+	}
+	return nil
+}
+
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (*server.User, error) {
+	var u server.User
+	var role string
+	var createdAt, updatedAt int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	u.Role = server.Role(role)
+	u.CreatedAt, u.UpdatedAt = fromMicro(createdAt), fromMicro(updatedAt)
+	return &u, nil
+}
+
+// findUserByID returns the user with id, or NOT_FOUND; it does not check who may see it.
+func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) {
+	user, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, errUserNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return user, nil
+}
+
+// findUsers returns a page of the users matching filter, which must already be scoped to
+// the caller, in order.
+func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
+	var a queryArgs
+	where := userWhere(&a, filter)
+	orderBy := userOrder(order)
+	limit := ` LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset)
+	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit
+	if page.Offset > 0 {
+		// The rows skipped are read from the index alone (each index of an order ends
+		// with id), and only the rows of the page from the table, as on SQLite.
+		query = `SELECT ` + userColumns + ` FROM users WHERE id IN (
+			SELECT id FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit + `)
+			ORDER BY ` + orderBy
+	}
+	rows, err := tx.QueryContext(ctx, query, a...)
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	defer rows.Close()
+
+	users := []*server.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find users: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	return users, nil
+}
+
+// countUsers counts the users matching filter, which must already be scoped to the
+// caller. When the filter is only an organization, a role and an activation, it reads
+// the counters that a trigger keeps instead of counting rows.
+func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, error) {
+	var a queryArgs
+	var query string
+	if onlyCounted(filter) {
+		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_counts WHERE ` + countedWhere(&a, filter)
+	} else {
+		query = `SELECT COUNT(*) FROM users WHERE ` + userWhere(&a, filter)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, query, a...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// queryArgs collects the arguments of a query as it is written; add returns the
+// placeholder of the one it adds.
+type queryArgs []any
+
+func (a *queryArgs) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// countedWhere returns the condition on user_counts of a filter for which onlyCounted holds.
+func countedWhere(a *queryArgs, f server.UserFilter) string {
+	where := `organization_id = ` + a.add(*f.OrganizationID)
+	if f.Role != nil {
+		where += ` AND role = ` + a.add(string(*f.Role))
+	}
+	if f.Activated != nil {
+		where += ` AND activated = ` + a.add(*f.Activated)
+	}
+	return where
+}
+
+// onlyCounted reports whether f is only an organization, a role and an activation, which
+// user_counts counts.
+func onlyCounted(f server.UserFilter) bool {
+	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
+		searchOf(f) == ""
+}
+
+// userWhere returns the SQL condition of filter, its arguments added to a.
+func userWhere(a *queryArgs, f server.UserFilter) string {
+	conds := []string{"true"}
+	if f.ID != nil {
+		conds = append(conds, "id = "+a.add(*f.ID))
+	}
+	if f.IDIn != nil {
+		conds = append(conds, "id = ANY("+a.add(f.IDIn)+")")
+	}
+	if f.Email != nil {
+		conds = append(conds, "email = "+a.add(server.NormalizeEmail(*f.Email)))
+	}
+	if f.APIKey != nil {
+		conds = append(conds, "id IN (SELECT user_id FROM api_keys WHERE key_hash = "+a.add(hashSecret(*f.APIKey))+" AND revoked_at IS NULL)")
+	}
+	if text := searchOf(f); text != "" {
+		// The folded text is matched as a literal substring of the folded column (%, _
+		// and \ escaped); from 3 characters on, the trigram index finds the rows.
+		conds = append(conds, `search LIKE `+a.add("%"+likeEscaper.Replace(foldText(text))+"%")+` ESCAPE '\'`)
+	}
+	if f.Activated != nil {
+		conds = append(conds, "activated = "+a.add(*f.Activated))
+	}
+	if f.OrganizationID != nil {
+		conds = append(conds, "organization_id = "+a.add(*f.OrganizationID))
+	}
+	if f.Role != nil {
+		conds = append(conds, "role = "+a.add(string(*f.Role)))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// searchOf returns the filter's search text, without the spaces around it.
+func searchOf(f server.UserFilter) string {
+	if f.Search == nil {
+		return ""
+	}
+	return strings.TrimSpace(*f.Search)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// userOrder returns the ORDER BY clause for orders: the requested keys, then createdAt,
+// then id, so that the order is total and pages never overlap. The tie-breakers take the
+// direction of the last key, so that an index can be read in one direction.
+func userOrder(orders []server.UserOrder) string {
+	var terms []string
+	dir := "ASC"
+	for _, o := range orders {
+		dir = "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		terms = append(terms, sortColumn(o.Field)+" "+dir)
+	}
+	terms = append(terms, "created_at "+dir, "id "+dir)
+	return strings.Join(terms, ", ")
+}
+
+func sortColumn(f server.SortField) string {
+	switch f {
+	case server.SortEmail:
+		return "email"
+	case server.SortFirstname:
+		return "lower_ascii(firstname)"
+	case server.SortLastname:
+		return "lower_ascii(lastname)"
+	case server.SortUpdatedAt:
+		return "updated_at"
+	case server.SortRole:
+		return "role"
+	case server.SortActivated:
+		return "activated"
+	default:
+		return "created_at"
+	}
+}
