@@ -141,6 +141,7 @@ func (p *portal) open(ctx app.Context) bool {
 	ctx.ObserveState(stateUserChanged).OnChange(p.onUserChanged).Value(&p.change)
 	p.toldChange = p.change.Seq
 	w.Call("addEventListener", "message", app.FuncOf(p.onMessage(ctx)))
+	mark(markReady)
 	for _, o := range targets {
 		w.Get("parent").Call("postMessage", app.ValueOf(map[string]any{"type": msgReady}), o)
 	}
@@ -223,6 +224,7 @@ func (p *portal) onMessage(ctx app.Context) func(this app.Value, args []app.Valu
 		if data.Type() != app.TypeObject || data.Get("type").String() != msgInit {
 			return nil
 		}
+		mark(markInit)
 		ctx.NewActionWithValue(actionPortalInit, readInit(origin, data))
 		return nil
 	}

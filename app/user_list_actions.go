@@ -39,6 +39,7 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 		return
 	}
 	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps))
+	mark(markListDecoded)
 	if !w.seqs.latest(stateUsers, seq) {
 		return
 	}
