@@ -25,6 +25,7 @@ import (
 //	portal-html   the portal's HTML has arrived
 //	frame-start   the frame's navigation starts
 //	html          the framed page's HTML has arrived
+//	wasm-start    the widget's app.wasm is asked for
 //	wasm          the widget's app.wasm has arrived (from the network, or the service worker)
 //	compiled      app.wasm is compiled and instantiated: go.run starts
 //	main          the Go program's main runs (the runtime and package inits are done)
@@ -44,7 +45,7 @@ import (
 
 // waterfallSteps are the steps, in their order on the page.
 var waterfallSteps = []string{
-	"portal-html", "frame-start", "html", "wasm", "compiled", "main", "rendered",
+	"portal-html", "frame-start", "html", "wasm-start", "wasm", "compiled", "main", "rendered",
 	"ready", "init", "session", "request", "answer", "decoded", "rows",
 }
 
@@ -83,7 +84,10 @@ const benchFrameProbe = `(() => {
 		if (nav) steps.html = nav.responseEnd;
 		const res = performance.getEntriesByType("resource");
 		const wasm = res.find(e => new URL(e.name).pathname.endsWith(".wasm"));
-		if (wasm) steps.wasm = wasm.responseEnd;
+		if (wasm) {
+			steps["wasm-start"] = wasm.fetchStart;
+			steps.wasm = wasm.responseEnd;
+		}
 		const gql = res.filter(e => new URL(e.name).pathname.endsWith("/graphql") && e.responseEnd <= b.rows);
 		if (gql.length) {
 			steps.request = Math.min(...gql.map(e => e.fetchStart));
@@ -95,7 +99,8 @@ const benchFrameProbe = `(() => {
 			const k = marks[m.name];
 			if (k && !(k in steps)) steps[k] = m.startTime;
 		}
-		parent.postMessage({type: "bench:timeline", timeOrigin: performance.timeOrigin, steps, requests: gql.length}, "*");
+		const wasmFetches = res.filter(e => new URL(e.name).pathname.endsWith(".wasm")).length;
+		parent.postMessage({type: "bench:timeline", timeOrigin: performance.timeOrigin, steps, requests: gql.length, wasmFetches}, "*");
 		if ("serviceWorker" in navigator && document.querySelector("script[src$='app.js']")) {
 			navigator.serviceWorker.ready.then(r => {
 				const w = r.active;
@@ -123,7 +128,7 @@ window.addEventListener("message", e => {
     const shift = d.timeOrigin - performance.timeOrigin, steps = {};
     for (const [k, v] of Object.entries(d.steps)) steps[k] = v + shift;
     steps["portal-html"] = performance.getEntriesByType("navigation")[0].responseEnd;
-    p.timeline = {steps, requests: d.requests};
+    p.timeline = {steps, requests: d.requests, wasmFetches: d.wasmFetches};
   }
   if (d.type === "bench:worker") p.worker = true;
 });
@@ -191,8 +196,9 @@ func probeResponse(resp *http.Response) error {
 // waterfall is one load's steps (ms from the portal's navigation) and its number of
 // /graphql requests before the rows.
 type waterfall struct {
-	Steps    map[string]float64
-	Requests int
+	Steps       map[string]float64
+	Requests    int
+	WasmFetches int // how many times the page fetched app.wasm: 1, its preload used
 }
 
 // loadInPortal opens the portal framing path in a new tab of browser and returns the
@@ -203,7 +209,10 @@ func (s *portalBenchSite) loadInPortal(b *testing.B, browser context.Context, pa
 	defer closeTab()
 	var wf waterfall
 	runTab(b, tab, chromedp.Navigate(s.portal+"/portal?page="+path), waitJS(`window.__portal.timeline !== null`),
-		chromedp.Evaluate(`({Steps: window.__portal.timeline.steps, Requests: window.__portal.timeline.requests})`, &wf))
+		chromedp.Evaluate(`(t => ({Steps: t.steps, Requests: t.requests, WasmFetches: t.wasmFetches}))(window.__portal.timeline)`, &wf))
+	if _, widget := wf.Steps["compiled"]; widget && wf.WasmFetches != 1 {
+		b.Fatalf("the widget fetched app.wasm %d times: the page's preload and app.js's fetch must be one request", wf.WasmFetches)
+	}
 	if worker {
 		runTab(b, tab, waitJS(`window.__portal.worker`))
 	}

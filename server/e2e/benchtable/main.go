@@ -211,7 +211,7 @@ func print(w io.Writer, rows []row) {
 // waterfallSteps are the steps of BenchmarkFirstRows's waterfall, in their order on the
 // page (server/e2e/bench_portal_test.go says what each one is).
 var waterfallSteps = []string{
-	"portal-html", "frame-start", "html", "wasm", "compiled", "main", "rendered",
+	"portal-html", "frame-start", "html", "wasm-start", "wasm", "compiled", "main", "rendered",
 	"ready", "init", "session", "request", "answer", "decoded", "rows",
 }
 
