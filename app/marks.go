@@ -12,6 +12,7 @@ const (
 	markReady       = "useradmin:ready"        // useradmin:ready posted to the portal
 	markInit        = "useradmin:init"         // the portal's useradmin:init received
 	markSession     = "useradmin:session"      // the session is open (viewer and capabilities known)
+	markListRequest = "useradmin:list-request" // a page of users asked for
 	markListDecoded = "useradmin:list-decoded" // a page of users answered and decoded
 )
 

@@ -32,8 +32,10 @@ import (
 //	rendered      the first render is in the DOM (go-app removes its loader)
 //	ready         the page posts useradmin:ready to the portal
 //	init          the portal's useradmin:init has reached the page
-//	session       the session is open (the widget: viewer and capabilities known)
 //	request       the first request to /graphql leaves
+//	list-request  the widget asks for the first page of users
+//	list-answer   that page has arrived
+//	session       the session is open (the widget: viewer and capabilities known)
 //	answer        the last answer from /graphql before the rows has arrived
 //	decoded       the widget has decoded the page of users
 //	rows          the first rows are in the DOM
@@ -46,7 +48,7 @@ import (
 // waterfallSteps are the steps, in their order on the page.
 var waterfallSteps = []string{
 	"portal-html", "frame-start", "html", "wasm-start", "wasm", "compiled", "main", "rendered",
-	"ready", "init", "session", "request", "answer", "decoded", "rows",
+	"ready", "init", "request", "list-request", "list-answer", "session", "answer", "decoded", "rows",
 }
 
 // benchFrameProbe is served as /bench/probe.js on the framed pages' site and loaded by
@@ -94,11 +96,13 @@ const benchFrameProbe = `(() => {
 			steps.answer = Math.max(...gql.map(e => e.responseEnd));
 		}
 		const marks = {"useradmin:main": "main", "useradmin:ready": "ready", "useradmin:init": "init",
-			"useradmin:session": "session", "useradmin:list-decoded": "decoded"};
+			"useradmin:session": "session", "useradmin:list-request": "list-request", "useradmin:list-decoded": "decoded"};
 		for (const m of performance.getEntriesByType("mark")) {
 			const k = marks[m.name];
 			if (k && !(k in steps)) steps[k] = m.startTime;
 		}
+		const list = gql.find(e => "list-request" in steps && e.fetchStart >= steps["list-request"]);
+		if (list) steps["list-answer"] = list.responseEnd;
 		const wasmFetches = res.filter(e => new URL(e.name).pathname.endsWith(".wasm")).length;
 		parent.postMessage({type: "bench:timeline", timeOrigin: performance.timeOrigin, steps, requests: gql.length, wasmFetches}, "*");
 		if ("serviceWorker" in navigator && document.querySelector("script[src$='app.js']")) {

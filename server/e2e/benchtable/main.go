@@ -212,7 +212,7 @@ func print(w io.Writer, rows []row) {
 // page (server/e2e/bench_portal_test.go says what each one is).
 var waterfallSteps = []string{
 	"portal-html", "frame-start", "html", "wasm-start", "wasm", "compiled", "main", "rendered",
-	"ready", "init", "session", "request", "answer", "decoded", "rows",
+	"ready", "init", "request", "list-request", "list-answer", "session", "answer", "decoded", "rows",
 }
 
 // printWaterfall prints the first rows' waterfall: each step in ms from the portal's
