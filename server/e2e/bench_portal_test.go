@@ -35,7 +35,7 @@ import (
 //	request       the first request to /graphql leaves
 //	list-request  the widget asks for the first page of users
 //	list-answer   that page has arrived
-//	session       the session is open (the widget: viewer and capabilities known)
+//	session       the session is open (the widget: viewer and capabilities known), if before the rows
 //	answer        the last answer from /graphql before the rows has arrived
 //	decoded       the widget has decoded the page of users
 //	rows          the first rows are in the DOM
