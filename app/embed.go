@@ -65,6 +65,9 @@ type portal struct {
 	join    sync.Once
 	settle  sync.Once
 	settled chan struct{} // closed once the first init is handled, or the wait is over
+	give    sync.Once
+	given   chan struct{} // closed once the first init's credential is read, before its session opens
+	handed  credential    // that credential, set before given is closed
 
 	mu     sync.Mutex
 	origin string // where messages go: the portal's origin, once known
@@ -80,7 +83,7 @@ type portal struct {
 }
 
 func newPortal(w *Widget) *portal {
-	return &portal{w: w, settled: make(chan struct{})}
+	return &portal{w: w, settled: make(chan struct{}), given: make(chan struct{})}
 }
 
 // start begins the handshake once per page, if the widget is framed by an allowed portal;
@@ -98,6 +101,32 @@ func (p *portal) start(ctx app.Context) {
 func (p *portal) wait(ctx app.Context) {
 	p.start(ctx)
 	<-p.settled
+}
+
+// credential returns the credential of the portal's first init as soon as it is read,
+// while its session is still opening, so that the first page can be asked for at the same
+// time as the viewer and the capabilities; ok is false when the widget is not framed by
+// an allowed portal, or the wait ended with no usable credential.
+func (p *portal) credential(ctx app.Context) (c credential, ok bool) {
+	p.start(ctx)
+	select {
+	case <-p.given:
+	case <-p.settled:
+		select {
+		case <-p.given:
+		default:
+			return credential{}, false
+		}
+	}
+	return p.handed, p.handed.Key != ""
+}
+
+// hand makes c, the first init's credential, known to credential.
+func (p *portal) hand(c credential) {
+	p.give.Do(func() {
+		p.handed = c
+		close(p.given)
+	})
 }
 
 func (w *Widget) handleJoinPortal(ctx app.Context, a app.Action) {
@@ -142,6 +171,7 @@ func (p *portal) open(ctx app.Context) bool {
 	ctx.ObserveState(stateUserChanged).OnChange(p.onUserChanged).Value(&p.change)
 	p.toldChange = p.change.Seq
 	w.Call("addEventListener", "message", app.FuncOf(p.onMessage(ctx)))
+	mark(markReady)
 	for _, o := range targets {
 		w.Get("parent").Call("postMessage", app.ValueOf(map[string]any{"type": msgReady}), o)
 	}
@@ -224,6 +254,7 @@ func (p *portal) onMessage(ctx app.Context) func(this app.Value, args []app.Valu
 		if data.Type() != app.TypeObject || data.Get("type").String() != msgInit {
 			return nil
 		}
+		mark(markInit)
 		ctx.NewActionWithValue(actionPortalInit, readInit(origin, data))
 		return nil
 	}
@@ -315,6 +346,7 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 		p.settleWith(ctx, "")
 		return
 	}
+	p.hand(c)
 	dir := w.api(c.Endpoint, c.Key)
 	st, f := dir.openSession(ctx)
 	if f == nil && st.Caps.EmbedGrant {

@@ -136,6 +136,7 @@ func (s *session) start(ctx app.Context, st sessionState, c credential) sessionS
 		}
 	}
 	s.mu.Unlock()
+	mark(markSession)
 	ctx.SetState(stateSession, st)
 	s.endAtExpiry(ctx, c)
 	return st

@@ -46,6 +46,12 @@ func (w *Widget) readSession(ctx app.Context, q listQuery) (sessionState, creden
 	if st, c, ok := w.session.signedIn(); ok {
 		return st, c, nil
 	}
+	// Framed, the portal's credential goes out with the page while its session opens.
+	if c, ok := w.portal.credential(ctx); ok {
+		if caps, known := w.session.cachedCaps(c.Endpoint); known || q == q.supported(capabilities{}) {
+			return sessionState{Endpoint: c.Endpoint, Caps: caps}, c, nil
+		}
+	}
 	w.portal.wait(ctx)
 	c := w.session.stored()
 	if c.Key == "" {

@@ -38,7 +38,9 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 		ctx.SetState(stateUsers, usersState{Status: statusReady, Query: q})
 		return
 	}
+	mark(markListRequest)
 	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps))
+	mark(markListDecoded)
 	if !w.seqs.latest(stateUsers, seq) {
 		return
 	}

@@ -33,6 +33,7 @@ type Widget struct {
 // In the browser it first makes sure that go-app's own use of storage cannot stop the
 // widget (see guardStorage), so it must run before app.RunWhenOnBrowser.
 func New() *Widget {
+	mark(markMain)
 	w := &Widget{
 		endpoint: app.Getenv("GRAPHQL_ENDPOINT"),
 		allowed:  splitOrigins(app.Getenv("ALLOWED_ORIGINS")),

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"os"
@@ -343,8 +344,14 @@ func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*a
 			AppleTouch: versioned("/web/icon-192.png"),
 		},
 		Styles: []string{versioned("/web/styles.css")},
-		// The page follows the person's light or dark scheme from its first paint.
-		RawHeaders:      []string{`<meta name="color-scheme" content="light dark">`},
+		// The page follows the person's light or dark scheme from its first paint. The wasm
+		// is asked for as the page is read, rather than once go-app's deferred scripts have
+		// loaded and run: app.js's fetch of it (CORS mode, same-origin credentials, as
+		// crossorigin says) then takes the preloaded answer.
+		RawHeaders: []string{
+			`<meta name="color-scheme" content="light dark">`,
+			`<link rel="preload" href="` + html.EscapeString(serverhttp.Assets{Prefix: prefix}.AppWASM()) + `" as="fetch" type="application/wasm" crossorigin>`,
+		},
 		BackgroundColor: "#ffffff",
 		ThemeColor:      "#ffffff",
 		LoadingLabel:    "Loading users… {progress}%",

@@ -16,6 +16,8 @@ import (
 	"time"
 	"useradmin/server/postgres/pgtest"
 
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
 	"useradmin/server/cli"
 )
 
@@ -309,7 +311,18 @@ func TestRun_PathPrefix(t *testing.T) {
 	if body := postViewer(t, url+"/admin/users", cfg.AdminKey); !strings.Contains(body, `"ADMIN"`) {
 		t.Errorf("viewer under the prefix: %s", body)
 	}
-	resp, err := http.Get(url + "/admin/users/app.js")
+	// The page preloads the wasm at the URL app.js fetches it from.
+	app.Route("/", &page{})
+	resp, err := http.Get(url + "/admin/users/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `<link rel="preload" href="/admin/users/web/app.wasm" as="fetch" type="application/wasm" crossorigin>`; !strings.Contains(string(page), want) {
+		t.Errorf("the page lacks %s:\n%s", want, page)
+	}
+	resp, err = http.Get(url + "/admin/users/app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,3 +342,8 @@ func TestRun_PathPrefix(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// page is a page for go-app to render, as main.go's routes are.
+type page struct{ app.Compo }
+
+func (p *page) Render() app.UI { return app.H1().Text("Users") }

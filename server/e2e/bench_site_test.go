@@ -86,9 +86,9 @@ func prepareBenchDB() (path string, users int, err error) {
 }
 
 // startBenchServer runs the binary on the benchmark database as it is (no seeding).
-func startBenchServer(tb testing.TB) *server {
+func startBenchServer(tb testing.TB, flags ...string) *server {
 	tb.Helper()
-	s := startServer(tb, "-db", benchDatabase(tb), "-seed=false")
+	s := startServer(tb, append([]string{"-db", benchDatabase(tb), "-seed=false"}, flags...)...)
 	s.Key = benchAdminKey
 	return s
 }
@@ -103,7 +103,14 @@ type benchSite struct {
 
 func startBenchSite(tb testing.TB) *benchSite {
 	tb.Helper()
-	s := startBenchServer(tb)
+	return startBenchSiteWith(tb, false)
+}
+
+// startBenchSiteWith starts the binary with extra flags behind the site; with probe, the
+// site adds benchFrameProbe to both pages (see withProbe).
+func startBenchSiteWith(tb testing.TB, probe bool, flags ...string) *benchSite {
+	tb.Helper()
+	s := startBenchServer(tb, flags...)
 	target, err := url.Parse(s.URL)
 	if err != nil {
 		tb.Fatal(err)
@@ -113,8 +120,25 @@ func startBenchSite(tb testing.TB) *benchSite {
 	minimal := filepath.Join("testdata", "minimal.html")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /minimal.html", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, minimal)
+		if !probe {
+			http.ServeFile(w, r, minimal)
+			return
+		}
+		page, err := os.ReadFile(minimal)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(withProbe(page))
 	})
+	if probe {
+		proxy.ModifyResponse = probeResponse
+		mux.HandleFunc("GET /bench/probe.js", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = io.WriteString(w, benchFrameProbe)
+		})
+	}
 	mux.Handle("/", proxy)
 	mux.Handle("POST /graphql", forwardBuffered(proxy.Transport, target))
 	ts := httptest.NewServer(mux)

@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -73,41 +72,54 @@ var searchTerms = []string{"okafor", "lindqvist", "amara", "tanaka", "dubois"}
 // pages are the two pages measured, by the name of their sub-benchmark.
 var pages = []struct{ name, path string }{{"Widget", "/"}, {"Minimal", "/minimal.html"}}
 
-// BenchmarkFirstRows is the time from navigation to the first rows of the list: cold (a
+// BenchmarkFirstRows is the time from the portal's navigation to the first rows of the
+// list in its frame (see bench_portal_test.go), with the waterfall of each load: cold (a
 // fresh browser profile each iteration) and warm (a new tab of the same browser, its
-// assets cached and, for the widget, its service worker active).
+// assets cached and, for the widget, its service worker active). Each figure is the
+// median over the iterations: cold-ms and warm-ms the rows, cold-STEP-ms and warm-STEP-ms
+// each step, cold-requests and warm-requests the /graphql requests before the rows.
 func BenchmarkFirstRows(b *testing.B) {
-	site := startBenchSite(b)
+	site := startPortalBenchSite(b)
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
-			var cold, warm []float64
+			loads := map[string][]waterfall{}
 			for b.Loop() {
-				c, w := firstRows(b, site, p.path, p.name == "Widget")
-				cold, warm = append(cold, c), append(warm, w)
+				browser, closeBrowser := launchBrowser(b)
+				widget := p.name == "Widget"
+				loads["cold"] = append(loads["cold"], site.loadInPortal(b, browser, p.path, widget))
+				loads["warm"] = append(loads["warm"], site.loadInPortal(b, browser, p.path, false))
+				closeBrowser()
 			}
-			b.ReportMetric(median(cold), "cold-ms")
-			b.ReportMetric(median(warm), "warm-ms")
+			for _, cache := range []string{"cold", "warm"} {
+				reportWaterfall(b, cache, loads[cache])
+			}
 		})
 	}
 }
 
-func firstRows(b *testing.B, site *benchSite, path string, serviceWorker bool) (cold, warm float64) {
-	browser, closeBrowser := launchBrowser(b)
-	defer closeBrowser()
-	load := func() float64 {
-		tab, closeTab := openTab(b, browser)
-		defer closeTab()
-		var ms float64
-		runTab(b, tab, probe(site), chromedp.Navigate(site.URL+path), waitJS(`window.__bench.rows > 0`),
-			chromedp.Evaluate(`window.__bench.rows`, &ms))
-		if serviceWorker {
-			runTab(b, tab, waitServiceWorker())
+// reportWaterfall reports the median of each step over the loads, as cache-STEP-ms, the
+// rows also as cache-ms, and the median number of requests as cache-requests.
+func reportWaterfall(b *testing.B, cache string, loads []waterfall) {
+	for _, step := range waterfallSteps {
+		var v []float64
+		for _, l := range loads {
+			if t, ok := l.Steps[step]; ok {
+				v = append(v, t)
+			}
 		}
-		return ms
+		if len(v) == 0 {
+			continue
+		}
+		b.ReportMetric(median(v), cache+"-"+step+"-ms")
+		if step == "rows" {
+			b.ReportMetric(median(v), cache+"-ms")
+		}
 	}
-	cold = load()
-	warm = load()
-	return cold, warm
+	var n []float64
+	for _, l := range loads {
+		n = append(n, float64(l.Requests))
+	}
+	b.ReportMetric(median(n), cache+"-requests")
 }
 
 // BenchmarkBrowse uses the list of 100 rows a page as a person would, in a tab of one
@@ -216,29 +228,6 @@ func probe(site *benchSite) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(fmt.Sprintf(probeJS, jsString(site.server.Key))).Do(ctx)
 		return err
-	})
-}
-
-// waitServiceWorker waits until the page's service worker is activated, so that the next
-// page load goes through it.
-func waitServiceWorker() chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		for {
-			var state string
-			err := chromedp.Evaluate(`navigator.serviceWorker.ready.then(r => r.active ? r.active.state : "")`, &state,
-				func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }).Do(ctx)
-			if err != nil {
-				return err
-			}
-			if state == "activated" {
-				return nil
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("waiting for the service worker (state %q): %w", state, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
 	})
 }
 

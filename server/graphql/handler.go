@@ -74,6 +74,8 @@ type Handler struct {
 	// means DefaultLiveRecheck.
 	LiveRecheck time.Duration
 
+	executorOnly bool // every document to gqlgen's executor, none to pageSchema (tests compare the two)
+
 	once      sync.Once
 	schema    *ast.Schema
 	exec      *executor.Executor
@@ -111,7 +113,11 @@ func (h *Handler) Init() {
 		es := NewExecutableSchema(cfg)
 		h.schema = es.Schema()
 		h.documents = newDocuments(h.schema)
-		h.exec = executor.New(es)
+		if h.executorOnly {
+			h.exec = executor.New(es)
+		} else {
+			h.exec = executor.New(pageSchema{ExecutableSchema: es, es: es.(*executableSchema)})
+		}
 		h.exec.SetQueryCache(documentCache{})
 		h.exec.SetErrorPresenter(h.presentError)
 		h.exec.SetRecoverFunc(h.recoverPanic)
