@@ -214,7 +214,10 @@ func workspaceStateRow(body ...app.UI) app.UI {
 }
 
 // renderWorkspace is the row of a workspace: its name (or the rename form), its members
-// (a link to them in the user list), when it was made, and its actions.
+// (a link to them in the user list), when it was made, and its actions. The handlers'
+// scopes hold what they read of the workspace: go-app keeps a handler while its scope is
+// the same, so that after a rename or a change of members, one scoped by id alone would
+// act on the workspace as it was.
 func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 	name := app.UI(app.Text(w.Name))
 	if c.renaming == w.ID {
@@ -233,15 +236,15 @@ func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 			app.Button().Type("button").Class("btn btn-danger").ID("delete-confirm").Disabled(c.busy).Text("Delete").
 				OnClick(func(ctx app.Context, e app.Event) {
 					c.send(ctx, workspaceWrite{Kind: "delete", ID: w.ID, Name: w.Name, Force: true})
-				}, "force", w.ID),
+				}, "force", w.ID, w.Name),
 			app.Button().Type("button").Class("btn").ID("delete-cancel").Text("Cancel").OnClick(c.cancel),
 		)
 	} else {
 		actions = app.Div().Class("row-actions").Body(
 			app.Button().Type("button").Class("btn").ID("rename-"+w.ID).Aria("label", "Rename "+w.Name).
-				Disabled(c.busy).Text("Rename").OnClick(c.startRename(w), "rename", w.ID),
+				Disabled(c.busy).Text("Rename").OnClick(c.startRename(w), "rename", w.ID, w.Name),
 			app.Button().Type("button").Class("btn btn-danger").ID("delete-"+w.ID).Aria("label", "Delete "+w.Name).
-				Disabled(c.busy).Text("Delete").OnClick(c.askDelete(w), "delete", w.ID),
+				Disabled(c.busy).Text("Delete").OnClick(c.askDelete(w), "delete", w.ID, w.Name, w.members()),
 		)
 	}
 	members := app.UI(app.Text(w.members()))
