@@ -75,7 +75,9 @@ func TestWorkspaces_Widget(t *testing.T) {
 		waitText("#workspace-"+id+" td.col-name", func(s string) bool { return s == "Labellers" }),
 		// Empty, it is deleted at once.
 		chromedp.Click("#delete-"+id),
-		waitText(".banner-success", func(s string) bool { return s == "Workspace “Labellers” is deleted; its members stay in the directory." }),
+		waitText(".banner-success", func(s string) bool {
+			return s == "Workspace “Labellers” is deleted; its members stay in the directory."
+		}),
 		waitApp(`!document.querySelector("#workspace-`+id+`")`))
 	var n struct{ CountWorkspaces int }
 	s.graphql(t, `{ countWorkspaces }`, nil, &n)
