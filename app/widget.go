@@ -80,6 +80,8 @@ func (w *Widget) HandleActions() {
 		// Workspaces.
 		actionLoadWorkspaces: w.handleLoadWorkspaces,
 		actionWorkspaceWrite: w.handleWorkspaceWrite,
+		actionLoadUserModels: w.handleLoadUserModels,
+		actionSaveUsername:   w.handleSaveUsername,
 	} {
 		app.Handle(name, browserOnly(h))
 	}

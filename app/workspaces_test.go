@@ -45,6 +45,20 @@ func sendWorkspaceDocuments(t *testing.T, a api, userID string, caps capabilitie
 			t.Fatalf("members of the workspace: %+v", page)
 		}
 	}
+	// The user page's panel: the username, the last sign-in, the workspaces; a new username.
+	models := a.userModels(ctx, userID)
+	if models.Status != statusReady || models.Username == "" || workspaceNames(models.Workspaces) != "Documents" {
+		t.Fatalf("user page: %+v", models)
+	}
+	if f := a.saveUsername(ctx, usernameChange{ID: userID, Username: "documented.user"}); f != nil {
+		t.Fatalf("username: %v", f)
+	}
+	if f := a.saveUsername(ctx, usernameChange{ID: userID, Username: "not valid"}); f == nil || f.Code != codeBadInput || f.Field != "username" {
+		t.Fatalf("invalid username: %+v", f)
+	}
+	if got := a.userModels(ctx, userID); got.Username != "documented.user" {
+		t.Fatalf("after the change: %+v", got)
+	}
 	// Deleting it with its member needs the confirmation, which the page sends as Force.
 	if _, f := a.writeWorkspace(ctx, workspaceWrite{Kind: "delete", ID: id, Name: "Documents"}); f == nil || f.Code != codeConflict ||
 		!strings.Contains(f.Message, "1 member") {
