@@ -50,6 +50,11 @@ func TestAccessibility_Workspaces(t *testing.T) {
 					waitApp(`document.querySelector("table.users tbody.user-rows td.col-signin") && document.querySelector("table.users").getAttribute("aria-busy") === "false"`),
 					waitText("table.users tbody.user-rows td.col-signin", func(s string) bool { return s == "Never" }))
 				tb.checkPage(axe, "list-never-"+label, scheme)
+				tb.run(chromedp.Navigate(s.URL+"/users/"+url.PathEscape(users[0].ID)),
+					waitApp(`document.querySelector("#member-`+ws+`") && document.querySelector("#member-`+ws+`").checked && document.querySelector("#username-edit").value !== ""`))
+				tb.checkPage(axe, "user-page-"+label, scheme)
+				tb.run(chromedp.Navigate(s.URL+"/users/new"), waitApp(`document.querySelector("#username")`))
+				tb.checkPage(axe, "new-user-"+label, scheme)
 			}
 		})
 	}
@@ -79,6 +84,25 @@ func TestWorkspaces_Widget(t *testing.T) {
 			return s == "Workspace “Labellers” is deleted; its members stay in the directory."
 		}),
 		waitApp(`!document.querySelector("#workspace-`+id+`")`))
+	// The user page: tick a workspace, and the list shows the user in it.
+	u := s.findUsers(t, map[string]any{"organizationRole": "USER"}, 1, 0, nil)[0]
+	var made struct{ CreateWorkspace struct{ ID string } }
+	s.graphql(t, `mutation { createWorkspace(name: "Ticked") { id } }`, nil, &made)
+	box := "#member-" + made.CreateWorkspace.ID
+	tb.run(chromedp.Navigate(s.URL+"/users/"+url.PathEscape(u.ID)), waitApp(`document.querySelector("`+box+`")`),
+		chromedp.Click(box),
+		waitText(".user-models .banner-success", func(s string) bool { return s == "1 user added to “Ticked”, which has 1 member now." }),
+		waitApp(`document.querySelector("`+box+`").checked`),
+		setValue("#username-edit", "ticked.user"), chromedp.Click("#save-username"),
+		waitText(".user-models .banner-success", func(s string) bool { return s == "The username is now ticked.user." }))
+	var members struct {
+		Users []struct{ Username string }
+	}
+	s.graphql(t, `query($w: ID) { users(where: {workspaceId: $w}, first: 10, skip: 0) { username } }`, map[string]any{"w": made.CreateWorkspace.ID}, &members)
+	if len(members.Users) != 1 || members.Users[0].Username != "ticked.user" {
+		t.Fatalf("members %+v", members.Users)
+	}
+	s.graphql(t, `mutation($id: ID!) { deleteWorkspace(id: $id, evenIfNotEmpty: true) }`, map[string]any{"id": made.CreateWorkspace.ID}, new(struct{}))
 	var n struct{ CountWorkspaces int }
 	s.graphql(t, `{ countWorkspaces }`, nil, &n)
 	if n.CountWorkspaces != 0 {
