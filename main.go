@@ -29,6 +29,7 @@ func main() {
 	app.RouteFunc("/reset-password", w.ResetPasswordPage)
 	app.RouteFunc("/invite", w.InvitePage)
 	app.RouteFunc("/invitations", w.InvitationsPage)
+	app.RouteFunc("/workspaces", w.WorkspacesPage)
 	app.RouteFunc("/accept-invitation", w.AcceptInvitationPage)
 
 	app.RunWhenOnBrowser()

@@ -12,7 +12,8 @@ import (
 
 // fullCaps is what the built-in directory offers.
 var fullCaps = capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
-	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true, Invitations: true, Paradime: true, Live: true, EmbedGrant: true}
+	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true, Invitations: true, Paradime: true, Live: true, EmbedGrant: true,
+	Usernames: true, LastSignIn: true, Workspaces: true}
 
 func TestAPI_OpenSession(t *testing.T) {
 	ctx := context.Background()
@@ -56,11 +57,11 @@ func TestAPI_Users(t *testing.T) {
 	ctx := context.Background()
 	d := startDirectory(t, false)
 	a := d.api(d.AdminKey)
-	all := a.users(ctx, listQuery{Page: 1, Size: 10})
+	all := a.users(ctx, listQuery{Page: 1, Size: 10}, capabilities{})
 	if all.Status != statusReady || len(all.Users) != 10 || all.Total <= 10 {
 		t.Fatalf("first page: %d users of %d (%v)", len(all.Users), all.Total, all.Err)
 	}
-	admins := a.users(ctx, parseListQuery(url.Values{"role": {"ADMIN"}, "sort": {"email"}, "size": {"100"}}))
+	admins := a.users(ctx, parseListQuery(url.Values{"role": {"ADMIN"}, "sort": {"email"}, "size": {"100"}}), capabilities{})
 	if admins.Status != statusReady || admins.Total == 0 || admins.Total >= all.Total {
 		t.Fatalf("admins: %d of %d", admins.Total, all.Total)
 	}
@@ -69,7 +70,7 @@ func TestAPI_Users(t *testing.T) {
 			t.Fatalf("admins sorted by email: %v", admins.Users)
 		}
 	}
-	one := a.users(ctx, listQuery{Search: d.AdminEmail, Page: 1, Size: 10})
+	one := a.users(ctx, listQuery{Search: d.AdminEmail, Page: 1, Size: 10}, capabilities{})
 	if one.Total != 1 || one.Users[0].Email != d.AdminEmail {
 		t.Fatalf("search: %+v", one)
 	}
@@ -78,7 +79,7 @@ func TestAPI_Users(t *testing.T) {
 // someUser is a user of the admin's organization with the USER role.
 func someUser(t *testing.T, a api) user {
 	t.Helper()
-	page := a.users(context.Background(), listQuery{Status: "active", Page: 1, Size: 100})
+	page := a.users(context.Background(), listQuery{Status: "active", Page: 1, Size: 100}, capabilities{})
 	for _, u := range page.Users {
 		if u.OrganizationRole == "USER" {
 			return u

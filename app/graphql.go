@@ -22,6 +22,10 @@ type UserWhere struct {
 	OrganizationRole string             `json:"organizationRole,omitempty"`
 	UpdatedAt        string             `json:"updatedAt,omitempty"`
 	Organization     *OrganizationWhere `json:"organization,omitempty"`
+	// The usernames, workspaces and last sign-in extension: set only where it is offered.
+	WorkspaceID        string `json:"workspaceId,omitempty"`
+	LastSignedInBefore string `json:"lastSignedInBefore,omitempty"`
+	NeverSignedIn      *bool  `json:"neverSignedIn,omitempty"`
 }
 
 // OrganizationWhere is the contract's OrganizationWhere input.
@@ -37,6 +41,7 @@ type UserData struct {
 	OrganizationID   *string `json:"organizationId,omitempty"`
 	OrganizationRole *string `json:"organizationRole,omitempty"`
 	Activated        *bool   `json:"activated,omitempty"`
+	Username         *string `json:"username,omitempty"`
 }
 
 // CreateUserData is the contract's CreateUserData input.
@@ -46,6 +51,7 @@ type CreateUserData struct {
 	OrganizationRole string `json:"organizationRole"`
 	Firstname        string `json:"firstname,omitempty"`
 	Lastname         string `json:"lastname,omitempty"`
+	Username         string `json:"username,omitempty"`
 }
 
 // UpdatePasswordData is the contract's UpdatePasswordData input.
@@ -101,7 +107,14 @@ type capabilities struct {
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
 	Live               bool // Subscription.userChanged: live updates over a WebSocket
 	EmbedGrant         bool // embedGrant: what a portal's token allows
+	Usernames          bool // User.username, its filter and sort, username in the forms
+	LastSignIn         bool // User.lastSignedInAt, its sort and the dormant filters
+	Workspaces         bool // workspaces, their writes, User.workspaces and UserWhere.workspaceId
 }
+
+// userModels reports whether the endpoint has the whole usernames, last sign-in and
+// workspaces extension, which the list and the user page read together.
+func (c capabilities) userModels() bool { return c.Usernames && c.LastSignIn && c.Workspaces }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
 type apiKey struct {
@@ -137,8 +150,18 @@ type introspection struct {
 func (q *introspection) capabilities() capabilities {
 	var c capabilities
 	hasAPIKeys, hasRevoke := false, false
+	hasUserWorkspaces, hasWorkspaceFilter, hasDormantFilter, hasWorkspaceWrites := false, false, false, false
 	for _, f := range q.User.Fields {
-		hasAPIKeys = hasAPIKeys || f.Name == "apiKeys"
+		switch f.Name {
+		case "apiKeys":
+			hasAPIKeys = true
+		case "username":
+			c.Usernames = true
+		case "lastSignedInAt":
+			c.LastSignIn = true
+		case "workspaces":
+			hasUserWorkspaces = true
+		}
 	}
 	for _, f := range q.UserWhere.InputFields {
 		switch f.Name {
@@ -148,6 +171,10 @@ func (q *introspection) capabilities() capabilities {
 			c.RoleFilter = true
 		case "updatedAt":
 			c.UpdatedAt = true
+		case "workspaceId":
+			hasWorkspaceFilter = true
+		case "neverSignedIn":
+			hasDormantFilter = true
 		}
 	}
 	for _, f := range q.Mutation.Fields {
@@ -164,6 +191,8 @@ func (q *introspection) capabilities() capabilities {
 			hasRevoke = true
 		case "inviteUsers":
 			c.Invitations = true
+		case "addWorkspaceMembers":
+			hasWorkspaceWrites = true
 		}
 	}
 	hasUsers := false
@@ -175,6 +204,8 @@ func (q *introspection) capabilities() capabilities {
 			c.EmbedGrant = true
 		case "organizations":
 			c.Organizations = true
+		case "workspaces":
+			c.Workspaces = true
 		case "users":
 			hasUsers = true
 			for _, a := range f.Args {
@@ -188,6 +219,8 @@ func (q *introspection) capabilities() capabilities {
 		c.Live = c.Live || f.Name == "userChanged"
 	}
 	c.APIKeys = hasAPIKeys && hasRevoke
+	c.LastSignIn = c.LastSignIn && hasDormantFilter
+	c.Workspaces = c.Workspaces && hasUserWorkspaces && hasWorkspaceFilter && hasWorkspaceWrites
 	// An endpoint that answered introspection without Kili's users query has Paradime's
 	// API alone; one that refused introspection is taken for the core.
 	c.NoCore = c.Paradime && !hasUsers

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // listQuery is the state of the user list. It lives in the page URL (?q=&role=&status=
@@ -16,6 +17,15 @@ type listQuery struct {
 	Desc   bool
 	Page   int // from 1
 	Size   int
+	// The usernames, workspaces and last sign-in extension.
+	SignIn    string // "" or a key of signInFilters
+	Workspace string // a workspace's id, or ""
+}
+
+// signInFilters are the dormant filters: URL value and label. "never" is who never signed
+// in; a number of days, who last signed in longer ago than that.
+var signInFilters = [][2]string{
+	{"", "Any sign-in"}, {"never", "Never signed in"}, {"30", "Not in 30 days"}, {"90", "Not in 90 days"}, {"365", "Not in a year"},
 }
 
 // pageSizes are the page sizes offered; the contract's PageSize allows at most 100.
@@ -30,6 +40,9 @@ var sortColumns = map[string][]string{
 	"role":    {"ORGANIZATION_ROLE"},
 	"status":  {"ACTIVATED"},
 	"created": {"CREATED_AT"},
+	// The usernames and last sign-in extension.
+	"username": {"USERNAME"},
+	"signin":   {"LAST_SIGNED_IN_AT"},
 }
 
 // parseListQuery reads the list state from URL query values; anything unknown falls back
@@ -49,6 +62,14 @@ func parseListQuery(v url.Values) listQuery {
 	if s := v.Get("sort"); sortColumns[s] != nil {
 		q.Sort = s
 		q.Desc = v.Get("dir") == "desc"
+	}
+	for _, f := range signInFilters {
+		if v.Get("signin") == f[0] {
+			q.SignIn = f[0]
+		}
+	}
+	if ws := v.Get("workspace"); len(ws) <= 64 {
+		q.Workspace = ws
 	}
 	if p, err := strconv.Atoi(v.Get("page")); err == nil && p > 1 {
 		q.Page = p
@@ -81,6 +102,12 @@ func (q listQuery) values() url.Values {
 			v.Set("dir", "desc")
 		}
 	}
+	if q.SignIn != "" {
+		v.Set("signin", q.SignIn)
+	}
+	if q.Workspace != "" {
+		v.Set("workspace", q.Workspace)
+	}
 	if q.Page > 1 {
 		v.Set("page", strconv.Itoa(q.Page))
 	}
@@ -99,15 +126,21 @@ func (q listQuery) supported(c capabilities) listQuery {
 	if !c.RoleFilter {
 		q.Role = ""
 	}
-	if !c.OrderBy {
+	if !c.OrderBy || (q.Sort == "username" && !c.Usernames) || (q.Sort == "signin" && !c.LastSignIn) {
 		q.Sort, q.Desc = "", false
+	}
+	if !c.LastSignIn {
+		q.SignIn = ""
+	}
+	if !c.Workspaces {
+		q.Workspace = ""
 	}
 	return q
 }
 
 // filtered reports whether any filter narrows the list.
 func (q listQuery) filtered() bool {
-	return q.Search != "" || q.Role != "" || q.Status != ""
+	return q.Search != "" || q.Role != "" || q.Status != "" || q.SignIn != "" || q.Workspace != ""
 }
 
 // where is the contract's UserWhere for the filters.
@@ -116,6 +149,17 @@ func (q listQuery) where() UserWhere {
 	if q.Status != "" {
 		active := q.Status == "active"
 		w.Activated = &active
+	}
+	w.WorkspaceID = q.Workspace
+	switch q.SignIn {
+	case "":
+	case "never":
+		never := true
+		w.NeverSignedIn = &never
+	default:
+		days, _ := strconv.Atoi(q.SignIn)
+		// To the minute, so that the same filter a few seconds apart is the same request.
+		w.LastSignedInBefore = time.Now().UTC().Truncate(time.Minute).AddDate(0, 0, -days).Format(time.RFC3339)
 	}
 	return w
 }

@@ -17,6 +17,7 @@ type userForm struct {
 	OrganizationID string
 	Password       string
 	Password2      string
+	Username       string // a new user's, where the endpoint has usernames; empty: made from the email
 }
 
 // formOf is the form filled from a stored user.
@@ -425,6 +426,7 @@ func (c *userEdit) onSubmit(ctx app.Context, e app.Event) {
 			OrganizationRole: c.typed.Role,
 			Firstname:        strings.TrimSpace(c.typed.Firstname),
 			Lastname:         strings.TrimSpace(c.typed.Lastname),
+			Username:         strings.TrimSpace(c.typed.Username),
 		})
 		return
 	}
@@ -546,6 +548,7 @@ func (c *userEdit) renderBody() app.UI {
 		c.renderForm(),
 		app.If(!c.isNew() && !c.session.readOnly(), c.renderAccountActions()),
 		app.If(!c.isNew() && c.session.Caps.APIKeys && c.session.mayRemove(), &apiKeyList{UserID: c.id}),
+		app.If(!c.isNew() && c.session.Caps.userModels(), &userModelsPanel{UserID: c.id, Admin: c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.readOnly()}),
 	)
 }
 
@@ -601,6 +604,11 @@ func (c *userEdit) renderForm() app.UI {
 				textInput("email", "email", c.shown.Email, &c.typed.Email, c.errs["email"]).Attr("autocomplete", "off").Required(true)),
 			formRow("role", "Role", c.errs["role"], selectInput("role", &c.typed.Role, c.errs["role"], roles...)),
 			app.If(!c.isNew(), c.renderOrganization()),
+			app.If(c.isNew() && c.session.Caps.Usernames,
+				formRow("username", "Username (optional)", c.errs["username"],
+					textInput("username", "text", c.shown.Username, &c.typed.Username, c.errs["username"]).
+						Attr("autocomplete", "off").MaxLength(150).Placeholder("Made from the email if empty")),
+			),
 			app.If(c.isNew(),
 				formRow("password", "Password", c.errs["password"],
 					textInput("password", "password", c.shown.Password, &c.typed.Password, c.errs["password"]).Attr("autocomplete", "new-password")),

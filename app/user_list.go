@@ -28,6 +28,7 @@ type userList struct {
 	searchTimer *time.Timer
 	users       usersState
 	session     sessionState
+	workspaces  workspacesState // the workspace filter's choices
 	retry       retrier
 	change      liveChange // the last change of a user, by anyone (live updates)
 }
@@ -40,6 +41,8 @@ func newUserList(w *Widget) *userList {
 func (c *userList) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateUsers).OnChange(func() { c.onUsers(ctx) }).Value(&c.users)
 	ctx.ObserveState(stateSession).OnChange(func() { c.onSession(ctx) }).Value(&c.session)
+	ctx.ObserveState(stateWorkspaces).Value(&c.workspaces)
+	c.loadWorkspaces(ctx)
 	ctx.ObserveState(stateLive).OnChange(func() { c.onLive(ctx) }).Value(&c.change)
 	startLive(ctx, c.session)
 }
@@ -79,6 +82,14 @@ func newer(a, b string) bool {
 	return erra != nil || errb != nil || ta.After(tb)
 }
 
+// loadWorkspaces reads the workspace filter's choices once the session shows the
+// endpoint has workspaces.
+func (c *userList) loadWorkspaces(ctx app.Context) {
+	if c.session.Status == statusReady && c.session.Caps.Workspaces && c.workspaces.Status == statusIdle {
+		ctx.NewActionWithValue(actionLoadWorkspaces, workspacesQuery{Page: 1})
+	}
+}
+
 // OnDismount stops the retries of a failed load and a pending search.
 func (c *userList) OnDismount() {
 	c.retry.reset()
@@ -90,6 +101,7 @@ func (c *userList) OnDismount() {
 // earlier visit that have changed since).
 func (c *userList) onSession(ctx app.Context) {
 	startLive(ctx, c.session)
+	c.loadWorkspaces(ctx)
 	if c.session.Status == statusReady && c.users.Status == statusReady &&
 		c.users.Query != c.query.supported(c.session.Caps) {
 		c.load(ctx)
@@ -205,6 +217,18 @@ func (c *userList) onStatus(ctx app.Context, e app.Event) {
 	c.navigate(ctx, q)
 }
 
+func (c *userList) onSignIn(ctx app.Context, e app.Event) {
+	q := c.query
+	q.SignIn, q.Page = ctx.JSSrc().Get("value").String(), 1
+	c.navigate(ctx, q)
+}
+
+func (c *userList) onWorkspace(ctx app.Context, e app.Event) {
+	q := c.query
+	q.Workspace, q.Page = ctx.JSSrc().Get("value").String(), 1
+	c.navigate(ctx, q)
+}
+
 func (c *userList) onSize(ctx app.Context, e app.Event) {
 	q := c.query
 	q.Size, _ = strconv.Atoi(ctx.JSSrc().Get("value").String())
@@ -233,6 +257,9 @@ func (c *userList) Render() app.UI {
 				app.H1().Text("Users"),
 				newUserCount(),
 				app.Div().Class("head-actions").Body(
+					app.If(c.session.Caps.Workspaces && c.session.Viewer.OrganizationRole == "ADMIN",
+						app.A().Class("btn btn-ghost").ID("workspaces-link").Href(c.w.link("/workspaces")).Text("Workspaces"),
+					),
 					app.If(c.session.Caps.Invitations,
 						app.A().Class("btn btn-ghost").ID("pending-invitations").Href(c.w.link("/invitations")).Text("Pending invitations"),
 						app.If(!c.session.readOnly(),
@@ -274,6 +301,18 @@ func (c *userList) renderToolbar() app.UI {
 			selectOf("status-filter", c.query.Status, c.onStatus,
 				[2]string{"", "Any status"}, [2]string{"active", "Active"}, [2]string{"inactive", "Inactive"}),
 		),
+		app.If(caps.LastSignIn,
+			app.Div().Class("field").Body(
+				app.Label().For("signin-filter").Text("Last sign-in"),
+				selectOf("signin-filter", c.query.SignIn, c.onSignIn, signInFilters...),
+			),
+		),
+		app.If(caps.Workspaces,
+			app.Div().Class("field").Body(
+				app.Label().For("workspace-filter").Text("Workspace"),
+				selectOf("workspace-filter", c.query.Workspace, c.onWorkspace, c.workspaceOptions()...),
+			),
+		),
 		app.If(c.query.filtered(),
 			app.A().Class("btn btn-ghost clear-filters").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"),
 		),
@@ -289,9 +328,39 @@ func selectOf(id, value string, onChange app.EventHandler, options ...[2]string)
 	)
 }
 
+// workspaceOptions are the workspace filter's choices: any, then the workspaces by name
+// (the first workspacesPageSize), and the one in the URL when it is not among them.
+func (c *userList) workspaceOptions() [][2]string {
+	opts := [][2]string{{"", "Any workspace"}}
+	found := c.query.Workspace == ""
+	for _, w := range c.workspaces.Items {
+		opts = append(opts, [2]string{w.ID, w.Name})
+		found = found || w.ID == c.query.Workspace
+	}
+	if !found {
+		opts = append(opts, [2]string{c.query.Workspace, "The chosen workspace"})
+	}
+	return opts
+}
+
 // columns are the table's columns: key (as in sortColumns) and heading.
 var columns = [][2]string{
 	{"name", "Name"}, {"email", "Email"}, {"role", "Role"}, {"status", "Status"}, {"created", "Created"},
+}
+
+// modelColumns are the table's columns with the usernames, last sign-in and workspaces
+// extension (capabilities.userModels).
+var modelColumns = [][2]string{
+	{"name", "Name"}, {"username", "Username"}, {"email", "Email"}, {"role", "Role"}, {"status", "Status"},
+	{"workspaces", "Workspaces"}, {"signin", "Last sign-in"}, {"created", "Created"},
+}
+
+// tableColumns are the columns the endpoint can fill.
+func (c *userList) tableColumns() [][2]string {
+	if c.session.Caps.userModels() {
+		return modelColumns
+	}
+	return columns
 }
 
 func (c *userList) renderTable() app.UI {
@@ -300,8 +369,9 @@ func (c *userList) renderTable() app.UI {
 		app.Table().Class("users").Aria("busy", strconv.FormatBool(busy)).Body(
 			app.THead().Body(
 				app.Tr().Body(
-					app.Range(columns).Slice(func(i int) app.UI {
-						return c.renderHeader(columns[i][0], columns[i][1])
+					app.Range(c.tableColumns()).Slice(func(i int) app.UI {
+						cols := c.tableColumns()
+						return c.renderHeader(cols[i][0], cols[i][1])
 					}),
 				),
 			),
@@ -312,7 +382,7 @@ func (c *userList) renderTable() app.UI {
 
 func (c *userList) renderHeader(key, label string) app.UI {
 	th := app.Th().Scope("col").Class("col-" + key)
-	if !c.session.Caps.OrderBy {
+	if !c.session.Caps.OrderBy || sortColumns[key] == nil {
 		return th.Text(label)
 	}
 	sort, arrow := "none", ""
@@ -336,26 +406,26 @@ func (c *userList) renderBody() app.UI {
 	var row app.UI
 	switch {
 	case c.retry.retrying() && u.Status != statusReady:
-		row = stateRow("state-error", app.P().Role("status").Text(c.retry.message()),
+		row = stateRow(len(c.tableColumns()), "state-error", app.P().Role("status").Text(c.retry.message()),
 			app.Button().Type("button").Class("btn").ID("retry-now").Text("Retry now").OnClick(c.retryNow))
 	case u.Status == statusFailed:
-		row = stateRow("state-error", app.P().Role("alert").Text(u.Err.Message),
+		row = stateRow(len(c.tableColumns()), "state-error", app.P().Role("alert").Text(u.Err.Message),
 			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retryNow))
 	case len(u.Users) == 0 && u.Status != statusReady:
-		row = stateRow("state-loading", app.P().Text("Loading users…"))
+		row = stateRow(len(c.tableColumns()), "state-loading", app.P().Text("Loading users…"))
 	case len(u.Users) == 0 && c.query.Page > 1:
 		q := c.query
 		q.Page = 1
-		row = stateRow("state-empty", app.P().Text("This page is past the end of the list."),
+		row = stateRow(len(c.tableColumns()), "state-empty", app.P().Text("This page is past the end of the list."),
 			app.A().Class("btn").Href(c.w.listHref(q)).Text("Go to the first page"))
 	case len(u.Users) == 0 && c.query.filtered():
-		row = stateRow("state-empty", app.P().Text("No users match these filters."),
+		row = stateRow(len(c.tableColumns()), "state-empty", app.P().Text("No users match these filters."),
 			app.A().Class("btn").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"))
 	case len(u.Users) == 0:
-		row = stateRow("state-empty", app.P().Text("No users yet."),
+		row = stateRow(len(c.tableColumns()), "state-empty", app.P().Text("No users yet."),
 			app.A().Class("btn").Href(c.w.link("/users/new")).Text("Create a user"))
 	default:
-		return &userRows{Users: u.Users, Prefix: c.w.prefix}
+		return &userRows{Users: u.Users, Extras: u.Extras, Prefix: c.w.prefix}
 	}
 	return app.TBody().Body(row)
 }
@@ -368,15 +438,21 @@ type userRows struct {
 	app.Compo
 
 	Users  []user
-	Prefix string // the widget's path prefix, which the links carry
+	Extras []userExtras // with the usernames, last sign-in and workspaces extension
+	Prefix string       // the widget's path prefix, which the links carry
 }
 
 // Render shows one row per user: plain elements, no component, so a page of 100 rows
 // stays light.
 func (r *userRows) Render() app.UI {
 	rows := make([]app.UI, len(r.Users))
+	now := time.Now()
 	for i, u := range r.Users {
-		rows[i] = userRow(r.Prefix, u)
+		if i < len(r.Extras) {
+			rows[i] = modelRow(r.Prefix, u, r.Extras[i], now)
+		} else {
+			rows[i] = userRow(r.Prefix, u)
+		}
 	}
 	return app.TBody().Class("user-rows").Body(rows...)
 }
@@ -398,6 +474,46 @@ func userRow(prefix string, u user) app.UI {
 	)
 }
 
+// modelRow is one user of the table with the usernames, last sign-in and workspaces
+// extension.
+func modelRow(prefix string, u user, x userExtras, now time.Time) app.UI {
+	signIn, exact := "Never", "Never signed in"
+	if x.LastSignedInAt != "" {
+		signIn, exact = relativeTime(x.LastSignedInAt, now), formatTime(x.LastSignedInAt)
+	}
+	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
+		app.Td().Class("col-name").Body(
+			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
+		),
+		app.Td().Class("col-username").Text(x.Username),
+		app.Td().Class("col-email").Text(u.Email),
+		app.Td().Class("col-role").Body(
+			app.Span().Class(roleBadge(u.OrganizationRole)).Text(roleLabel(u.OrganizationRole)),
+		),
+		app.Td().Class("col-status").Body(
+			app.Span().Class(statusBadge(u.Activated)).Text(statusLabel(u.Activated)),
+		),
+		app.Td().Class("col-workspaces").Text(workspaceNames(x.Workspaces)),
+		app.Td().Class("col-signin").Title(exact).Text(signIn),
+		app.Td().Class("col-created").Title(u.CreatedAt).Text(formatDate(u.CreatedAt)),
+	)
+}
+
+// workspaceNames lists the first workspaces of a user, and says when there are more.
+func workspaceNames(ws []workspaceRef) string {
+	if len(ws) == 0 {
+		return "—"
+	}
+	names := make([]string, 0, listedWorkspaces)
+	for i, w := range ws {
+		if i == listedWorkspaces {
+			return strings.Join(names, ", ") + " and more"
+		}
+		names = append(names, w.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // roleBadge is the class of a role's badge, without building a string for the known roles.
 func roleBadge(role string) string {
 	switch role {
@@ -417,9 +533,9 @@ func statusBadge(activated bool) string {
 	return "badge inactive"
 }
 
-func stateRow(class string, body ...app.UI) app.UI {
+func stateRow(cols int, class string, body ...app.UI) app.UI {
 	return app.Tr().Class("state-row").Body(
-		app.Td().ColSpan(len(columns)).Body(
+		app.Td().ColSpan(cols).Body(
 			app.Div().Class("state " + class).Body(body...),
 		),
 	)

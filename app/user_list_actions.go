@@ -14,6 +14,38 @@ type usersState struct {
 	Query  listQuery
 	Users  []user
 	Total  int
+	// Extras are the usernames, last sign-in and workspaces of Users, in their order,
+	// where the endpoint has that extension (capabilities.userModels).
+	Extras []userExtras
+}
+
+// userExtras are what the usernames, last sign-in and workspaces extension adds to a user.
+type userExtras struct {
+	Username       string
+	LastSignedInAt string // "" when never
+	Workspaces     []workspaceRef
+}
+
+// workspaceRef names a workspace.
+type workspaceRef struct {
+	ID   string
+	Name string
+}
+
+// listedWorkspaces is how many of a user's workspaces the list shows.
+const listedWorkspaces = 3
+
+// listedUser is a user as the list reads it with the extension.
+type listedUser struct {
+	user
+	Username       string
+	LastSignedInAt string
+	Workspaces     []workspaceRef `graphql:"workspaces(first: 4)"` // one more than listed: "and more"
+}
+
+type userPageExt struct {
+	Users []listedUser `graphql:"users(where: $where, first: $first, skip: $skip, orderBy: $orderBy)"`
+	Count int          `graphql:"countUsers(where: $where)" json:"countUsers"`
 }
 
 // countState is how many users match the current filters.
@@ -39,7 +71,7 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 		return
 	}
 	mark(markListRequest)
-	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps))
+	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps), st.Caps)
 	mark(markListDecoded)
 	if !w.seqs.latest(stateUsers, seq) {
 		return
@@ -67,7 +99,7 @@ type userPageSorted struct {
 
 // users reads the page of users q names, with their count; q asks only for what the
 // endpoint supports.
-func (a api) users(ctx context.Context, q listQuery) usersState {
+func (a api) users(ctx context.Context, q listQuery, caps capabilities) usersState {
 	vars := map[string]any{
 		"where": q.where(),
 		"first": PageSize(q.Size),
@@ -75,6 +107,23 @@ func (a api) users(ctx context.Context, q listQuery) usersState {
 	}
 	var page userPage
 	var f *failure
+	if caps.userModels() {
+		order := q.orderBy()
+		if order == nil {
+			order = []UserOrderBy{} // the endpoint's own order
+		}
+		vars["orderBy"] = order
+		var ext userPageExt
+		if f = a.query(ctx, &ext, vars); f != nil {
+			return usersState{Status: statusFailed, Query: q, Err: f}
+		}
+		st := usersState{Status: statusReady, Query: q, Total: ext.Count, Users: make([]user, len(ext.Users)), Extras: make([]userExtras, len(ext.Users))}
+		for i, u := range ext.Users {
+			st.Users[i] = u.user
+			st.Extras[i] = userExtras{Username: u.Username, LastSignedInAt: u.LastSignedInAt, Workspaces: u.Workspaces}
+		}
+		return st
+	}
 	if order := q.orderBy(); order != nil {
 		vars["orderBy"] = order
 		var sorted userPageSorted

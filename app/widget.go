@@ -78,6 +78,11 @@ func (w *Widget) HandleActions() {
 		actionAccept:          w.handleAccept,
 		actionLoadParadime:    w.handleLoadParadime,
 		actionParadimeWrite:   w.handleParadimeWrite,
+		// Workspaces.
+		actionLoadWorkspaces: w.handleLoadWorkspaces,
+		actionWorkspaceWrite: w.handleWorkspaceWrite,
+		actionLoadUserModels: w.handleLoadUserModels,
+		actionSaveUsername:   w.handleSaveUsername,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
@@ -117,6 +122,9 @@ func (w *Widget) InvitePage() app.Composer { return &invitePage{w: w, role: "USE
 
 // InvitationsPage lists the invitations ("/invitations").
 func (w *Widget) InvitationsPage() app.Composer { return &invitationsPage{w: w} }
+
+// WorkspacesPage lists the organization's workspaces ("/workspaces").
+func (w *Widget) WorkspacesPage() app.Composer { return &workspacesPage{w: w} }
 
 // AcceptInvitationPage accepts an invitation from its link ("/accept-invitation").
 func (w *Widget) AcceptInvitationPage() app.Composer { return &acceptInvitation{w: w} }

@@ -32,6 +32,8 @@ type User struct {
 	Role           Role
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Username       string     // unique in the directory, compared case-insensitively
+	LastSignedInAt *time.Time // nil: never signed in
 }
 
 // SortField is a column users can be ordered by.
@@ -46,10 +48,14 @@ const (
 	SortUpdatedAt SortField = "UPDATED_AT"
 	SortRole      SortField = "ORGANIZATION_ROLE"
 	SortActivated SortField = "ACTIVATED"
+	// Usernames and last sign-in.
+	SortUsername       SortField = "USERNAME"
+	SortLastSignedInAt SortField = "LAST_SIGNED_IN_AT"
 )
 
 // SortFields are the fields users can be sorted by, in the contract's order.
-var SortFields = []SortField{SortEmail, SortFirstname, SortLastname, SortCreatedAt, SortUpdatedAt, SortRole, SortActivated}
+var SortFields = []SortField{SortEmail, SortFirstname, SortLastname, SortCreatedAt, SortUpdatedAt, SortRole, SortActivated,
+	SortUsername, SortLastSignedInAt}
 
 // Valid reports whether f is one of SortFields.
 func (f SortField) Valid() bool {
@@ -110,6 +116,12 @@ type UserFilter struct {
 	OrganizationID *string
 	Role           *Role
 	Search         *string // case-insensitive substring of email, firstname or lastname
+	Username       *string // compared case-insensitively
+	WorkspaceID    *string // members of this workspace
+	// SignedInBefore selects the users who last signed in before it (not those who never
+	// did); NeverSignedIn true those who never signed in, false those who did.
+	SignedInBefore *time.Time
+	NeverSignedIn  *bool
 }
 
 // Limits on what a filter may hold: no id, email or key is longer, and SQLite takes a
@@ -149,6 +161,12 @@ func (f *UserFilter) Validate() error {
 		if err := ValidateRole("role", *f.Role); err != nil {
 			return err
 		}
+	}
+	if f.Username != nil && len(*f.Username) > MaxUsernameLength {
+		return FieldErrorf("username", "A username has at most %d characters: check the one sent.", MaxUsernameLength)
+	}
+	if err := validateID("workspaceId", f.WorkspaceID); err != nil {
+		return err
 	}
 	if f.Search != nil {
 		if utf8.RuneCountInString(*f.Search) > MaxSearchLength {
@@ -193,6 +211,7 @@ type UserCreate struct {
 	Firstname      string
 	Lastname       string
 	OrganizationID string // empty: the caller's organization
+	Username       string // empty: made from the email (see UsernameFromEmail)
 }
 
 // UserUpdate holds the changes to a user. A nil field is left as it is.
@@ -203,6 +222,7 @@ type UserUpdate struct {
 	OrganizationID *string
 	Role           *Role
 	Activated      *bool
+	Username       *string
 }
 
 // ErrMoveOrganization is the answer to any attempt to move a user into another
@@ -230,7 +250,7 @@ func (u *UserUpdate) KeepOrganization(orgID string) error {
 // OnlyNames reports whether the update changes nothing but names, which is all a USER
 // may change of themselves.
 func (u *UserUpdate) OnlyNames() bool {
-	return u.Email == nil && u.OrganizationID == nil && u.Role == nil && u.Activated == nil
+	return u.Email == nil && u.OrganizationID == nil && u.Role == nil && u.Activated == nil && u.Username == nil
 }
 
 // UserService reads and writes users on behalf of the caller found in the context
@@ -357,6 +377,12 @@ func (c *UserCreate) Validate() error {
 	if err := ValidateRole("role", c.Role); err != nil {
 		return err
 	}
+	if c.Username != "" {
+		c.Username = strings.TrimSpace(c.Username)
+		if err := ValidateUsername("username", c.Username); err != nil {
+			return err
+		}
+	}
 	if c.Firstname != "" {
 		if err := ValidateName("firstname", "First name", c.Firstname); err != nil {
 			return err
@@ -391,6 +417,13 @@ func (u *UserUpdate) Validate() error {
 	}
 	if u.Role != nil {
 		if err := ValidateRole("role", *u.Role); err != nil {
+			return err
+		}
+	}
+	if u.Username != nil {
+		name := strings.TrimSpace(*u.Username)
+		u.Username = &name
+		if err := ValidateUsername("username", name); err != nil {
 			return err
 		}
 	}

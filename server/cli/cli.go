@@ -236,6 +236,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Auth:           dir.Auth,
 			EmbedTokens:    dir.EmbedTokens,
 			Invitations:    dir.Invitations,
+			Workspaces:     dir.Workspaces,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",

@@ -21,6 +21,7 @@ type directory struct {
 	Auth          server.AuthService
 	Invitations   server.InvitationService
 	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
+	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
 	Ping          func(context.Context) error
 	Close         func() error
 	seed          func(ctx context.Context, adminKey string) (*seedResult, error)
@@ -65,7 +66,8 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime time.Dura
 	return &directory{
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
-		Ping: db.Ping, Close: db.Close,
+		Workspaces: sqlite.NewWorkspaceService(db),
+		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {
 			res, err := db.Seed(ctx, sqlite.SeedOptions{AdminKey: adminKey})
 			if err != nil {

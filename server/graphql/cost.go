@@ -59,6 +59,7 @@ const (
 // with the fields of Paradime's example costs 3,504.
 var assumedItems = map[string]int{
 	"User.apiKeys":           10,
+	"User.workspaces":        10, // its first's default
 	"Mutation.inviteUsers":   server.MaxInvitations,
 	"ListUsers.activeUsers":  maxListed,
 	"ListUsers.invitedUsers": maxListed,

@@ -14,12 +14,14 @@ var (
 	whereFields = map[string]string{
 		"id": "where.id", "idIn": "where.idIn", "email": "where.email", "apiKey": "where.apiKey",
 		"organizationId": "where.organization.id", "search": "where.search", "role": "where.organizationRole",
+		"username": "where.username", "workspaceId": "where.workspaceId",
 	}
 	// dataFields are the fields of CreateUserData and UserData, as server.UserCreate
 	// and server.UserUpdate name them.
 	dataFields = map[string]string{
 		"email": "data.email", "password": "data.password", "role": "data.organizationRole",
 		"firstname": "data.firstname", "lastname": "data.lastname", "organizationId": "data.organizationId",
+		"username": "data.username",
 	}
 	// passwordFields are the fields of UpdatePasswordData, as server.PasswordChange
 	// names them.
@@ -37,6 +39,9 @@ var (
 	// inviteFields are the arguments of inviteUsers, as server.ValidateInvitees and
 	// server.ValidateRole name them.
 	inviteFields = map[string]string{"emails": "emails", "role": "organizationRole"}
+	// workspaceFields are the arguments of the workspace operations, as the domain names
+	// them.
+	workspaceFields = map[string]string{"id": "id", "name": "name", "userIds": "userIds", "search": "where.search"}
 	// paradimeFields are the arguments of Paradime's mutations, as the domain names them.
 	paradimeFields = map[string]string{"id": "uid", "role": "accountType", "email": "email", "emails": "email"}
 )

@@ -44,6 +44,7 @@ type Handler struct {
 	Organizations server.OrganizationService // organizations, on behalf of the caller
 	Auth          server.AuthService         // keys, sessions and password resets
 	Invitations   server.InvitationService   // invitations and their links
+	Workspaces    server.WorkspaceService    // workspaces and their members
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
 	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
@@ -94,6 +95,7 @@ func (h *Handler) Init() {
 			orgs:           h.Organizations,
 			auth:           h.Auth,
 			invites:        h.Invitations,
+			workspaces:     h.Workspaces,
 			mailer:         h.Mailer,
 			resetURL:       h.ResetURL,
 			invitationURL:  h.InvitationURL,

@@ -42,6 +42,7 @@ type directory struct {
 	globexAdminKey, acmeUserKeyID          string
 	expiredKey                             string                   // Uma's session key from 13 hours ago
 	ivy                                    *server.IssuedInvitation // Acme's pending invitation of ivy@acme.test, as a USER
+	acmeWorkspace, globexWorkspace         *server.Workspace        // Acme's Annotators, with Uma; Globex's empty Globex team
 }
 
 var (
@@ -105,6 +106,18 @@ func buildTemplate() (d directory, err error) {
 		return d, err
 	}
 	d.ivy = &server.IssuedInvitation{Invitation: results[0].Invitation, Token: results[0].Token}
+
+	ws := sqlite.NewWorkspaceService(db)
+	if d.acmeWorkspace, err = ws.CreateWorkspace(asAdmin, "Annotators"); err != nil {
+		return d, err
+	}
+	if d.acmeWorkspace, err = ws.AddWorkspaceMembers(asAdmin, d.acmeWorkspace.ID, []string{d.acmeUser.ID}); err != nil {
+		return d, err
+	}
+	asGlobex := server.NewContextWithAuth(ctx, &server.Auth{User: gadmin, KeyID: gkey.ID})
+	if d.globexWorkspace, err = ws.CreateWorkspace(asGlobex, "Globex team"); err != nil {
+		return d, err
+	}
 
 	// A session opened 13 hours ago has expired; the store no longer lists it.
 	db.Now = func() time.Time { return time.Now().Add(-server.SessionLifetime - time.Hour) }
@@ -182,6 +195,7 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		EmbedTokens:    auth,
 		AllowedOrigins: []string{portalOrigin, otherPortal},
 		Invitations:    sqlite.NewInvitationService(f.db),
+		Workspaces:     sqlite.NewWorkspaceService(f.db),
 		Mailer:         f.mailer,
 		ResetURL:       "http://127.0.0.1:8000/reset-password",
 		InvitationURL:  "http://127.0.0.1:8000/accept-invitation",
@@ -320,6 +334,8 @@ func (f *fixture) expand(s string) string {
 		"$ACME_USER_KEY_ID", f.acmeUserKeyID,
 		"$IVY_ID", f.ivy.Invitation.ID,
 		"$IVY_TOKEN", f.ivy.Token,
+		"$ACME_WS_ID", f.acmeWorkspace.ID,
+		"$GLOBEX_WS_ID", f.globexWorkspace.ID,
 	).Replace(s)
 }
 

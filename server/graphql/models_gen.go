@@ -40,6 +40,8 @@ type CreateUserData struct {
 	Firstname *string `json:"firstname,omitempty"`
 	// The user's last name.
 	Lastname *string `json:"lastname,omitempty"`
+	// The user's username; absent or null: one made from the email's local part, unique (extension).
+	Username *string `json:"username,omitempty"`
 }
 
 // Selects invitations of the caller's organization. A field that is absent or null does not constrain (extension).
@@ -112,6 +114,8 @@ type UserData struct {
 	OrganizationRole *server.Role `json:"organizationRole,omitempty"`
 	// False disables the user, true enables them again.
 	Activated *bool `json:"activated,omitempty"`
+	// A new username, for an ADMIN (extension).
+	Username *string `json:"username,omitempty"`
 }
 
 // One key of a sort (extension).
@@ -143,4 +147,20 @@ type UserWhere struct {
 	// On an update, the updatedAt the caller last read: the change applies only if the user was not
 	// changed since, otherwise CONFLICT with the current user in extensions.current (extension).
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// The user's username, compared case-insensitively (extension).
+	Username *string `json:"username,omitempty"`
+	// Members of this workspace; a workspace the caller may not see is NOT_FOUND (extension).
+	WorkspaceID *string `json:"workspaceId,omitempty"`
+	// Users who last signed in before this instant; those who never signed in are not among them (extension).
+	LastSignedInBefore *time.Time `json:"lastSignedInBefore,omitempty"`
+	// True: users who never signed in; false: users who did (extension).
+	NeverSignedIn *bool `json:"neverSignedIn,omitempty"`
+}
+
+// Selects workspaces. A field that is absent or null does not constrain (extension).
+type WorkspaceWhere struct {
+	// The workspace's id.
+	ID *string `json:"id,omitempty"`
+	// Text found in the name, case-insensitively.
+	Search *string `json:"search,omitempty"`
 }

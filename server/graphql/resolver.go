@@ -15,6 +15,7 @@ type resolver struct {
 	orgs          server.OrganizationService
 	auth          server.AuthService
 	invites       server.InvitationService
+	workspaces    server.WorkspaceService
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string

@@ -14,6 +14,7 @@ func (w *UserWhere) filter() server.UserFilter {
 	f := server.UserFilter{
 		ID: w.ID, IDIn: w.IDIn, Email: w.Email, APIKey: w.APIKey, Activated: w.Activated,
 		Search: w.Search, Role: w.OrganizationRole,
+		Username: w.Username, WorkspaceID: w.WorkspaceID, SignedInBefore: w.LastSignedInBefore, NeverSignedIn: w.NeverSignedIn,
 	}
 	if w.Organization != nil {
 		f.OrganizationID = w.Organization.ID
@@ -88,6 +89,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, data CreateUserData) 
 		Role:      data.OrganizationRole,
 		Firstname: deref(data.Firstname),
 		Lastname:  deref(data.Lastname),
+		Username:  deref(data.Username),
 	}
 	u, err := r.users.CreateUser(ctx, c)
 	return user(u), inContract(err, dataFields)
@@ -109,6 +111,7 @@ func (r *mutationResolver) UpdatePropertiesInUser(ctx context.Context, data User
 		OrganizationID: data.OrganizationID,
 		Role:           data.OrganizationRole,
 		Activated:      data.Activated,
+		Username:       data.Username,
 	}
 	u, err := r.users.UpdateUser(ctx, ref, upd)
 	return user(u), inContract(err, dataFields)

@@ -88,6 +88,9 @@ func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Aut
 // send them (X-API-KEY: the id, X-API-SECRET: the secret); both must name the same key.
 // An empty id checks the secret alone, as Authenticate does. Failures count as
 // Authenticate's do.
+//
+// The first use of a key each day (UTC) counts as a sign-in: it sets the user's
+// lastSignedInAt, in a write of its own that later uses that day skip.
 func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (*server.Auth, error) {
 	auth, err := s.authenticate(ctx, id, secret)
 	if err == errKeyNotValid() {
@@ -95,7 +98,31 @@ func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (
 			return nil, lerr
 		}
 	}
+	if err == nil && !signedInToday(auth.User, toMicro(s.db.now())) {
+		if err := s.recordDailySignIn(ctx, auth.User); err != nil {
+			return nil, err
+		}
+	}
 	return auth, err
+}
+
+// recordDailySignIn sets user's last sign-in to now, unless a request that ran at the
+// same time did so today already, and updates user to match.
+func (s *AuthService) recordDailySignIn(ctx context.Context, user *server.User) error {
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := recordSignIn(ctx, tx, user.ID, true); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record sign-in: %w", err)
+	}
+	now := tx.now
+	user.LastSignedInAt = &now
+	return nil
 }
 
 // authenticate checks key and, unless wantID is empty, that it is the key with that id,
@@ -156,15 +183,20 @@ func prefixed(prefix, columns string) string {
 // that however many guesses run at once, at most the limit of them are checked. The
 // password is checked outside any transaction: it takes tens of milliseconds on purpose,
 // and other writers need not wait for it.
-func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
-	email = server.NormalizeEmail(email)
-	res, err := s.db.reserveAttempt(ctx, accountSubject(email), clientSubject(ctx))
+//
+// login is an email or a username (it has no @). The attempts of an account are counted
+// under its email whichever it is signed in with, so that the two do not double its limit.
+func (s *AuthService) SignIn(ctx context.Context, login, password string) (*server.Session, error) {
+	user, hash, err := s.findForSignIn(ctx, login)
 	if err != nil {
 		return nil, err
 	}
-	user, hash, err := s.findForSignIn(ctx, email)
+	account := server.NormalizeEmail(login)
+	if user != nil {
+		account = user.Email
+	}
+	res, err := s.db.reserveAttempt(ctx, accountSubject(account), clientSubject(ctx))
 	if err != nil {
-		s.db.refund(ctx, res)
 		return nil, err
 	}
 	// An unknown user has no hash, which is checked as long as a real one and matches nothing.
@@ -189,15 +221,21 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	if err != nil {
 		return nil, err
 	}
+	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
+	now := tx.now
+	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 
-// findForSignIn returns the user with email and their password hash; a nil user when
-// there is none.
-func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.User, string, error) {
+// findForSignIn returns the user with the email or username login and their password
+// hash; a nil user when there is none.
+func (s *AuthService) findForSignIn(ctx context.Context, login string) (*server.User, string, error) {
+	where, arg := findLogin(login)
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, "", err
@@ -206,7 +244,7 @@ func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.
 
 	var hash sql.NullString
 	user, err := scanUser(scanFunc(func(dest ...any) error {
-		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE email = ?`, email).
+		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE `+where, arg).
 			Scan(append([]any{&hash}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {

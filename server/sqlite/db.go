@@ -157,7 +157,8 @@ func (db *DB) migrate() error {
 // migrationFills are what some migrations need done by the program after their SQL, in
 // the same transaction: filling a new table from the rows already stored.
 var migrationFills = map[string]func(ctx context.Context, tx *Tx) error{
-	"migration/001_search_grams.sql": func(ctx context.Context, tx *Tx) error { return fillUserGrams(ctx, tx, 0) },
+	"migration/001_search_grams.sql":      func(ctx context.Context, tx *Tx) error { return fillUserGrams(ctx, tx, 0) },
+	"migration/006_usernames_sign_in.sql": fillUsernames,
 }
 
 func (db *DB) migrateFile(name string) error {

@@ -74,7 +74,10 @@ func (f *fixture) mustUserContext(tb testing.TB, adminCtx context.Context, user 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return f.mustAuthenticate(tb, key.Key), key
+	ctx := f.mustAuthenticate(tb, key.Key)
+	// The key's first use signed the user in.
+	user.LastSignedInAt = server.UserFromContext(ctx).LastSignedInAt
+	return ctx, key
 }
 
 // assertUnchanged calls fn and checks that it stored nothing; it returns fn's error.

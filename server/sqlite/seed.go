@@ -131,8 +131,8 @@ func randomUser(rng *rand.Rand, now time.Time, orgID, firstname, lastname, email
 }
 
 // GenerateUsers adds n made-up users to an organization, quickly, for benchmarks: one
-// transaction, one prepared statement, no passwords. About 2% are ADMINs and 10% are
-// deactivated.
+// transaction, one prepared statement, no passwords. About 2% are ADMINs, 10% are
+// deactivated and 20% never signed in.
 func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 	// A connection of its own with a page cache of 1 GiB: the indexes take inserts in
 	// random order, and a million rows of them do not fit in the usual cache.
@@ -165,13 +165,14 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 	restore, err := dropSchema(ctx, tx, `
 		SELECT sql, 'DROP ' || type || ' ' || name FROM sqlite_schema
 		WHERE tbl_name = 'users' AND sql IS NOT NULL
-		AND (type = 'index' OR name IN ('users_search_insert', 'user_counts_insert', 'user_grams_insert'))`)
+		AND (type = 'index' OR name IN ('users_search_insert', 'user_counts_insert', 'user_grams_insert', 'user_sign_in_days_insert'))`)
 	if err != nil {
 		return fmt.Errorf("generate users: %w", err)
 	}
 	stmt, err := tx.PrepareContext(ctx, `
-		INSERT INTO users (num, id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		INSERT INTO users (num, id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, username,
+			last_signed_in_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("generate users: %w", err)
 	}
@@ -197,7 +198,8 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 		}
 		u.Activated = rng.IntN(10) != 0
 		if _, err := stmt.ExecContext(ctx, base+int64(i)+1, u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID,
-			string(u.Role), toMicro(u.CreatedAt), toMicro(u.UpdatedAt)); err != nil {
+			string(u.Role), toMicro(u.CreatedAt), toMicro(u.UpdatedAt), server.UsernameFromEmail(u.Email),
+			nullMicro(randomSignIn(rng, u.CreatedAt, tx.now))); err != nil {
 			return fmt.Errorf("generate users: %w", err)
 		}
 	}
@@ -215,6 +217,9 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 	if err := fillUserGrams(ctx, tx, base); err != nil {
 		return fmt.Errorf("generate users: %w", err)
 	}
+	if err := fillSignInDays(ctx, tx, base); err != nil {
+		return fmt.Errorf("generate users: %w", err)
+	}
 	if err := restore(); err != nil {
 		return fmt.Errorf("generate users: %w", err)
 	}
@@ -226,6 +231,16 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
+}
+
+// randomSignIn returns a last sign-in between createdAt and now, or nil (never) for one
+// user in five.
+func randomSignIn(rng *rand.Rand, createdAt, now time.Time) *time.Time {
+	if rng.IntN(5) == 0 {
+		return nil
+	}
+	t := createdAt.Add(time.Duration(rng.Int64N(int64(now.Sub(createdAt)) + 1))).Truncate(time.Microsecond)
+	return &t
 }
 
 // dropSchema drops the indexes and triggers that query lists, as rows of their

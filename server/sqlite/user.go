@@ -48,6 +48,9 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if !ok {
 		return []*server.User{}, nil
 	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return nil, err
+	}
 	return findUsers(ctx, tx, filter, page, order)
 }
 
@@ -69,6 +72,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 	filter, ok := scope(filter, me)
 	if !ok {
 		return 0, nil
+	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return 0, err
 	}
 	return countUsers(ctx, tx, filter)
 }
@@ -324,7 +330,12 @@ func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordH
 	if err := checkEmailFree(ctx, tx, create.Email, ""); err != nil {
 		return nil, err
 	}
+	username, err := chooseUsername(ctx, tx, create)
+	if err != nil {
+		return nil, err
+	}
 	user := &server.User{
+		Username:       username,
 		ID:             newID(),
 		Email:          create.Email,
 		Firstname:      create.Firstname,
@@ -341,13 +352,22 @@ func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordH
 	return user, nil
 }
 
+// insertUser stores u; one without a username gets one made from its email, unique.
 func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string) error {
+	if u.Username == "" {
+		name, err := uniqueUsername(ctx, tx, server.UsernameFromEmail(u.Email))
+		if err != nil {
+			return err
+		}
+		u.Username = name
+	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at,
+			username, last_signed_in_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
 		sql.NullString{String: passwordHash, Valid: passwordHash != ""},
-		toMicro(u.CreatedAt), toMicro(u.UpdatedAt))
+		toMicro(u.CreatedAt), toMicro(u.UpdatedAt), u.Username, nullMicro(u.LastSignedInAt))
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
 	}
@@ -378,8 +398,16 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	if upd.Activated != nil {
 		next.Activated = *upd.Activated
 	}
+	if upd.Username != nil {
+		next.Username = *upd.Username
+	}
 	if next == *user {
 		return nil
+	}
+	if next.Username != user.Username {
+		if err := checkUsernameFree(ctx, tx, next.Username, user.ID); err != nil {
+			return err
+		}
 	}
 
 	if next.Email != user.Email {
@@ -443,11 +471,11 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	var after string
 	err := tx.QueryRowContext(ctx, `
 		UPDATE users SET email = ?, firstname = ?, lastname = ?, activated = ?, role = ?, updated_at = ?,
-			password_hash = COALESCE(?, password_hash)
+			password_hash = COALESCE(?, password_hash), username = ?
 		WHERE id = ? AND organization_id = ?
 		RETURNING organization_id`,
 		next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role), toMicro(next.UpdatedAt),
-		hash, next.ID, orgID).Scan(&after)
+		hash, next.Username, next.ID, orgID).Scan(&after)
 	if err == sql.ErrNoRows {
 		return errOutsideOrganization()
 	} else if err != nil {
@@ -524,7 +552,7 @@ func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb stri
 }
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at`
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, username, last_signed_in_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -532,11 +560,17 @@ func scanUser(row scanner) (*server.User, error) {
 	var u server.User
 	var role string
 	var createdAt, updatedAt int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt); err != nil {
+	var signedIn sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt,
+		&u.Username, &signedIn); err != nil {
 		return nil, err
 	}
 	u.Role = server.Role(role)
 	u.CreatedAt, u.UpdatedAt = fromMicro(createdAt), fromMicro(updatedAt)
+	if signedIn.Valid {
+		t := fromMicro(signedIn.Int64)
+		u.LastSignedInAt = &t
+	}
 	return &u, nil
 }
 
@@ -554,17 +588,20 @@ func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) 
 // findUsers returns a page of the users matching filter, which must already be scoped to
 // the caller, in order.
 func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
-	scan := false
+	var p plan
+	var err error
 	if gramCounted(filter) {
 		var empty bool
-		var err error
-		if empty, scan, err = planShortSearch(ctx, tx, filter, page); err != nil {
+		if empty, p.scan, err = planShortSearch(ctx, tx, filter, page); err != nil {
 			return nil, err
 		} else if empty {
 			return []*server.User{}, nil
 		}
 	}
-	where, args := userWhere(filter, scan)
+	if p, err = planMembersAndSignIn(ctx, tx, filter, page, order, p); err != nil {
+		return nil, err
+	}
+	where, args := userWhere(filter, p)
 	orderBy := userOrder(order)
 	args = append(args, page.Limit, page.Offset)
 	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
@@ -635,12 +672,16 @@ func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, err
 	case onlyCounted(filter):
 		where, whereArgs := countedWhere(filter)
 		query, args = `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE `+where, whereArgs
+	case workspaceCounted(filter):
+		return countMembers(ctx, tx, filter)
+	case signInCounted(filter):
+		return countSignIns(ctx, tx, filter)
 	case gramCounted(filter):
 		where, whereArgs := countedWhere(filter)
 		query = `SELECT COALESCE(SUM(n), 0) FROM user_grams WHERE ` + where + ` AND gram = ?`
 		args = append(whereArgs, foldText(searchText(filter)))
 	default:
-		where, whereArgs := userWhere(filter, true)
+		where, whereArgs := userWhere(filter, plan{scan: true})
 		query, args = `SELECT COUNT(*) FROM users WHERE `+where, whereArgs
 	}
 	var n int
@@ -677,13 +718,24 @@ func gramCounted(f server.UserFilter) bool {
 }
 
 func onlyOrganizationRoleActivated(f server.UserFilter) bool {
-	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil
+	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
+		f.Username == nil && f.WorkspaceID == nil && f.SignedInBefore == nil && f.NeverSignedIn == nil
 }
 
-// userWhere returns the SQL condition of filter and its arguments; scan asks that a short
-// search read the table in its own order (for a count, or a page of rare matches, see
-// planShortSearch).
-func userWhere(f server.UserFilter, scan bool) (string, []any) {
+// plan is how userWhere writes its conditions, for a page to be read the fastest way.
+type plan struct {
+	// scan: a short search reads the table in its own order (for a count, or a page of
+	// rare matches, see planShortSearch).
+	scan bool
+	// walkMembers: the page walks the index of its order and checks each user's
+	// membership, rather than reading the workspace's members and sorting them; walkSignIn
+	// the same for a "signed in before" filter (see planMembersAndSignIn).
+	walkMembers, walkSignIn bool
+}
+
+// userWhere returns the SQL condition of filter and its arguments, written as p says.
+func userWhere(f server.UserFilter, p plan) (string, []any) {
+	scan := p.scan
 	conds, args := []string{"1"}, []any{}
 	if f.ID != nil {
 		conds, args = append(conds, "id = ?"), append(args, *f.ID)
@@ -705,6 +757,26 @@ func userWhere(f server.UserFilter, scan bool) (string, []any) {
 		conds = append(conds, "id IN (SELECT user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL)")
 		args = append(args, hashSecret(*f.APIKey))
 	}
+	if f.Username != nil {
+		conds, args = append(conds, "username = ?"), append(args, strings.TrimSpace(*f.Username))
+	}
+	if f.WorkspaceID != nil {
+		conds, args = append(conds, membersCondition(p.walkMembers)), append(args, *f.WorkspaceID)
+	}
+	if f.NeverSignedIn != nil {
+		if *f.NeverSignedIn {
+			conds = append(conds, "last_signed_in_at IS NULL")
+		} else {
+			conds = append(conds, "last_signed_in_at IS NOT NULL")
+		}
+	}
+	if f.SignedInBefore != nil {
+		col := "last_signed_in_at"
+		if p.walkSignIn {
+			col = "+" + col
+		}
+		conds, args = append(conds, col+" < ?"), append(args, toMicro(*f.SignedInBefore))
+	}
 	// With a search, a unary + keeps SQLite from walking an organization's index and
 	// fetching each of its rows: a full-text search finds its matches first and checks
 	// these columns after; a count with a short search is fastest by reading the table in
@@ -717,6 +789,9 @@ func userWhere(f server.UserFilter, scan bool) (string, []any) {
 		if scan || utf8.RuneCountInString(text) >= 3 {
 			plus = "+"
 		}
+	}
+	if f.WorkspaceID != nil && !p.walkMembers {
+		plus = "+" // the members are read first, by their numbers
 	}
 	if f.Activated != nil {
 		conds, args = append(conds, plus+"activated = ?"), append(args, *f.Activated)
@@ -799,6 +874,10 @@ func sortColumn(f server.SortField) string {
 		return "role"
 	case server.SortActivated:
 		return "activated"
+	case server.SortUsername:
+		return "username"
+	case server.SortLastSignedInAt:
+		return "last_signed_in_at"
 	default:
 		return "created_at"
 	}

@@ -362,7 +362,7 @@ func testUserService_CreateUser(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 		want := &server.User{ID: u.ID, Email: "new.person@acme.example", Firstname: "Néw", Lastname: "Person", Activated: true,
-			OrganizationID: f.org.ID, Role: server.RoleUser, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+			OrganizationID: f.org.ID, Role: server.RoleUser, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(), Username: "new.person"}
 		if !reflect.DeepEqual(u, want) {
 			t.Fatalf("user = %+v, want %+v", u, want)
 		}

@@ -143,6 +143,7 @@ func table(res results, wasm string) ([]row, []string) {
 		{"CountUsers/", "Directory: count, ", "≤ 10 ms", 10},
 		{"Search/", "Directory: free-text search, ", "≤ 100 ms", 100},
 		{"UpdateUser", "Directory: update a user", "≤ 5 ms", 5},
+		{"Workspaces/", "Directory: workspaces and sign-in, ", "≤ 10 ms", 10},
 	}
 	for _, d := range directory {
 		group = group[:0]
