@@ -154,7 +154,7 @@ func dump(tb testing.TB, db *sqlite.DB) string {
 	raw := mustRawDB(tb, db)
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
-		"invitations", "invitation_links", "invitation_mail_counts"} {
+		"invitations", "invitation_links", "invitation_mail_counts", "audit_events"} {
 		rows, err := raw.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
 		if err != nil {
 			tb.Fatal(err)

@@ -134,6 +134,9 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := recordUserCreated(ctx, tx, user, nil); err != nil {
+		return nil, nil, nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, nil, fmt.Errorf("create organization: %w", err)
 	}
