@@ -15,6 +15,7 @@ type resolver struct {
 	orgs          server.OrganizationService
 	auth          server.AuthService
 	invites       server.InvitationService
+	audit         server.AuditService
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string
