@@ -30,6 +30,7 @@ func main() {
 	app.RouteFunc("/invite", w.InvitePage)
 	app.RouteFunc("/invitations", w.InvitationsPage)
 	app.RouteFunc("/accept-invitation", w.AcceptInvitationPage)
+	app.RouteFunc("/activity", w.ActivityPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

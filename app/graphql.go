@@ -100,6 +100,7 @@ type capabilities struct {
 	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
 	Live               bool // Subscription.userChanged: live updates over a WebSocket
+	AuditEvents        bool // auditEvents and countAuditEvents: the activity timelines
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -172,6 +173,8 @@ func (q *introspection) capabilities() capabilities {
 			c.Paradime = true
 		case "organizations":
 			c.Organizations = true
+		case "auditEvents":
+			c.AuditEvents = true
 		case "users":
 			hasUsers = true
 			for _, a := range f.Args {

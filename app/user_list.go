@@ -233,6 +233,9 @@ func (c *userList) Render() app.UI {
 				app.H1().Text("Users"),
 				newUserCount(),
 				app.Div().Class("head-actions").Body(
+					app.If(c.session.Caps.AuditEvents && c.session.Viewer.OrganizationRole == "ADMIN",
+						app.A().Class("btn btn-ghost").ID("activity").Href(c.w.link("/activity")).Text("Activity"),
+					),
 					app.If(c.session.Caps.Invitations,
 						app.A().Class("btn btn-ghost").ID("pending-invitations").Href(c.w.link("/invitations")).Text("Pending invitations"),
 						app.A().Class("btn").ID("invite-people").Href(c.w.link("/invite")).Text("Invite people"),

@@ -77,6 +77,8 @@ func (w *Widget) HandleActions() {
 		actionAccept:          w.handleAccept,
 		actionLoadParadime:    w.handleLoadParadime,
 		actionParadimeWrite:   w.handleParadimeWrite,
+		// The audit trail.
+		actionLoadActivity: w.handleLoadActivity,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
@@ -119,6 +121,9 @@ func (w *Widget) InvitationsPage() app.Composer { return &invitationsPage{w: w} 
 
 // AcceptInvitationPage accepts an invitation from its link ("/accept-invitation").
 func (w *Widget) AcceptInvitationPage() app.Composer { return &acceptInvitation{w: w} }
+
+// ActivityPage is the organization's activity ("/activity").
+func (w *Widget) ActivityPage() app.Composer { return &activityPage{w: w} }
 
 // UserPathPattern matches the paths of UserPage.
 const UserPathPattern = "^/users/[^/]+$"
