@@ -115,10 +115,7 @@ func (c *activityPage) Render() app.UI {
 	if l.Query.UserID != "" {
 		l = activityState{Status: statusLoading}
 	}
-	options := []app.UI{app.Option().Value("").Selected(c.query.Action == "").Text("All actions")}
-	for _, a := range activityActions {
-		options = append(options, app.Option().Value(a[0]).Selected(c.query.Action == a[0]).Text(a[1]))
-	}
+	options := append([][2]string{{"", "All actions"}}, activityActions...)
 	return app.Div().Class("page").Body(
 		newTopBar(c.w),
 		app.Main().Class("content").ID("main").Body(
@@ -130,7 +127,7 @@ func (c *activityPage) Render() app.UI {
 			app.Form().Class("toolbar").Aria("label", "Filter activity").OnSubmit(func(ctx app.Context, e app.Event) { e.PreventDefault() }).Body(
 				app.Div().Class("field").Body(
 					app.Label().For("activity-action").Text("Action"),
-					app.Select().ID("activity-action").Name("action").OnChange(c.onAction).Body(options...),
+					selectOf("activity-action", c.query.Action, c.onAction, options...),
 				),
 			),
 			app.If(l.Status == statusFailed && l.Err != nil,
@@ -198,7 +195,7 @@ func renderEvents(l activityState, withUser bool, empty string) app.UI {
 	for i, e := range l.Items {
 		items[i] = renderEvent(e, withUser, now)
 	}
-	return app.Ol().Class("timeline").Aria("busy", strconv.FormatBool(l.Status == statusLoading)).Body(items...)
+	return app.Ul().Class("timeline").Aria("busy", strconv.FormatBool(l.Status == statusLoading)).Body(items...)
 }
 
 // renderEvent is one event: what, by whom, about whom, when, from where, and its changes.
@@ -228,7 +225,7 @@ func renderEvent(e auditEvent, withUser bool, now time.Time) app.UI {
 		app.Div().Class("event-head").Body(head...),
 		app.Div().Class("event-meta muted").Body(
 			app.Text(meta+" · "),
-			app.Time().DateTime(e.At).Title(formatTime(e.At)).Text(relativeTime(e.At, now)),
+			app.Span().Title(formatTime(e.At)).Text(relativeTime(e.At, now)),
 		),
 		app.If(len(changes) > 0, app.Ul().Class("changes").Body(changes...)),
 	)
