@@ -253,9 +253,14 @@ func (s *AuditService) CountAuditEvents(ctx context.Context, filter server.Audit
 	if !ok {
 		return 0, nil
 	}
+	query := `SELECT COUNT(*) FROM audit_events WHERE `
 	where, args := auditWhere(scope, filter)
+	if scope.onlyUser == "" && filter.UserID == nil && filter.ActorID == nil && filter.Since == nil {
+		// Only the organization and perhaps an action: the counters answer.
+		query = `SELECT COALESCE(SUM(n), 0) FROM audit_counts WHERE `
+	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE `+where, args...).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, query+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count audit events: %w", err)
 	}
 	return n, nil
