@@ -14,11 +14,12 @@ import (
 type activityTimeline struct {
 	app.Compo
 
-	UserID string // from the edit page
+	UserID  string // from the edit page
+	Version string // the user's updatedAt: a save shows its events at once
 
-	list     activityState
-	loadedID string
-	page     int
+	list   activityState
+	loaded string // the UserID and Version asked for
+	page   int
 }
 
 // OnMount observes the events and loads the first page.
@@ -27,14 +28,14 @@ func (c *activityTimeline) OnMount(ctx app.Context) {
 	c.load(ctx)
 }
 
-// OnUpdate loads another user's events when the edit page moves to one.
+// OnUpdate loads the events again when the edit page moves to another user, or saved.
 func (c *activityTimeline) OnUpdate(ctx app.Context) { c.load(ctx) }
 
 func (c *activityTimeline) load(ctx app.Context) {
-	if c.UserID == "" || c.UserID == c.loadedID {
+	if c.UserID == "" || c.UserID+" "+c.Version == c.loaded {
 		return
 	}
-	c.loadedID, c.page = c.UserID, 1
+	c.loaded, c.page = c.UserID+" "+c.Version, 1
 	ctx.NewActionWithValue(actionLoadActivity, activityQuery{UserID: c.UserID, Page: 1})
 }
 

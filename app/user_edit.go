@@ -546,7 +546,7 @@ func (c *userEdit) renderBody() app.UI {
 		c.renderForm(),
 		app.If(!c.isNew(), c.renderAccountActions()),
 		app.If(!c.isNew() && c.session.Caps.APIKeys, &apiKeyList{UserID: c.id}),
-		app.If(!c.isNew() && c.session.Caps.AuditEvents, &activityTimeline{UserID: c.id}),
+		app.If(!c.isNew() && c.session.Caps.AuditEvents, &activityTimeline{UserID: c.id, Version: c.original.UpdatedAt}),
 	)
 }
 
