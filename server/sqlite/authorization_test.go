@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"useradmin/server"
+	"useradmin/server/sqlite"
 )
 
 // TestAuthorization runs each operation on Carol, a USER of Acme, as each kind of caller:
@@ -31,6 +32,21 @@ func TestAuthorization(t *testing.T) {
 		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
 		{"CountUsers", func(p *people, ctx context.Context) error {
 			n, err := p.users.CountUsers(ctx, server.UserFilter{ID: &p.carol.ID})
+			if err == nil && n == 0 {
+				return server.Errorf(server.ENOTFOUND, "")
+			}
+			return err
+		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		// The events about Carol: an ADMIN of Acme reads them, Bob and Globex's admin none.
+		{"FindAuditEvents", func(p *people, ctx context.Context) error {
+			es, err := sqlite.NewAuditService(p.db).FindAuditEvents(ctx, server.AuditFilter{UserID: &p.carol.ID}, server.Page{Limit: 10})
+			if err == nil && len(es) == 0 {
+				return server.Errorf(server.ENOTFOUND, "")
+			}
+			return err
+		}, callers{server.ENOTFOUND, server.ENOTFOUND, ok}},
+		{"CountAuditEvents", func(p *people, ctx context.Context) error {
+			n, err := sqlite.NewAuditService(p.db).CountAuditEvents(ctx, server.AuditFilter{UserID: &p.carol.ID})
 			if err == nil && n == 0 {
 				return server.Errorf(server.ENOTFOUND, "")
 			}
