@@ -131,12 +131,7 @@ func (c *activityPage) Render() app.UI {
 					selectOf("activity-action", c.query.Action, c.onAction, options...),
 				),
 			),
-			app.If(l.Status == statusFailed && l.Err != nil,
-				app.Div().Class("banner banner-error").Role("alert").Body(
-					app.P().Text(c.failureText(l.Err)),
-					app.Div().Class("banner-actions").Body(app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retry)),
-				),
-			),
+			c.renderFailure(l),
 			app.Section().Class("card activity").Aria("label", "Events").Body(
 				renderEvents(l, true, c.emptyText()),
 			),
@@ -145,12 +140,19 @@ func (c *activityPage) Render() app.UI {
 	)
 }
 
-// failureText says what to do when the events could not be read.
-func (c *activityPage) failureText(f *failure) string {
-	if f.Code == codeForbidden {
-		return "Only an admin can see the organization's activity: ask an admin of your organization."
+// renderFailure says what to do when the events could not be read, with Retry.
+func (c *activityPage) renderFailure(l activityState) app.UI {
+	if l.Status != statusFailed {
+		return app.Text("")
 	}
-	return f.Message
+	msg := "The activity could not be loaded: this endpoint may keep no audit trail."
+	if l.Err != nil {
+		msg = l.Err.Message
+		if l.Err.Code == codeForbidden {
+			msg = "Only an admin can see the organization's activity: ask an admin of your organization."
+		}
+	}
+	return banner("error", msg, app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retry))
 }
 
 func (c *activityPage) emptyText() string {
