@@ -40,7 +40,7 @@ type AuditEvent struct {
 	ActorID *string `json:"actorId,omitempty"`
 	// The email of the user who did it, at the time.
 	ActorEmail *string `json:"actorEmail,omitempty"`
-	// The id of the API key or session the actor used, or null when none.
+	// The id of the API key or session the actor used, or null when none, or, for a USER reading their own events, when someone else made it.
 	ActorKeyID *string `json:"actorKeyId,omitempty"`
 	// The id of the user the event is about, or null when none (an invitation).
 	UserID *string `json:"userId,omitempty"`

@@ -169,7 +169,8 @@ func NewAuditService(db *DB) *AuditService {
 }
 
 // auditScope is what the caller may read: their organization's events, or, for a USER,
-// those about themselves; reader is the caller, whose client address alone a USER sees.
+// those about themselves; reader is the caller, whose client address and key alone a
+// USER sees.
 type auditScope struct {
 	orgID    string
 	onlyUser string // "": every user of the organization
@@ -224,7 +225,7 @@ func (s *AuditService) FindAuditEvents(ctx context.Context, filter server.AuditF
 			return nil, fmt.Errorf("find audit events: %w", err)
 		}
 		if scope.onlyUser != "" && e.ActorID != scope.reader {
-			e.ClientAddress = "" // another person's address, such as an admin's
+			e.ClientAddress, e.ActorKeyID = "", "" // another person's address and key, such as an admin's
 		}
 		out = append(out, e)
 	}

@@ -262,8 +262,8 @@ func TestAudit_Scope(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// His own address he sees; the admin's he does not.
-		if es[0].ClientAddress != "198.51.100.9" || es[1].ClientAddress != "" {
+		// His own address and key he sees; the admin's he does not.
+		if es[0].ClientAddress != "198.51.100.9" || es[1].ClientAddress != "" || es[0].ActorKeyID == "" || es[1].ActorKeyID != "" {
 			t.Errorf("addresses = %q, %q", es[0].ClientAddress, es[1].ClientAddress)
 		}
 	})
