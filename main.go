@@ -31,6 +31,7 @@ func main() {
 	app.RouteFunc("/invitations", w.InvitationsPage)
 	app.RouteFunc("/workspaces", w.WorkspacesPage)
 	app.RouteFunc("/accept-invitation", w.AcceptInvitationPage)
+	app.RouteFunc("/activity", w.ActivityPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

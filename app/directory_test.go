@@ -67,6 +67,7 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 		Auth:          sqlite.NewAuthService(db),
 		Invitations:   sqlite.NewInvitationService(db),
 		Workspaces:    sqlite.NewWorkspaceService(db),
+		Audit:         sqlite.NewAuditService(db),
 		CoreOnly:      contract == "core",
 		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",

@@ -31,10 +31,10 @@ func TestDocuments(t *testing.T) {
 			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
 		{"schema.graphql", "full", []string{
-			"acceptInvitation", "accepted", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser",
+			"acceptInvitation", "accepted", "auditEvents", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser",
 			"embedGrant", "expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
-			"signIn", "signOut", "subscriptionType", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
+			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 			"addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
@@ -155,6 +155,10 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 	}
 	if caps.Workspaces {
 		sendWorkspaceDocuments(t, a, u.ID, caps)
+	}
+	if caps.AuditEvents {
+		must("a user's activity", a.activity(ctx, activityQuery{UserID: u.ID, Page: 1}).Err)
+		must("the organization's activity", a.activity(ctx, activityQuery{Action: "USER_UPDATED", Page: 2}).Err)
 	}
 	viewer, f := a.viewer(ctx)
 	must("viewer", f)

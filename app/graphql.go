@@ -110,6 +110,7 @@ type capabilities struct {
 	Usernames          bool // User.username, its filter and sort, username in the forms
 	LastSignIn         bool // User.lastSignedInAt, its sort and the dormant filters
 	Workspaces         bool // workspaces, their writes, User.workspaces and UserWhere.workspaceId
+	AuditEvents        bool // auditEvents and countAuditEvents: the activity timelines
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -206,6 +207,8 @@ func (q *introspection) capabilities() capabilities {
 			c.Organizations = true
 		case "workspaces":
 			c.Workspaces = true
+		case "auditEvents":
+			c.AuditEvents = true
 		case "users":
 			hasUsers = true
 			for _, a := range f.Args {

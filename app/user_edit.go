@@ -549,6 +549,7 @@ func (c *userEdit) renderBody() app.UI {
 		app.If(!c.isNew() && !c.session.readOnly(), c.renderAccountActions()),
 		app.If(!c.isNew() && c.session.Caps.APIKeys && c.session.mayRemove(), &apiKeyList{UserID: c.id}),
 		app.If(!c.isNew() && c.session.Caps.userModels(), &userModelsPanel{UserID: c.id, Admin: c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.readOnly()}),
+		app.If(!c.isNew() && c.session.Caps.AuditEvents, &activityTimeline{UserID: c.id, Version: c.original.UpdatedAt}),
 	)
 }
 

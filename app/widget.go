@@ -83,6 +83,8 @@ func (w *Widget) HandleActions() {
 		actionWorkspaceWrite: w.handleWorkspaceWrite,
 		actionLoadUserModels: w.handleLoadUserModels,
 		actionSaveUsername:   w.handleSaveUsername,
+		// The audit trail.
+		actionLoadActivity: w.handleLoadActivity,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
@@ -128,6 +130,9 @@ func (w *Widget) WorkspacesPage() app.Composer { return &workspacesPage{w: w} }
 
 // AcceptInvitationPage accepts an invitation from its link ("/accept-invitation").
 func (w *Widget) AcceptInvitationPage() app.Composer { return &acceptInvitation{w: w} }
+
+// ActivityPage is the organization's activity ("/activity").
+func (w *Widget) ActivityPage() app.Composer { return &activityPage{w: w} }
 
 // UserPathPattern matches the paths of UserPage.
 const UserPathPattern = "^/users/[^/]+$"

@@ -57,6 +57,7 @@ type Config struct {
 	SMTPUsername       string // USERADMIN_SMTP_USERNAME
 	SMTPPassword       string // USERADMIN_SMTP_PASSWORD
 	InvitationLifetime time.Duration
+	AuditRetention     time.Duration
 }
 
 // envPrefix is put before a flag's name, upper-cased, to find its environment variable:
@@ -97,6 +98,7 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "`host:port` of the SMTP server that sends invitations and reset links (STARTTLS when it offers it; credentials from "+envPrefix+"SMTP_USERNAME and "+envPrefix+"SMTP_PASSWORD); without it, emails are written to the log")
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "the sender `address` of the directory's emails, e.g. \"Users <users@example.com>\" (needed with -smtp-addr)")
 	fs.DurationVar(&cfg.InvitationLifetime, "invitation-lifetime", 7*24*time.Hour, "how long an invitation link works, e.g. 168h (7 days)")
+	fs.DurationVar(&cfg.AuditRetention, "audit-retention", server.DefaultAuditRetention, "how long the audit trail keeps each event, e.g. 9600h (400 days); older ones are deleted in the background")
 	fs.StringVar(&cfg.GraphQLEndpoint, "graphql-endpoint", "", "`URL` of the GraphQL endpoint the widget calls (default: this server's /graphql)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "`URL` people reach the widget at, for password-reset links, including any -path-prefix (default: the listening address)")
 	fs.StringVar(&cfg.Assets, "assets", ".", "`folder` that holds web/ with the built widget (web/app.wasm, styles, icons)")
@@ -132,6 +134,9 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.InvitationLifetime <= 0 {
 		return cfg, fmt.Errorf("-invitation-lifetime must be positive, such as 168h, not %s", cfg.InvitationLifetime)
+	}
+	if cfg.AuditRetention < time.Hour {
+		return cfg, fmt.Errorf("-audit-retention must be at least an hour, such as 9600h (400 days), not %s", cfg.AuditRetention)
 	}
 	cfg.SMTPUsername, cfg.SMTPPassword = os.Getenv(envPrefix+"SMTP_USERNAME"), os.Getenv(envPrefix+"SMTP_PASSWORD")
 	if cfg.SMTPAddr != "" {
@@ -212,11 +217,16 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	if cfg.Directory {
 		changes := live.New(server.ChangeLimit{}, 0)
-		dir, err := openDirectory(cfg.DB, logger, cfg.InvitationLifetime, changes)
+		dir, err := openDirectory(cfg.DB, logger, cfg.InvitationLifetime, cfg.AuditRetention, changes)
 		if err != nil {
 			return err
 		}
 		defer dir.Close()
+		if dir.sweepAudit != nil {
+			sweepCtx, stopSweep := context.WithCancel(ctx)
+			defer stopSweep()
+			go dir.sweepAudit(sweepCtx)
+		}
 		if cfg.Seed {
 			res, err := dir.seed(ctx, cfg.AdminKey)
 			if err != nil {
@@ -237,6 +247,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			EmbedTokens:    dir.EmbedTokens,
 			Invitations:    dir.Invitations,
 			Workspaces:     dir.Workspaces,
+			Audit:          dir.Audit,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",
@@ -274,6 +285,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, "Shutting down: letting requests in flight finish.")
 	return srv.Close()
 }
+
+// auditSweepInterval is how often the audit trail's old events are deleted.
+const auditSweepInterval = time.Hour
 
 // connectOrigins are the origins other than its own that the widget may call (the CSP's
 // connect-src): the configured endpoint's, and the allowed portals', since a portal may

@@ -68,6 +68,21 @@ func TestParseFlags(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("AuditRetention", func(t *testing.T) {
+		cfg, err := cli.ParseFlags(nil, io.Discard)
+		if err != nil || cfg.AuditRetention != 400*24*time.Hour {
+			t.Fatalf("default %v, %v", cfg.AuditRetention, err)
+		}
+		t.Setenv("USERADMIN_AUDIT_RETENTION", "8760h")
+		if cfg, err := cli.ParseFlags(nil, io.Discard); err != nil || cfg.AuditRetention != 8760*time.Hour {
+			t.Fatalf("from the environment %v, %v", cfg.AuditRetention, err)
+		}
+		for _, v := range []string{"0s", "-1h", "30m", "a year"} {
+			if _, err := cli.ParseFlags([]string{"-audit-retention", v}, io.Discard); err == nil {
+				t.Errorf("-audit-retention %s: accepted", v)
+			}
+		}
+	})
 	t.Run("Mail", func(t *testing.T) {
 		// The credentials come from the environment; the command line has no flag for them.
 		t.Setenv("USERADMIN_SMTP_USERNAME", "mailer")

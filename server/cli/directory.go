@@ -22,6 +22,8 @@ type directory struct {
 	Invitations   server.InvitationService
 	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
 	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
+	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
+	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
 	seed          func(ctx context.Context, adminKey string) (*seedResult, error)
@@ -37,7 +39,7 @@ type seedResult struct {
 // openDirectory opens the store that dsn names and applies its migrations. The SQLite
 // store publishes its committed changes of users to changes; the PostgreSQL store
 // publishes none yet (live updates across instances are still to come).
-func openDirectory(dsn string, logger *slog.Logger, invitationLifetime time.Duration, changes server.Changes) (*directory, error) {
+func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRetention time.Duration, changes server.Changes) (*directory, error) {
 	if postgres.IsURL(dsn) {
 		db := postgres.NewDB(dsn)
 		db.Logger, db.InvitationLifetime = logger, invitationLifetime
@@ -59,6 +61,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime time.Dura
 	}
 	db := sqlite.NewDB(dsn)
 	db.Logger, db.InvitationLifetime, db.Changes = logger, invitationLifetime, changes
+	db.AuditRetention = auditRetention
 	if err := db.Open(); err != nil {
 		return nil, fmt.Errorf("open the directory %s: %w", dsn, err)
 	}
@@ -66,7 +69,8 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime time.Dura
 	return &directory{
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
-		Workspaces: sqlite.NewWorkspaceService(db),
+		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
+		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {
 			res, err := db.Seed(ctx, sqlite.SeedOptions{AdminKey: adminKey})

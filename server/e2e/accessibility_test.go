@@ -31,6 +31,9 @@ func TestAccessibility(t *testing.T) {
 	s.graphql(t, `mutation($w: UserWhere) { createApiKey(name: "build server", where: $w) { id } }`,
 		map[string]any{"w": map[string]any{"id": u.ID}}, new(struct{}))
 
+	// A change of Uma's name and role, for the Activity of her page and the organization's.
+	s.graphql(t, `mutation($w: UserWhere!) { updatePropertiesInUser(where: $w, data: {lastname: "Audited", organizationRole: ADMIN}) { id } }`,
+		map[string]any{"w": map[string]any{"id": u.ID}}, new(struct{}))
 	var invited struct {
 		InviteUsers []struct{ Link string }
 	}
@@ -48,11 +51,12 @@ func TestAccessibility(t *testing.T) {
 	}
 	signedIn := []struct{ name, path, ready string }{
 		{"list", "/", `document.querySelector("table.users tbody td.col-name a") && document.querySelector("table.users").getAttribute("aria-busy") === "false"`},
-		{"edit", "/users/" + url.PathEscape(u.ID), `document.querySelector("#lastname") && document.querySelector(".api-keys .key")`},
+		{"edit", "/users/" + url.PathEscape(u.ID), `document.querySelector("#lastname") && document.querySelector(".api-keys .key") && document.querySelector(".activity .timeline .event")`},
 		{"new", "/users/new", `document.querySelector("#password2")`},
 		{"account", "/account", `document.querySelector("#oldPassword")`},
 		{"invitations", "/invitations?status=all", `document.querySelector("table.invitations tbody.invitation-rows") && document.querySelector("table.invitations").getAttribute("aria-busy") === "false"`},
 		{"invite", "/invite", `document.querySelector("#invite-emails")`},
+		{"activity", "/activity", `document.querySelector(".timeline .event .changes") && document.querySelector(".timeline").getAttribute("aria-busy") === "false"`},
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		t.Run(scheme, func(t *testing.T) {

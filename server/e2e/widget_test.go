@@ -380,7 +380,7 @@ func TestWidget_CoreContract(t *testing.T) {
 	tb.run(waitText("#user-count", func(got string) bool { return digits(got) == want }))
 	var hidden bool
 	tb.run(chromedp.Evaluate(`!document.querySelector("#search") && !document.querySelector("#role-filter") && !document.querySelector("button.sort") &&
-		!document.querySelector("#invite-people") && !document.querySelector("#pending-invitations")`, &hidden))
+		!document.querySelector("#invite-people") && !document.querySelector("#pending-invitations") && !document.querySelector("#activity")`, &hidden))
 	if !hidden {
 		t.Error("search, role filter, sort or invitations are shown against a core-only endpoint")
 	}
@@ -388,7 +388,7 @@ func TestWidget_CoreContract(t *testing.T) {
 	u := s.findUsers(t, map[string]any{"activated": true}, 2, 0, nil)[1]
 	tb.openUser(u, false)
 	tb.run(chromedp.WaitVisible("#organization"))
-	tb.run(chromedp.Evaluate(`!document.querySelector("#delete-user")`, &hidden))
+	tb.run(chromedp.Evaluate(`!document.querySelector("#delete-user") && !document.querySelector(".activity")`, &hidden))
 	if !hidden {
 		t.Error("delete is shown against a core-only endpoint")
 	}

@@ -247,6 +247,14 @@ var authorizationMatrix = []struct {
 		[7]string{`{"createUser": {"username": "newbie"}}`, forbidden, `{"createUser": {"username": "newbie"}}`, unauth, unauth, unauth, unauth}},
 	{"Mutation.updatePropertiesInUser", "updateUsername", `mutation { updatePropertiesInUser(where: {id: "$ACME_USER_ID"}, data: {username: "uma.u"}) { username } }`,
 		[7]string{`{"updatePropertiesInUser": {"username": "uma.u"}}`, forbidden, notFound, unauth, unauth, unauth, unauth}},
+	// An ADMIN reads their organization's audit trail, a USER the events about themselves,
+	// another organization's ADMIN none of them.
+	{"Query.auditEvents", "auditEvents", `{ auditEvents(where: {userId: "$ACME_USER_ID", action: USER_CREATED}, first: 10, skip: 0) { userEmail actorEmail changes { field new } } }`,
+		[7]string{`{"auditEvents": [{"userEmail": "uma@acme.test", "actorEmail": "admin@acme.test", "changes": [{"field": "email", "new": "uma@acme.test"}, {"field": "firstname", "new": "Uma"}, {"field": "lastname", "new": "User"}, {"field": "organizationRole", "new": "USER"}]}]}`,
+			`{"auditEvents": [{"userEmail": "uma@acme.test", "actorEmail": "admin@acme.test", "changes": [{"field": "email", "new": "uma@acme.test"}, {"field": "firstname", "new": "Uma"}, {"field": "lastname", "new": "User"}, {"field": "organizationRole", "new": "USER"}]}]}`,
+			`{"auditEvents": []}`, unauth, unauth, unauth, unauth}},
+	{"Query.countAuditEvents", "countAuditEvents", `{ n: countAuditEvents(where: {userId: "$ACME_USER_ID"}) admin: countAuditEvents(where: {userId: "$ACME_ADMIN_ID"}) }`,
+		[7]string{`{"n": 3, "admin": 2}`, `{"n": 3, "admin": 0}`, `{"n": 0, "admin": 0}`, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
 	// Live updates: a subscription over POST is refused for everyone, before it runs; over a

@@ -63,7 +63,12 @@ var assumedItems = map[string]int{
 	"Mutation.inviteUsers":   server.MaxInvitations,
 	"ListUsers.activeUsers":  maxListed,
 	"ListUsers.invitedUsers": maxListed,
+	"AuditEvent.changes":     maxAuditChanges,
 }
+
+// maxAuditChanges is the most changes an audit event holds: a new or deleted user's
+// email, names and role.
+const maxAuditChanges = 4
 
 // size is what measuring a selection set finds. Every figure saturates at maxCount, so
 // that fragments that each use the one before twice cannot overflow it.

@@ -45,6 +45,7 @@ type Handler struct {
 	Auth          server.AuthService         // keys, sessions and password resets
 	Invitations   server.InvitationService   // invitations and their links
 	Workspaces    server.WorkspaceService    // workspaces and their members
+	Audit         server.AuditService        // the audit trail; may be nil: none is read
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
 	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
@@ -96,6 +97,7 @@ func (h *Handler) Init() {
 			auth:           h.Auth,
 			invites:        h.Invitations,
 			workspaces:     h.Workspaces,
+			audit:          h.Audit,
 			mailer:         h.Mailer,
 			resetURL:       h.ResetURL,
 			invitationURL:  h.InvitationURL,

@@ -196,6 +196,7 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		AllowedOrigins: []string{portalOrigin, otherPortal},
 		Invitations:    sqlite.NewInvitationService(f.db),
 		Workspaces:     sqlite.NewWorkspaceService(f.db),
+		Audit:          sqlite.NewAuditService(f.db),
 		Mailer:         f.mailer,
 		ResetURL:       "http://127.0.0.1:8000/reset-password",
 		InvitationURL:  "http://127.0.0.1:8000/accept-invitation",

@@ -28,6 +28,46 @@ type APIKeyWhere struct {
 	UserID *string `json:"userId,omitempty"`
 }
 
+// One recorded write (extension). Emails are as they were at the time.
+type AuditEvent struct {
+	// The event's id.
+	ID string `json:"id"`
+	// What was done.
+	Action server.AuditAction `json:"action"`
+	// When.
+	At time.Time `json:"at"`
+	// The id of the user who did it, or null when the directory itself did (seeding, the command line).
+	ActorID *string `json:"actorId,omitempty"`
+	// The email of the user who did it, at the time.
+	ActorEmail *string `json:"actorEmail,omitempty"`
+	// The id of the API key or session the actor used, or null when none, or, for a USER reading their own events, when someone else made it.
+	ActorKeyID *string `json:"actorKeyId,omitempty"`
+	// The id of the user the event is about, or null when none (an invitation).
+	UserID *string `json:"userId,omitempty"`
+	// The email of the user the event is about, at the time.
+	UserEmail *string `json:"userEmail,omitempty"`
+	// The id of the invitation the event is about, or null.
+	InvitationID *string `json:"invitationId,omitempty"`
+	// The id of the API key or session the event is about, or null.
+	APIKeyID *string `json:"apiKeyId,omitempty"`
+	// The address the request came from; null when unknown, or, for a USER reading their own events, when someone else made it.
+	ClientAddress *string `json:"clientAddress,omitempty"`
+	// Each changed field with its old and new value; empty when the event has none (a sign-in).
+	Changes []server.AuditChange `json:"changes"`
+}
+
+// Selects audit events. A field that is absent or null does not constrain (extension).
+type AuditEventWhere struct {
+	// Events about this user.
+	UserID *string `json:"userId,omitempty"`
+	// Events made by this user.
+	ActorID *string `json:"actorId,omitempty"`
+	// Events at or after this instant.
+	Since *time.Time `json:"since,omitempty"`
+	// Events of this action.
+	Action *server.AuditAction `json:"action,omitempty"`
+}
+
 // A new user.
 type CreateUserData struct {
 	// The user's email address.

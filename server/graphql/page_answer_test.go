@@ -88,13 +88,14 @@ func TestPageAnswer_SameAsExecutor(t *testing.T) {
 		})
 	}
 
-	// The page is answered with a small part of the executor's allocations, so that a
-	// change that sends it back to the executor unseen fails here.
+	// The page is answered with under a third of the executor's allocations (most of them
+	// are the store's own, more since usernames and last sign-in), so that a change that
+	// sends it back to the executor unseen fails here.
 	body := string(mustJSON(t, map[string]any{"query": page, "variables": vars(map[string]any{}, 100, 0)}))
 	fast := testing.AllocsPerRun(5, func() { answerOf(f.handler, f.acmeAdminKey, body) })
 	slow := testing.AllocsPerRun(5, func() { answerOf(executor, f.acmeAdminKey, body) })
-	if fast > slow/4 {
-		t.Errorf("a page of 100 takes %.0f allocations with pageSchema, %.0f with the executor alone: want at most a quarter", fast, slow)
+	if fast > slow*3/10 {
+		t.Errorf("a page of 100 takes %.0f allocations with pageSchema, %.0f with the executor alone: want at most 30%%", fast, slow)
 	}
 	t.Logf("a page of 100 and its count: %.0f allocations, %.0f with the executor alone", fast, slow)
 }

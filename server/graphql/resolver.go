@@ -16,6 +16,7 @@ type resolver struct {
 	auth          server.AuthService
 	invites       server.InvitationService
 	workspaces    server.WorkspaceService
+	audit         server.AuditService
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string

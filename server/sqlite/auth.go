@@ -224,6 +224,9 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditSignedIn, user: user, actor: user, actorKeyID: key.ID, apiKeyID: key.ID}); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
@@ -263,16 +266,25 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 
-	if _, err := caller(ctx, tx); err != nil {
+	me, err := caller(ctx, tx)
+	if err != nil {
 		return err
 	}
 	auth := server.AuthFromContext(ctx)
-	revoke := revokeAPIKey
+	keyID := auth.KeyID
 	if auth.Embed != nil {
-		revoke = revokeEmbedToken
+		// An embed token's end is its portal's to record; it is neither a key nor a session.
+		if err := revokeEmbedToken(ctx, tx, keyID); err != nil {
+			return err
+		}
+		return tx.Commit()
 	}
-	if err := revoke(ctx, tx, auth.KeyID); err != nil {
+	if revoked, err := revokeAPIKey(ctx, tx, keyID); err != nil {
 		return err
+	} else if revoked {
+		if err := recordEvent(ctx, tx, event{action: server.AuditSignedOut, user: me, apiKeyID: keyID}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -315,6 +327,10 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
 	if err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyCreated, user: user, apiKeyID: key.ID,
+		changes: []server.AuditChange{{Field: "name", New: text(key.Name)}}}); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -389,12 +405,15 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
-func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
-		toMicro(tx.now), id); err != nil {
-		return fmt.Errorf("revoke api key: %w", err)
+// revokeAPIKey revokes the key with id and reports whether it was working until now.
+func revokeAPIKey(ctx context.Context, tx *Tx, id string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+		toMicro(tx.now), id)
+	if err != nil {
+		return false, fmt.Errorf("revoke api key: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
@@ -412,18 +431,24 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var userID, orgID string
+	var userID, orgID, userEmail, keyName string
 	err = tx.QueryRowContext(ctx, `
-		SELECT k.user_id, u.organization_id FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).
-		Scan(&userID, &orgID)
+		SELECT k.user_id, u.organization_id, u.email, k.name FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).
+		Scan(&userID, &orgID, &userEmail, &keyName)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("find api key: %w", err)
 	}
 	if err == sql.ErrNoRows || !(userID == me.ID || (me.Role == server.RoleAdmin && orgID == me.OrganizationID)) {
 		return server.Errorf(server.ENOTFOUND, "API key not found.")
 	}
-	if err := revokeAPIKey(ctx, tx, id); err != nil {
+	if revoked, err := revokeAPIKey(ctx, tx, id); err != nil {
 		return err
+	} else if revoked {
+		owner := &server.User{ID: userID, Email: userEmail, OrganizationID: orgID}
+		if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyRevoked, user: owner, apiKeyID: id,
+			changes: []server.AuditChange{{Field: "name", Old: text(keyName)}}}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -516,6 +541,9 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordResetIssued, user: user}); err != nil {
+		return nil, nil, err
+	}
 	return reset, user, tx.Commit()
 }
 
@@ -570,6 +598,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return fmt.Errorf("use password reset: %w", err)
 	}
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordResetCompleted, user: user, actor: user}); err != nil {
 		return err
 	}
 	return tx.Commit()

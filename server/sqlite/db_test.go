@@ -154,7 +154,7 @@ func dump(tb testing.TB, db *sqlite.DB) string {
 	raw := mustRawDB(tb, db)
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
-		"invitations", "invitation_links", "invitation_mail_counts", "user_sign_in_days", "workspaces", "workspace_members", "workspace_counts", "embed_tokens"} {
+		"invitations", "invitation_links", "invitation_mail_counts", "user_sign_in_days", "workspaces", "workspace_members", "workspace_counts", "embed_tokens", "audit_events"} {
 		order := ` ORDER BY 1, 2, 3`
 		if table == "workspace_members" {
 			order = ` ORDER BY 1, 2` // its only columns

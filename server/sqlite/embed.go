@@ -214,6 +214,12 @@ func (s *AuthService) CreateEmbedToken(ctx context.Context, create server.EmbedT
 		toMicro(t.CreatedAt), toMicro(t.ExpiresAt)); err != nil {
 		return nil, fmt.Errorf("insert embed token: %w", err)
 	}
+	// The key that minted it is the actor's; the token itself is never recorded.
+	scope := string(t.Scope)
+	if err := recordEvent(ctx, tx, event{action: server.AuditEmbedTokenCreated, user: user,
+		changes: []server.AuditChange{auditChange("origin", nil, &t.Origin), auditChange("scope", nil, &scope)}}); err != nil {
+		return nil, err
+	}
 	return t, tx.Commit()
 }
 

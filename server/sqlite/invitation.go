@@ -127,6 +127,10 @@ func (s *InvitationService) InviteUsers(ctx context.Context, emails []string, ro
 		} else if err != nil {
 			return nil, err
 		}
+		if err := recordEvent(ctx, tx, event{action: server.AuditInvitationSent, orgID: me.OrganizationID, invitationID: issued.Invitation.ID,
+			changes: []server.AuditChange{{Field: "email", New: text(r.Email)}, {Field: "organizationRole", New: text(string(role))}}}); err != nil {
+			return nil, err
+		}
 		r.Outcome, r.Invitation, r.Token = server.InviteInvited, issued.Invitation, issued.Token
 		r.Message = "Invited: the link works once, until " + issued.Invitation.ExpiresAt.Format("2 Jan 2006 15:04 MST") + "."
 	}
@@ -431,6 +435,13 @@ func (s *InvitationService) issueLink(ctx context.Context, id string, resend boo
 	if err != nil {
 		return nil, err
 	}
+	action := server.AuditInvitationLinkCreated
+	if resend {
+		action = server.AuditInvitationResent
+	}
+	if err := recordEvent(ctx, tx, invitationEvent(action, inv)); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("issue invitation link: %w", err)
 	}
@@ -507,6 +518,9 @@ func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*s
 		return nil, err
 	}
 	inv.Status = server.InvitationRevoked
+	if err := recordEvent(ctx, tx, invitationEvent(server.AuditInvitationRevoked, inv)); err != nil {
+		return nil, err
+	}
 	return inv, tx.Commit()
 }
 
@@ -743,6 +757,17 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
 		return nil, err
 	}
+	accepted := invitationEvent(server.AuditInvitationAccepted, inv)
+	accepted.user, accepted.actor, accepted.actorKeyID = user, user, key.ID
+	if err := recordEvent(ctx, tx, accepted); err != nil {
+		return nil, err
+	}
+	if err := recordUserCreated(ctx, tx, user, user); err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditSignedIn, user: user, actor: user, actorKeyID: key.ID, apiKeyID: key.ID}); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
@@ -759,4 +784,10 @@ func clipText(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// invitationEvent is the event of action on inv, with its address.
+func invitationEvent(action server.AuditAction, inv *server.Invitation) event {
+	return event{action: action, orgID: inv.OrganizationID, invitationID: inv.ID,
+		changes: []server.AuditChange{{Field: "email", New: text(inv.Email)}}}
 }

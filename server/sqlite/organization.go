@@ -134,6 +134,13 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := recordUserCreated(ctx, tx, user, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyCreated, user: user, apiKeyID: key.ID,
+		changes: []server.AuditChange{{Field: "name", New: text(key.Name)}}}); err != nil {
+		return nil, nil, nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, nil, fmt.Errorf("create organization: %w", err)
 	}

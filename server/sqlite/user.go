@@ -114,6 +114,9 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	if err != nil {
 		return nil, err
 	}
+	if err := recordUserCreated(ctx, tx, user, nil); err != nil {
+		return nil, err
+	}
 	return user, tx.Commit()
 }
 
@@ -207,6 +210,9 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordChanged, user: me}); err != nil {
+		return nil, err
+	}
 	return me, tx.Commit()
 }
 
@@ -264,6 +270,10 @@ func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error 
 		}
 	}
 	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
+		return err
+	}
+	names, role, _ := profileChanges(user, nil)
+	if err := recordEvent(ctx, tx, event{action: server.AuditUserDeleted, user: user, changes: append(names, role...)}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -422,6 +432,9 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	}
 	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
 	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
+		return err
+	}
+	if err := recordUserChange(ctx, tx, user, &next); err != nil {
 		return err
 	}
 	if user.Activated && !next.Activated {

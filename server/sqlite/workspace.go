@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"useradmin/server"
@@ -127,6 +128,9 @@ func (s *WorkspaceService) CreateWorkspace(ctx context.Context, name string) (*s
 		id, me.OrganizationID, name, foldText(name), toMicro(tx.now)); err != nil {
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
+	if err := recordWorkspaceEvent(ctx, tx, me, server.AuditWorkspaceCreated, auditChange("workspace", nil, &name)); err != nil {
+		return nil, err
+	}
 	return commitWorkspace(ctx, tx, me, id)
 }
 
@@ -142,11 +146,18 @@ func (s *WorkspaceService) RenameWorkspace(ctx context.Context, id, name string)
 		return nil, err
 	}
 	defer tx.Rollback()
+	old, err := findWorkspace(ctx, tx, me, id)
+	if err != nil {
+		return nil, err
+	}
 	num, err := findWorkspaceNum(ctx, tx, me.OrganizationID, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkWorkspaceNameFree(ctx, tx, me.OrganizationID, name, id); err != nil {
+		return nil, err
+	}
+	if err := recordWorkspaceEvent(ctx, tx, me, server.AuditWorkspaceRenamed, auditChange("workspace", &old.Name, &name)); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = ?, name_key = ? WHERE num = ? AND organization_id = ?`,
@@ -185,13 +196,16 @@ func (s *WorkspaceService) DeleteWorkspace(ctx context.Context, id string, evenI
 	if _, err := tx.ExecContext(ctx, `DELETE FROM workspaces WHERE num = ? AND organization_id = ?`, num, me.OrganizationID); err != nil {
 		return fmt.Errorf("delete workspace: %w", err)
 	}
+	if err := recordWorkspaceEvent(ctx, tx, me, server.AuditWorkspaceDeleted, auditChange("workspace", &w.Name, nil)); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
 // AddWorkspaceMembers puts users of the caller's organization in a workspace of it; only
 // an ADMIN may. Users in it already stay; a user not found changes nothing.
 func (s *WorkspaceService) AddWorkspaceMembers(ctx context.Context, id string, userIDs []string) (*server.Workspace, error) {
-	return s.changeMembers(ctx, id, userIDs, `
+	return s.changeMembers(ctx, id, userIDs, server.AuditWorkspaceMembersAdded, `
 		INSERT INTO workspace_members (workspace_num, user_num) SELECT ?, value FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING`)
 }
@@ -199,14 +213,14 @@ func (s *WorkspaceService) AddWorkspaceMembers(ctx context.Context, id string, u
 // RemoveWorkspaceMembers takes users of the caller's organization out of a workspace;
 // only an ADMIN may. Users not in it are no change; a user not found changes nothing.
 func (s *WorkspaceService) RemoveWorkspaceMembers(ctx context.Context, id string, userIDs []string) (*server.Workspace, error) {
-	return s.changeMembers(ctx, id, userIDs, `
+	return s.changeMembers(ctx, id, userIDs, server.AuditWorkspaceMembersRemoved, `
 		DELETE FROM workspace_members WHERE workspace_num = ? AND user_num IN (SELECT value FROM json_each(?))`)
 }
 
 // changeMembers runs change, a statement of a workspace's number and a JSON list of user
 // numbers, for the users that userIDs name, after finding them all in the caller's
-// organization.
-func (s *WorkspaceService) changeMembers(ctx context.Context, id string, userIDs []string, change string) (*server.Workspace, error) {
+// organization, and records it as action.
+func (s *WorkspaceService) changeMembers(ctx context.Context, id string, userIDs []string, action server.AuditAction, statement string) (*server.Workspace, error) {
 	if err := validateWorkspaceID(id); err != nil {
 		return nil, err
 	}
@@ -218,6 +232,10 @@ func (s *WorkspaceService) changeMembers(ctx context.Context, id string, userIDs
 		return nil, err
 	}
 	defer tx.Rollback()
+	w, err := findWorkspace(ctx, tx, me, id)
+	if err != nil {
+		return nil, err
+	}
 	num, err := findWorkspaceNum(ctx, tx, me.OrganizationID, id)
 	if err != nil {
 		return nil, err
@@ -226,8 +244,12 @@ func (s *WorkspaceService) changeMembers(ctx context.Context, id string, userIDs
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, change, num, nums); err != nil {
+	if _, err := tx.ExecContext(ctx, statement, num, nums); err != nil {
 		return nil, fmt.Errorf("change workspace members: %w", err)
+	}
+	users := strconv.Itoa(len(userIDs))
+	if err := recordWorkspaceEvent(ctx, tx, me, action, auditChange("workspace", nil, &w.Name), auditChange("users", nil, &users)); err != nil {
+		return nil, err
 	}
 	return commitWorkspace(ctx, tx, me, id)
 }
@@ -287,6 +309,16 @@ func commitWorkspace(ctx context.Context, tx *Tx, me *server.User, id string) (*
 		return nil, err
 	}
 	return w, tx.Commit()
+}
+
+// recordWorkspaceEvent records a write of the caller's organization's workspaces, in tx.
+func recordWorkspaceEvent(ctx context.Context, tx *Tx, me *server.User, action server.AuditAction, changes ...server.AuditChange) error {
+	return recordEvent(ctx, tx, event{action: action, orgID: me.OrganizationID, changes: changes})
+}
+
+// auditChange is one field of an audited write, from old to new (nil: none).
+func auditChange(field string, old, new *string) server.AuditChange {
+	return server.AuditChange{Field: field, Old: old, New: new}
 }
 
 func validateWorkspaceID(id string) error {
