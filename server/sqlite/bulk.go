@@ -1,0 +1,277 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"useradmin/server"
+)
+
+// BulkService applies one change to many users of the caller's organization, a batch
+// per transaction.
+type BulkService struct {
+	db *DB
+}
+
+var _ server.BulkService = (*BulkService)(nil)
+
+// NewBulkService returns a BulkService on db.
+func NewBulkService(db *DB) *BulkService {
+	return &BulkService{db: db}
+}
+
+// ApplyBulk applies change to the next batch of the users of the caller's organization
+// that match filter, in one transaction: the result says what happened to each user it
+// looked at, and where the next batch starts. Only an ADMIN may. The caller is left out
+// (server.BulkSelf), and the last active admin stays (server.BulkLastAdmin), counted in
+// the same transaction as the writes: two bulk actions at once take the database's write
+// lock in turn, so the second sees what the first did.
+func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, change server.BulkChange, batch server.BulkBatch) (*server.BulkResult, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
+	if err := change.Validate(); err != nil {
+		return nil, err
+	}
+	if err := batch.Validate(); err != nil {
+		return nil, err
+	}
+	after, _ := batch.Position()
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can change or delete users in bulk: ask an admin of your organization.")
+	}
+	result := &server.BulkResult{Failures: []server.BulkFailure{}}
+	if after == 0 && filter.IDIn != nil {
+		if result.Failures, err = missingIDs(ctx, tx, me.OrganizationID, filter.IDIn); err != nil {
+			return nil, err
+		}
+	}
+	filter, ok := scope(filter, me)
+	if !ok {
+		result.Done = true
+		return result, tx.Commit()
+	}
+	users, nums, err := bulkBatch(ctx, tx, filter, after, batch.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) > batch.Limit {
+		users, nums = users[:batch.Limit], nums[:batch.Limit]
+		result.Next = strconv.FormatInt(nums[len(nums)-1], 10)
+	} else {
+		result.Done = true
+	}
+	b, err := newBulkWriter(ctx, tx, me)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	for i, u := range users {
+		if err := b.apply(ctx, result, u, nums[i], change); err != nil {
+			return nil, err
+		}
+	}
+	return result, tx.Commit()
+}
+
+// missingIDs returns a NOT_FOUND failure for each id of ids that names no user of the
+// organization orgID: to the caller, another organization's user does not exist.
+func missingIDs(ctx context.Context, tx *Tx, orgID string, ids []string) ([]server.BulkFailure, error) {
+	failures := []server.BulkFailure{}
+	if len(ids) == 0 {
+		return failures, nil
+	}
+	args := []any{orgID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE organization_id = ? AND id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find ids: %w", err)
+	}
+	defer rows.Close()
+	found := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find ids: %w", err)
+		}
+		found[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find ids: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !found[id] && !seen[id] {
+			seen[id] = true
+			failures = append(failures, server.BulkFailure{UserID: id, Reason: server.BulkNotFound,
+				Message: "No user of your organization has this id: they may have been deleted."})
+		}
+	}
+	return failures, nil
+}
+
+// bulkBatch returns up to limit+1 users matching filter (scoped to one organization)
+// whose num is after after, in the order of num, with their nums. It walks the
+// organization's index from the cursor on, so a batch costs its own rows.
+func bulkBatch(ctx context.Context, tx *Tx, filter server.UserFilter, after int64, limit int) ([]*server.User, []int64, error) {
+	orgID := *filter.OrganizationID
+	filter.OrganizationID = nil
+	where, args := userWhere(filter, false)
+	args = append([]any{orgID, after}, append(args, limit+1)...)
+	rows, err := tx.QueryContext(ctx, `SELECT num, `+userColumns+` FROM users INDEXED BY users_organization_num
+		WHERE organization_id = ? AND num > ? AND `+where+` ORDER BY organization_id, num LIMIT ?`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find batch: %w", err)
+	}
+	defer rows.Close()
+	var users []*server.User
+	var nums []int64
+	for rows.Next() {
+		var num int64
+		u, err := scanUser(numScanner{rows, &num})
+		if err != nil {
+			return nil, nil, fmt.Errorf("find batch: %w", err)
+		}
+		users, nums = append(users, u), append(nums, num)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("find batch: %w", err)
+	}
+	return users, nums, nil
+}
+
+// numScanner reads a num before the columns scanUser reads.
+type numScanner struct {
+	row scanner
+	num *int64
+}
+
+func (s numScanner) Scan(dest ...any) error {
+	return s.row.Scan(append([]any{s.num}, dest...)...)
+}
+
+// bulkWriter applies a bulk change to one user after another in one transaction, with
+// its statements prepared once and the organization's active admins counted once and
+// kept up to date.
+type bulkWriter struct {
+	tx           *Tx
+	me           *server.User
+	activeAdmins int
+	update       *sql.Stmt
+	remove       *sql.Stmt
+	revoke       *sql.Stmt
+}
+
+func newBulkWriter(ctx context.Context, tx *Tx, me *server.User) (*bulkWriter, error) {
+	admin, on := server.RoleAdmin, true
+	n, err := countUsers(ctx, tx, server.UserFilter{OrganizationID: &me.OrganizationID, Role: &admin, Activated: &on})
+	if err != nil {
+		return nil, err
+	}
+	b := &bulkWriter{tx: tx, me: me, activeAdmins: n}
+	// Only the columns that change are set: the triggers of the names and the full-text
+	// index do not fire.
+	if b.update, err = tx.PrepareContext(ctx, `UPDATE users SET role = ?, activated = ?, updated_at = ?
+		WHERE num = ? AND organization_id = ?`); err != nil {
+		return nil, fmt.Errorf("prepare update: %w", err)
+	}
+	if b.remove, err = tx.PrepareContext(ctx, `DELETE FROM users WHERE num = ? AND organization_id = ?`); err != nil {
+		b.close()
+		return nil, fmt.Errorf("prepare delete: %w", err)
+	}
+	if b.revoke, err = tx.PrepareContext(ctx, `UPDATE api_keys SET revoked_at = ?
+		WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL`); err != nil {
+		b.close()
+		return nil, fmt.Errorf("prepare revoke: %w", err)
+	}
+	return b, nil
+}
+
+func (b *bulkWriter) close() {
+	for _, st := range []*sql.Stmt{b.update, b.remove, b.revoke} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// apply applies change to user u (whose num is num) and counts the outcome in result.
+func (b *bulkWriter) apply(ctx context.Context, result *server.BulkResult, u *server.User, num int64, change server.BulkChange) error {
+	result.Matched++
+	if u.ID == b.me.ID {
+		result.Failures = append(result.Failures, server.BulkFailure{UserID: u.ID, Email: u.Email, Reason: server.BulkSelf,
+			Message: "You are left as you are: a bulk action never changes the admin who runs it. Edit your own profile, or ask another admin."})
+		return nil
+	}
+	next := *u
+	if change.Role != nil {
+		next.Role = *change.Role
+	}
+	if change.Activated != nil {
+		next.Activated = *change.Activated
+	}
+	if !change.Delete && next == *u {
+		result.Unchanged++
+		return nil
+	}
+	losesAdmin := isActiveAdmin(u) && (change.Delete || !isActiveAdmin(&next))
+	if losesAdmin && b.activeAdmins <= 1 {
+		result.Failures = append(result.Failures, server.BulkFailure{UserID: u.ID, Email: u.Email, Reason: server.BulkLastAdmin,
+			Message: "This is the last active admin of the organization: make another user an admin first."})
+		return nil
+	}
+	if err := b.write(ctx, u, &next, num, change.Delete); err != nil {
+		return err
+	}
+	switch {
+	case losesAdmin:
+		b.activeAdmins--
+	case !change.Delete && !isActiveAdmin(u) && isActiveAdmin(&next):
+		b.activeAdmins++
+	}
+	result.Changed++
+	return nil
+}
+
+// write stores the change of u to next, or deletes u; a deactivated user's sessions end.
+// Each statement is scoped to the caller's organization, like writeUser.
+func (b *bulkWriter) write(ctx context.Context, u, next *server.User, num int64, remove bool) error {
+	var res sql.Result
+	var err error
+	if remove {
+		res, err = b.remove.ExecContext(ctx, num, b.me.OrganizationID)
+	} else {
+		next.UpdatedAt = nextUpdatedAt(b.tx.now, u.UpdatedAt)
+		res, err = b.update.ExecContext(ctx, string(next.Role), next.Activated, toMicro(next.UpdatedAt), num, b.me.OrganizationID)
+	}
+	if err != nil {
+		return fmt.Errorf("bulk write: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("bulk write: %w", err)
+	} else if n != 1 {
+		return errOutsideOrganization()
+	}
+	if !remove && u.Activated && !next.Activated {
+		if _, err := b.revoke.ExecContext(ctx, toMicro(b.tx.now), u.ID); err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+	}
+	return nil
+}
