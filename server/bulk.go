@@ -24,10 +24,10 @@ func (c *BulkChange) Validate() error {
 		return nil
 	}
 	if c.Role == nil && c.Activated == nil {
-		return FieldErrorf("data", "Say what to change: a role, or an activation.")
+		return FieldErrorf("change", "Say what to change: a role, or an activation.")
 	}
 	if c.Role != nil {
-		return ValidateRole("data.organizationRole", *c.Role)
+		return ValidateRole("changeRole", *c.Role)
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ type BulkBatch struct {
 // Validate checks the batch's size and cursor.
 func (b BulkBatch) Validate() error {
 	if b.Limit < 1 || b.Limit > MaxBulkBatch {
-		return FieldErrorf("first", "A batch holds from 1 to %d users (%d were asked for).", MaxBulkBatch, b.Limit)
+		return FieldErrorf("batchSize", "A batch holds from 1 to %d users (%d were asked for).", MaxBulkBatch, b.Limit)
 	}
 	if _, err := b.Position(); err != nil {
 		return err
@@ -58,7 +58,7 @@ func (b BulkBatch) Position() (int64, error) {
 	}
 	n, err := strconv.ParseInt(b.After, 10, 64)
 	if err != nil || n < 0 || len(b.After) > MaxIDLength {
-		return 0, FieldErrorf("after", "This cursor is not one the directory gave: send the next of the previous batch, or none to start.")
+		return 0, FieldErrorf("cursor", "This cursor is not one the directory gave: send the next of the previous batch, or none to start.")
 	}
 	return n, nil
 }

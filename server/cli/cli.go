@@ -232,6 +232,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Organizations:  sqlite.NewOrganizationService(db),
 			Auth:           sqlite.NewAuthService(db),
 			Invitations:    sqlite.NewInvitationService(db),
+			Bulk:           sqlite.NewBulkService(db),
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",

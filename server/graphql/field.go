@@ -38,6 +38,9 @@ var (
 	// server.ValidateRole name them.
 	inviteFields = map[string]string{"emails": "emails", "role": "organizationRole"}
 	// paradimeFields are the arguments of Paradime's mutations, as the domain names them.
+	// bulkFields are the arguments of updateUsers and deleteUsers, as server.BulkChange
+	// and server.BulkBatch name them.
+	bulkFields     = map[string]string{"change": "data", "changeRole": "data.organizationRole", "batchSize": "first", "cursor": "after"}
 	paradimeFields = map[string]string{"id": "uid", "role": "accountType", "email": "email", "emails": "email"}
 )
 

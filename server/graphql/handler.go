@@ -44,6 +44,7 @@ type Handler struct {
 	Organizations server.OrganizationService // organizations, on behalf of the caller
 	Auth          server.AuthService         // keys, sessions and password resets
 	Invitations   server.InvitationService   // invitations and their links
+	Bulk          server.BulkService         // bulk actions; may be nil: updateUsers and deleteUsers then answer FORBIDDEN
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	// ResetURL is the page where a user chooses a new password, e.g.
 	// "http://127.0.0.1:8000/reset-password"; links are ResetURL + "?token=" + token.
@@ -90,6 +91,7 @@ func (h *Handler) Init() {
 			orgs:          h.Organizations,
 			auth:          h.Auth,
 			invites:       h.Invitations,
+			bulk:          h.Bulk,
 			mailer:        h.Mailer,
 			resetURL:      h.ResetURL,
 			invitationURL: h.InvitationURL,

@@ -179,6 +179,7 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		Organizations: sqlite.NewOrganizationService(f.db),
 		Auth:          sqlite.NewAuthService(f.db),
 		Invitations:   sqlite.NewInvitationService(f.db),
+		Bulk:          sqlite.NewBulkService(f.db),
 		Mailer:        f.mailer,
 		ResetURL:      "http://127.0.0.1:8000/reset-password",
 		InvitationURL: "http://127.0.0.1:8000/accept-invitation",

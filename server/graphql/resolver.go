@@ -15,6 +15,7 @@ type resolver struct {
 	orgs          server.OrganizationService
 	auth          server.AuthService
 	invites       server.InvitationService
+	bulk          server.BulkService // nil: no bulk actions
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string
