@@ -66,6 +66,7 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 		Organizations: sqlite.NewOrganizationService(db),
 		Auth:          sqlite.NewAuthService(db),
 		Invitations:   sqlite.NewInvitationService(db),
+		Bulk:          sqlite.NewBulkService(db),
 		CoreOnly:      contract == "core",
 		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",

@@ -16,6 +16,7 @@ import (
 // UserWhere is the contract's UserWhere input.
 type UserWhere struct {
 	ID               string             `json:"id,omitempty"`
+	IDIn             []string           `json:"idIn,omitempty"`
 	Email            string             `json:"email,omitempty"`
 	Activated        *bool              `json:"activated,omitempty"`
 	Search           string             `json:"search,omitempty"`
@@ -100,6 +101,7 @@ type capabilities struct {
 	Paradime           bool // Paradime's user-management API: listUsers, inviteUser, ...
 	NoCore             bool // no users query: an endpoint with Paradime's API alone
 	Live               bool // Subscription.userChanged: live updates over a WebSocket
+	Bulk               bool // updateUsers and deleteUsers: a batch of users per request
 }
 
 // apiKey is an API key of a user, as User.apiKeys lists it: never its secret.
@@ -163,6 +165,8 @@ func (q *introspection) capabilities() capabilities {
 			hasRevoke = true
 		case "inviteUsers":
 			c.Invitations = true
+		case "updateUsers":
+			c.Bulk = true
 		}
 	}
 	hasUsers := false

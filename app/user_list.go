@@ -30,6 +30,13 @@ type userList struct {
 	session     sessionState
 	retry       retrier
 	change      liveChange // the last change of a user, by anyone (live updates)
+
+	// Bulk actions (bulk.go).
+	sel       selection
+	confirm   string    // the bulk action waiting for confirmation
+	bulk      bulkState // the run in progress, or the last one
+	bulkBase  int       // the Seq of the run that ended before the page opened
+	bulkShown bool      // the result of the last run is shown
 }
 
 func newUserList(w *Widget) *userList {
@@ -42,6 +49,10 @@ func (c *userList) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateSession).OnChange(func() { c.onSession(ctx) }).Value(&c.session)
 	ctx.ObserveState(stateLive).OnChange(func() { c.onLive(ctx) }).Value(&c.change)
 	startLive(ctx, c.session)
+	ctx.ObserveState(stateBulk).OnChange(func() { c.onBulk(ctx) }).Value(&c.bulk)
+	if !c.bulk.Running {
+		c.bulkBase = c.bulk.Seq
+	}
 }
 
 // onLive shows a change made by anyone: a row of the page changed in place; a user added
@@ -139,8 +150,13 @@ func (c *userList) OnNav(ctx app.Context) {
 	c.show(ctx, q)
 }
 
-// show loads the page of state q.
+// show loads the page of state q. Other filters end the selection: "all matching" meant
+// the old ones.
 func (c *userList) show(ctx app.Context, q listQuery) {
+	if q.Search != c.query.Search || q.Role != c.query.Role || q.Status != c.query.Status {
+		c.sel.clear()
+		c.confirm = ""
+	}
 	c.query, c.started = q, true
 	c.retry.reset()
 	c.load(ctx)
@@ -241,6 +257,7 @@ func (c *userList) Render() app.UI {
 				),
 			),
 			c.renderToolbar(),
+			app.If(c.canBulk(), c.renderBulk()),
 			c.renderTable(),
 			c.renderPager(),
 		),
@@ -296,6 +313,12 @@ func (c *userList) renderTable() app.UI {
 		app.Table().Class("users").Aria("busy", strconv.FormatBool(busy)).Body(
 			app.THead().Body(
 				app.Tr().Body(
+					app.If(c.canBulk(),
+						app.Th().Scope("col").Class("col-select").Body(
+							app.Input().Type("checkbox").ID("select-page").Checked(c.pageSelected()).
+								Aria("label", "Select all users on this page").OnChange(c.onSelectPage),
+						),
+					),
 					app.Range(columns).Slice(func(i int) app.UI {
 						return c.renderHeader(columns[i][0], columns[i][1])
 					}),
@@ -351,9 +374,19 @@ func (c *userList) renderBody() app.UI {
 		row = stateRow("state-empty", app.P().Text("No users yet."),
 			app.A().Class("btn").Href(c.w.link("/users/new")).Text("Create a user"))
 	default:
-		return &userRows{Users: u.Users, Prefix: c.w.prefix}
+		rows := &userRows{Users: u.Users, Prefix: c.w.prefix}
+		if c.canBulk() {
+			rows.List, rows.Version = c, c.sel.version
+		}
+		return rows
 	}
 	return app.TBody().Body(row)
+}
+
+// canBulk reports whether the list offers bulk actions: to an admin, on an endpoint with
+// users (one mutation per user where it has no bulk mutations).
+func (c *userList) canBulk() bool {
+	return c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.Caps.NoCore
 }
 
 // userRows is the table's body when it shows users. It is a component of its own so that
@@ -365,6 +398,10 @@ type userRows struct {
 
 	Users  []user
 	Prefix string // the widget's path prefix, which the links carry
+	// List, when set, gives each row a checkbox for its selection; Version is the
+	// selection's, so that the rows render again when it changes.
+	List    *userList
+	Version int
 }
 
 // Render shows one row per user: plain elements, no component, so a page of 100 rows
@@ -372,14 +409,27 @@ type userRows struct {
 func (r *userRows) Render() app.UI {
 	rows := make([]app.UI, len(r.Users))
 	for i, u := range r.Users {
-		rows[i] = userRow(r.Prefix, u)
+		var sel app.UI
+		if r.List != nil {
+			sel = selectCell(u.ID, u.Email, u.displayName(), r.List.sel.all || r.List.sel.has(u.ID), r.onSelect)
+		}
+		rows[i] = userRow(r.Prefix, u, sel)
 	}
 	return app.TBody().Class("user-rows").Body(rows...)
 }
 
-// userRow is one user of the table; its link carries the widget's path prefix.
-func userRow(prefix string, u user) app.UI {
+// onSelect is a row's checkbox: the list changes its selection and shows its bar.
+func (r *userRows) onSelect(ctx app.Context, id, email string) {
+	r.List.onSelectRow(ctx, id, email)
+	r.Version = r.List.sel.version
+	r.List.Update()
+}
+
+// userRow is one user of the table; its link carries the widget's path prefix. sel is
+// the cell of its checkbox, or nil.
+func userRow(prefix string, u user, sel app.UI) app.UI {
 	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
+		sel,
 		app.Td().Class("col-name").Body(
 			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
 		),
@@ -415,7 +465,7 @@ func statusBadge(activated bool) string {
 
 func stateRow(class string, body ...app.UI) app.UI {
 	return app.Tr().Class("state-row").Body(
-		app.Td().ColSpan(len(columns)).Body(
+		app.Td().ColSpan(len(columns) + 1).Body(
 			app.Div().Class("state " + class).Body(body...),
 		),
 	)

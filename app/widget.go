@@ -27,6 +27,7 @@ type Widget struct {
 	seqs    sequencer
 	nav     navigation
 	live    liveFeed
+	bulk    bulkRun
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -77,6 +78,9 @@ func (w *Widget) HandleActions() {
 		actionAccept:          w.handleAccept,
 		actionLoadParadime:    w.handleLoadParadime,
 		actionParadimeWrite:   w.handleParadimeWrite,
+		// Bulk actions.
+		actionBulk:       w.handleBulk,
+		actionBulkCancel: w.handleBulkCancel,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
