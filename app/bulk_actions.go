@@ -269,31 +269,59 @@ func bulkData(action string) BulkUserData {
 }
 
 // bulkOneByOne applies req with one mutation per user, for an endpoint without the bulk
-// mutations (Kili's core): the ids selected, or those of all matching users, read page
-// by page first, since each change may move a user out of the filter.
+// mutations (Kili's core): the ids selected, or all matching users, read page by page
+// first, since each change may move a user out of the filter; those already as asked
+// are counted as such and left alone.
 func (a api) bulkOneByOne(ctx context.Context, req bulkRequest, s *bulkState, progress func(bulkState)) *failure {
-	ids := req.IDs
-	if ids == nil {
+	targets := make([]user, len(req.IDs))
+	for i, id := range req.IDs {
+		targets[i] = user{ID: id}
+	}
+	known := false
+	if req.IDs == nil {
 		var f *failure
-		if ids, f = a.matchingIDs(ctx, req.Where, req.Emails); f != nil {
+		if targets, f = a.matchingUsers(ctx, req.Where); f != nil {
 			return f
 		}
-		s.Total = len(ids)
+		s.Total, known = len(targets), true
 	}
-	for _, id := range ids {
+	for _, u := range targets {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if id == req.ViewerID {
-			s.Failures = append(s.Failures, bulkFailure{ID: id, Reason: "SELF",
+		if u.Email != "" {
+			req.Emails[u.ID] = u.Email
+		}
+		switch {
+		case u.ID == req.ViewerID:
+			s.Failures = append(s.Failures, bulkFailure{ID: u.ID, Reason: "SELF",
 				Message: "You are left as you are: a bulk action never changes the admin who runs it. Edit your own profile, or ask another admin."})
-		} else if f := a.bulkOne(ctx, req.Action, id, s); f != nil {
-			return f
+		case known && alreadySo(req.Action, u):
+			s.Unchanged++
+		default:
+			if f := a.bulkOne(ctx, req.Action, u.ID, s); f != nil {
+				return f
+			}
 		}
 		s.Done++
 		progress(*s)
 	}
 	return nil
+}
+
+// alreadySo reports whether action would not change u.
+func alreadySo(action string, u user) bool {
+	switch action {
+	case bulkMakeAdmin:
+		return u.OrganizationRole == "ADMIN"
+	case bulkMakeUser:
+		return u.OrganizationRole == "USER"
+	case bulkActivate:
+		return u.Activated
+	case bulkDeactivate:
+		return !u.Activated
+	}
+	return false
 }
 
 // bulkOne applies action to one user; a refusal is that user's failure, and only a
@@ -317,23 +345,19 @@ func (a api) bulkOne(ctx context.Context, action, id string, s *bulkState) *fail
 	return nil
 }
 
-// matchingIDs reads the ids of all users matching where, a page of 100 at a time, and
-// their emails into emails.
-func (a api) matchingIDs(ctx context.Context, where UserWhere, emails map[string]string) ([]string, *failure) {
-	var ids []string
+// matchingUsers reads all users matching where, a page of 100 at a time.
+func (a api) matchingUsers(ctx context.Context, where UserWhere) ([]user, *failure) {
+	var users []user
 	for skip := 0; ; skip += 100 {
 		var q struct {
-			Users []struct{ ID, Email string } `graphql:"users(where: $where, first: $first, skip: $skip)"`
+			Users []user `graphql:"users(where: $where, first: $first, skip: $skip)"`
 		}
 		if f := a.query(ctx, &q, map[string]any{"where": where, "first": PageSize(100), "skip": graphql.Int(skip)}); f != nil {
 			return nil, f
 		}
-		for _, u := range q.Users {
-			ids = append(ids, u.ID)
-			emails[u.ID] = u.Email
-		}
+		users = append(users, q.Users...)
 		if len(q.Users) < 100 || ctx.Err() != nil {
-			return ids, nil
+			return users, nil
 		}
 	}
 }
