@@ -80,9 +80,10 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	}
 	defer b.close()
 	for i, u := range users {
-		if err := b.apply(ctx, result, u, nums[i], change); err != nil {
-			return nil, err
-		}
+		b.decide(result, u, nums[i], change)
+	}
+	if err := b.flush(ctx, change.Delete); err != nil {
+		return nil, err
 	}
 	return result, tx.Commit()
 }
@@ -173,6 +174,7 @@ type bulkWriter struct {
 	tx           *Tx
 	me           *server.User
 	activeAdmins int
+	changes      []bulkChange
 	update       *sql.Stmt
 	remove       *sql.Stmt
 	revoke       *sql.Stmt
@@ -211,13 +213,20 @@ func (b *bulkWriter) close() {
 	}
 }
 
-// apply applies change to user u (whose num is num) and counts the outcome in result.
-func (b *bulkWriter) apply(ctx context.Context, result *server.BulkResult, u *server.User, num int64, change server.BulkChange) error {
+// bulkChange is one user a batch changes: as stored, and as it will be.
+type bulkChange struct {
+	before, after *server.User
+	num           int64
+}
+
+// decide applies the rules to user u (whose num is num) and counts the outcome in
+// result; the users to change are kept for flush.
+func (b *bulkWriter) decide(result *server.BulkResult, u *server.User, num int64, change server.BulkChange) {
 	result.Matched++
 	if u.ID == b.me.ID {
 		result.Failures = append(result.Failures, server.BulkFailure{UserID: u.ID, Email: u.Email, Reason: server.BulkSelf,
 			Message: "You are left as you are: a bulk action never changes the admin who runs it. Edit your own profile, or ask another admin."})
-		return nil
+		return
 	}
 	next := *u
 	if change.Role != nil {
@@ -228,16 +237,13 @@ func (b *bulkWriter) apply(ctx context.Context, result *server.BulkResult, u *se
 	}
 	if !change.Delete && next == *u {
 		result.Unchanged++
-		return nil
+		return
 	}
 	losesAdmin := isActiveAdmin(u) && (change.Delete || !isActiveAdmin(&next))
 	if losesAdmin && b.activeAdmins <= 1 {
 		result.Failures = append(result.Failures, server.BulkFailure{UserID: u.ID, Email: u.Email, Reason: server.BulkLastAdmin,
 			Message: "This is the last active admin of the organization: make another user an admin first."})
-		return nil
-	}
-	if err := b.write(ctx, u, &next, num, change.Delete); err != nil {
-		return err
+		return
 	}
 	switch {
 	case losesAdmin:
@@ -245,20 +251,92 @@ func (b *bulkWriter) apply(ctx context.Context, result *server.BulkResult, u *se
 	case !change.Delete && !isActiveAdmin(u) && isActiveAdmin(&next):
 		b.activeAdmins++
 	}
+	next.UpdatedAt = nextUpdatedAt(b.tx.now, u.UpdatedAt)
+	b.changes = append(b.changes, bulkChange{before: u, after: &next, num: num})
 	result.Changed++
+}
+
+// flush writes the changes decided, or deletes their users, with the grams of the
+// search counters moved for the whole batch at once (see 009_bulk.sql).
+func (b *bulkWriter) flush(ctx context.Context, remove bool) error {
+	if len(b.changes) == 0 {
+		return nil
+	}
+	if _, err := b.tx.ExecContext(ctx, `INSERT INTO bulk_writing (one) VALUES (1)`); err != nil {
+		return fmt.Errorf("bulk guard: %w", err)
+	}
+	if err := b.moveGrams(ctx, -1, func(c bulkChange) *server.User { return c.before }); err != nil {
+		return err
+	}
+	for _, c := range b.changes {
+		if err := b.write(ctx, c, remove); err != nil {
+			return err
+		}
+	}
+	if !remove {
+		if err := b.moveGrams(ctx, +1, func(c bulkChange) *server.User { return c.after }); err != nil {
+			return err
+		}
+	}
+	if _, err := b.tx.ExecContext(ctx, `DELETE FROM bulk_writing`); err != nil {
+		return fmt.Errorf("bulk guard: %w", err)
+	}
 	return nil
 }
 
-// write stores the change of u to next, or deletes u; a deactivated user's sessions end.
+// moveGrams adds sign to the user_grams counts of the changed users, each counted in its
+// group (role and activation) as group gives it: -1 for the groups they leave, while
+// their rows still hold their texts, +1 for those they join. One statement per group, a
+// row per distinct gram.
+func (b *bulkWriter) moveGrams(ctx context.Context, sign int, group func(bulkChange) *server.User) error {
+	type key struct {
+		role      server.Role
+		activated bool
+	}
+	groups := map[key][]any{}
+	var order []key
+	for _, c := range b.changes {
+		if c.before.Role == c.after.Role && c.before.Activated == c.after.Activated && sign > 0 {
+			continue
+		}
+		u := group(c)
+		k := key{u.Role, u.Activated}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c.num)
+	}
+	for _, k := range order {
+		nums := groups[k]
+		// ?1 to ?4 are the sign and the group; the nums follow.
+		in := make([]string, len(nums))
+		for i := range nums {
+			in[i] = "?" + strconv.Itoa(i+5)
+		}
+		args := append([]any{sign, b.me.OrganizationID, string(k.role), k.activated}, nums...)
+		if _, err := b.tx.ExecContext(ctx, `
+			INSERT INTO user_grams (organization_id, gram, role, activated, n)
+			SELECT ?2, g.gram, ?3, ?4, ?1 * g.c FROM (
+				SELECT j.value AS gram, COUNT(*) AS c
+				FROM users u, json_each(short_grams(u.email, u.firstname, u.lastname)) j
+				WHERE u.num IN (`+strings.Join(in, ",")+`) GROUP BY j.value) g
+			WHERE true
+			ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = n + excluded.n`, args...); err != nil {
+			return fmt.Errorf("move grams: %w", err)
+		}
+	}
+	return nil
+}
+
+// write stores one change, or deletes its user; a deactivated user's sessions end.
 // Each statement is scoped to the caller's organization, like writeUser.
-func (b *bulkWriter) write(ctx context.Context, u, next *server.User, num int64, remove bool) error {
+func (b *bulkWriter) write(ctx context.Context, c bulkChange, remove bool) error {
 	var res sql.Result
 	var err error
 	if remove {
-		res, err = b.remove.ExecContext(ctx, num, b.me.OrganizationID)
+		res, err = b.remove.ExecContext(ctx, c.num, b.me.OrganizationID)
 	} else {
-		next.UpdatedAt = nextUpdatedAt(b.tx.now, u.UpdatedAt)
-		res, err = b.update.ExecContext(ctx, string(next.Role), next.Activated, toMicro(next.UpdatedAt), num, b.me.OrganizationID)
+		res, err = b.update.ExecContext(ctx, string(c.after.Role), c.after.Activated, toMicro(c.after.UpdatedAt), c.num, b.me.OrganizationID)
 	}
 	if err != nil {
 		return fmt.Errorf("bulk write: %w", err)
@@ -268,8 +346,8 @@ func (b *bulkWriter) write(ctx context.Context, u, next *server.User, num int64,
 	} else if n != 1 {
 		return errOutsideOrganization()
 	}
-	if !remove && u.Activated && !next.Activated {
-		if _, err := b.revoke.ExecContext(ctx, toMicro(b.tx.now), u.ID); err != nil {
+	if !remove && c.before.Activated && !c.after.Activated {
+		if _, err := b.revoke.ExecContext(ctx, toMicro(b.tx.now), c.before.ID); err != nil {
 			return fmt.Errorf("revoke sessions: %w", err)
 		}
 	}

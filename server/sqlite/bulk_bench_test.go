@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,7 +26,10 @@ func BenchmarkBulk_Delete100000(b *testing.B) {
 }
 
 func benchBulk(b *testing.B, change server.BulkChange) {
-	const activated = 100_000
+	activated := 100_000
+	if n, err := strconv.Atoi(os.Getenv("BENCH_BULK_USERS")); err == nil {
+		activated = n
+	}
 	var slowest time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

@@ -50,6 +50,24 @@ func checkCounts(tb testing.TB, db *sqlite.DB) {
 	if bad != 0 {
 		tb.Fatalf("user_counts disagrees with the users in %d groups", bad)
 	}
+	// user_grams, both ways: every gram of the users counted, and no count without them.
+	if err := raw.QueryRow(`
+		SELECT COUNT(*) FROM (
+			SELECT * FROM (
+				SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4
+				EXCEPT SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0)
+			UNION ALL SELECT * FROM (
+				SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0
+				EXCEPT SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4))`).Scan(&bad); err != nil {
+		tb.Fatal(err)
+	}
+	if bad != 0 {
+		tb.Fatalf("user_grams disagrees with the users in %d rows", bad)
+	}
+	var guard int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM bulk_writing`).Scan(&guard); err != nil || guard != 0 {
+		tb.Fatalf("bulk_writing holds %d rows (%v)", guard, err)
+	}
 }
 
 func TestBulkService_DeactivateThousandsWithFailuresMixedIn(t *testing.T) {
