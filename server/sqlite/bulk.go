@@ -82,7 +82,7 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	for i, u := range users {
 		b.decide(result, u, nums[i], change)
 	}
-	if err := b.flush(ctx, change.Delete); err != nil {
+	if err := b.flush(ctx, change); err != nil {
 		return nil, err
 	}
 	return result, tx.Commit()
@@ -175,9 +175,7 @@ type bulkWriter struct {
 	me           *server.User
 	activeAdmins int
 	changes      []bulkChange
-	update       *sql.Stmt
-	remove       *sql.Stmt
-	revoke       *sql.Stmt
+	grams        *sql.Stmt
 }
 
 func newBulkWriter(ctx context.Context, tx *Tx, me *server.User) (*bulkWriter, error) {
@@ -187,26 +185,16 @@ func newBulkWriter(ctx context.Context, tx *Tx, me *server.User) (*bulkWriter, e
 		return nil, err
 	}
 	b := &bulkWriter{tx: tx, me: me, activeAdmins: n}
-	// Only the columns that change are set: the triggers of the names and the full-text
-	// index do not fire.
-	if b.update, err = tx.PrepareContext(ctx, `UPDATE users SET role = ?, activated = ?, updated_at = ?
-		WHERE num = ? AND organization_id = ?`); err != nil {
-		return nil, fmt.Errorf("prepare update: %w", err)
-	}
-	if b.remove, err = tx.PrepareContext(ctx, `DELETE FROM users WHERE num = ? AND organization_id = ?`); err != nil {
+	if b.grams, err = tx.PrepareContext(ctx, `INSERT INTO user_grams (organization_id, gram, role, activated, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = n + excluded.n`); err != nil {
 		b.close()
-		return nil, fmt.Errorf("prepare delete: %w", err)
-	}
-	if b.revoke, err = tx.PrepareContext(ctx, `UPDATE api_keys SET revoked_at = ?
-		WHERE user_id = ? AND kind = 'session' AND revoked_at IS NULL`); err != nil {
-		b.close()
-		return nil, fmt.Errorf("prepare revoke: %w", err)
+		return nil, fmt.Errorf("prepare grams: %w", err)
 	}
 	return b, nil
 }
 
 func (b *bulkWriter) close() {
-	for _, st := range []*sql.Stmt{b.update, b.remove, b.revoke} {
+	for _, st := range []*sql.Stmt{b.grams} {
 		if st != nil {
 			st.Close()
 		}
@@ -258,7 +246,8 @@ func (b *bulkWriter) decide(result *server.BulkResult, u *server.User, num int64
 
 // flush writes the changes decided, or deletes their users, with the grams of the
 // search counters moved for the whole batch at once (see 009_bulk.sql).
-func (b *bulkWriter) flush(ctx context.Context, remove bool) error {
+func (b *bulkWriter) flush(ctx context.Context, change server.BulkChange) error {
+	remove := change.Delete
 	if len(b.changes) == 0 {
 		return nil
 	}
@@ -268,10 +257,8 @@ func (b *bulkWriter) flush(ctx context.Context, remove bool) error {
 	if err := b.moveGrams(ctx, -1, func(c bulkChange) *server.User { return c.before }); err != nil {
 		return err
 	}
-	for _, c := range b.changes {
-		if err := b.write(ctx, c, remove); err != nil {
-			return err
-		}
+	if err := b.write(ctx, change); err != nil {
+		return err
 	}
 	if !remove {
 		if err := b.moveGrams(ctx, +1, func(c bulkChange) *server.User { return c.after }); err != nil {
@@ -284,72 +271,89 @@ func (b *bulkWriter) flush(ctx context.Context, remove bool) error {
 	return nil
 }
 
-// moveGrams adds sign to the user_grams counts of the changed users, each counted in its
-// group (role and activation) as group gives it: -1 for the groups they leave, while
-// their rows still hold their texts, +1 for those they join. One statement per group, a
-// row per distinct gram.
+// moveGrams adds sign to the user_grams counts of the changed users, each counted in the
+// group (role and activation) that group gives it: -1 for the groups they leave, +1 for
+// those they join. The grams are counted here, as short_grams counts them, and written
+// once per distinct gram and group.
 func (b *bulkWriter) moveGrams(ctx context.Context, sign int, group func(bulkChange) *server.User) error {
 	type key struct {
 		role      server.Role
 		activated bool
+		gram      string
 	}
-	groups := map[key][]any{}
+	counts := map[key]int{}
 	var order []key
 	for _, c := range b.changes {
-		if c.before.Role == c.after.Role && c.before.Activated == c.after.Activated && sign > 0 {
+		if sign > 0 && c.before.Role == c.after.Role && c.before.Activated == c.after.Activated {
 			continue
 		}
 		u := group(c)
-		k := key{u.Role, u.Activated}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname) {
+			k := key{u.Role, u.Activated, g}
+			if _, ok := counts[k]; !ok {
+				order = append(order, k)
+			}
+			counts[k] += sign
 		}
-		groups[k] = append(groups[k], c.num)
 	}
 	for _, k := range order {
-		nums := groups[k]
-		// ?1 to ?4 are the sign and the group; the nums follow.
-		in := make([]string, len(nums))
-		for i := range nums {
-			in[i] = "?" + strconv.Itoa(i+5)
-		}
-		args := append([]any{sign, b.me.OrganizationID, string(k.role), k.activated}, nums...)
-		if _, err := b.tx.ExecContext(ctx, `
-			INSERT INTO user_grams (organization_id, gram, role, activated, n)
-			SELECT ?2, g.gram, ?3, ?4, ?1 * g.c FROM (
-				SELECT j.value AS gram, COUNT(*) AS c
-				FROM users u, json_each(short_grams(u.email, u.firstname, u.lastname)) j
-				WHERE u.num IN (`+strings.Join(in, ",")+`) GROUP BY j.value) g
-			WHERE true
-			ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = n + excluded.n`, args...); err != nil {
+		if _, err := b.grams.ExecContext(ctx, b.me.OrganizationID, k.gram, string(k.role), k.activated, counts[k]); err != nil {
 			return fmt.Errorf("move grams: %w", err)
 		}
 	}
 	return nil
 }
 
-// write stores one change, or deletes its user; a deactivated user's sessions end.
-// Each statement is scoped to the caller's organization, like writeUser.
-func (b *bulkWriter) write(ctx context.Context, c bulkChange, remove bool) error {
-	var res sql.Result
-	var err error
-	if remove {
-		res, err = b.remove.ExecContext(ctx, c.num, b.me.OrganizationID)
-	} else {
-		res, err = b.update.ExecContext(ctx, string(c.after.Role), c.after.Activated, toMicro(c.after.UpdatedAt), c.num, b.me.OrganizationID)
+// write stores the changes, or deletes their users, in one statement scoped to the
+// caller's organization, like writeUser: it must reach every user of the batch, or the
+// batch rolls back. Only the columns that change are set, so that the triggers of the
+// names and the full-text index do not fire; updated_at moves on as nextUpdatedAt says.
+// A deactivated user's sessions end.
+func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error {
+	remove := change.Delete
+	nums := make([]any, len(b.changes))
+	for i, c := range b.changes {
+		nums[i] = c.num
 	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(nums)), ",")
+	var query string
+	var args []any
+	switch {
+	case remove:
+		query, args = `DELETE FROM users WHERE organization_id = ? AND num IN (`+in+`)`, []any{b.me.OrganizationID}
+	default:
+		set := ""
+		if change.Role != nil {
+			set, args = set+"role = ?, ", append(args, string(*change.Role))
+		}
+		if change.Activated != nil {
+			set, args = set+"activated = ?, ", append(args, *change.Activated)
+		}
+		query = `UPDATE users SET ` + set + `updated_at = MAX(?, updated_at + 1) WHERE organization_id = ? AND num IN (` + in + `)`
+		args = append(args, toMicro(b.tx.now), b.me.OrganizationID)
+	}
+	res, err := b.tx.ExecContext(ctx, query, append(args, nums...)...)
 	if err != nil {
 		return fmt.Errorf("bulk write: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("bulk write: %w", err)
-	} else if n != 1 {
+	} else if n != int64(len(nums)) {
 		return errOutsideOrganization()
 	}
-	if !remove && c.before.Activated && !c.after.Activated {
-		if _, err := b.revoke.ExecContext(ctx, toMicro(b.tx.now), c.before.ID); err != nil {
-			return fmt.Errorf("revoke sessions: %w", err)
+	var ended []any
+	for _, c := range b.changes {
+		if !remove && c.before.Activated && !c.after.Activated {
+			ended = append(ended, c.before.ID)
 		}
+	}
+	if len(ended) == 0 {
+		return nil
+	}
+	if _, err := b.tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
+		WHERE kind = 'session' AND revoked_at IS NULL AND user_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ended)), ",")+`)`,
+		append([]any{toMicro(b.tx.now)}, ended...)...); err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
 }

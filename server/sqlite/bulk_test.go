@@ -154,6 +154,36 @@ func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
 	if n := countIn(t, f, f.adminCtx, server.UserFilter{Role: &admin}); n != 31 {
 		t.Errorf("%d admins, want 31", n)
 	}
+	// Both at once, on users of mixed roles and activations: each ends as asked, and the
+	// counters follow.
+	user, off := server.RoleUser, false
+	dee := "dee"
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Activated: &off}, server.BulkBatch{Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &user, Activated: &off}, 1000)
+	if got.Changed != 33 || got.Unchanged != 2 || len(got.Failures) != 1 {
+		t.Fatalf("role and activation: %+v", got)
+	}
+	after, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: &dee}, server.Page{Limit: 10}, nil)
+	for _, u := range after {
+		if u.Role != server.RoleUser || u.Activated {
+			t.Errorf("%s: %s %v %v", u.Email, u.Role, u.Activated, u.UpdatedAt)
+		}
+	}
+	sales, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: &search}, server.Page{Limit: 1}, nil)
+	if !sales[0].UpdatedAt.After(f.admin.CreatedAt) {
+		t.Errorf("updatedAt %v did not move on", sales[0].UpdatedAt)
+	}
+	checkCounts(t, f.db)
+	on := true
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin, Activated: &on}, server.BulkBatch{Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, f.db)
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Role: &user}, server.BulkBatch{Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
 	// The promoted admins can be deleted: the caller stays.
 	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{Role: &admin}, server.BulkChange{Delete: true}, 1000)
 	if got.Changed != 30 || len(got.Failures) != 1 || got.Failures[0].Reason != server.BulkSelf {
