@@ -341,6 +341,13 @@ func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error 
 	} else if n != int64(len(nums)) {
 		return errOutsideOrganization()
 	}
+	kind := server.ChangeUpdated
+	if remove {
+		kind = server.ChangeDeleted
+	}
+	for _, c := range b.changes {
+		b.tx.changed(ctx, kind, b.me.OrganizationID, c.before.ID)
+	}
 	var ended []any
 	for _, c := range b.changes {
 		if !remove && c.before.Activated && !c.after.Activated {

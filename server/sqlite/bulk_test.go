@@ -322,3 +322,36 @@ func TestBulkService_ParallelRunsKeepAnAdmin(t *testing.T) {
 		checkCounts(t, f.db)
 	}
 }
+
+// TestBulkService_PublishesEachChange checks that a batch publishes, once committed, one
+// change per user it changed or deleted, and nothing for those it left.
+func TestBulkService_PublishesEachChange(t *testing.T) {
+	f := newFixture(t)
+	rec := &recorder{}
+	f.db.Changes = rec
+	bulk := sqlite.NewBulkService(f.db)
+	a := f.mustCreateUser(t, f.adminCtx, "a@acme.example", "A", "", server.RoleUser)
+	b := f.mustCreateUser(t, f.adminCtx, "b@acme.example", "B", "", server.RoleUser)
+	rec.take()
+	admin := server.RoleAdmin
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take()
+	if len(got) != 2 || got[0].UserID != a.ID || got[1].UserID != b.ID || got[0].Kind != server.ChangeUpdated || got[0].ByID != f.admin.ID {
+		t.Fatalf("published %+v", got)
+	}
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{IDIn: []string{a.ID}}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(); len(got) != 1 || got[0].Kind != server.ChangeDeleted || got[0].UserID != a.ID {
+		t.Fatalf("published %+v", got)
+	}
+	// Nothing to change: nothing published.
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(); len(got) != 0 {
+		t.Fatalf("published %+v", got)
+	}
+}
