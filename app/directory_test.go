@@ -68,6 +68,7 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 		Invitations:   sqlite.NewInvitationService(db),
 		Workspaces:    sqlite.NewWorkspaceService(db),
 		Audit:         sqlite.NewAuditService(db),
+		Bulk:          sqlite.NewBulkService(db),
 		CoreOnly:      contract == "core",
 		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",

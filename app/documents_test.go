@@ -31,10 +31,10 @@ func TestDocuments(t *testing.T) {
 			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
 		{"schema.graphql", "full", []string{
-			"acceptInvitation", "accepted", "auditEvents", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser",
+			"acceptInvitation", "accepted", "auditEvents", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser", "deleteUsers",
 			"embedGrant", "expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
-			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
+			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "updateUsers", "userType", "userWhere", "users", "viewer",
 			"addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
@@ -140,6 +140,15 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 		d.post(t, d.AdminKey, `mutation($w: UserWhere) { createApiKey(name: "ci", where: $w) { id } }`, map[string]any{"w": map[string]any{"id": created.ID}}, &k)
 		must("list keys", a.apiKeys(ctx, created.ID).Err)
 		must("revoke a key", a.revokeAPIKey(ctx, k.CreateAPIKey.ID))
+	}
+	// The bulk actions: all matching (read page by page where they go one by one), and a
+	// selection.
+	on, search := true, UserWhere{Email: "documents@northwind.example"}
+	search.Activated = &on
+	must("bulk deactivate", a.runBulk(ctx, bulkRequest{Action: bulkDeactivate, Where: search, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
+	must("bulk activate", a.runBulk(ctx, bulkRequest{Action: bulkActivate, IDs: []string{created.ID}, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
+	if caps.Bulk {
+		must("bulk delete", a.runBulk(ctx, bulkRequest{Action: bulkDelete, IDs: []string{"nosuchuser"}, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
 	}
 	if caps.DeleteUser {
 		must("delete", a.deleteUser(ctx, created.ID))

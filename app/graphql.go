@@ -16,6 +16,7 @@ import (
 // UserWhere is the contract's UserWhere input.
 type UserWhere struct {
 	ID               string             `json:"id,omitempty"`
+	IDIn             []string           `json:"idIn,omitempty"`
 	Email            string             `json:"email,omitempty"`
 	Activated        *bool              `json:"activated,omitempty"`
 	Search           string             `json:"search,omitempty"`
@@ -111,6 +112,7 @@ type capabilities struct {
 	LastSignIn         bool // User.lastSignedInAt, its sort and the dormant filters
 	Workspaces         bool // workspaces, their writes, User.workspaces and UserWhere.workspaceId
 	AuditEvents        bool // auditEvents and countAuditEvents: the activity timelines
+	Bulk               bool // updateUsers and deleteUsers: a batch of users per request
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -194,6 +196,8 @@ func (q *introspection) capabilities() capabilities {
 			c.Invitations = true
 		case "addWorkspaceMembers":
 			hasWorkspaceWrites = true
+		case "updateUsers":
+			c.Bulk = true
 		}
 	}
 	hasUsers := false

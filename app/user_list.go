@@ -31,6 +31,13 @@ type userList struct {
 	workspaces  workspacesState // the workspace filter's choices
 	retry       retrier
 	change      liveChange // the last change of a user, by anyone (live updates)
+
+	// Bulk actions (bulk.go).
+	sel       selection
+	confirm   string    // the bulk action waiting for confirmation
+	bulk      bulkState // the run in progress, or the last one
+	bulkBase  int       // the Seq of the run that ended before the page opened
+	bulkShown bool      // the result of the last run is shown
 }
 
 func newUserList(w *Widget) *userList {
@@ -45,6 +52,10 @@ func (c *userList) OnMount(ctx app.Context) {
 	c.loadWorkspaces(ctx)
 	ctx.ObserveState(stateLive).OnChange(func() { c.onLive(ctx) }).Value(&c.change)
 	startLive(ctx, c.session)
+	ctx.ObserveState(stateBulk).OnChange(func() { c.onBulk(ctx) }).Value(&c.bulk)
+	if !c.bulk.Running {
+		c.bulkBase = c.bulk.Seq
+	}
 }
 
 // onLive shows a change made by anyone: a row of the page changed in place; a user added
@@ -151,8 +162,13 @@ func (c *userList) OnNav(ctx app.Context) {
 	c.show(ctx, q)
 }
 
-// show loads the page of state q.
+// show loads the page of state q. Other filters end the selection: "all matching" meant
+// the old ones.
 func (c *userList) show(ctx app.Context, q listQuery) {
+	if q.Search != c.query.Search || q.Role != c.query.Role || q.Status != c.query.Status {
+		c.sel.clear()
+		c.confirm = ""
+	}
 	c.query, c.started = q, true
 	c.retry.reset()
 	c.load(ctx)
@@ -275,6 +291,7 @@ func (c *userList) Render() app.UI {
 				),
 			),
 			c.renderToolbar(),
+			app.If(c.canBulk(), c.renderBulk()),
 			c.renderTable(),
 			c.renderPager(),
 		),
@@ -372,6 +389,12 @@ func (c *userList) renderTable() app.UI {
 		app.Table().Class("users").Aria("busy", strconv.FormatBool(busy)).Body(
 			app.THead().Body(
 				app.Tr().Body(
+					app.If(c.canBulk(),
+						app.Th().Scope("col").Class("col-select").Body(
+							app.Input().Type("checkbox").ID("select-page").Checked(c.pageSelected()).
+								Aria("label", "Select all users on this page").OnChange(c.onSelectPage),
+						),
+					),
 					app.Range(c.tableColumns()).Slice(func(i int) app.UI {
 						cols := c.tableColumns()
 						return c.renderHeader(cols[i][0], cols[i][1])
@@ -428,9 +451,19 @@ func (c *userList) renderBody() app.UI {
 		row = stateRow(len(c.tableColumns()), "state-empty", app.P().Text("No users yet."),
 			app.A().Class("btn").Href(c.w.link("/users/new")).Text("Create a user"))
 	default:
-		return &userRows{Users: u.Users, Extras: u.Extras, Prefix: c.w.prefix}
+		rows := &userRows{Users: u.Users, Extras: u.Extras, Prefix: c.w.prefix}
+		if c.canBulk() {
+			rows.List, rows.Version = c, c.sel.version
+		}
+		return rows
 	}
 	return app.TBody().Body(row)
+}
+
+// canBulk reports whether the list offers bulk actions: to an admin, on an endpoint with
+// users (one mutation per user where it has no bulk mutations).
+func (c *userList) canBulk() bool {
+	return c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.Caps.NoCore
 }
 
 // userRows is the table's body when it shows users. It is a component of its own so that
@@ -443,6 +476,10 @@ type userRows struct {
 	Users  []user
 	Extras []userExtras // with the usernames, last sign-in and workspaces extension
 	Prefix string       // the widget's path prefix, which the links carry
+	// List, when set, gives each row a checkbox for its selection; Version is the
+	// selection's, so that the rows render again when it changes.
+	List    *userList
+	Version int
 }
 
 // Render shows one row per user: plain elements, no component, so a page of 100 rows
@@ -451,18 +488,31 @@ func (r *userRows) Render() app.UI {
 	rows := make([]app.UI, len(r.Users))
 	now := time.Now()
 	for i, u := range r.Users {
+		var sel app.UI
+		if r.List != nil {
+			sel = selectCell(u.ID, u.Email, u.displayName(), r.List.sel.all || r.List.sel.has(u.ID), r.onSelect)
+		}
 		if i < len(r.Extras) {
-			rows[i] = modelRow(r.Prefix, u, r.Extras[i], now)
+			rows[i] = modelRow(r.Prefix, u, r.Extras[i], now, sel)
 		} else {
-			rows[i] = userRow(r.Prefix, u)
+			rows[i] = userRow(r.Prefix, u, sel)
 		}
 	}
 	return app.TBody().Class("user-rows").Body(rows...)
 }
 
-// userRow is one user of the table; its link carries the widget's path prefix.
-func userRow(prefix string, u user) app.UI {
+// onSelect is a row's checkbox: the list changes its selection and shows its bar.
+func (r *userRows) onSelect(ctx app.Context, id, email string) {
+	r.List.onSelectRow(ctx, id, email)
+	r.Version = r.List.sel.version
+	r.List.Update()
+}
+
+// userRow is one user of the table; its link carries the widget's path prefix. sel is
+// the cell of its checkbox, or nil.
+func userRow(prefix string, u user, sel app.UI) app.UI {
 	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
+		sel,
 		app.Td().Class("col-name").Body(
 			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
 		),
@@ -478,13 +528,14 @@ func userRow(prefix string, u user) app.UI {
 }
 
 // modelRow is one user of the table with the usernames, last sign-in and workspaces
-// extension.
-func modelRow(prefix string, u user, x userExtras, now time.Time) app.UI {
+// extension; sel is the cell of its checkbox, or nil.
+func modelRow(prefix string, u user, x userExtras, now time.Time, sel app.UI) app.UI {
 	signIn, exact := "Never", "Never signed in"
 	if x.LastSignedInAt != "" {
 		signIn, exact = relativeTime(x.LastSignedInAt, now), formatTime(x.LastSignedInAt)
 	}
 	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
+		sel,
 		app.Td().Class("col-name").Body(
 			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
 		),
@@ -538,7 +589,7 @@ func statusBadge(activated bool) string {
 
 func stateRow(cols int, class string, body ...app.UI) app.UI {
 	return app.Tr().Class("state-row").Body(
-		app.Td().ColSpan(cols).Body(
+		app.Td().ColSpan(cols + 1).Body(
 			app.Div().Class("state " + class).Body(body...),
 		),
 	)

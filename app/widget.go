@@ -27,6 +27,7 @@ type Widget struct {
 	seqs    sequencer
 	nav     navigation
 	live    liveFeed
+	bulk    bulkRun
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -85,6 +86,9 @@ func (w *Widget) HandleActions() {
 		actionSaveUsername:   w.handleSaveUsername,
 		// The audit trail.
 		actionLoadActivity: w.handleLoadActivity,
+		// Bulk actions.
+		actionBulk:       w.handleBulk,
+		actionBulkCancel: w.handleBulkCancel,
 	} {
 		app.Handle(name, browserOnly(h))
 	}

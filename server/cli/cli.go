@@ -248,6 +248,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Invitations:    dir.Invitations,
 			Workspaces:     dir.Workspaces,
 			Audit:          dir.Audit,
+			Bulk:           dir.Bulk,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",

@@ -23,6 +23,7 @@ type directory struct {
 	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
 	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
 	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
+	Bulk          server.BulkService       // nil on PostgreSQL: bulk actions are not there yet
 	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
@@ -70,6 +71,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
 		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
+		Bulk:       sqlite.NewBulkService(db),
 		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

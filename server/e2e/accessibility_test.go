@@ -85,6 +85,31 @@ func TestAccessibility(t *testing.T) {
 	}
 }
 
+// TestAccessibility_Bulk checks the list's bulk actions as TestAccessibility checks the
+// other pages: the bar with the delete confirmation, and the result with a user not
+// changed.
+func TestAccessibility_Bulk(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t)
+	b := newBrowser(t)
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			tb := b.newTab(t)
+			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+			tb.signInWithKey(s)
+			for _, width := range []int64{1440, 390} {
+				name := "-" + scheme + "-" + strconv.FormatInt(width, 10)
+				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/"), rowsLoaded(),
+					chromedp.Click("#select-page"), chromedp.WaitVisible("#select-all-matching"),
+					chromedp.Click("#bulk-delete"), chromedp.WaitVisible("#bulk-delete-title"))
+				tb.checkPage(axe, "bulk-confirm"+name, scheme)
+				tb.run(chromedp.Click("#bulk-cancel-confirm"), chromedp.Click("#bulk-activate"), chromedp.WaitVisible("#bulk-result .bulk-failures"))
+				tb.checkPage(axe, "bulk-result"+name, scheme)
+			}
+		})
+	}
+}
+
 // TestAccessibility_Paradime checks the widget's list against Paradime's API alone as
 // TestAccessibility checks the other pages.
 func TestAccessibility_Paradime(t *testing.T) {

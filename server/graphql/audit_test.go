@@ -153,6 +153,14 @@ var auditedMutations = map[string]struct {
 		`mutation { removeWorkspaceMembers(id: "$ACME_WS_ID", userIds: ["$ACME_USER_ID"]) { id } }`,
 		"WORKSPACE_MEMBERS_REMOVED",
 		`mutation { removeWorkspaceMembers(id: "$GLOBEX_WS_ID", userIds: ["$ACME_USER_ID"]) { id } }`},
+	"updateUsers": {"Admin",
+		`mutation { updateUsers(where: {idIn: ["$ACME_USER_ID"]}, data: {activated: false}, first: 10) { changed } }`,
+		"USER_DEACTIVATED",
+		`mutation { updateUsers(where: {idIn: ["$ACME_USER_ID"]}, data: {activated: false}, first: 10) { changed } }`},
+	"deleteUsers": {"Admin",
+		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`,
+		"USER_DELETED",
+		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`},
 	"inviteUser": {"Admin",
 		`mutation { inviteUser(email: "new@example.test", accountType: DEVELOPER) { ok } }`,
 		"INVITATION_SENT",
@@ -175,6 +183,8 @@ var refusedBy = map[string]string{
 	"resendInvitation":     "User",
 	"createInvitationLink": "OtherAdmin",
 	"revokeInvitation":     "OtherAdmin",
+	"updateUsers":          "User",
+	"deleteUsers":          "User",
 }
 
 func TestHandler_EveryMutationRecordsAuditEvent(t *testing.T) {

@@ -57,7 +57,11 @@ const (
 // inviteUsers answers one result per address sent, at most server.MaxInvitations; Paradime's
 // listUsers answers at most maxListed active users and maxListed invitations: its document
 // with the fields of Paradime's example costs 3,504.
+//
+// A batch of a bulk action lists at most one failure per user it looks at, or, with
+// where.idIn, per id: at most server.MaxBulkBatch either way (MaxIDs is the same).
 var assumedItems = map[string]int{
+	"BulkResult.failures":    server.MaxBulkBatch,
 	"User.apiKeys":           10,
 	"User.workspaces":        10, // its first's default
 	"Mutation.inviteUsers":   server.MaxInvitations,

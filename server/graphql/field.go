@@ -43,6 +43,9 @@ var (
 	// them.
 	workspaceFields = map[string]string{"id": "id", "name": "name", "userIds": "userIds", "search": "where.search"}
 	// paradimeFields are the arguments of Paradime's mutations, as the domain names them.
+	// bulkFields are the arguments of updateUsers and deleteUsers, as server.BulkChange
+	// and server.BulkBatch name them.
+	bulkFields     = map[string]string{"change": "data", "changeRole": "data.organizationRole", "batchSize": "first", "cursor": "after"}
 	paradimeFields = map[string]string{"id": "uid", "role": "accountType", "email": "email", "emails": "email"}
 )
 

@@ -46,6 +46,7 @@ type Handler struct {
 	Invitations   server.InvitationService   // invitations and their links
 	Workspaces    server.WorkspaceService    // workspaces and their members
 	Audit         server.AuditService        // the audit trail; may be nil: none is read
+	Bulk          server.BulkService         // bulk actions; may be nil: updateUsers and deleteUsers then answer FORBIDDEN
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
 	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
@@ -98,6 +99,7 @@ func (h *Handler) Init() {
 			invites:        h.Invitations,
 			workspaces:     h.Workspaces,
 			audit:          h.Audit,
+			bulk:           h.Bulk,
 			mailer:         h.Mailer,
 			resetURL:       h.ResetURL,
 			invitationURL:  h.InvitationURL,

@@ -3,6 +3,10 @@
 package graphql
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 	"useradmin/server"
 )
@@ -66,6 +70,42 @@ type AuditEventWhere struct {
 	Since *time.Time `json:"since,omitempty"`
 	// Events of this action.
 	Action *server.AuditAction `json:"action,omitempty"`
+}
+
+// A user a bulk action did not change, and why (extension).
+type BulkFailure struct {
+	// The user's id, as sent for NOT_FOUND.
+	ID string `json:"id"`
+	// The user's email; null for NOT_FOUND.
+	Email *string `json:"email,omitempty"`
+	// Why the user was left as they were.
+	Reason BulkFailureReason `json:"reason"`
+	// A sentence for the admin.
+	Message string `json:"message"`
+}
+
+// What one batch of a bulk action did (extension): each user it looked at was changed, was already as asked, or is listed in failures.
+type BulkResult struct {
+	// How many matching users the batch looked at.
+	Matched int `json:"matched"`
+	// How many of them were changed (or deleted).
+	Changed int `json:"changed"`
+	// How many were already as asked.
+	Unchanged int `json:"unchanged"`
+	// The users left as they were, and why; the ids of idIn not found come in the first batch.
+	Failures []BulkFailure `json:"failures"`
+	// The cursor of the next batch, to send as after; null when done.
+	Next *string `json:"next,omitempty"`
+	// True when no matching user is left after this batch.
+	Done bool `json:"done"`
+}
+
+// The change a bulk action makes to each user (extension). Only the fields sent with a value change.
+type BulkUserData struct {
+	// A new role.
+	OrganizationRole *server.Role `json:"organizationRole,omitempty"`
+	// False disables the users, true enables them again.
+	Activated *bool `json:"activated,omitempty"`
 }
 
 // A new user.
@@ -203,4 +243,65 @@ type WorkspaceWhere struct {
 	ID *string `json:"id,omitempty"`
 	// Text found in the name, case-insensitively.
 	Search *string `json:"search,omitempty"`
+}
+
+// Why a bulk action left a user as they were (extension).
+type BulkFailureReason string
+
+const (
+	// The admin who runs the action: a bulk action never changes its caller.
+	BulkFailureReasonSelf BulkFailureReason = "SELF"
+	// The last active admin of the organization, who must stay.
+	BulkFailureReasonLastAdmin BulkFailureReason = "LAST_ADMIN"
+	// An id of where.idIn that names no user the caller may see.
+	BulkFailureReasonNotFound BulkFailureReason = "NOT_FOUND"
+)
+
+var AllBulkFailureReason = []BulkFailureReason{
+	BulkFailureReasonSelf,
+	BulkFailureReasonLastAdmin,
+	BulkFailureReasonNotFound,
+}
+
+func (e BulkFailureReason) IsValid() bool {
+	switch e {
+	case BulkFailureReasonSelf, BulkFailureReasonLastAdmin, BulkFailureReasonNotFound:
+		return true
+	}
+	return false
+}
+
+func (e BulkFailureReason) String() string {
+	return string(e)
+}
+
+func (e *BulkFailureReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BulkFailureReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BulkFailureReason", str)
+	}
+	return nil
+}
+
+func (e BulkFailureReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BulkFailureReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BulkFailureReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -17,6 +17,7 @@ type resolver struct {
 	invites       server.InvitationService
 	workspaces    server.WorkspaceService
 	audit         server.AuditService
+	bulk          server.BulkService // nil: no bulk actions
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string

@@ -136,9 +136,9 @@ func TestDB_GenerateUsers(t *testing.T) {
 	}
 	var indexes int
 	mustRawDB(t, f.db).QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL`).Scan(&indexes)
-	// The 7 of migration 000, last sign-in's (006), and usernames' two (fillUsernames).
-	if indexes != 10 {
-		t.Fatalf("users has %d indexes, want 10", indexes)
+	// The 7 of migration 000, last sign-in's (006), usernames' two (fillUsernames), and bulk actions' (009).
+	if indexes != 11 {
+		t.Fatalf("users has %d indexes, want 11", indexes)
 	}
 
 	err = f.db.GenerateUsers(context.Background(), "nowhere", 1)

@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestWidget_BulkActions selects rows one by one, then the page, then all matching users,
+// runs bulk actions from the bar, and checks the result against the store: the count in
+// the confirmation, every user not changed listed with the reason, the list read again.
+func TestWidget_BulkActions(t *testing.T) {
+	for _, contract := range []string{"full", "core"} {
+		t.Run(contract, func(t *testing.T) {
+			b := newBrowser(t)
+			s := startServer(t, "-contract", contract)
+			tb := b.newTab(t)
+			tb.signInWithKey(s)
+
+			// Two rows, by their checkboxes: deactivated.
+			var two []apiUser
+			for _, u := range s.findUsers(t, map[string]any{}, 10, 0, nil) {
+				if u.Activated && u.Email != s.AdminEmail && len(two) < 2 {
+					two = append(two, u)
+				}
+			}
+			for _, u := range two {
+				tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID))
+			}
+			tb.run(
+				waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
+				chromedp.Click("#bulk-deactivate"),
+				waitText("#bulk-result", func(s string) bool { return strings.Contains(s, "Deactivate: 2 users changed.") }),
+				rowsLoaded(),
+			)
+			for _, u := range two {
+				if s.findUser(t, u.ID).Activated {
+					t.Errorf("%s is still activated", u.Email)
+				}
+			}
+
+			// The page, then all matching: the delete confirmation names the count; cancel it,
+			// then deactivate them all. The admin running it is left out, and listed.
+			total := s.countUsers(t, map[string]any{})
+			active := s.countUsers(t, map[string]any{"activated": true})
+			tb.run(
+				chromedp.Click("#select-page"),
+				waitText("#bulk-bar .bulk-count", func(s string) bool { return strings.HasSuffix(s, "users selected") }),
+				chromedp.Click("#select-all-matching"),
+				waitText("#bulk-bar .bulk-count", func(got string) bool { return digits(got) == strconv.Itoa(total) }),
+			)
+			if contract == "full" {
+				tb.run(
+					chromedp.Click("#bulk-delete"),
+					waitText("#bulk-delete-title", func(got string) bool { return got == "Delete "+strconv.Itoa(total)+" users? This cannot be undone." }),
+					chromedp.Click("#bulk-cancel-confirm"),
+					waitApp(`!document.querySelector("#bulk-delete-title")`),
+				)
+			}
+			tb.run(
+				chromedp.Click("#bulk-deactivate"),
+				waitText("#bulk-result", func(s string) bool { return strings.Contains(s, "Deactivate: ") }),
+			)
+			var result string
+			tb.run(chromedp.Text("#bulk-result", &result))
+			want := "Deactivate: " + strconv.Itoa(active-1) + " users changed, " + strconv.Itoa(total-active) + " already so, 1 not changed."
+			if !strings.Contains(result, want) || !strings.Contains(result, s.AdminEmail+": You are left as you are") {
+				t.Errorf("result %q, want %q and the admin listed", result, want)
+			}
+			if n := s.countUsers(t, map[string]any{"activated": true}); n != 1 {
+				t.Errorf("%d users active, want the admin alone", n)
+			}
+			tb.screenshot("result")
+		})
+	}
+}

@@ -1,0 +1,357 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"useradmin/server"
+	"useradmin/server/sqlite"
+)
+
+// runBulk sends batches of size until the action is done and adds up their results.
+func runBulk(tb testing.TB, bulk *sqlite.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
+	tb.Helper()
+	total := &server.BulkResult{Failures: []server.BulkFailure{}}
+	batches := 0
+	after := ""
+	for {
+		r, err := bulk.ApplyBulk(ctx, filter, change, server.BulkBatch{After: after, Limit: size})
+		if err != nil {
+			tb.Fatalf("batch %d: %v", batches, err)
+		}
+		batches++
+		if r.Matched > size {
+			tb.Fatalf("batch %d looked at %d users, more than its %d", batches, r.Matched, size)
+		}
+		total.Matched += r.Matched
+		total.Changed += r.Changed
+		total.Unchanged += r.Unchanged
+		total.Failures = append(total.Failures, r.Failures...)
+		if r.Done {
+			return total, batches
+		}
+		after = r.Next
+	}
+}
+
+// checkCounts checks that the counters the triggers keep agree with the rows.
+func checkCounts(tb testing.TB, db *sqlite.DB) {
+	tb.Helper()
+	raw := mustRawDB(tb, db)
+	var bad int
+	if err := raw.QueryRow(`
+		SELECT COUNT(*) FROM (
+			SELECT organization_id, role, activated, COUNT(*) AS n FROM users GROUP BY 1, 2, 3
+			EXCEPT SELECT organization_id, role, activated, n FROM user_counts WHERE n > 0)`).Scan(&bad); err != nil {
+		tb.Fatal(err)
+	}
+	if bad != 0 {
+		tb.Fatalf("user_counts disagrees with the users in %d groups", bad)
+	}
+	// user_grams, both ways: every gram of the users counted, and no count without them.
+	if err := raw.QueryRow(`
+		SELECT COUNT(*) FROM (
+			SELECT * FROM (
+				SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4
+				EXCEPT SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0)
+			UNION ALL SELECT * FROM (
+				SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0
+				EXCEPT SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4))`).Scan(&bad); err != nil {
+		tb.Fatal(err)
+	}
+	if bad != 0 {
+		tb.Fatalf("user_grams disagrees with the users in %d rows", bad)
+	}
+	var guard int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM bulk_writing`).Scan(&guard); err != nil || guard != 0 {
+		tb.Fatalf("bulk_writing holds %d rows (%v)", guard, err)
+	}
+}
+
+func TestBulkService_DeactivateThousandsWithFailuresMixedIn(t *testing.T) {
+	f := newFixture(t)
+	bulk := sqlite.NewBulkService(f.db)
+	if err := f.db.GenerateUsers(context.Background(), f.org.ID, 2500); err != nil {
+		t.Fatal(err)
+	}
+	// Another admin who signed in: deactivating them ends their session.
+	other := f.mustCreateUser(t, f.adminCtx, "olga@acme.example", "Olga", "Other", server.RoleAdmin)
+	otherCtx, _ := f.mustUserContext(t, f.adminCtx, other)
+	_, _, globexCtx := func() (*server.Organization, *server.User, context.Context) {
+		o, a, _, c := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
+		return o, a, c
+	}()
+	if err := f.db.GenerateUsers(context.Background(), mustOrgOf(t, f, globexCtx), 300); err != nil {
+		t.Fatal(err)
+	}
+	globexBefore := countIn(t, f, globexCtx, server.UserFilter{})
+
+	on, off := true, false
+	before := countIn(t, f, f.adminCtx, server.UserFilter{Activated: &on})
+	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off}, 1000)
+	if got.Matched != before || got.Changed != before-1 || got.Unchanged != 0 || len(got.Failures) != 1 {
+		t.Fatalf("matched %d changed %d unchanged %d failures %v; %d were activated", got.Matched, got.Changed, got.Unchanged, got.Failures, before)
+	}
+	if fl := got.Failures[0]; fl.UserID != f.admin.ID || fl.Email != f.admin.Email || fl.Reason != server.BulkSelf || fl.Message == "" {
+		t.Errorf("failure = %+v, want the caller as SELF", fl)
+	}
+	if want := before/1000 + 1; batches != want {
+		t.Errorf("%d batches, want %d", batches, want)
+	}
+	if n := countIn(t, f, f.adminCtx, server.UserFilter{Activated: &on}); n != 1 {
+		t.Errorf("%d users are still activated, want the caller alone", n)
+	}
+	if _, err := f.users.FindUsers(otherCtx, server.UserFilter{}, server.Page{Limit: 1}, nil); server.ErrorCode(err) != server.EUNAUTHENTICATED {
+		t.Errorf("the deactivated admin's key answers %v, want UNAUTHENTICATED", err)
+	}
+	if n := countIn(t, f, globexCtx, server.UserFilter{}); n != globexBefore {
+		t.Errorf("Globex has %d users, had %d", n, globexBefore)
+	}
+	if n := countIn(t, f, globexCtx, server.UserFilter{Activated: &off}); n == globexBefore {
+		t.Errorf("Globex's users were deactivated")
+	}
+	checkCounts(t, f.db)
+
+	// Again: nothing left to change, the same answer for the caller.
+	again, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, 1000)
+	if all := countIn(t, f, f.adminCtx, server.UserFilter{}); again.Changed != 0 || again.Unchanged != all-1 || len(again.Failures) != 1 {
+		t.Errorf("second run: changed %d unchanged %d failures %d", again.Changed, again.Unchanged, len(again.Failures))
+	}
+}
+
+func mustOrgOf(tb testing.TB, f *fixture, ctx context.Context) string {
+	tb.Helper()
+	return server.UserFromContext(ctx).OrganizationID
+}
+
+func countIn(tb testing.TB, f *fixture, ctx context.Context, filter server.UserFilter) int {
+	tb.Helper()
+	n, err := f.users.CountUsers(ctx, filter)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
+	f := newFixture(t)
+	bulk := sqlite.NewBulkService(f.db)
+	for i := range 30 {
+		f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("sales%02d@acme.example", i), "Sam", "Sales", server.RoleUser)
+	}
+	for i := range 5 {
+		f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("dev%02d@acme.example", i), "Dee", "Dev", server.RoleUser)
+	}
+	admin := server.RoleAdmin
+	search := "sales"
+	// Batches of 7: the cursor carries the action across them.
+	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{Search: &search}, server.BulkChange{Role: &admin}, 7)
+	if got.Matched != 30 || got.Changed != 30 || batches != 5 {
+		t.Fatalf("matched %d changed %d in %d batches", got.Matched, got.Changed, batches)
+	}
+	if n := countIn(t, f, f.adminCtx, server.UserFilter{Role: &admin}); n != 31 {
+		t.Errorf("%d admins, want 31", n)
+	}
+	// Both at once, on users of mixed roles and activations: each ends as asked, and the
+	// counters follow.
+	user, off := server.RoleUser, false
+	dee := "dee"
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Activated: &off}, server.BulkBatch{Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &user, Activated: &off}, 1000)
+	if got.Changed != 33 || got.Unchanged != 2 || len(got.Failures) != 1 {
+		t.Fatalf("role and activation: %+v", got)
+	}
+	after, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: &dee}, server.Page{Limit: 10}, nil)
+	for _, u := range after {
+		if u.Role != server.RoleUser || u.Activated {
+			t.Errorf("%s: %s %v %v", u.Email, u.Role, u.Activated, u.UpdatedAt)
+		}
+	}
+	sales, _ := f.users.FindUsers(f.adminCtx, server.UserFilter{Search: &search}, server.Page{Limit: 1}, nil)
+	if !sales[0].UpdatedAt.After(f.admin.CreatedAt) {
+		t.Errorf("updatedAt %v did not move on", sales[0].UpdatedAt)
+	}
+	checkCounts(t, f.db)
+	on := true
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin, Activated: &on}, server.BulkBatch{Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, f.db)
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Role: &user}, server.BulkBatch{Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	// The promoted admins can be deleted: the caller stays.
+	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{Role: &admin}, server.BulkChange{Delete: true}, 1000)
+	if got.Changed != 30 || len(got.Failures) != 1 || got.Failures[0].Reason != server.BulkSelf {
+		t.Fatalf("delete: %+v", got)
+	}
+	if n := countIn(t, f, f.adminCtx, server.UserFilter{}); n != 6 {
+		t.Errorf("%d users left, want the admin and the 5 developers", n)
+	}
+	// The search index forgot them too.
+	if n := countIn(t, f, f.adminCtx, server.UserFilter{Search: &search}); n != 0 {
+		t.Errorf("search finds %d deleted users", n)
+	}
+	checkCounts(t, f.db)
+}
+
+func TestBulkService_IDsOfAnotherOrganizationAreNotFound(t *testing.T) {
+	f := newFixture(t)
+	bulk := sqlite.NewBulkService(f.db)
+	uma := f.mustCreateUser(t, f.adminCtx, "uma@acme.example", "Uma", "User", server.RoleUser)
+	_, gus, _, globexCtx := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
+	gil := f.mustCreateUser(t, globexCtx, "gil@globex.example", "Gil", "Globex", server.RoleUser)
+	off := false
+	globexOrg := gus.OrganizationID
+	for _, tt := range []struct {
+		name   string
+		filter server.UserFilter
+	}{
+		{"idIn", server.UserFilter{IDIn: []string{gil.ID, gus.ID, "nosuchid"}}},
+		{"idIn and organization", server.UserFilter{IDIn: []string{gil.ID, gus.ID}, OrganizationID: &globexOrg}},
+		{"organization", server.UserFilter{OrganizationID: &globexOrg}},
+		{"id", server.UserFilter{ID: &gil.ID}},
+		{"email", server.UserFilter{Email: &gil.Email}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, change := range []server.BulkChange{{Activated: &off}, {Delete: true}} {
+				f.assertUnchanged(t, func() error {
+					got, _ := runBulk(t, bulk, f.adminCtx, tt.filter, change, 10)
+					if got.Matched != 0 || got.Changed != 0 {
+						t.Errorf("%+v", got)
+					}
+					for _, fl := range got.Failures {
+						if fl.Reason != server.BulkNotFound || fl.Email != "" {
+							t.Errorf("failure %+v tells more than NOT_FOUND", fl)
+						}
+					}
+					if tt.filter.IDIn != nil && len(got.Failures) != len(tt.filter.IDIn) {
+						t.Errorf("%d failures for %d ids", len(got.Failures), len(tt.filter.IDIn))
+					}
+					return nil
+				})
+			}
+		})
+	}
+	// Mixed with one of Acme's own: only that one changes.
+	got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: []string{gil.ID, uma.ID}}, server.BulkChange{Activated: &off}, 10)
+	if got.Changed != 1 || len(got.Failures) != 1 || got.Failures[0].UserID != gil.ID {
+		t.Errorf("%+v", got)
+	}
+	if u, err := f.users.FindUsers(globexCtx, server.UserFilter{ID: &gil.ID}, server.Page{Limit: 1}, nil); err != nil || !u[0].Activated {
+		t.Errorf("Gil: %v %v", u, err)
+	}
+}
+
+func TestBulkService_RefusesUsersAndBadInput(t *testing.T) {
+	f := newFixture(t)
+	bulk := sqlite.NewBulkService(f.db)
+	uma := f.mustCreateUser(t, f.adminCtx, "uma@acme.example", "Uma", "User", server.RoleUser)
+	f.mustCreateUser(t, f.adminCtx, "ulf@acme.example", "Ulf", "User", server.RoleUser)
+	umaCtx, _ := f.mustUserContext(t, f.adminCtx, uma)
+	off, admin, bogus := false, server.RoleAdmin, server.Role("OWNER")
+	for _, tt := range []struct {
+		name   string
+		ctx    context.Context
+		filter server.UserFilter
+		change server.BulkChange
+		batch  server.BulkBatch
+		code   string
+	}{
+		{"a USER deactivates", umaCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
+		{"a USER promotes herself", umaCtx, server.UserFilter{ID: &uma.ID}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
+		{"a USER deletes", umaCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
+		{"no caller", context.Background(), server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EUNAUTHENTICATED},
+		{"no change", f.adminCtx, server.UserFilter{}, server.BulkChange{}, server.BulkBatch{Limit: 10}, server.EINVALID},
+		{"unknown role", f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &bogus}, server.BulkBatch{Limit: 10}, server.EINVALID},
+		{"batch of 0", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 0}, server.EINVALID},
+		{"batch too large", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: server.MaxBulkBatch + 1}, server.EINVALID},
+		{"forged cursor", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{After: "-1", Limit: 10}, server.EINVALID},
+		{"text cursor", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{After: "1 OR 1", Limit: 10}, server.EINVALID},
+		{"too many ids", f.adminCtx, server.UserFilter{IDIn: make([]string, server.MaxIDs+1)}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := f.assertUnchanged(t, func() error {
+				_, err := bulk.ApplyBulk(tt.ctx, tt.filter, tt.change, tt.batch)
+				return err
+			})
+			assertCode(t, err, tt.code)
+		})
+	}
+}
+
+// TestBulkService_ParallelRunsKeepAnAdmin has two admins each deactivate and delete every
+// admin at once, many times over: whatever the order, one active admin stays.
+func TestBulkService_ParallelRunsKeepAnAdmin(t *testing.T) {
+	for round := range 5 {
+		f := newFixture(t)
+		bulk := sqlite.NewBulkService(f.db)
+		var ctxs []context.Context
+		ctxs = append(ctxs, f.adminCtx)
+		for i := range 3 {
+			u := f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("admin%d@acme.example", i), "Ad", "Min", server.RoleAdmin)
+			ctx, _ := f.mustUserContext(t, f.adminCtx, u)
+			ctxs = append(ctxs, ctx)
+		}
+		admin, off, user := server.RoleAdmin, false, server.RoleUser
+		changes := []server.BulkChange{{Activated: &off}, {Delete: true}, {Role: &user}, {Activated: &off}}
+		var wg sync.WaitGroup
+		for i, ctx := range ctxs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := bulk.ApplyBulk(ctx, server.UserFilter{Role: &admin}, changes[i], server.BulkBatch{Limit: 10})
+				if code := server.ErrorCode(err); code != "" && code != server.EUNAUTHENTICATED && code != server.EFORBIDDEN {
+					t.Errorf("round %d: %v", round, err)
+				}
+			}()
+		}
+		wg.Wait()
+		// Any admin may have been demoted, deactivated or deleted by another: count rows.
+		var active int
+		if err := mustRawDB(t, f.db).QueryRow(`SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND activated = 1`).Scan(&active); err != nil {
+			t.Fatal(err)
+		}
+		if active < 1 {
+			t.Fatalf("round %d: no active admin left", round)
+		}
+		checkCounts(t, f.db)
+	}
+}
+
+// TestBulkService_PublishesEachChange checks that a batch publishes, once committed, one
+// change per user it changed or deleted, and nothing for those it left.
+func TestBulkService_PublishesEachChange(t *testing.T) {
+	f := newFixture(t)
+	rec := &recorder{}
+	f.db.Changes = rec
+	bulk := sqlite.NewBulkService(f.db)
+	a := f.mustCreateUser(t, f.adminCtx, "a@acme.example", "A", "", server.RoleUser)
+	b := f.mustCreateUser(t, f.adminCtx, "b@acme.example", "B", "", server.RoleUser)
+	rec.take()
+	admin := server.RoleAdmin
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take()
+	if len(got) != 2 || got[0].UserID != a.ID || got[1].UserID != b.ID || got[0].Kind != server.ChangeUpdated || got[0].ByID != f.admin.ID {
+		t.Fatalf("published %+v", got)
+	}
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{IDIn: []string{a.ID}}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(); len(got) != 1 || got[0].Kind != server.ChangeDeleted || got[0].UserID != a.ID {
+		t.Fatalf("published %+v", got)
+	}
+	// Nothing to change: nothing published.
+	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(); len(got) != 0 {
+		t.Fatalf("published %+v", got)
+	}
+}
