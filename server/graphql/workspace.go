@@ -16,7 +16,7 @@ func (w *WorkspaceWhere) filter() server.WorkspaceFilter {
 
 // Workspaces answers Query.workspaces.
 func (r *queryResolver) Workspaces(ctx context.Context, where *WorkspaceWhere, first int, skip int) ([]server.Workspace, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return nil, err
 	}
 	ws, err := r.workspaces.FindWorkspaces(ctx, where.filter(), server.Page{Offset: skip, Limit: first})
@@ -28,7 +28,7 @@ func (r *queryResolver) Workspaces(ctx context.Context, where *WorkspaceWhere, f
 
 // CountWorkspaces answers Query.countWorkspaces.
 func (r *queryResolver) CountWorkspaces(ctx context.Context, where *WorkspaceWhere) (int, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return 0, err
 	}
 	n, err := r.workspaces.CountWorkspaces(ctx, where.filter())
@@ -37,7 +37,7 @@ func (r *queryResolver) CountWorkspaces(ctx context.Context, where *WorkspaceWhe
 
 // CreateWorkspace answers Mutation.createWorkspace.
 func (r *mutationResolver) CreateWorkspace(ctx context.Context, name string) (*server.Workspace, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return nil, err
 	}
 	w, err := r.workspaces.CreateWorkspace(ctx, name)
@@ -46,7 +46,7 @@ func (r *mutationResolver) CreateWorkspace(ctx context.Context, name string) (*s
 
 // RenameWorkspace answers Mutation.renameWorkspace.
 func (r *mutationResolver) RenameWorkspace(ctx context.Context, id string, name string) (*server.Workspace, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return nil, err
 	}
 	w, err := r.workspaces.RenameWorkspace(ctx, id, name)
@@ -55,7 +55,7 @@ func (r *mutationResolver) RenameWorkspace(ctx context.Context, id string, name 
 
 // DeleteWorkspace answers Mutation.deleteWorkspace.
 func (r *mutationResolver) DeleteWorkspace(ctx context.Context, id string, evenIfNotEmpty *bool) (string, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return "", err
 	}
 	if err := r.workspaces.DeleteWorkspace(ctx, id, evenIfNotEmpty != nil && *evenIfNotEmpty); err != nil {
@@ -66,7 +66,7 @@ func (r *mutationResolver) DeleteWorkspace(ctx context.Context, id string, evenI
 
 // AddWorkspaceMembers answers Mutation.addWorkspaceMembers.
 func (r *mutationResolver) AddWorkspaceMembers(ctx context.Context, id string, userIds []string) (*server.Workspace, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return nil, err
 	}
 	w, err := r.workspaces.AddWorkspaceMembers(ctx, id, userIds)
@@ -75,18 +75,37 @@ func (r *mutationResolver) AddWorkspaceMembers(ctx context.Context, id string, u
 
 // RemoveWorkspaceMembers answers Mutation.removeWorkspaceMembers.
 func (r *mutationResolver) RemoveWorkspaceMembers(ctx context.Context, id string, userIds []string) (*server.Workspace, error) {
-	if err := authenticated(ctx); err != nil {
+	if err := mayUseWorkspaces(ctx, r.workspaces); err != nil {
 		return nil, err
 	}
 	w, err := r.workspaces.RemoveWorkspaceMembers(ctx, id, userIds)
 	return w, inContract(err, workspaceFields)
 }
 
-// Workspaces resolves User.workspaces.
+// Workspaces resolves User.workspaces: none where the directory keeps no workspaces.
 func (r *userResolver) Workspaces(ctx context.Context, u *User, first int) ([]server.Workspace, error) {
+	if r.workspaces == nil {
+		return []server.Workspace{}, nil
+	}
 	ws, err := r.workspaces.UserWorkspaces(ctx, u.ID, server.Page{Limit: first})
 	if err != nil {
 		return nil, inContract(err, map[string]string{"limit": "first"})
 	}
 	return derefAll(ws), nil
+}
+
+// errNoWorkspaces answers the workspace operations of a directory without them (its
+// store has none yet, as the PostgreSQL store).
+var errNoWorkspaces = server.Errorf(server.EFORBIDDEN, "This directory keeps no workspaces: its store does not have them yet. Use the directory on SQLite for workspaces.")
+
+// mayUseWorkspaces refuses a caller who is not signed in, and every caller of a directory
+// without workspaces.
+func mayUseWorkspaces(ctx context.Context, ws server.WorkspaceService) error {
+	if err := authenticated(ctx); err != nil {
+		return err
+	}
+	if ws == nil {
+		return errNoWorkspaces
+	}
+	return nil
 }

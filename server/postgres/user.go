@@ -28,6 +28,12 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if err := filter.Validate(); err != nil {
 		return nil, err
 	}
+	if err := unsupportedFilter(filter); err != nil {
+		return nil, err
+	}
+	if err := unsupportedOrder(order); err != nil {
+		return nil, err
+	}
 	if err := page.Validate(); err != nil {
 		return nil, err
 	}
@@ -56,6 +62,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 	if err := filter.Validate(); err != nil {
 		return 0, err
 	}
+	if err := unsupportedFilter(filter); err != nil {
+		return 0, err
+	}
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return 0, err
@@ -77,6 +86,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
 	if err := create.Validate(); err != nil {
 		return nil, err
+	}
+	if create.Username != "" {
+		return nil, server.FieldErrorf("username", "A username"+notYet)
 	}
 	// The slow hash is made before the write transaction, which would otherwise hold the
 	// organization's lock for the whole hash and queue its other writes behind it.
@@ -113,6 +125,9 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd server.UserUpdate) (*server.User, error) {
 	if err := ref.Validate(); err != nil {
 		return nil, err
+	}
+	if upd.Username != nil {
+		return nil, server.FieldErrorf("username", "A username"+notYet)
 	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
