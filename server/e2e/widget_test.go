@@ -328,13 +328,15 @@ func TestWidget(t *testing.T) {
 		tb.signInWithKey(s)
 		u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 6, nil)[0]
 		tb.openUser(u, true)
-		// Typing, then someone else's change arrives (live): the conflict view opens over
-		// the unsaved edit, and discarding it shows theirs.
+		// Typing, then someone else's change: the conflict view opens over the unsaved edit
+		// (as the change arrives, or at the save), and discarding it shows theirs.
 		tb.run(setValue("#firstname", "Mine"))
 		var out struct{ UpdatePropertiesInUser struct{ ID string } }
 		s.graphql(t, `mutation($id: ID!) { updatePropertiesInUser(data: {lastname: "Elsewhere"}, where: {id: $id}) { id } }`,
 			map[string]any{"id": u.ID}, &out)
+		// Saving finds the conflict where no live update brought it (on PostgreSQL).
 		tb.run(
+			chromedp.Evaluate(`document.querySelector(".conflict") || document.querySelector("#firstname").form.requestSubmit()`, nil),
 			waitText(".banner-warning", func(s string) bool { return strings.Contains(s, "Someone else changed this user") }),
 			chromedp.Click("#conflict-discard"),
 			waitApp(`document.querySelector("#lastname").value === "Elsewhere" && document.querySelector("#firstname").value === `+jsString(u.Firstname)),
