@@ -129,9 +129,11 @@ type ImportRow struct {
 	// The row's line in the file, from 1, for the result.
 	Line int `json:"line"`
 	// The email, required; compared case-insensitively.
-	Email     string  `json:"email"`
+	Email string `json:"email"`
+	// The first name; empty: none for a new user, unchanged for an existing one.
 	Firstname *string `json:"firstname,omitempty"`
-	Lastname  *string `json:"lastname,omitempty"`
+	// The last name; empty: none for a new user, unchanged for an existing one.
+	Lastname *string `json:"lastname,omitempty"`
 	// Empty: made from the email.
 	Username *string `json:"username,omitempty"`
 	// ADMIN or USER, in any case; empty: USER.
