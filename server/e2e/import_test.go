@@ -28,7 +28,7 @@ func (tb *tab) download(sel string) string {
 	tb.t.Helper()
 	dir := tb.t.TempDir()
 	done := make(chan string, 1)
-	chromedp.ListenBrowser(tb.ctx, func(ev any) {
+	chromedp.ListenTarget(tb.ctx, func(ev any) {
 		if e, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && e.State == cdpbrowser.DownloadProgressStateCompleted {
 			select {
 			case done <- e.GUID:
