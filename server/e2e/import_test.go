@@ -3,11 +3,13 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -170,5 +172,36 @@ func TestWidget_ImportCSVInPortalFrame(t *testing.T) {
 	}
 	if download := frame.download("#import-download"); strings.Count(download, "CREATED") != 3 {
 		t.Errorf("download in the frame:\n%s", download)
+	}
+}
+
+// TestAccessibility_Import checks the import page as TestAccessibility checks the others:
+// empty, with a malformed file's sentence, with a preview listing errors, and with the
+// result, light and dark, at 1440 and 390 px.
+func TestAccessibility_Import(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t)
+	s.graphql(t, `mutation { createWorkspace(name: "Importers") { id } }`, nil, new(struct{ CreateWorkspace struct{ ID string } }))
+	b := newBrowser(t)
+	bad := importFile(t, "bad.csv", "name\nIvo\n")
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			tb := b.newTab(t)
+			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+			tb.signInWithKey(s)
+			for _, width := range []int64{1440, 390} {
+				name := "-" + scheme + "-" + strconv.FormatInt(width, 10)
+				people := strings.ReplaceAll(importPeople, "@import.test", "-"+name[1:]+"@import.test")
+				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/import"), chromedp.WaitVisible("#import-file"))
+				tb.checkPage(axe, "import"+name, scheme)
+				tb.run(chromedp.SetUploadFiles("#import-file", []string{bad}), chromedp.WaitVisible("#import-file-error"))
+				tb.checkPage(axe, "import-bad-file"+name, scheme)
+				tb.run(chromedp.SetUploadFiles("#import-file", []string{importFile(t, "people.csv", people)}),
+					waitText("#import-summary", func(s string) bool { return strings.Contains(s, "with an error") }))
+				tb.checkPage(axe, "import-preview"+name, scheme)
+				tb.run(chromedp.Click("#import-run"), chromedp.WaitVisible("#import-download"))
+				tb.checkPage(axe, "import-result"+name, scheme)
+			}
+		})
 	}
 }
