@@ -327,7 +327,9 @@ func (c *importPage) renderTable(results []importResult, caption string, onlyFai
 	if total := c.run.Counts["FAILED"]; onlyFailed && total > len(listed) || !onlyFailed && len(results) > len(listed) {
 		more = app.P().Class("muted").Text("The first " + groupDigits(len(listed)) + " are listed; the downloaded result has every row.")
 	}
-	return app.Div().Class("table-wrap").Body(
+	// The region scrolls sideways on a narrow screen: it takes the focus, so that the
+	// keyboard scrolls it too.
+	return app.Div().Class("table-wrap").TabIndex(0).Role("region").Aria("label", caption).Body(
 		app.Table().Class("users import-rows").Body(
 			app.Caption().Class("visually-hidden").Text(caption),
 			app.THead().Body(app.Tr().Body(
