@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"useradmin/server/graphql"
+	"useradmin/server/postgres"
 )
 
 const importDoc = `mutation($rows: [ImportRow!]!, $dry: Boolean!) {
@@ -128,5 +131,23 @@ func TestImportUsers_AliasesRunInTurn(t *testing.T) {
 	n := f.data(t, gql{key: f.acmeAdminKey, query: `{ n: countUsers(where: {email: "twin@example.test"}) }`})
 	if n["n"] != float64(1) {
 		t.Errorf("count = %v", n["n"])
+	}
+}
+
+// A directory whose store cannot import (PostgreSQL's) refuses every batch with a
+// sentence, dry run or not, and nothing changes.
+func TestImportUsers_RefusedByAStoreWithoutImport(t *testing.T) {
+	f := newFixture(t)
+	f.handler = f.handlerWith(func(h *graphql.Handler) { h.Imports = postgres.ImportService{} })
+	users := f.storedUsers(t)
+	rows := []map[string]any{{"line": 2, "email": "nia@example.test"}}
+	for _, dry := range []bool{true, false} {
+		msg, ext := f.firstError(t, gql{query: importDoc, variables: importVars(t, rows, dry), key: f.acmeAdminKey})
+		if ext["code"] != forbidden || !strings.Contains(msg, "PostgreSQL") {
+			t.Errorf("dry run %v: %q %v", dry, msg, ext)
+		}
+	}
+	if f.storedUsers(t) != users {
+		t.Error("the users changed")
 	}
 }
