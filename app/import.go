@@ -172,7 +172,7 @@ func (c *importPage) freeDownload() {
 
 // Render shows the page.
 func (c *importPage) Render() app.UI {
-	allowed := c.session.Status != statusReady || c.session.Caps.Import && c.session.Viewer.OrganizationRole == "ADMIN"
+	allowed := c.session.Status != statusReady || c.session.Caps.Import && c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.readOnly()
 	return app.Div().Class("page").Body(
 		newTopBar(c.w),
 		app.Main().Class("content content-narrow").ID("main").OnKeyDown(c.onKeyDown).Body(
