@@ -32,6 +32,7 @@ func main() {
 	app.RouteFunc("/workspaces", w.WorkspacesPage)
 	app.RouteFunc("/accept-invitation", w.AcceptInvitationPage)
 	app.RouteFunc("/activity", w.ActivityPage)
+	app.RouteFunc("/import", w.ImportPage)
 
 	app.RunWhenOnBrowser()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))

@@ -69,6 +69,7 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 		Workspaces:    sqlite.NewWorkspaceService(db),
 		Audit:         sqlite.NewAuditService(db),
 		Bulk:          sqlite.NewBulkService(db),
+		Imports:       sqlite.NewImportService(db),
 		CoreOnly:      contract == "core",
 		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",

@@ -35,7 +35,7 @@ func TestDocuments(t *testing.T) {
 			"embedGrant", "expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
 			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "updateUsers", "userType", "userWhere", "users", "viewer",
-			"addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
+			"importUsers", "addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
 			"disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "subscriptionType", "updateUserAccountType", "userType", "userWhere",
@@ -147,6 +147,10 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 	search.Activated = &on
 	must("bulk deactivate", a.runBulk(ctx, bulkRequest{Action: bulkDeactivate, Where: search, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
 	must("bulk activate", a.runBulk(ctx, bulkRequest{Action: bulkActivate, IDs: []string{created.ID}, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
+	if caps.Import {
+		rows := []ImportRow{{Line: 2, Email: "imported@example.test", Firstname: "Imo", Workspaces: []string{}}}
+		must("import preview", a.runImport(ctx, importRequest{Rows: rows, Mode: "CREATE", Existing: "SKIP", DryRun: true}, func(importState) {}).Err)
+	}
 	if caps.Bulk {
 		must("bulk delete", a.runBulk(ctx, bulkRequest{Action: bulkDelete, IDs: []string{"nosuchuser"}, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
 	}

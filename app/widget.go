@@ -28,6 +28,7 @@ type Widget struct {
 	nav     navigation
 	live    liveFeed
 	bulk    bulkRun
+	imports bulkRun // the CSV import's run: one at a time, cancelled as a bulk action is
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -89,6 +90,9 @@ func (w *Widget) HandleActions() {
 		// Bulk actions.
 		actionBulk:       w.handleBulk,
 		actionBulkCancel: w.handleBulkCancel,
+		// CSV import.
+		actionImport:       w.handleImport,
+		actionImportCancel: w.handleImportCancel,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
@@ -137,6 +141,11 @@ func (w *Widget) AcceptInvitationPage() app.Composer { return &acceptInvitation{
 
 // ActivityPage is the organization's activity ("/activity").
 func (w *Widget) ActivityPage() app.Composer { return &activityPage{w: w} }
+
+// ImportPage imports users from a CSV file ("/import").
+func (w *Widget) ImportPage() app.Composer {
+	return &importPage{w: w, mode: "CREATE", existing: "SKIP"}
+}
 
 // UserPathPattern matches the paths of UserPage.
 const UserPathPattern = "^/users/[^/]+$"

@@ -35,6 +35,9 @@ const (
 	AuditWorkspaceDeleted        AuditAction = "WORKSPACE_DELETED"
 	AuditWorkspaceMembersAdded   AuditAction = "WORKSPACE_MEMBERS_ADDED"
 	AuditWorkspaceMembersRemoved AuditAction = "WORKSPACE_MEMBERS_REMOVED"
+	// AuditUsersImported is one batch of an import run: its counts, not its rows, which
+	// record their own events.
+	AuditUsersImported AuditAction = "USERS_IMPORTED"
 )
 
 // AuditActions lists every action, in the order the schema lists them.
@@ -45,6 +48,7 @@ var AuditActions = []AuditAction{
 	AuditInvitationResent, AuditInvitationLinkCreated, AuditInvitationRevoked, AuditInvitationAccepted,
 	AuditEmbedTokenCreated, AuditWorkspaceCreated, AuditWorkspaceRenamed, AuditWorkspaceDeleted,
 	AuditWorkspaceMembersAdded, AuditWorkspaceMembersRemoved,
+	AuditUsersImported,
 }
 
 // Valid reports whether a is one of AuditActions.

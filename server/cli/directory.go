@@ -24,6 +24,7 @@ type directory struct {
 	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
 	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
 	Bulk          server.BulkService       // nil on PostgreSQL: bulk actions are not there yet
+	Imports       server.ImportService     // on PostgreSQL, one that refuses with a sentence
 	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
@@ -50,7 +51,8 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
 			Auth: postgres.NewAuthService(db), Invitations: postgres.NewInvitationService(db),
-			Ping: db.Ping, Close: db.Close,
+			Imports: postgres.ImportService{},
+			Ping:    db.Ping, Close: db.Close,
 			seed: func(ctx context.Context, adminKey string) (*seedResult, error) {
 				res, err := db.Seed(ctx, postgres.SeedOptions{AdminKey: adminKey})
 				if err != nil {
@@ -71,7 +73,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
 		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
-		Bulk:       sqlite.NewBulkService(db),
+		Bulk: sqlite.NewBulkService(db), Imports: sqlite.NewImportService(db),
 		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

@@ -161,6 +161,10 @@ var auditedMutations = map[string]struct {
 		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`,
 		"USER_DELETED",
 		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`},
+	"importUsers": {"Admin",
+		`mutation { importUsers(rows: [{line: 2, email: "new@example.test", firstname: "Nia", workspaces: ["annotators"]}], mode: CREATE, existing: SKIP, dryRun: false) { outcome } }`,
+		"USER_CREATED WORKSPACE_MEMBERS_ADDED PASSWORD_RESET_ISSUED USERS_IMPORTED",
+		`mutation { importUsers(rows: [{line: 2, email: "new@example.test"}], mode: CREATE, existing: SKIP, dryRun: false) { outcome } }`},
 	"inviteUser": {"Admin",
 		`mutation { inviteUser(email: "new@example.test", accountType: DEVELOPER) { ok } }`,
 		"INVITATION_SENT",
@@ -185,6 +189,7 @@ var refusedBy = map[string]string{
 	"revokeInvitation":     "OtherAdmin",
 	"updateUsers":          "User",
 	"deleteUsers":          "User",
+	"importUsers":          "User",
 }
 
 func TestHandler_EveryMutationRecordsAuditEvent(t *testing.T) {

@@ -271,6 +271,14 @@ var authorizationMatrix = []struct {
 	{"Mutation.deleteUsers", "deleteUsersIdIn", `mutation { deleteUsers(where: {idIn: ["$GLOBEX_ADMIN_ID", "$ACME_USER_ID"]}, first: 10) { matched changed failures { id reason } } }`,
 		[7]string{`{"deleteUsers": {"matched": 1, "changed": 1, "failures": [{"id": "$GLOBEX_ADMIN_ID", "reason": "NOT_FOUND"}]}}`, forbidden,
 			`{"deleteUsers": {"matched": 1, "changed": 0, "failures": [{"id": "$ACME_USER_ID", "reason": "NOT_FOUND"}, {"id": "$GLOBEX_ADMIN_ID", "reason": "SELF"}]}}`, unauth, unauth, unauth, unauth}},
+	// CSV import: Uma's line, Globex's admin's line and a new address, by each caller. An
+	// email of another organization is FAILED, that user untouched (import_test.go).
+	{"Mutation.importUsers", "importUsers", `mutation { importUsers(rows: [{line: 2, email: "uma@acme.test", firstname: "Umaima"}, {line: 3, email: "admin@globex.test", firstname: "Mallory"}, {line: 4, email: "new@example.test", workspaces: ["Annotators"]}], mode: CREATE, existing: UPDATE, dryRun: false) { line outcome } }`,
+		[7]string{`{"importUsers": [{"line": 2, "outcome": "UPDATED"}, {"line": 3, "outcome": "FAILED"}, {"line": 4, "outcome": "CREATED"}]}`, forbidden,
+			`{"importUsers": [{"line": 2, "outcome": "FAILED"}, {"line": 3, "outcome": "UPDATED"}, {"line": 4, "outcome": "FAILED"}]}`, unauth, unauth, unauth, unauth}},
+	{"Mutation.importUsers", "importUsersDryRun", `mutation { importUsers(rows: [{line: 2, email: "uma@acme.test", organizationRole: "admin"}], mode: INVITE, existing: SKIP, dryRun: true) { outcome userId link } }`,
+		[7]string{`{"importUsers": [{"outcome": "SKIPPED", "userId": "$ACME_USER_ID", "link": null}]}`, forbidden,
+			`{"importUsers": [{"outcome": "FAILED", "userId": null, "link": null}]}`, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
 	// Live updates: a subscription over POST is refused for everyone, before it runs; over a

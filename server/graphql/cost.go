@@ -62,6 +62,7 @@ const (
 // where.idIn, per id: at most server.MaxBulkBatch either way (MaxIDs is the same).
 var assumedItems = map[string]int{
 	"BulkResult.failures":    server.MaxBulkBatch,
+	"Mutation.importUsers":   server.MaxImportBatch, // a result per row sent
 	"User.apiKeys":           10,
 	"User.workspaces":        10, // its first's default
 	"Mutation.inviteUsers":   server.MaxInvitations,

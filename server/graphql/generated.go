@@ -74,6 +74,7 @@ type MutationResolver interface {
 	RemoveWorkspaceMembers(ctx context.Context, id string, userIds []string) (*server.Workspace, error)
 	UpdateUsers(ctx context.Context, where UserWhere, data BulkUserData, after *string, first int) (*BulkResult, error)
 	DeleteUsers(ctx context.Context, where UserWhere, after *string, first int) (*BulkResult, error)
+	ImportUsers(ctx context.Context, rows []ImportRow, mode ImportMode, existing ImportExisting, dryRun bool) ([]ImportRowResult, error)
 }
 type QueryResolver interface {
 	Users(ctx context.Context, where UserWhere, first int, skip int, orderBy []UserOrderBy) ([]User, error)
@@ -132,6 +133,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditEventWhere", ec.unmarshalInputAuditEventWhere),
 			graphql.NewInputUnmarshaler("BulkUserData", ec.unmarshalInputBulkUserData),
 			graphql.NewInputUnmarshaler("CreateUserData", ec.unmarshalInputCreateUserData),
+			graphql.NewInputUnmarshaler("ImportRow", ec.unmarshalInputImportRow),
 			graphql.NewInputUnmarshaler("InvitationWhere", ec.unmarshalInputInvitationWhere),
 			graphql.NewInputUnmarshaler("OrganizationWhere", ec.unmarshalInputOrganizationWhere),
 			graphql.NewInputUnmarshaler("UpdatePasswordData", ec.unmarshalInputUpdatePasswordData),
@@ -409,6 +411,26 @@ func (ec *executionContext) childFields_EmbedToken(ctx context.Context, field gr
 		return ec.fieldContext_EmbedToken_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmbedToken", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRowResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ImportRowResult_line(ctx, field)
+	case "email":
+		return ec.fieldContext_ImportRowResult_email(ctx, field)
+	case "outcome":
+		return ec.fieldContext_ImportRowResult_outcome(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRowResult_message(ctx, field)
+	case "userId":
+		return ec.fieldContext_ImportRowResult_userId(ctx, field)
+	case "link":
+		return ec.fieldContext_ImportRowResult_link(ctx, field)
+	case "mailed":
+		return ec.fieldContext_ImportRowResult_mailed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRowResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1006,6 +1028,44 @@ func (ec *executionContext) field_Mutation_disableUser_args(ctx context.Context,
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]ImportRow, error) {
+			return ec.unmarshalNImportRow2ᚕuseradminᚋserverᚋgraphqlᚐImportRowᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (ImportMode, error) {
+			return ec.unmarshalNImportMode2useradminᚋserverᚋgraphqlᚐImportMode(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "existing",
+		func(ctx context.Context, v any) (ImportExisting, error) {
+			return ec.unmarshalNImportExisting2useradminᚋserverᚋgraphqlᚐImportExisting(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["existing"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg3
 	return args, nil
 }
 
@@ -2825,6 +2885,167 @@ func (ec *executionContext) _EmbedToken_expiresAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_EmbedToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmbedToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ImportRowResult_line(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportRowResult_email(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowResult_outcome(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ImportOutcome) graphql.Marshaler {
+			return ec.marshalNImportOutcome2useradminᚋserverᚋgraphqlᚐImportOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "ImportOutcome")
+}
+
+func (ec *executionContext) _ImportRowResult_message(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowResult_userId(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImportRowResult_link(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_link(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Link, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_link(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowResult_mailed(ctx context.Context, field graphql.CollectedField, obj *ImportRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowResult_mailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowResult_mailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowResult", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *Invitation) (ret graphql.Marshaler) {
@@ -4723,6 +4944,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteUsers(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportUsers(ctx, fc.Args["rows"].([]ImportRow), fc.Args["mode"].(ImportMode), fc.Args["existing"].(ImportExisting), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ImportRowResult) graphql.Marshaler {
+			return ec.marshalNImportRowResult2ᚕuseradminᚋserverᚋgraphqlᚐImportRowResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRowResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7611,6 +7876,97 @@ func UnmarshalCreateUserData(ctx context.Context, raw any) (CreateUserData, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportRow(ctx context.Context, obj any) (ImportRow, error) {
+	var it ImportRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"line", "email", "firstname", "lastname", "username", "organizationRole", "activated", "workspaces"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "line":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstname":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstname"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Firstname = data
+		case "lastname":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastname"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lastname = data
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "organizationRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationRole"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationRole = data
+		case "activated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activated"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Activated = data
+		case "workspaces":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workspaces"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workspaces = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportRow unmarshals raw into the ImportRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportRow(ctx context.Context, raw any) (ImportRow, error) {
+	var out ImportRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportRow", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInvitationWhere(ctx context.Context, obj any) (InvitationWhere, error) {
 	var it InvitationWhere
 	if obj == nil {
@@ -8604,6 +8960,69 @@ func (ec *executionContext) _EmbedToken(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var importRowResultImplementors = []string{"ImportRowResult"}
+
+func (ec *executionContext) _ImportRowResult(ctx context.Context, sel ast.SelectionSet, obj *ImportRowResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importRowResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRowResult")
+		case "line":
+			out.Values[i] = ec._ImportRowResult_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._ImportRowResult_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._ImportRowResult_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportRowResult_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userId":
+			out.Values[i] = ec._ImportRowResult_userId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "link":
+			out.Values[i] = ec._ImportRowResult_link(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mailed":
+			out.Values[i] = ec._ImportRowResult_mailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invitationImplementors = []string{"Invitation"}
 
 func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSet, obj *Invitation) graphql.Marshaler {
@@ -9154,6 +9573,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteUsers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteUsers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importUsers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importUsers(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10323,6 +10749,75 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalNImportExisting2useradminᚋserverᚋgraphqlᚐImportExisting(ctx context.Context, v any) (ImportExisting, error) {
+	var res ImportExisting
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportExisting2useradminᚋserverᚋgraphqlᚐImportExisting(ctx context.Context, sel ast.SelectionSet, v ImportExisting) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNImportMode2useradminᚋserverᚋgraphqlᚐImportMode(ctx context.Context, v any) (ImportMode, error) {
+	var res ImportMode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportMode2useradminᚋserverᚋgraphqlᚐImportMode(ctx context.Context, sel ast.SelectionSet, v ImportMode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNImportOutcome2useradminᚋserverᚋgraphqlᚐImportOutcome(ctx context.Context, v any) (ImportOutcome, error) {
+	var res ImportOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportOutcome2useradminᚋserverᚋgraphqlᚐImportOutcome(ctx context.Context, sel ast.SelectionSet, v ImportOutcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNImportRow2useradminᚋserverᚋgraphqlᚐImportRow(ctx context.Context, v any) (ImportRow, error) {
+	res, err := ec.unmarshalInputImportRow(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportRow2ᚕuseradminᚋserverᚋgraphqlᚐImportRowᚄ(ctx context.Context, v any) ([]ImportRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ImportRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportRow2useradminᚋserverᚋgraphqlᚐImportRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNImportRowResult2useradminᚋserverᚋgraphqlᚐImportRowResult(ctx context.Context, sel ast.SelectionSet, v ImportRowResult) graphql.Marshaler {
+	return ec._ImportRowResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImportRowResult2ᚕuseradminᚋserverᚋgraphqlᚐImportRowResultᚄ(ctx context.Context, sel ast.SelectionSet, v []ImportRowResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportRowResult2useradminᚋserverᚋgraphqlᚐImportRowResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11129,6 +11624,41 @@ func (ec *executionContext) unmarshalOOrganizationWhere2ᚖuseradminᚋserverᚋ
 	}
 	res, err := ec.unmarshalInputOrganizationWhere(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

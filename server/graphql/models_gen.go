@@ -124,6 +124,26 @@ type CreateUserData struct {
 	Username *string `json:"username,omitempty"`
 }
 
+// One row of an imported file, as read (extension). Texts are checked as the single writes check them; an empty or absent value is not given: a new user gets the default, an existing one keeps theirs.
+type ImportRow struct {
+	// The row's line in the file, from 1, for the result.
+	Line int `json:"line"`
+	// The email, required; compared case-insensitively.
+	Email string `json:"email"`
+	// The first name; empty: none for a new user, unchanged for an existing one.
+	Firstname *string `json:"firstname,omitempty"`
+	// The last name; empty: none for a new user, unchanged for an existing one.
+	Lastname *string `json:"lastname,omitempty"`
+	// Empty: made from the email.
+	Username *string `json:"username,omitempty"`
+	// ADMIN or USER, in any case; empty: USER.
+	OrganizationRole *string `json:"organizationRole,omitempty"`
+	// true or false; empty: true.
+	Activated *string `json:"activated,omitempty"`
+	// Names of workspaces of the organization, at most 20; each must exist.
+	Workspaces []string `json:"workspaces,omitempty"`
+}
+
 // Selects invitations of the caller's organization. A field that is absent or null does not constrain (extension).
 type InvitationWhere struct {
 	// The invitation's status.
@@ -301,6 +321,192 @@ func (e *BulkFailureReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e BulkFailureReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an import does with the email of a user of the caller's organization (extension).
+type ImportExisting string
+
+const (
+	// Leave them as they are.
+	ImportExistingSkip ImportExisting = "SKIP"
+	// Change them to the row: the values given; workspaces named are added, none taken away.
+	ImportExistingUpdate ImportExisting = "UPDATE"
+)
+
+var AllImportExisting = []ImportExisting{
+	ImportExistingSkip,
+	ImportExistingUpdate,
+}
+
+func (e ImportExisting) IsValid() bool {
+	switch e {
+	case ImportExistingSkip, ImportExistingUpdate:
+		return true
+	}
+	return false
+}
+
+func (e ImportExisting) String() string {
+	return string(e)
+}
+
+func (e *ImportExisting) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportExisting(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportExisting", str)
+	}
+	return nil
+}
+
+func (e ImportExisting) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportExisting) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportExisting) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an import does with an email no one in the directory has (extension).
+type ImportMode string
+
+const (
+	// Create the user, without a password: the result holds a link with which they choose one.
+	ImportModeCreate ImportMode = "CREATE"
+	// Invite the address, as inviteUsers does: the invitation keeps the address and role.
+	ImportModeInvite ImportMode = "INVITE"
+)
+
+var AllImportMode = []ImportMode{
+	ImportModeCreate,
+	ImportModeInvite,
+}
+
+func (e ImportMode) IsValid() bool {
+	switch e {
+	case ImportModeCreate, ImportModeInvite:
+		return true
+	}
+	return false
+}
+
+func (e ImportMode) String() string {
+	return string(e)
+}
+
+func (e *ImportMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportMode", str)
+	}
+	return nil
+}
+
+func (e ImportMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What importing one row came to (extension).
+type ImportOutcome string
+
+const (
+	// The user was created.
+	ImportOutcomeCreated ImportOutcome = "CREATED"
+	// The address was invited.
+	ImportOutcomeInvited ImportOutcome = "INVITED"
+	// The existing user was changed to the row.
+	ImportOutcomeUpdated ImportOutcome = "UPDATED"
+	// The row was left out: an existing user (SKIP), or an address with a pending invitation.
+	ImportOutcomeSkipped ImportOutcome = "SKIPPED"
+	// The existing user was already as the row says.
+	ImportOutcomeUnchanged ImportOutcome = "UNCHANGED"
+	// The row was not imported; message says why.
+	ImportOutcomeFailed ImportOutcome = "FAILED"
+)
+
+var AllImportOutcome = []ImportOutcome{
+	ImportOutcomeCreated,
+	ImportOutcomeInvited,
+	ImportOutcomeUpdated,
+	ImportOutcomeSkipped,
+	ImportOutcomeUnchanged,
+	ImportOutcomeFailed,
+}
+
+func (e ImportOutcome) IsValid() bool {
+	switch e {
+	case ImportOutcomeCreated, ImportOutcomeInvited, ImportOutcomeUpdated, ImportOutcomeSkipped, ImportOutcomeUnchanged, ImportOutcomeFailed:
+		return true
+	}
+	return false
+}
+
+func (e ImportOutcome) String() string {
+	return string(e)
+}
+
+func (e *ImportOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportOutcome", str)
+	}
+	return nil
+}
+
+func (e ImportOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportOutcome) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,490 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"useradmin/server"
+)
+
+// ImportService imports rows of a file into the caller's organization, a batch per
+// transaction.
+type ImportService struct {
+	db *DB
+}
+
+var _ server.ImportService = (*ImportService)(nil)
+
+// NewImportService returns an ImportService on db.
+func NewImportService(db *DB) *ImportService {
+	return &ImportService{db: db}
+}
+
+// Sentences of the rows an import leaves as they are.
+const (
+	msgEmailUsed = "This email address is already used in the directory: use another address, or leave the line out."
+	msgSkipped   = "Already a user of your organization: left as they are (choose to update existing users to change them)."
+	msgUnchanged = "Already as this line says: nothing to change."
+	msgSelf      = "This line is you: an import never changes your own role or activation. Edit your own profile, or ask another admin."
+	msgLastAdmin = "This is the last active admin of the organization: make another user an admin first."
+	msgPending   = "This address has a pending invitation already: resend it from the pending invitations if the email was lost."
+)
+
+// ImportUsers imports one batch of rows in one transaction. A dry run makes the writes
+// that later rows of the batch depend on (users, usernames, invitations and the emails
+// they reserve) and rolls them back, so that its answer is what the import would do; it
+// leaves out those no row depends on (audit events, reset links, memberships).
+// Only an ADMIN may. Every email is looked up in the whole directory, in the
+// transaction: another organization's user is answered "already used" and never read
+// further.
+func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow, opts server.ImportOptions) ([]*server.ImportResult, error) {
+	if err := opts.Validate(rows); err != nil {
+		return nil, err
+	}
+	if err := mayWrite(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can import users: ask an admin of your organization.")
+	}
+	im := &importer{tx: tx, me: me, opts: opts, first: map[string]int{}}
+	results := make([]*server.ImportResult, len(rows))
+	values := make([]*server.ImportValues, len(rows))
+	for i := range rows {
+		results[i] = &server.ImportResult{Line: rows[i].Line, Email: clipText(server.NormalizeEmail(rows[i].Email), server.MaxEmailLength)}
+		v, err := rows[i].Check()
+		if err != nil {
+			fail(results[i], server.ErrorMessage(err))
+			continue
+		}
+		values[i] = v
+	}
+	if err := im.load(ctx, values); err != nil {
+		return nil, err
+	}
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		if err := im.row(ctx, results[i], v); err != nil {
+			return nil, err
+		}
+	}
+	if err := im.invite(ctx, results, values); err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		for _, r := range results {
+			r.Token, r.Invitation = "", nil
+		}
+		return results, nil // the deferred Rollback undoes every write
+	}
+	if im.written > 0 {
+		if err := recordEvent(ctx, tx, event{action: server.AuditUsersImported, orgID: me.OrganizationID, changes: []server.AuditChange{
+			auditChange("mode", nil, text(string(opts.Mode))), auditChange("existing", nil, text(string(opts.Existing))),
+			auditChange("rows", nil, text(strconv.Itoa(len(rows)))), auditChange("written", nil, text(strconv.Itoa(im.written))),
+		}}); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("import users: %w", err)
+	}
+	return results, nil
+}
+
+func fail(r *server.ImportResult, message string) {
+	r.Outcome, r.Message = server.ImportFailed, message
+}
+
+// importer is one batch of an import: what it read of the store once, and what it wrote.
+type importer struct {
+	tx   *Tx
+	me   *server.User
+	opts server.ImportOptions
+
+	first        map[string]int           // each email's first line in the batch
+	users        map[string]*importedUser // the users of the batch's emails, in any organization
+	workspaces   map[string]importedSpace // the organization's workspaces the batch names, by folded name
+	members      map[int64]map[int64]bool // the memberships of those users of the caller's organization
+	activeAdmins int                      // the organization's active admins, kept up to date
+	invites      []int                    // the rows to invite, in order
+	written      int                      // rows created, invited or updated
+}
+
+type importedUser struct {
+	user *server.User
+	num  int64
+}
+
+type importedSpace struct {
+	num  int64
+	name string
+}
+
+// load reads, in a few statements, the users with the batch's emails, the workspaces it
+// names, the memberships of those users, and the count of active admins.
+func (im *importer) load(ctx context.Context, values []*server.ImportValues) error {
+	var emails, names []string
+	for _, v := range values {
+		if v != nil {
+			emails = append(emails, v.Email)
+			for _, w := range v.Workspaces {
+				names = append(names, foldText(w))
+			}
+		}
+	}
+	im.users, im.workspaces, im.members = map[string]*importedUser{}, map[string]importedSpace{}, map[int64]map[int64]bool{}
+	rows, err := im.tx.QueryContext(ctx, `SELECT num, `+userColumns+` FROM users WHERE email IN (SELECT value FROM json_each(?))`, jsonList(emails))
+	if err != nil {
+		return fmt.Errorf("find imported users: %w", err)
+	}
+	var nums []string
+	for rows.Next() {
+		var num int64
+		u, err := scanUser(numScanner{rows, &num})
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("find imported users: %w", err)
+		}
+		im.users[u.Email] = &importedUser{user: u, num: num}
+		if u.OrganizationID == im.me.OrganizationID {
+			nums = append(nums, strconv.FormatInt(num, 10))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find imported users: %w", err)
+	}
+	if rows, err = im.tx.QueryContext(ctx, `SELECT num, name, name_key FROM workspaces
+		WHERE organization_id = ? AND name_key IN (SELECT value FROM json_each(?))`, im.me.OrganizationID, jsonList(names)); err != nil {
+		return fmt.Errorf("find imported workspaces: %w", err)
+	}
+	for rows.Next() {
+		var w importedSpace
+		var key string
+		if err := rows.Scan(&w.num, &w.name, &key); err != nil {
+			rows.Close()
+			return fmt.Errorf("find imported workspaces: %w", err)
+		}
+		im.workspaces[key] = w
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find imported workspaces: %w", err)
+	}
+	if rows, err = im.tx.QueryContext(ctx, `SELECT user_num, workspace_num FROM workspace_members
+		WHERE user_num IN (SELECT value FROM json_each(?))`, "["+strings.Join(nums, ",")+"]"); err != nil {
+		return fmt.Errorf("find memberships: %w", err)
+	}
+	for rows.Next() {
+		var user, space int64
+		if err := rows.Scan(&user, &space); err != nil {
+			rows.Close()
+			return fmt.Errorf("find memberships: %w", err)
+		}
+		if im.members[user] == nil {
+			im.members[user] = map[int64]bool{}
+		}
+		im.members[user][space] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find memberships: %w", err)
+	}
+	admin, on := server.RoleAdmin, true
+	im.activeAdmins, err = countUsers(ctx, im.tx, server.UserFilter{OrganizationID: &im.me.OrganizationID, Role: &admin, Activated: &on})
+	return err
+}
+
+// row decides what one checked row comes to, and writes it (invitations wait for
+// invite, which reserves their emails at once).
+func (im *importer) row(ctx context.Context, r *server.ImportResult, v *server.ImportValues) error {
+	if line, dup := im.first[v.Email]; dup {
+		fail(r, fmt.Sprintf("This email is listed twice: it is imported once, on line %d.", line))
+		return nil
+	}
+	im.first[v.Email] = r.Line
+	spaces := make([]importedSpace, 0, len(v.Workspaces))
+	for _, name := range v.Workspaces {
+		w, ok := im.workspaces[foldText(name)]
+		if !ok {
+			fail(r, fmt.Sprintf("Workspace %q does not exist in your organization: create it on the workspaces page first, or take it out of this line.", name))
+			return nil
+		}
+		spaces = append(spaces, w)
+	}
+	existing := im.users[v.Email]
+	switch {
+	case existing != nil && existing.user.OrganizationID != im.me.OrganizationID:
+		fail(r, msgEmailUsed)
+		return nil
+	case existing != nil && im.opts.Existing == server.ImportSkip:
+		r.Outcome, r.Message, r.UserID = server.ImportSkipped, msgSkipped, existing.user.ID
+		return nil
+	case existing != nil:
+		return im.update(ctx, r, v, existing, spaces)
+	case im.opts.Mode == server.ImportInvite:
+		r.Outcome = server.ImportInvited // settled by invite
+		return nil
+	}
+	return im.create(ctx, r, v, spaces)
+}
+
+// update changes an existing user of the organization to what the row gives: names,
+// username, role, activation, and the workspaces it names added (an import never takes
+// a user out of a workspace: a file that lists fewer is no reason to).
+func (im *importer) update(ctx context.Context, r *server.ImportResult, v *server.ImportValues, e *importedUser, spaces []importedSpace) error {
+	u := e.user
+	r.UserID = u.ID
+	next := *u
+	if v.Firstname != nil {
+		next.Firstname = *v.Firstname
+	}
+	if v.Lastname != nil {
+		next.Lastname = *v.Lastname
+	}
+	if v.Username != nil {
+		next.Username = *v.Username
+	}
+	if v.Role != nil {
+		next.Role = *v.Role
+	}
+	if v.Activated != nil {
+		next.Activated = *v.Activated
+	}
+	var adds []importedSpace
+	for _, w := range spaces {
+		if !im.members[e.num][w.num] {
+			adds = append(adds, w)
+		}
+	}
+	if next == *u && len(adds) == 0 {
+		r.Outcome, r.Message = server.ImportUnchanged, msgUnchanged
+		return nil
+	}
+	if u.ID == im.me.ID && (next.Role != u.Role || next.Activated != u.Activated) {
+		fail(r, msgSelf)
+		return nil
+	}
+	if next.Username != u.Username {
+		if err := checkUsernameFree(ctx, im.tx, next.Username, u.ID); err != nil {
+			return rowError(r, err)
+		}
+	}
+	losesAdmin := isActiveAdmin(u) && !isActiveAdmin(&next)
+	if losesAdmin && im.activeAdmins <= 1 {
+		fail(r, msgLastAdmin)
+		return nil
+	}
+	if next != *u {
+		next.UpdatedAt = nextUpdatedAt(im.tx.now, u.UpdatedAt)
+		if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
+			return err
+		}
+		if err := im.unlessDry(func() error { return recordUserChange(ctx, im.tx, u, &next) }); err != nil {
+			return err
+		}
+		if u.Activated && !next.Activated {
+			if err := im.unlessDry(func() error { return revokeSessions(ctx, im.tx, u.ID, "") }); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case losesAdmin:
+		im.activeAdmins--
+	case !isActiveAdmin(u) && isActiveAdmin(&next):
+		im.activeAdmins++
+	}
+	if err := im.join(ctx, &next, e.num, adds); err != nil {
+		return err
+	}
+	*u = next
+	r.Outcome, r.Message = server.ImportUpdated, "Updated as this line says."
+	im.written++
+	return nil
+}
+
+// create adds the row's user without a password: they choose one with the reset link of
+// the result, which works as long as an invitation's would. A user created deactivated
+// gets no link until an admin activates them and issues one.
+func (im *importer) create(ctx context.Context, r *server.ImportResult, v *server.ImportValues, spaces []importedSpace) error {
+	u := &server.User{ID: newID(), Email: v.Email, Activated: true, OrganizationID: im.me.OrganizationID, Role: server.RoleUser,
+		CreatedAt: im.tx.now, UpdatedAt: im.tx.now}
+	if v.Firstname != nil {
+		u.Firstname = *v.Firstname
+	}
+	if v.Lastname != nil {
+		u.Lastname = *v.Lastname
+	}
+	if v.Role != nil {
+		u.Role = *v.Role
+	}
+	if v.Activated != nil {
+		u.Activated = *v.Activated
+	}
+	if v.Username != nil {
+		if err := checkUsernameFree(ctx, im.tx, *v.Username, ""); err != nil {
+			return rowError(r, err)
+		}
+		u.Username = *v.Username
+	}
+	if err := insertUser(ctx, im.tx, u, ""); err != nil {
+		return err
+	}
+	if err := im.unlessDry(func() error { return recordUserCreated(ctx, im.tx, u, nil) }); err != nil {
+		return err
+	}
+	if !u.Activated {
+		if err := im.unlessDry(func() error { return recordEvent(ctx, im.tx, event{action: server.AuditUserDeactivated, user: u}) }); err != nil {
+			return err
+		}
+	}
+	var num int64
+	if err := im.tx.QueryRowContext(ctx, `SELECT num FROM users WHERE id = ?`, u.ID).Scan(&num); err != nil {
+		return fmt.Errorf("find imported user: %w", err)
+	}
+	if u.Role == server.RoleAdmin && u.Activated {
+		im.activeAdmins++
+	}
+	if err := im.join(ctx, u, num, spaces); err != nil {
+		return err
+	}
+	im.users[u.Email] = &importedUser{user: u, num: num}
+	r.Outcome, r.UserID = server.ImportCreated, u.ID
+	im.written++
+	if !u.Activated {
+		r.Message = "Created, deactivated: activate them, then issue a password reset link."
+		return nil
+	}
+	expires := im.tx.now.Add(im.tx.db.invitationLifetime())
+	r.Message = "Created: they choose their password with the link of this result, which works once, until " + expires.Format("2 Jan 2006 15:04 MST") + "."
+	if im.opts.DryRun {
+		return nil
+	}
+	r.Token = newSecret()
+	if _, err := im.tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		hashSecret(r.Token), u.ID, toMicro(im.tx.now), toMicro(expires)); err != nil {
+		return fmt.Errorf("insert password reset: %w", err)
+	}
+	return recordEvent(ctx, im.tx, event{action: server.AuditPasswordResetIssued, user: u})
+}
+
+// join adds user u (whose number is num) to the workspaces spaces, recording each.
+func (im *importer) join(ctx context.Context, u *server.User, num int64, spaces []importedSpace) error {
+	if im.opts.DryRun {
+		return nil
+	}
+	for _, w := range spaces {
+		if _, err := im.tx.ExecContext(ctx, `INSERT INTO workspace_members (workspace_num, user_num) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			w.num, num); err != nil {
+			return fmt.Errorf("add workspace member: %w", err)
+		}
+		if err := recordEvent(ctx, im.tx, event{action: server.AuditWorkspaceMembersAdded, orgID: u.OrganizationID, user: u,
+			changes: []server.AuditChange{auditChange("workspace", nil, text(w.name)), auditChange("users", nil, text("1"))}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// invite invites the new addresses of the batch, with the invitation service's rules:
+// an address with a pending invitation is skipped, and the organization's hourly
+// allowance of invitation emails is reserved for all of them at once, the first lines
+// first. An invitation keeps the address and the role; the person types their names when
+// they accept.
+func (im *importer) invite(ctx context.Context, results []*server.ImportResult, values []*server.ImportValues) error {
+	svc := &InvitationService{db: im.tx.db}
+	var todo []int
+	for i, r := range results {
+		if r.Outcome != server.ImportInvited || r.Token != "" {
+			continue
+		}
+		var check server.InvitationResult
+		if err := svc.checkInvitable(ctx, im.tx, im.me.OrganizationID, &check, values[i].Email); err != nil {
+			return err
+		}
+		if check.Outcome == server.InviteAlreadyInvited {
+			r.Outcome, r.Message = server.ImportSkipped, msgPending
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	granted, retryAfter, err := im.tx.db.reserveMails(ctx, im.tx, im.me.OrganizationID, len(todo))
+	if err != nil {
+		return err
+	}
+	for k, i := range todo {
+		r, v := results[i], values[i]
+		if k >= granted {
+			fail(r, fmt.Sprintf("Your organization sent its %d invitation emails of the hour: import this line again in %s.",
+				im.tx.db.InvitationLimit.OrDefault().Mails, server.HumanDuration(retryAfter)))
+			continue
+		}
+		role := server.RoleUser
+		if v.Role != nil {
+			role = *v.Role
+		}
+		issued, err := insertInvitation(ctx, im.tx, im.me, v.Email, role)
+		if errors.Is(err, errInvitationTaken) {
+			r.Outcome, r.Message = server.ImportSkipped, msgPending
+			continue
+		} else if errors.Is(err, errAddressIsUser) {
+			fail(r, msgEmailUsed)
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := im.unlessDry(func() error {
+			return recordEvent(ctx, im.tx, event{action: server.AuditInvitationSent, orgID: im.me.OrganizationID, invitationID: issued.Invitation.ID,
+				changes: []server.AuditChange{{Field: "email", New: text(v.Email)}, {Field: "organizationRole", New: text(string(role))}}})
+		}); err != nil {
+			return err
+		}
+		r.Token, r.Invitation = issued.Token, issued
+		r.Message = "Invited as " + string(role) + ": the link works once, until " + issued.Invitation.ExpiresAt.Format("2 Jan 2006 15:04 MST") + "."
+		if v.Firstname != nil || v.Lastname != nil || v.Username != nil || len(v.Workspaces) > 0 || v.Activated != nil {
+			r.Message += " An invitation keeps the address and role only: the person types their names on accepting; add workspaces after."
+		}
+		im.written++
+	}
+	return nil
+}
+
+// unlessDry runs write, a write no later row's outcome depends on (an audit event, a
+// reset link, the end of sessions), except in a dry run: those are rolled back anyway,
+// and leaving them out halves a preview's time.
+func (im *importer) unlessDry(write func() error) error {
+	if im.opts.DryRun {
+		return nil
+	}
+	return write()
+}
+
+// rowError makes a refusal of the store's rules (a username taken) the row's FAILED
+// result; any other error fails the batch.
+func rowError(r *server.ImportResult, err error) error {
+	var e *server.Error
+	if errors.As(err, &e) && e.Code == server.ECONFLICT {
+		fail(r, e.Message)
+		return nil
+	}
+	return err
+}
