@@ -124,6 +124,7 @@ func (db *DB) Close() error {
 const (
 	migrateLock = 0x75736572_61646d31 // "useradm1"
 	seedLock    = 0x75736572_61646d32
+	changeLock  = 0x75736572_61646d33 // numbering the change log, see Tx.Commit
 )
 
 // migrate applies, in name order, each migration file not yet recorded in the
@@ -187,8 +188,9 @@ func migrateFile(ctx context.Context, conn *sql.Conn, name string) error {
 // Tx is a transaction that knows the time it started at.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	changes []server.UserChange // the writes of users to record in the change log at commit
 }
 
 // beginTx starts a write transaction of the caller in ctx: it first locks the caller's

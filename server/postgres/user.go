@@ -366,6 +366,7 @@ func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string
 	} else if err != nil {
 		return fmt.Errorf("insert user: %w", err)
 	}
+	tx.changed(ctx, server.ChangeCreated, u.OrganizationID, u.ID)
 	return nil
 }
 
@@ -474,6 +475,7 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	if after != orgID {
 		return errOutsideOrganization()
 	}
+	tx.changed(ctx, server.ChangeUpdated, orgID, next.ID)
 	return nil
 }
 
@@ -487,6 +489,7 @@ func deleteUserRow(ctx context.Context, tx *Tx, orgID, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
+	tx.changed(ctx, server.ChangeDeleted, orgID, id)
 	return nil
 }
 
