@@ -273,3 +273,11 @@ func TestInstances_Kill9OneInstance(t *testing.T) {
 	}
 	t.Logf("%d creates acknowledged by A before its SIGKILL, %d by B; all stored, all heard live on B", len(created[a]), len(created[b]))
 }
+
+// TestInstances_LiveInBrowser shows in the widget of one instance the writes made through
+// the other, in place; it logs the time from the write to the DOM.
+func TestInstances_LiveInBrowser(t *testing.T) {
+	a, b := twoInstances(t)
+	latencies := liveListLatencies(t, newBrowser(t).newTab(t), b, a)
+	t.Logf("write through A to the DOM of B's widget: median %v, worst %v over %d changes", latencies[len(latencies)/2], latencies[len(latencies)-1], len(latencies))
+}
