@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -233,3 +234,53 @@ func (s Scope) Scan(row interface{ Scan(...any) error }) (*server.AuditEvent, er
 }
 
 func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// The retention sweep deletes at most SweepBatch events per transaction, so that no
+// write waits behind it for long, and at most sweepBatches transactions per run: a
+// backlog (a retention shortened by years) goes over several runs.
+const (
+	SweepBatch   = 1000
+	sweepBatches = 100
+)
+
+// Sweep runs batch, which deletes at most SweepBatch of the oldest events past the
+// retention in a transaction of its own, until it finds fewer, and returns how many
+// events it deleted.
+func Sweep(ctx context.Context, batch func(context.Context) (int, error)) (int, error) {
+	total := 0
+	for range sweepBatches {
+		n, err := batch(ctx)
+		total += n
+		if err != nil || n < SweepBatch {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// RunSweep runs sweep now and then every interval, until ctx ends; it logs what fails
+// and carries on.
+func RunSweep(ctx context.Context, interval, retention time.Duration, logger *slog.Logger, sweep func(context.Context) (int, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := sweep(ctx); err != nil && ctx.Err() == nil {
+			if logger != nil {
+				logger.Error("audit sweep", "err", err)
+			}
+		} else if n > 0 && logger != nil {
+			logger.Info("audit sweep", "deleted", n, "older than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Invitation is action on inv, with its address.
+func Invitation(action server.AuditAction, inv *server.Invitation) Record {
+	return Record{Action: action, OrgID: inv.OrganizationID, InvitationID: inv.ID,
+		Changes: []server.AuditChange{{Field: "email", New: Text(inv.Email)}}}
+}

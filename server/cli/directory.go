@@ -23,11 +23,11 @@ type directory struct {
 	Invitations   server.InvitationService
 	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
 	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
-	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
-	Bulk          server.BulkService       // nil on PostgreSQL: bulk actions are not there yet
-	Imports       server.ImportService     // on PostgreSQL, one that refuses with a sentence
-	Changes       server.Changes           // the live updates of users
-	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
+	Audit         server.AuditService
+	Bulk          server.BulkService    // nil on PostgreSQL: bulk actions are not there yet
+	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
+	Changes       server.Changes        // the live updates of users
+	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
 	seed          func(ctx context.Context, adminKey string) (*seedResult, error)
@@ -46,7 +46,7 @@ type seedResult struct {
 func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRetention time.Duration, hub *live.Hub) (*directory, error) {
 	if postgres.IsURL(dsn) {
 		db := postgres.NewDB(dsn)
-		db.Logger, db.InvitationLifetime = logger, invitationLifetime
+		db.Logger, db.InvitationLifetime, db.AuditRetention = logger, invitationLifetime, auditRetention
 		if err := db.Open(); err != nil {
 			return nil, fmt.Errorf("open the directory on PostgreSQL: %w", err)
 		}
@@ -58,8 +58,9 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
 			Auth: postgres.NewAuthService(db), Invitations: postgres.NewInvitationService(db),
-			Imports: postgres.ImportService{}, Changes: changes,
-			Ping: db.Ping, Close: func() error { changes.Close(); return db.Close() },
+			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
+			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
+			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },
 			seed: func(ctx context.Context, adminKey string) (*seedResult, error) {
 				res, err := db.Seed(ctx, postgres.SeedOptions{AdminKey: adminKey})
 				if err != nil {

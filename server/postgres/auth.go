@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // AuthService authenticates callers and manages their keys and passwords.
@@ -182,6 +183,9 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	if err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
@@ -218,11 +222,17 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 
-	if _, err := caller(ctx, tx); err != nil {
+	me, err := caller(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if err := revokeAPIKey(ctx, tx, server.AuthFromContext(ctx).KeyID); err != nil {
+	keyID := server.AuthFromContext(ctx).KeyID
+	if revoked, err := revokeAPIKey(ctx, tx, keyID); err != nil {
 		return err
+	} else if revoked {
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedOut, User: me, APIKeyID: keyID}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -262,6 +272,10 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
 	if err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyCreated, User: user, APIKeyID: key.ID,
+		Changes: []server.AuditChange{{Field: "name", New: audit.Text(key.Name)}}}); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -336,12 +350,14 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
-func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
-		toMicro(tx.now), id); err != nil {
-		return fmt.Errorf("revoke api key: %w", err)
+func revokeAPIKey(ctx context.Context, tx *Tx, id string) (revoked bool, err error) {
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+		toMicro(tx.now), id)
+	if err != nil {
+		return false, fmt.Errorf("revoke api key: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
@@ -356,18 +372,24 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var userID, orgID string
+	var userID, orgID, userEmail, keyName string
 	err = tx.QueryRowContext(ctx, `
-		SELECT k.user_id, u.organization_id FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
-		Scan(&userID, &orgID)
+		SELECT k.user_id, u.organization_id, u.email, k.name FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
+		Scan(&userID, &orgID, &userEmail, &keyName)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("find api key: %w", err)
 	}
 	if err == sql.ErrNoRows || !(userID == me.ID || (me.Role == server.RoleAdmin && orgID == me.OrganizationID)) {
 		return server.Errorf(server.ENOTFOUND, "API key not found.")
 	}
-	if err := revokeAPIKey(ctx, tx, id); err != nil {
+	if revoked, err := revokeAPIKey(ctx, tx, id); err != nil {
 		return err
+	} else if revoked {
+		owner := &server.User{ID: userID, Email: userEmail, OrganizationID: orgID}
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyRevoked, User: owner, APIKeyID: id,
+			Changes: []server.AuditChange{{Field: "name", Old: audit.Text(keyName)}}}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -461,6 +483,9 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
+		return nil, nil, err
+	}
 	return reset, user, tx.Commit()
 }
 
@@ -527,6 +552,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return fmt.Errorf("use password reset: %w", err)
 	}
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {
 		return err
 	}
 	return tx.Commit()

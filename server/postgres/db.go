@@ -55,6 +55,10 @@ type DB struct {
 	// value is the default, 200 an hour.
 	InvitationLimit server.InvitationLimit
 
+	// AuditRetention is how long audit events are kept; 0 means
+	// server.DefaultAuditRetention.
+	AuditRetention time.Duration
+
 	// Hasher hashes and checks passwords, a bounded number at once.
 	Hasher *password.Hasher
 

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // InvitationService manages invitations on behalf of the caller in the context: only an
@@ -134,6 +135,10 @@ func (s *InvitationService) InviteUsers(ctx context.Context, emails []string, ro
 			r.Outcome, r.Message = server.InviteAlreadyUser, "This address already has an account in the directory."
 			continue
 		} else if err != nil {
+			return nil, err
+		}
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditInvitationSent, OrgID: me.OrganizationID, InvitationID: issued.Invitation.ID,
+			Changes: []server.AuditChange{{Field: "email", New: audit.Text(r.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}}); err != nil {
 			return nil, err
 		}
 		r.Outcome, r.Invitation, r.Token = server.InviteInvited, issued.Invitation, issued.Token
@@ -439,6 +444,13 @@ func (s *InvitationService) issueLink(ctx context.Context, id string, resend boo
 	if err != nil {
 		return nil, err
 	}
+	action := server.AuditInvitationLinkCreated
+	if resend {
+		action = server.AuditInvitationResent
+	}
+	if err := recordEvent(ctx, tx, audit.Invitation(action, inv)); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("issue invitation link: %w", err)
 	}
@@ -512,6 +524,9 @@ func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*s
 		return nil, err
 	}
 	inv.Status = server.InvitationRevoked
+	if err := recordEvent(ctx, tx, audit.Invitation(server.AuditInvitationRevoked, inv)); err != nil {
+		return nil, err
+	}
 	return inv, tx.Commit()
 }
 
@@ -746,6 +761,12 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	expiresAt := tx.now.Add(server.SessionLifetime)
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "Session", expiresAt: &expiresAt, session: true})
 	if err != nil {
+		return nil, err
+	}
+	accepted := audit.Invitation(server.AuditInvitationAccepted, inv)
+	accepted.User, accepted.Actor, accepted.ActorKeyID = user, user, key.ID
+	if err := recordEvents(ctx, tx, accepted, audit.UserCreated(user, user),
+		audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

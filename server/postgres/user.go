@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // UserService reads and writes users on behalf of the caller in the context.
@@ -117,6 +118,9 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	if err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, audit.UserCreated(user, nil)); err != nil {
+		return nil, err
+	}
 	return user, tx.Commit()
 }
 
@@ -210,6 +214,9 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {
+		return nil, err
+	}
 	return me, tx.Commit()
 }
 
@@ -264,6 +271,9 @@ func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error 
 		}
 	}
 	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, audit.UserDeleted(user)); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -409,6 +419,9 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	}
 	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
 	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
+		return err
+	}
+	if err := recordEvents(ctx, tx, audit.UserChanged(user, &next)...); err != nil {
 		return err
 	}
 	if user.Activated && !next.Activated {

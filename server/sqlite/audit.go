@@ -176,26 +176,10 @@ func (db *DB) auditRetention() time.Duration {
 	return server.DefaultAuditRetention
 }
 
-// The retention sweep deletes at most sweepBatch events per transaction, so that no
-// write waits behind it for long, and at most sweepBatches transactions per run: a
-// backlog (a retention shortened by years) goes over several runs.
-const (
-	sweepBatch   = 1000
-	sweepBatches = 100
-)
-
 // SweepAuditEvents deletes the events older than the retention (DB.AuditRetention), in
 // batches, and returns how many it deleted.
 func (db *DB) SweepAuditEvents(ctx context.Context) (int, error) {
-	total := 0
-	for range sweepBatches {
-		n, err := db.sweepBatch(ctx)
-		total += n
-		if err != nil || n < sweepBatch {
-			return total, err
-		}
-	}
-	return total, nil
+	return audit.Sweep(ctx, db.sweepBatch)
 }
 
 func (db *DB) sweepBatch(ctx context.Context) (int, error) {
@@ -206,7 +190,7 @@ func (db *DB) sweepBatch(ctx context.Context) (int, error) {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE num IN (
 		SELECT num FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
-		toMicro(tx.now.Add(-db.auditRetention())), sweepBatch)
+		toMicro(tx.now.Add(-db.auditRetention())), audit.SweepBatch)
 	if err != nil {
 		return 0, fmt.Errorf("sweep audit events: %w", err)
 	}
@@ -217,20 +201,5 @@ func (db *DB) sweepBatch(ctx context.Context) (int, error) {
 // RunAuditSweep sweeps the audit trail now and then every interval, until ctx ends; it
 // logs what fails and carries on.
 func (db *DB) RunAuditSweep(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := db.SweepAuditEvents(ctx); err != nil && ctx.Err() == nil {
-			if db.Logger != nil {
-				db.Logger.Error("audit sweep", "err", err)
-			}
-		} else if n > 0 && db.Logger != nil {
-			db.Logger.Info("audit sweep", "deleted", n, "older than", db.auditRetention())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	audit.RunSweep(ctx, interval, db.auditRetention(), db.Logger, db.SweepAuditEvents)
 }

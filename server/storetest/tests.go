@@ -41,4 +41,8 @@ var tests = []struct {
 	{"AuthService_FindAPIKeys", testAuthService_FindAPIKeys},
 	{"AuthService_PasswordReset", testAuthService_PasswordReset},
 	{"Authorization", testAuthorization},
+	{"Audit_EveryWriteRecords", testAudit_EveryWriteRecords},
+	{"Audit_RefusedWriteRecordsNothing", testAudit_RefusedWriteRecordsNothing},
+	{"Audit_Scope", testAudit_Scope},
+	{"Audit_Sweep", testAudit_Sweep},
 }
