@@ -21,8 +21,8 @@ type directory struct {
 	Organizations server.OrganizationService
 	Auth          server.AuthService
 	Invitations   server.InvitationService
-	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
-	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
+	EmbedTokens   server.EmbedTokenService
+	Workspaces    server.WorkspaceService // nil on PostgreSQL: workspaces are not there yet
 	Audit         server.AuditService
 	Bulk          server.BulkService    // nil on PostgreSQL: bulk actions are not there yet
 	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
@@ -55,9 +55,10 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 			db.Close()
 			return nil, fmt.Errorf("open the directory on PostgreSQL: %w", err)
 		}
+		auth := postgres.NewAuthService(db)
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
-			Auth: postgres.NewAuthService(db), Invitations: postgres.NewInvitationService(db),
+			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
 			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
 			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },

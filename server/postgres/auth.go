@@ -10,6 +10,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // AuthService authenticates callers and manages their keys and passwords.
@@ -47,6 +48,9 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	auth := server.AuthFromContext(ctx)
 	if auth == nil || auth.User == nil {
 		return nil, errSignInFirst()
+	}
+	if auth.Embed != nil {
+		return embedCaller(ctx, tx, auth)
 	}
 	user, err := findUserByID(ctx, tx, auth.User.ID)
 	if server.ErrorCode(err) == server.ENOTFOUND {
@@ -106,6 +110,9 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 
 	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
 		return nil, err
+	}
+	if wantID == "" && embedtoken.Is(key) {
+		return authenticateEmbed(ctx, tx, key)
 	}
 	var keyID string
 	var expiresAt, revokedAt sql.NullInt64
@@ -226,7 +233,15 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keyID := server.AuthFromContext(ctx).KeyID
+	auth := server.AuthFromContext(ctx)
+	keyID := auth.KeyID
+	if auth.Embed != nil {
+		// An embed token's end is its portal's to record; it is neither a key nor a session.
+		if err := revokeEmbedToken(ctx, tx, keyID); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
 	if revoked, err := revokeAPIKey(ctx, tx, keyID); err != nil {
 		return err
 	} else if revoked {
@@ -241,6 +256,9 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 // organization that ref names (nil: the caller). The key is in this answer only. A key
 // made by a caller signed in with a session says so.
 func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, ref *server.UserRef) (*server.APIKey, error) {
+	if err := embedtoken.MayMint(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -362,6 +380,9 @@ func revokeAPIKey(ctx context.Context, tx *Tx, id string) (revoked bool, err err
 
 // RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err

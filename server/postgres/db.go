@@ -195,6 +195,7 @@ type Tx struct {
 	db      *DB
 	now     time.Time
 	changes []server.UserChange // the writes of users to record in the change log at commit
+	write   bool                // a write transaction, which a read-only embed token may not use
 }
 
 // beginTx starts a write transaction of the caller in ctx: it first locks the caller's
@@ -230,7 +231,7 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	return &Tx{Tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
 }
 
 // lockOrganization takes the row lock of the organization orgID until the transaction

@@ -12,6 +12,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // InvitationService manages invitations on behalf of the caller in the context: only an
@@ -488,6 +489,9 @@ func checkOpen(ctx context.Context, tx *Tx, inv *server.Invitation, resend bool)
 // RevokeInvitation withdraws a pending or expired invitation of the caller's
 // organization: its links stop working. Revoking it again changes nothing.
 func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*server.Invitation, error) {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return nil, err
+	}
 	if err := server.ValidateInvitationID(id); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,8 @@ func openStore(tb testing.TB) *storetest.Store {
 		Auth:               postgres.NewAuthService(db),
 		Invitations:        postgres.NewInvitationService(db),
 		Audit:              postgres.NewAuditService(db),
+		EmbedTokens:        postgres.NewAuthService(db),
+		OtherInstance:      func(tb testing.TB, now func() time.Time) server.AuthService { return otherInstance(tb, db, now) },
 		SetAuditRetention:  func(d time.Duration) { db.AuditRetention = d },
 		SweepAudit:         db.SweepAuditEvents,
 		CreateOrganization: db.CreateOrganization,
@@ -120,4 +122,16 @@ func TestDB_OpenAtOnce(t *testing.T) {
 	if n != 1 || orgs != 2 || migrations != migrationFiles {
 		t.Fatalf("%d seeds, %d organizations, %d migrations recorded: want 1, 2 (the demo's), %d", n, orgs, migrations, migrationFiles)
 	}
+}
+
+// otherInstance opens db's database again, as another instance of the server would.
+func otherInstance(tb testing.TB, db *postgres.DB, now func() time.Time) server.AuthService {
+	tb.Helper()
+	other := postgres.NewDB(db.URL)
+	if err := other.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { other.Close() })
+	other.Now = now
+	return postgres.NewAuthService(other)
 }

@@ -10,6 +10,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // UserService reads and writes users on behalf of the caller in the context.
@@ -85,6 +86,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 
 // CreateUser adds a user to the caller's organization; only an ADMIN may.
 func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
+	if err := embedtoken.MayWrite(ctx); err != nil {
+		return nil, err
+	}
 	if err := create.Validate(); err != nil {
 		return nil, err
 	}
@@ -167,6 +171,9 @@ func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd se
 // the account and the client (see reserveAttempt), and outside any transaction: the
 // check takes tens of milliseconds on purpose, and other writers need not wait for it.
 func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, change server.PasswordChange) (*server.User, error) {
+	if err := embedtoken.MayWrite(ctx); err != nil {
+		return nil, err
+	}
 	if err := ref.Validate(); err != nil {
 		return nil, err
 	}
@@ -245,6 +252,9 @@ func (s *UserService) findSelfForPassword(ctx context.Context, ref server.UserRe
 // DeleteUser removes the user ref names, with their keys and reset tokens; only an
 // ADMIN of the user's organization may.
 func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return err
+	}
 	if err := ref.Validate(); err != nil {
 		return err
 	}

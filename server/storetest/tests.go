@@ -45,4 +45,9 @@ var tests = []struct {
 	{"Audit_RefusedWriteRecordsNothing", testAudit_RefusedWriteRecordsNothing},
 	{"Audit_Scope", testAudit_Scope},
 	{"Audit_Sweep", testAudit_Sweep},
+	{"EmbedToken_MintAndUse", testEmbedToken_MintAndUse},
+	{"EmbedToken_MintRules", testEmbedToken_MintRules},
+	{"EmbedToken_Refused", testEmbedToken_Refused},
+	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
+	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
 }
