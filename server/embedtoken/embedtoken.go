@@ -127,3 +127,46 @@ func Minted(user *server.User, t *server.EmbedToken) audit.Record {
 	return audit.Record{Action: server.AuditEmbedTokenCreated, User: user,
 		Changes: []server.AuditChange{{Field: "origin", New: &t.Origin}, {Field: "scope", New: &scope}}}
 }
+
+// Find reads a stored token by a column of embed_tokens (token_hash or id), in the
+// store's transaction.
+type Find func(column, value string) (*Row, error)
+
+// Checker is a store's way to read and check tokens within one transaction.
+type Checker struct {
+	Find        Find
+	Now         int64 // the transaction's time, unix microseconds
+	Write       bool  // a write transaction, which a read-only token may not use
+	NotValid    error // the store's answer to a key that does not work
+	Deactivated error // the store's answer to a deactivated user
+}
+
+// Authenticate returns who the token hashed as hash is for, when it works from the
+// request's origin (server.OriginFromContext).
+func (c Checker) Authenticate(ctx context.Context, hash string) (*server.Auth, error) {
+	r, err := c.Find("token_hash", hash)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Check(c.Now, server.OriginFromContext(ctx), c.NotValid, c.Deactivated); err != nil {
+		return nil, err
+	}
+	return r.Auth(), nil
+}
+
+// Caller is the caller of a request with the token of auth: the token is read again,
+// so that an expiry, a deactivation, a change of role or a revoked key counts at once,
+// and a read-only token is refused in every write transaction, whatever the write.
+func (c Checker) Caller(ctx context.Context, auth *server.Auth) (*server.User, error) {
+	r, err := c.Find("id", auth.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Check(c.Now, server.OriginFromContext(ctx), c.NotValid, c.Deactivated); err != nil {
+		return nil, err
+	}
+	if c.Write && r.ReadOnly() {
+		return nil, ErrReadOnly
+	}
+	return r.User, nil
+}

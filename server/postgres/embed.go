@@ -35,34 +35,25 @@ func findEmbedToken(ctx context.Context, tx *Tx, column, value string) (*embedto
 	return &r, nil
 }
 
+// embedChecker reads and checks embed tokens in tx.
+func embedChecker(ctx context.Context, tx *Tx) embedtoken.Checker {
+	return embedtoken.Checker{
+		Find:     func(column, value string) (*embedtoken.Row, error) { return findEmbedToken(ctx, tx, column, value) },
+		Now:      toMicro(tx.now),
+		Write:    tx.write,
+		NotValid: errKeyNotValid(), Deactivated: errDeactivated(),
+	}
+}
+
 // authenticateEmbed returns who an embed token is for, when it works from the request's
 // origin (server.OriginFromContext).
 func authenticateEmbed(ctx context.Context, tx *Tx, token string) (*server.Auth, error) {
-	r, err := findEmbedToken(ctx, tx, "token_hash", hashSecret(token))
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Check(toMicro(tx.now), server.OriginFromContext(ctx), errKeyNotValid(), errDeactivated()); err != nil {
-		return nil, err
-	}
-	return r.Auth(), nil
+	return embedChecker(ctx, tx).Authenticate(ctx, hashSecret(token))
 }
 
-// embedCaller is caller for a request with an embed token: the token is read again in
-// tx, so that an expiry, a deactivation, a change of role or a revoked key counts at
-// once, and a read-only token is refused in every write transaction, whatever the write.
+// embedCaller is caller for a request with an embed token (see embedtoken.Checker.Caller).
 func embedCaller(ctx context.Context, tx *Tx, auth *server.Auth) (*server.User, error) {
-	r, err := findEmbedToken(ctx, tx, "id", auth.KeyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Check(toMicro(tx.now), server.OriginFromContext(ctx), errKeyNotValid(), errDeactivated()); err != nil {
-		return nil, err
-	}
-	if tx.write && r.ReadOnly() {
-		return nil, embedtoken.ErrReadOnly
-	}
-	return r.User, nil
+	return embedChecker(ctx, tx).Caller(ctx, auth)
 }
 
 // CreateEmbedToken mints a token for a user of the caller's organization, for an ADMIN
