@@ -256,3 +256,15 @@ func mustExec(t *testing.T, db *postgres.DB, query string) {
 		t.Fatal(err)
 	}
 }
+
+// A change published from outside the store's transactions goes through the log too:
+// the other instance's subscribers hear of it.
+func TestChanges_Publish(t *testing.T) {
+	a, b, ctx := instances(t)
+	onB := subscribe(t, ctx, listen(t, b), "")
+	me := server.UserFromContext(ctx)
+	listen(t, a).Publish(server.UserChange{Kind: server.ChangeUpdated, OrganizationID: me.OrganizationID, UserID: me.ID, At: time.Now()})
+	if c := next(t, onB); c.Kind != server.ChangeUpdated || c.UserID != me.ID || c.Cursor == "" {
+		t.Fatalf("got %+v, want Ann's change", c)
+	}
+}
