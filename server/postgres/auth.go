@@ -96,6 +96,12 @@ func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (
 			return nil, lerr
 		}
 	}
+	// The first use of a key each day is a sign-in; later ones that day write nothing.
+	if err == nil && !signedInToday(auth.User, toMicro(s.db.now())) {
+		if err := s.recordDailySignIn(ctx, auth.User); err != nil {
+			return nil, err
+		}
+	}
 	return auth, err
 }
 
@@ -190,12 +196,17 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	if err != nil {
 		return nil, err
 	}
+	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
+		return nil, err
+	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
+	now := tx.now
+	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 

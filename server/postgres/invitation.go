@@ -767,6 +767,10 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	if err != nil {
 		return nil, err
 	}
+	// The session it opens is the person's first sign-in.
+	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
+		return nil, err
+	}
 	accepted := audit.Invitation(server.AuditInvitationAccepted, inv)
 	accepted.User, accepted.Actor, accepted.ActorKeyID = user, user, key.ID
 	if err := recordEvents(ctx, tx, accepted, audit.UserCreated(user, user),
@@ -776,6 +780,8 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
+	now := tx.now
+	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 

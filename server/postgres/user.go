@@ -566,7 +566,7 @@ func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb stri
 }
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at`
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, last_signed_in_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -574,11 +574,16 @@ func scanUser(row scanner) (*server.User, error) {
 	var u server.User
 	var role string
 	var createdAt, updatedAt int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt); err != nil {
+	var signedIn sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt, &signedIn); err != nil {
 		return nil, err
 	}
 	u.Role = server.Role(role)
 	u.CreatedAt, u.UpdatedAt = fromMicro(createdAt), fromMicro(updatedAt)
+	if signedIn.Valid {
+		t := fromMicro(signedIn.Int64)
+		u.LastSignedInAt = &t
+	}
 	return &u, nil
 }
 
@@ -671,7 +676,7 @@ func countedWhere(a *queryArgs, f server.UserFilter) string {
 // user_counts counts.
 func onlyCounted(f server.UserFilter) bool {
 	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
-		searchOf(f) == ""
+		f.SignedInBefore == nil && f.NeverSignedIn == nil && searchOf(f) == ""
 }
 
 // userWhere returns the SQL condition of filter, its arguments added to a.
@@ -703,6 +708,16 @@ func userWhere(a *queryArgs, f server.UserFilter) string {
 	if f.Role != nil {
 		conds = append(conds, "role = "+a.add(string(*f.Role)))
 	}
+	if f.NeverSignedIn != nil {
+		if *f.NeverSignedIn {
+			conds = append(conds, "last_signed_in_at IS NULL")
+		} else {
+			conds = append(conds, "last_signed_in_at IS NOT NULL")
+		}
+	}
+	if f.SignedInBefore != nil {
+		conds = append(conds, "last_signed_in_at < "+a.add(toMicro(*f.SignedInBefore)))
+	}
 	return strings.Join(conds, " AND ")
 }
 
@@ -727,7 +742,14 @@ func userOrder(orders []server.UserOrder) string {
 		if o.Desc {
 			dir = "DESC"
 		}
-		terms = append(terms, sortColumn(o.Field)+" "+dir)
+		term := sortColumn(o.Field) + " " + dir
+		// Never signed in sorts before any time, as SQLite sorts NULL.
+		if o.Field == server.SortLastSignedInAt && o.Desc {
+			term += " NULLS LAST"
+		} else if o.Field == server.SortLastSignedInAt {
+			term += " NULLS FIRST"
+		}
+		terms = append(terms, term)
 	}
 	terms = append(terms, "created_at "+dir, "id "+dir)
 	return strings.Join(terms, ", ")
@@ -747,6 +769,8 @@ func sortColumn(f server.SortField) string {
 		return "role"
 	case server.SortActivated:
 		return "activated"
+	case server.SortLastSignedInAt:
+		return "last_signed_in_at"
 	default:
 		return "created_at"
 	}

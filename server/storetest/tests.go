@@ -14,6 +14,7 @@ var tests = []struct {
 	{"UserService_UpdateUser", testUserService_UpdateUser},
 	{"UserService_UpdatePassword", testUserService_UpdatePassword},
 	{"UserService_DeleteUser", testUserService_DeleteUser},
+	{"UserService_LastSignedInAt", testUserService_LastSignedInAt},
 	{"InvitationService_InviteUsers", testInvitationService_InviteUsers},
 	{"InvitationService_FindAndCount", testInvitationService_FindAndCount},
 	{"InvitationService_Links", testInvitationService_Links},
