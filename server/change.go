@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -100,4 +101,34 @@ func (l ChangeLimit) OrDefault() ChangeLimit {
 		l.Buffer = DefaultChangeBuffer
 	}
 	return l
+}
+
+// DisplayName is how a user is named to others: their name, or their email when they
+// gave none.
+func DisplayName(u *User) string {
+	if name := strings.TrimSpace(u.Firstname + " " + u.Lastname); name != "" {
+		return name
+	}
+	return u.Email
+}
+
+// AddChange adds to changes, the writes of users of one transaction, the write of kind
+// of the user id of organization orgID at at, by the caller in ctx. A user written twice
+// in one transaction is one change, its last write: created stays created, and a
+// deletion wins.
+func AddChange(ctx context.Context, changes []UserChange, kind ChangeKind, orgID, id string, at time.Time) []UserChange {
+	c := UserChange{Kind: kind, OrganizationID: orgID, UserID: id, At: at}
+	if auth := AuthFromContext(ctx); auth != nil && auth.User != nil {
+		c.ByID, c.ByName = auth.User.ID, DisplayName(auth.User)
+	}
+	for i := range changes {
+		if changes[i].UserID == id {
+			if changes[i].Kind == ChangeCreated && kind == ChangeUpdated {
+				c.Kind = ChangeCreated
+			}
+			changes[i] = c
+			return changes
+		}
+	}
+	return append(changes, c)
 }

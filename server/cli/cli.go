@@ -239,7 +239,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			}
 		}
 		srv.GraphQL = &graphql.Handler{
-			Changes:        changes,
+			Changes:        dir.Changes,
 			AllowedOrigins: cfg.AllowedOrigins,
 			Users:          dir.Users,
 			Organizations:  dir.Organizations,

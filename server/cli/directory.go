@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/live"
 	"useradmin/server/postgres"
 	"useradmin/server/sqlite"
 )
@@ -20,12 +21,13 @@ type directory struct {
 	Organizations server.OrganizationService
 	Auth          server.AuthService
 	Invitations   server.InvitationService
-	EmbedTokens   server.EmbedTokenService // nil on PostgreSQL: embed tokens are not there yet
-	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
-	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
-	Bulk          server.BulkService       // nil on PostgreSQL: bulk actions are not there yet
-	Imports       server.ImportService     // on PostgreSQL, one that refuses with a sentence
-	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
+	EmbedTokens   server.EmbedTokenService
+	Workspaces    server.WorkspaceService // nil on PostgreSQL: workspaces are not there yet
+	Audit         server.AuditService
+	Bulk          server.BulkService    // nil on PostgreSQL: bulk actions are not there yet
+	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
+	Changes       server.Changes        // the live updates of users
+	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
 	seed          func(ctx context.Context, adminKey string) (*seedResult, error)
@@ -39,20 +41,27 @@ type seedResult struct {
 }
 
 // openDirectory opens the store that dsn names and applies its migrations. The SQLite
-// store publishes its committed changes of users to changes; the PostgreSQL store
-// publishes none yet (live updates across instances are still to come).
-func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRetention time.Duration, changes server.Changes) (*directory, error) {
+// store publishes its committed changes of users to hub; on PostgreSQL, every instance
+// hears every instance's changes through the database and hands them to its hub.
+func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRetention time.Duration, hub *live.Hub) (*directory, error) {
 	if postgres.IsURL(dsn) {
 		db := postgres.NewDB(dsn)
-		db.Logger, db.InvitationLifetime = logger, invitationLifetime
+		db.Logger, db.InvitationLifetime, db.AuditRetention = logger, invitationLifetime, auditRetention
 		if err := db.Open(); err != nil {
 			return nil, fmt.Errorf("open the directory on PostgreSQL: %w", err)
 		}
+		changes, err := db.ListenChanges(hub, server.ChangeLimit{})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open the directory on PostgreSQL: %w", err)
+		}
+		auth := postgres.NewAuthService(db)
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
-			Auth: postgres.NewAuthService(db), Invitations: postgres.NewInvitationService(db),
-			Imports: postgres.ImportService{},
-			Ping:    db.Ping, Close: db.Close,
+			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
+			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
+			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
+			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },
 			seed: func(ctx context.Context, adminKey string) (*seedResult, error) {
 				res, err := db.Seed(ctx, postgres.SeedOptions{AdminKey: adminKey})
 				if err != nil {
@@ -63,7 +72,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		}, nil
 	}
 	db := sqlite.NewDB(dsn)
-	db.Logger, db.InvitationLifetime, db.Changes = logger, invitationLifetime, changes
+	db.Logger, db.InvitationLifetime, db.Changes = logger, invitationLifetime, hub
 	db.AuditRetention = auditRetention
 	if err := db.Open(); err != nil {
 		return nil, fmt.Errorf("open the directory %s: %w", dsn, err)
@@ -73,7 +82,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
 		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
-		Bulk: sqlite.NewBulkService(db), Imports: sqlite.NewImportService(db),
+		Bulk: sqlite.NewBulkService(db), Imports: sqlite.NewImportService(db), Changes: hub,
 		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

@@ -72,6 +72,19 @@ func (h *Hub) Publish(change server.UserChange) {
 		clear(h.kept[n:])
 		h.kept = h.kept[:n]
 	}
+	h.deliverLocked(change)
+}
+
+// Deliver hands change to its organization's subscribers as Publish does, with the
+// cursor its publisher gave it, and keeps it for no replay: a fan-out across instances
+// numbers the changes in the database and replays them from there (server/postgres).
+func (h *Hub) Deliver(change server.UserChange) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.deliverLocked(change)
+}
+
+func (h *Hub) deliverLocked(change server.UserChange) {
 	for s := range h.byOrg[change.OrganizationID] {
 		select {
 		case s.ch <- change:

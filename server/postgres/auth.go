@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // AuthService authenticates callers and manages their keys and passwords.
@@ -46,6 +48,9 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	auth := server.AuthFromContext(ctx)
 	if auth == nil || auth.User == nil {
 		return nil, errSignInFirst()
+	}
+	if auth.Embed != nil {
+		return embedCaller(ctx, tx, auth)
 	}
 	user, err := findUserByID(ctx, tx, auth.User.ID)
 	if server.ErrorCode(err) == server.ENOTFOUND {
@@ -91,6 +96,12 @@ func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (
 			return nil, lerr
 		}
 	}
+	// The first use of a key each day is a sign-in; later ones that day write nothing.
+	if err == nil && !signedInToday(auth.User, toMicro(s.db.now())) {
+		if err := s.recordDailySignIn(ctx, auth.User); err != nil {
+			return nil, err
+		}
+	}
 	return auth, err
 }
 
@@ -105,6 +116,9 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 
 	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
 		return nil, err
+	}
+	if wantID == "" && embedtoken.Is(key) {
+		return authenticateEmbed(ctx, tx, key)
 	}
 	var keyID string
 	var expiresAt, revokedAt sql.NullInt64
@@ -182,9 +196,17 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	if err != nil {
 		return nil, err
 	}
+	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
+	now := tx.now
+	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 
@@ -218,11 +240,25 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 
-	if _, err := caller(ctx, tx); err != nil {
+	me, err := caller(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if err := revokeAPIKey(ctx, tx, server.AuthFromContext(ctx).KeyID); err != nil {
+	auth := server.AuthFromContext(ctx)
+	keyID := auth.KeyID
+	if auth.Embed != nil {
+		// An embed token's end is its portal's to record; it is neither a key nor a session.
+		if err := revokeEmbedToken(ctx, tx, keyID); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	if revoked, err := revokeAPIKey(ctx, tx, keyID); err != nil {
 		return err
+	} else if revoked {
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedOut, User: me, APIKeyID: keyID}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -231,6 +267,9 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 // organization that ref names (nil: the caller). The key is in this answer only. A key
 // made by a caller signed in with a session says so.
 func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCreate, ref *server.UserRef) (*server.APIKey, error) {
+	if err := embedtoken.MayMint(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -262,6 +301,10 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
 	if err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyCreated, User: user, APIKeyID: key.ID,
+		Changes: []server.AuditChange{{Field: "name", New: audit.Text(key.Name)}}}); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -336,16 +379,21 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
-func revokeAPIKey(ctx context.Context, tx *Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
-		toMicro(tx.now), id); err != nil {
-		return fmt.Errorf("revoke api key: %w", err)
+func revokeAPIKey(ctx context.Context, tx *Tx, id string) (revoked bool, err error) {
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+		toMicro(tx.now), id)
+	if err != nil {
+		return false, fmt.Errorf("revoke api key: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // RevokeAPIKey revokes a key of the caller, or, for an ADMIN, of their organization.
 func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -356,18 +404,24 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var userID, orgID string
+	var userID, orgID, userEmail, keyName string
 	err = tx.QueryRowContext(ctx, `
-		SELECT k.user_id, u.organization_id FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
-		Scan(&userID, &orgID)
+		SELECT k.user_id, u.organization_id, u.email, k.name FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1`, id).
+		Scan(&userID, &orgID, &userEmail, &keyName)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("find api key: %w", err)
 	}
 	if err == sql.ErrNoRows || !(userID == me.ID || (me.Role == server.RoleAdmin && orgID == me.OrganizationID)) {
 		return server.Errorf(server.ENOTFOUND, "API key not found.")
 	}
-	if err := revokeAPIKey(ctx, tx, id); err != nil {
+	if revoked, err := revokeAPIKey(ctx, tx, id); err != nil {
 		return err
+	} else if revoked {
+		owner := &server.User{ID: userID, Email: userEmail, OrganizationID: orgID}
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyRevoked, User: owner, APIKeyID: id,
+			Changes: []server.AuditChange{{Field: "name", Old: audit.Text(keyName)}}}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -461,6 +515,9 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
+		return nil, nil, err
+	}
 	return reset, user, tx.Commit()
 }
 
@@ -527,6 +584,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return fmt.Errorf("use password reset: %w", err)
 	}
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {
 		return err
 	}
 	return tx.Commit()

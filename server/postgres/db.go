@@ -55,6 +55,10 @@ type DB struct {
 	// value is the default, 200 an hour.
 	InvitationLimit server.InvitationLimit
 
+	// AuditRetention is how long audit events are kept; 0 means
+	// server.DefaultAuditRetention.
+	AuditRetention time.Duration
+
 	// Hasher hashes and checks passwords, a bounded number at once.
 	Hasher *password.Hasher
 
@@ -124,6 +128,7 @@ func (db *DB) Close() error {
 const (
 	migrateLock = 0x75736572_61646d31 // "useradm1"
 	seedLock    = 0x75736572_61646d32
+	changeLock  = 0x75736572_61646d33 // numbering the change log, see Tx.Commit
 )
 
 // migrate applies, in name order, each migration file not yet recorded in the
@@ -187,8 +192,10 @@ func migrateFile(ctx context.Context, conn *sql.Conn, name string) error {
 // Tx is a transaction that knows the time it started at.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	changes []server.UserChange // the writes of users to record in the change log at commit
+	write   bool                // a write transaction, which a read-only embed token may not use
 }
 
 // beginTx starts a write transaction of the caller in ctx: it first locks the caller's
@@ -224,7 +231,7 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	return &Tx{Tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
 }
 
 // lockOrganization takes the row lock of the organization orgID until the transaction

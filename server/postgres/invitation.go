@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // InvitationService manages invitations on behalf of the caller in the context: only an
@@ -134,6 +136,10 @@ func (s *InvitationService) InviteUsers(ctx context.Context, emails []string, ro
 			r.Outcome, r.Message = server.InviteAlreadyUser, "This address already has an account in the directory."
 			continue
 		} else if err != nil {
+			return nil, err
+		}
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditInvitationSent, OrgID: me.OrganizationID, InvitationID: issued.Invitation.ID,
+			Changes: []server.AuditChange{{Field: "email", New: audit.Text(r.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}}); err != nil {
 			return nil, err
 		}
 		r.Outcome, r.Invitation, r.Token = server.InviteInvited, issued.Invitation, issued.Token
@@ -439,6 +445,13 @@ func (s *InvitationService) issueLink(ctx context.Context, id string, resend boo
 	if err != nil {
 		return nil, err
 	}
+	action := server.AuditInvitationLinkCreated
+	if resend {
+		action = server.AuditInvitationResent
+	}
+	if err := recordEvent(ctx, tx, audit.Invitation(action, inv)); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("issue invitation link: %w", err)
 	}
@@ -476,6 +489,9 @@ func checkOpen(ctx context.Context, tx *Tx, inv *server.Invitation, resend bool)
 // RevokeInvitation withdraws a pending or expired invitation of the caller's
 // organization: its links stop working. Revoking it again changes nothing.
 func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*server.Invitation, error) {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return nil, err
+	}
 	if err := server.ValidateInvitationID(id); err != nil {
 		return nil, err
 	}
@@ -512,6 +528,9 @@ func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*s
 		return nil, err
 	}
 	inv.Status = server.InvitationRevoked
+	if err := recordEvent(ctx, tx, audit.Invitation(server.AuditInvitationRevoked, inv)); err != nil {
+		return nil, err
+	}
 	return inv, tx.Commit()
 }
 
@@ -631,12 +650,7 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 }
 
 // displayName is how a user reads in a sentence: their name, else their email.
-func displayName(u *server.User) string {
-	if name := strings.TrimSpace(u.Firstname + " " + u.Lastname); name != "" {
-		return name
-	}
-	return u.Email
-}
+func displayName(u *server.User) string { return server.DisplayName(u) }
 
 // lookUpLink finds the invitation of token outside any write, an attempt having been
 // counted against the client first (as for reset tokens): the attempt is given back when
@@ -753,9 +767,21 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	if err != nil {
 		return nil, err
 	}
+	// The session it opens is the person's first sign-in.
+	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
+		return nil, err
+	}
+	accepted := audit.Invitation(server.AuditInvitationAccepted, inv)
+	accepted.User, accepted.Actor, accepted.ActorKeyID = user, user, key.ID
+	if err := recordEvents(ctx, tx, accepted, audit.UserCreated(user, user),
+		audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
+	now := tx.now
+	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // OrganizationService reads organizations on behalf of the caller in the context: a
@@ -132,6 +133,10 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "First key"})
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := recordEvents(ctx, tx, audit.UserCreated(user, nil), audit.Record{Action: server.AuditAPIKeyCreated, User: user, APIKeyID: key.ID,
+		Changes: []server.AuditChange{{Field: "name", New: audit.Text(key.Name)}}}); err != nil {
 		return nil, nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"useradmin/server"
 	"useradmin/server/postgres"
@@ -14,7 +13,7 @@ import (
 func TestUnsupported_Refused(t *testing.T) {
 	a, _, ctx := instances(t)
 	users := postgres.NewUserService(a)
-	name, ws, yes, before := "ann", "w1", true, time.Now()
+	name, ws := "ann", "w1"
 	me, err := users.FindUsers(ctx, server.UserFilter{}, server.Page{Limit: 10}, nil)
 	if err != nil || len(me) != 1 {
 		t.Fatalf("users %v, %v", me, err)
@@ -22,8 +21,6 @@ func TestUnsupported_Refused(t *testing.T) {
 	refused := map[string]error{}
 	_, refused["username filter"] = users.FindUsers(ctx, server.UserFilter{Username: &name}, server.Page{Limit: 10}, nil)
 	_, refused["workspace filter"] = users.CountUsers(ctx, server.UserFilter{WorkspaceID: &ws})
-	_, refused["never signed in"] = users.CountUsers(ctx, server.UserFilter{NeverSignedIn: &yes})
-	_, refused["signed in before"] = users.FindUsers(ctx, server.UserFilter{SignedInBefore: &before}, server.Page{Limit: 10}, nil)
 	_, refused["sort by username"] = users.FindUsers(ctx, server.UserFilter{}, server.Page{Limit: 10}, []server.UserOrder{{Field: server.SortUsername}})
 	_, refused["create with a username"] = users.CreateUser(ctx, server.UserCreate{Email: "new@acme.example", Password: "correct horse", Role: server.RoleUser, Username: "newbie"})
 	_, refused["update a username"] = users.UpdateUser(ctx, server.UserRef{ID: me[0].ID}, server.UserUpdate{Username: &name})

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // UserService reads and writes users on behalf of the caller in the context.
@@ -84,6 +86,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 
 // CreateUser adds a user to the caller's organization; only an ADMIN may.
 func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) (*server.User, error) {
+	if err := embedtoken.MayWrite(ctx); err != nil {
+		return nil, err
+	}
 	if err := create.Validate(); err != nil {
 		return nil, err
 	}
@@ -115,6 +120,9 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	create.OrganizationID = me.OrganizationID
 	user, err := createUser(ctx, tx, create, hash)
 	if err != nil {
+		return nil, err
+	}
+	if err := recordEvent(ctx, tx, audit.UserCreated(user, nil)); err != nil {
 		return nil, err
 	}
 	return user, tx.Commit()
@@ -163,6 +171,9 @@ func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd se
 // the account and the client (see reserveAttempt), and outside any transaction: the
 // check takes tens of milliseconds on purpose, and other writers need not wait for it.
 func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, change server.PasswordChange) (*server.User, error) {
+	if err := embedtoken.MayWrite(ctx); err != nil {
+		return nil, err
+	}
 	if err := ref.Validate(); err != nil {
 		return nil, err
 	}
@@ -210,6 +221,9 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
 		return nil, err
 	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {
+		return nil, err
+	}
 	return me, tx.Commit()
 }
 
@@ -238,6 +252,9 @@ func (s *UserService) findSelfForPassword(ctx context.Context, ref server.UserRe
 // DeleteUser removes the user ref names, with their keys and reset tokens; only an
 // ADMIN of the user's organization may.
 func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error {
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return err
+	}
 	if err := ref.Validate(); err != nil {
 		return err
 	}
@@ -264,6 +281,9 @@ func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error 
 		}
 	}
 	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, tx, audit.UserDeleted(user)); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -366,6 +386,7 @@ func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string
 	} else if err != nil {
 		return fmt.Errorf("insert user: %w", err)
 	}
+	tx.changed(ctx, server.ChangeCreated, u.OrganizationID, u.ID)
 	return nil
 }
 
@@ -408,6 +429,9 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	}
 	next.UpdatedAt = nextUpdatedAt(tx.now, user.UpdatedAt)
 	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
+		return err
+	}
+	if err := recordEvents(ctx, tx, audit.UserChanged(user, &next)...); err != nil {
 		return err
 	}
 	if user.Activated && !next.Activated {
@@ -474,6 +498,7 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	if after != orgID {
 		return errOutsideOrganization()
 	}
+	tx.changed(ctx, server.ChangeUpdated, orgID, next.ID)
 	return nil
 }
 
@@ -487,6 +512,7 @@ func deleteUserRow(ctx context.Context, tx *Tx, orgID, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
+	tx.changed(ctx, server.ChangeDeleted, orgID, id)
 	return nil
 }
 
@@ -540,7 +566,7 @@ func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb stri
 }
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at`
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, last_signed_in_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -548,11 +574,16 @@ func scanUser(row scanner) (*server.User, error) {
 	var u server.User
 	var role string
 	var createdAt, updatedAt int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt); err != nil {
+	var signedIn sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt, &signedIn); err != nil {
 		return nil, err
 	}
 	u.Role = server.Role(role)
 	u.CreatedAt, u.UpdatedAt = fromMicro(createdAt), fromMicro(updatedAt)
+	if signedIn.Valid {
+		t := fromMicro(signedIn.Int64)
+		u.LastSignedInAt = &t
+	}
 	return &u, nil
 }
 
@@ -645,7 +676,7 @@ func countedWhere(a *queryArgs, f server.UserFilter) string {
 // user_counts counts.
 func onlyCounted(f server.UserFilter) bool {
 	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
-		searchOf(f) == ""
+		f.SignedInBefore == nil && f.NeverSignedIn == nil && searchOf(f) == ""
 }
 
 // userWhere returns the SQL condition of filter, its arguments added to a.
@@ -677,6 +708,16 @@ func userWhere(a *queryArgs, f server.UserFilter) string {
 	if f.Role != nil {
 		conds = append(conds, "role = "+a.add(string(*f.Role)))
 	}
+	if f.NeverSignedIn != nil {
+		if *f.NeverSignedIn {
+			conds = append(conds, "last_signed_in_at IS NULL")
+		} else {
+			conds = append(conds, "last_signed_in_at IS NOT NULL")
+		}
+	}
+	if f.SignedInBefore != nil {
+		conds = append(conds, "last_signed_in_at < "+a.add(toMicro(*f.SignedInBefore)))
+	}
 	return strings.Join(conds, " AND ")
 }
 
@@ -701,7 +742,14 @@ func userOrder(orders []server.UserOrder) string {
 		if o.Desc {
 			dir = "DESC"
 		}
-		terms = append(terms, sortColumn(o.Field)+" "+dir)
+		term := sortColumn(o.Field) + " " + dir
+		// Never signed in sorts before any time, as SQLite sorts NULL.
+		if o.Field == server.SortLastSignedInAt && o.Desc {
+			term += " NULLS LAST"
+		} else if o.Field == server.SortLastSignedInAt {
+			term += " NULLS FIRST"
+		}
+		terms = append(terms, term)
 	}
 	terms = append(terms, "created_at "+dir, "id "+dir)
 	return strings.Join(terms, ", ")
@@ -721,6 +769,8 @@ func sortColumn(f server.SortField) string {
 		return "role"
 	case server.SortActivated:
 		return "activated"
+	case server.SortLastSignedInAt:
+		return "last_signed_in_at"
 	default:
 		return "created_at"
 	}

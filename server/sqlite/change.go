@@ -16,20 +16,7 @@ func (tx *Tx) changed(ctx context.Context, kind server.ChangeKind, orgID, id str
 	if tx.db.Changes == nil {
 		return
 	}
-	c := server.UserChange{Kind: kind, OrganizationID: orgID, UserID: id, At: tx.now}
-	if auth := server.AuthFromContext(ctx); auth != nil && auth.User != nil {
-		c.ByID, c.ByName = auth.User.ID, displayName(auth.User)
-	}
-	for i := range tx.changes {
-		if tx.changes[i].UserID == id {
-			if tx.changes[i].Kind == server.ChangeCreated && kind == server.ChangeUpdated {
-				c.Kind = server.ChangeCreated
-			}
-			tx.changes[i] = c
-			return
-		}
-	}
-	tx.changes = append(tx.changes, c)
+	tx.changes = server.AddChange(ctx, tx.changes, kind, orgID, id, tx.now)
 }
 
 // Commit commits tx, then publishes the writes of users it recorded: a subscriber that

@@ -640,12 +640,7 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 }
 
 // displayName is how a user reads in a sentence: their name, else their email.
-func displayName(u *server.User) string {
-	if name := strings.TrimSpace(u.Firstname + " " + u.Lastname); name != "" {
-		return name
-	}
-	return u.Email
-}
+func displayName(u *server.User) string { return server.DisplayName(u) }
 
 // lookUpLink finds the invitation of token outside any write, an attempt having been
 // counted against the client first (as for reset tokens): the attempt is given back when

@@ -29,6 +29,11 @@ func openStore(tb testing.TB) *storetest.Store {
 		Organizations:      sqlite.NewOrganizationService(db),
 		Auth:               sqlite.NewAuthService(db),
 		Invitations:        sqlite.NewInvitationService(db),
+		Audit:              sqlite.NewAuditService(db),
+		EmbedTokens:        sqlite.NewAuthService(db),
+		OtherInstance:      func(tb testing.TB, now func() time.Time) server.AuthService { return otherInstance(tb, db, now) },
+		SetAuditRetention:  func(d time.Duration) { db.AuditRetention = d },
+		SweepAudit:         db.SweepAuditEvents,
 		CreateOrganization: db.CreateOrganization,
 		SetNow:             func(now func() time.Time) { db.Now = now },
 		SetCredentialLimit: func(l server.CredentialLimit) { db.CredentialLimit = l },
@@ -36,4 +41,16 @@ func openStore(tb testing.TB) *storetest.Store {
 		SetHasher:          func(h *argon.Hasher) { db.Hasher = h },
 		Raw:                raw,
 	}
+}
+
+// otherInstance opens db's file again, as another instance of the server would.
+func otherInstance(tb testing.TB, db *sqlite.DB, now func() time.Time) server.AuthService {
+	tb.Helper()
+	other := sqlite.NewDB(db.Path)
+	if err := other.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { other.Close() })
+	other.Now = now
+	return sqlite.NewAuthService(other)
 }

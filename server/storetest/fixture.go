@@ -190,9 +190,10 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// sameUser reports whether a and b are the same user, leaving out the username and the
-// last sign-in: the PostgreSQL store does not keep them yet, and each store's own tests
-// check them where it does (the SQLite store's TestUserService_Username and _LastSignedInAt).
+// sameUser reports whether a and b are the same user, leaving out the username, which
+// the PostgreSQL store does not keep yet (the SQLite store's TestUserService_Username
+// checks it), and the last sign-in, which a user's first request of a day sets and
+// UserService_LastSignedInAt checks.
 func sameUser(a, b *server.User) bool {
 	if a == nil || b == nil {
 		return a == b

@@ -23,6 +23,8 @@ type Store struct {
 	Organizations server.OrganizationService
 	Auth          server.AuthService
 	Invitations   server.InvitationService
+	Audit         server.AuditService
+	EmbedTokens   server.EmbedTokenService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
 	CreateOrganization func(ctx context.Context, name string, admin server.UserCreate) (*server.Organization, *server.User, *server.APIKey, error)
@@ -33,6 +35,15 @@ type Store struct {
 	SetCredentialLimit func(server.CredentialLimit)
 	SetInvitationLimit func(server.InvitationLimit)
 	SetHasher          func(*argon.Hasher)
+
+	// SetAuditRetention changes how long audit events are kept; SweepAudit deletes the
+	// older ones and says how many.
+	SetAuditRetention func(time.Duration)
+	SweepAudit        func(context.Context) (int, error)
+
+	// OtherInstance opens the store again on the same database, as another instance of
+	// the server would, with the clock now, closed when tb ends.
+	OtherInstance func(tb testing.TB, now func() time.Time) server.AuthService
 
 	// Raw is a connection of its own to the database, to look at what is stored and to
 	// write as another program would. Queries the suite sends through it take no
@@ -56,7 +67,7 @@ func (s *Store) Dump(tb testing.TB) string {
 	tb.Helper()
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
-		"invitations", "invitation_links", "invitation_mail_counts"} {
+		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens"} {
 		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
 		if err != nil {
 			tb.Fatal(err)

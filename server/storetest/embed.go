@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"useradmin/server"
-	"useradmin/server/sqlite"
 )
 
 // The portals the directory allows in these tests.
@@ -22,7 +21,7 @@ var allowedOrigins = []string{portalOrigin, otherPortal}
 // mustMint mints a token for user with the admin key in ctx.
 func (p *people) mustMint(tb testing.TB, ctx context.Context, user *server.User, scope server.EmbedScope, lifetime time.Duration) *server.EmbedToken {
 	tb.Helper()
-	t, err := p.auth.CreateEmbedToken(ctx, server.EmbedTokenCreate{UserID: user.ID, Origin: portalOrigin, Scope: scope, Lifetime: lifetime}, allowedOrigins)
+	t, err := p.store.EmbedTokens.CreateEmbedToken(ctx, server.EmbedTokenCreate{UserID: user.ID, Origin: portalOrigin, Scope: scope, Lifetime: lifetime}, allowedOrigins)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,8 +47,8 @@ func (p *people) mustTokenContext(tb testing.TB, token string) context.Context {
 	return server.NewContextWithAuth(ctx, auth)
 }
 
-func TestEmbedToken_MintAndUse(t *testing.T) {
-	p := newPeople(t)
+func testEmbedToken_MintAndUse(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	tok := p.mustMint(t, p.adminCtx, p.bob, "", 0)
 	if tok.Scope != server.ScopeFull || !tok.ExpiresAt.Equal(p.clock.Now().Add(server.DefaultEmbedTokenLifetime)) || tok.Origin != portalOrigin {
 		t.Fatalf("token = %+v, want FULL for 15 minutes from %s", tok, portalOrigin)
@@ -57,7 +56,7 @@ func TestEmbedToken_MintAndUse(t *testing.T) {
 	if !strings.HasPrefix(tok.Token, "uaet_") {
 		t.Fatalf("token %q does not start with uaet_", tok.Token)
 	}
-	if strings.Contains(dump(t, p.db), tok.Token) {
+	if strings.Contains(p.store.Dump(t), tok.Token) {
 		t.Fatal("the token is stored as it is, not hashed")
 	}
 	ctx := p.mustTokenContext(t, tok.Token)
@@ -78,19 +77,13 @@ func TestEmbedToken_MintAndUse(t *testing.T) {
 	assertCode(t, err, server.EFORBIDDEN)
 
 	// The token holds across instances: another DB on the same file accepts it.
-	other := sqlite.NewDB(p.db.Path)
-	if err := other.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	other.Now = p.clock.Now
-	if a, err := sqlite.NewAuthService(other).Authenticate(fromOrigin(portalOrigin), tok.Token); err != nil || a.User.ID != p.bob.ID {
+	if a, err := p.store.OtherInstance(t, p.clock.Now).Authenticate(fromOrigin(portalOrigin), tok.Token); err != nil || a.User.ID != p.bob.ID {
 		t.Fatalf("another instance: %v, %v", a, err)
 	}
 }
 
-func TestEmbedToken_MintRules(t *testing.T) {
-	p := newPeople(t)
+func testEmbedToken_MintRules(t *testing.T, open Open) {
+	p := newPeople(t, open)
 	bobToken := p.mustMint(t, p.adminCtx, p.bob, server.ScopeFull, time.Minute)
 	annRead := p.mustMint(t, p.adminCtx, p.admin, server.ScopeReadOnly, time.Minute)
 	annFull := p.mustMint(t, p.adminCtx, p.admin, server.ScopeFull, time.Minute)
@@ -134,22 +127,22 @@ func TestEmbedToken_MintRules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := p.assertUnchanged(t, func() error {
-				_, err := p.auth.CreateEmbedToken(c.ctx, c.create, c.allowed)
+				_, err := p.store.EmbedTokens.CreateEmbedToken(c.ctx, c.create, c.allowed)
 				return err
 			})
 			assertCode(t, err, c.code)
 		})
 	}
 	// An hour exactly is allowed, and an ADMIN mints for another ADMIN of theirs.
-	if tok, err := p.auth.CreateEmbedToken(p.adminCtx, server.EmbedTokenCreate{UserID: p.admin.ID, Origin: otherPortal, Lifetime: time.Hour, Scope: server.ScopeNoDelete}, allowedOrigins); err != nil || !tok.ExpiresAt.Equal(p.clock.Now().Add(time.Hour)) {
+	if tok, err := p.store.EmbedTokens.CreateEmbedToken(p.adminCtx, server.EmbedTokenCreate{UserID: p.admin.ID, Origin: otherPortal, Lifetime: time.Hour, Scope: server.ScopeNoDelete}, allowedOrigins); err != nil || !tok.ExpiresAt.Equal(p.clock.Now().Add(time.Hour)) {
 		t.Fatalf("an hour: %+v, %v", tok, err)
 	}
 }
 
-func TestEmbedToken_Refused(t *testing.T) {
+func testEmbedToken_Refused(t *testing.T, open Open) {
 	// Each way a token stops working, checked both when a request authenticates and for
 	// a request that authenticated before the change (a long query, parallel requests).
-	p := newPeople(t)
+	p := newPeople(t, open)
 	dee := p.mustCreateUser(t, p.adminCtx, "dee@acme.example", "Dee", "Admin", server.RoleAdmin)
 	eve := p.mustCreateUser(t, p.adminCtx, "eve@acme.example", "Eve", "Early", server.RoleUser)
 	cases := []struct {
@@ -252,7 +245,7 @@ func (p *people) ivyUser(tb testing.TB) *server.User {
 func attempts(tb testing.TB, p *people) int {
 	tb.Helper()
 	var n int
-	if err := mustRawDB(tb, p.db).QueryRow(`SELECT COUNT(*) FROM credential_attempts`).Scan(&n); err != nil {
+	if err := p.store.Raw.QueryRow(`SELECT COUNT(*) FROM credential_attempts`).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
@@ -326,17 +319,17 @@ func (p *people) writes() map[string]func(ctx context.Context) error {
 			return err
 		},
 		"createEmbedToken": func(ctx context.Context) error {
-			_, err := p.auth.CreateEmbedToken(ctx, server.EmbedTokenCreate{UserID: p.bob.ID, Origin: portalOrigin}, allowedOrigins)
+			_, err := p.store.EmbedTokens.CreateEmbedToken(ctx, server.EmbedTokenCreate{UserID: p.bob.ID, Origin: portalOrigin}, allowedOrigins)
 			return err
 		},
 	}
 }
 
-func TestEmbedToken_ReadOnlyRefusesEveryWrite(t *testing.T) {
+func testEmbedToken_ReadOnlyRefusesEveryWrite(t *testing.T, open Open) {
 	// An ADMIN's read-only token, which the role alone would let do every write: each is
 	// refused FORBIDDEN, alone and twenty at once, and nothing stored changes, not even a
 	// count of password attempts.
-	p := newPeople(t)
+	p := newPeople(t, open)
 	ctx := p.mustTokenContext(t, p.mustMint(t, p.adminCtx, p.admin, server.ScopeReadOnly, 0).Token)
 	before := attempts(t, p)
 	for name, write := range p.writes() {
@@ -382,14 +375,14 @@ func TestEmbedToken_ReadOnlyRefusesEveryWrite(t *testing.T) {
 	}
 }
 
-func TestEmbedToken_NoDelete(t *testing.T) {
+func testEmbedToken_NoDelete(t *testing.T, open Open) {
 	// An ADMIN's token without delete: removing anything is refused and changes nothing;
 	// every other write works.
 	refused := map[string]bool{"deleteUser": true, "revokeApiKey": true, "revokeInvitation": true,
 		"createApiKey": true, "createApiKey for Bob": true, "createEmbedToken": true}
-	for name := range newPeople(t).writes() {
+	for name := range newPeople(t, open).writes() {
 		t.Run(name, func(t *testing.T) {
-			p := newPeople(t)
+			p := newPeople(t, open)
 			ctx := p.mustTokenContext(t, p.mustMint(t, p.adminCtx, p.admin, server.ScopeNoDelete, 0).Token)
 			write := p.writes()[name]
 			if !refused[name] {
