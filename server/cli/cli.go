@@ -339,8 +339,9 @@ func printMail(w io.Writer, cfg Config) {
 }
 
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of
-// app.wasm and of the start script added to app.js (serverhttp.StartScript): it keys the service worker's cache and versions the URLs of styles and icons,
-// so browsers keep them until a new build is deployed.
+// app.wasm and of the start script added to app.js (serverhttp.StartScript): it keys the
+// service worker's cache and versions the URLs of styles and icons, so browsers keep them
+// until a new build is deployed.
 func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*app.Handler, error) {
 	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
 	if err != nil {
