@@ -170,13 +170,10 @@ func (p *portal) open(ctx app.Context) bool {
 	ctx.ObserveState(stateSession).OnChange(func() { p.onSession(ctx) }).Value(&p.session)
 	ctx.ObserveState(stateUserChanged).OnChange(p.onUserChanged).Value(&p.change)
 	p.toldChange = p.change.Seq
-	on := p.onMessage(ctx)
-	w.Call("addEventListener", "message", app.FuncOf(on))
-	if !takeEarlyMessages(on) {
-		mark(markReady)
-		for _, o := range targets {
-			w.Get("parent").Call("postMessage", app.ValueOf(map[string]any{"type": msgReady}), o)
-		}
+	w.Call("addEventListener", "message", app.FuncOf(p.onMessage(ctx)))
+	mark(markReady)
+	for _, o := range targets {
+		w.Get("parent").Call("postMessage", app.ValueOf(map[string]any{"type": msgReady}), o)
 	}
 	p.watchHeight()
 	ctx.After(portalWait, func(ctx app.Context) {
@@ -245,7 +242,7 @@ func originOf(rawURL string) string {
 }
 
 // onMessage hands a useradmin:init from the parent, on an allowed origin, to
-// handlePortalInit, and returns true then; it ignores every other message.
+// handlePortalInit; it ignores every other message.
 func (p *portal) onMessage(ctx app.Context) func(this app.Value, args []app.Value) any {
 	return func(this app.Value, args []app.Value) any {
 		ev := args[0]
@@ -259,30 +256,8 @@ func (p *portal) onMessage(ctx app.Context) func(this app.Value, args []app.Valu
 		}
 		mark(markInit)
 		ctx.NewActionWithValue(actionPortalInit, readInit(origin, data))
-		return true
+		return nil
 	}
-}
-
-// takeEarlyMessages hands on to the messages the page's start script kept for the
-// widget (window.useradminEarly, see server/http/start.go): framed, it posts
-// useradmin:ready as soon as the page is read, so that the portal's init arrives while the
-// wasm is still loading, and keeps the parent's messages until the widget listens. Each
-// goes through the same checks as one arriving now; from then on the widget's own
-// listener takes them. It reports whether an init was among them, in which case the
-// widget need not post ready again.
-func takeEarlyMessages(on func(this app.Value, args []app.Value) any) (initSeen bool) {
-	early := app.Window().Get("useradminEarly")
-	if !early.Truthy() {
-		return false
-	}
-	early.Set("taken", true)
-	msgs := early.Get("messages")
-	for i := range msgs.Length() {
-		if on(app.Null(), []app.Value{msgs.Index(i)}) == true {
-			initSeen = true
-		}
-	}
-	return initSeen
 }
 
 // accepts reports whether a message from origin may come from the portal: the origin is

@@ -17,48 +17,8 @@ import (
 // cache or the service worker's cache under app.wasm's URL, so that a warm load can start
 // from V8's code cache; the loading bar counts the bytes of a clone.
 //
-// Framed by a portal, the script also posts useradmin:ready at once, to the origins the
-// widget would post it to, and keeps the parent's messages in window.useradminEarly until
-// the widget takes them (app/embed.go, takeEarlyMessages): the portal's init then arrives
-// while the wasm loads rather than after the Go program has started and rendered. The
-// widget checks those messages as it checks any other; the script only keeps them.
-//
 // %[1]s is the wasm's URL as a JavaScript string.
 const startScript = `
-// useradmin: framed by an allowed portal, say ready now and keep its answer for the widget.
-(() => {
-  if (window.parent === window || !goappCanLoadWebAssembly()) {
-    return;
-  }
-  const allowed = String(goappGetenv("ALLOWED_ORIGINS") || "").split(",").map((o) => o.trim()).filter((o) => o);
-  if (!allowed.length) {
-    return;
-  }
-  let origin = "";
-  const ancestors = location.ancestorOrigins;
-  if (ancestors && ancestors.length && ancestors[0] !== "null") {
-    origin = ancestors[0];
-  } else {
-    try {
-      const u = new URL(document.referrer);
-      origin = u.protocol + "//" + u.host;
-    } catch {}
-  }
-  const targets = origin ? allowed.filter((o) => o === origin) : allowed;
-  if (!targets.length) {
-    return;
-  }
-  const early = (window.useradminEarly = { messages: [], taken: false });
-  window.addEventListener("message", (e) => {
-    if (!early.taken && e.source === window.parent && early.messages.length < 16) {
-      early.messages.push(e);
-    }
-  });
-  performance.mark("useradmin:ready");
-  for (const o of targets) {
-    window.parent.postMessage({ type: "useradmin:ready" }, o);
-  }
-})();
 // useradmin: load the wasm from the fetch's own answer (see server/http/start.go).
 async function goappInitWebAssembly() {
   const loader = document.getElementById("app-wasm-loader");
