@@ -339,15 +339,18 @@ func printMail(w io.Writer, cfg Config) {
 }
 
 // newAppHandler configures go-app's handler for the widget. Its Version is a hash of
-// app.wasm: it keys the service worker's cache and versions the URLs of styles and icons,
-// so browsers keep them until a new build is deployed.
+// app.wasm and of the start script added to app.js (serverhttp.StartScript): it keys the
+// service worker's cache and versions the URLs of styles and icons, so browsers keep them
+// until a new build is deployed.
 func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*app.Handler, error) {
 	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
 	if err != nil {
 		return nil, fmt.Errorf("the widget is not built (%v): run `make build` first, or point -assets at the folder that holds web/app.wasm", err)
 	}
-	sum := sha256.Sum256(wasm)
-	version := hex.EncodeToString(sum[:8])
+	h := sha256.New()
+	h.Write(wasm)
+	h.Write([]byte(serverhttp.StartScript(serverhttp.Assets{Prefix: prefix}.AppWASM())))
+	version := hex.EncodeToString(h.Sum(nil)[:8])
 	versioned := func(path string) string { return path + "?v=" + version }
 	return &app.Handler{
 		Name:        "User admin",

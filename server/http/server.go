@@ -129,7 +129,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /graphql", webSocketOnly(s.GraphQL))
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
 	}
-	mux.Handle("/", allowZoom(s.App))
+	mux.Handle("/", allowZoom(withStartScript(s.App, s.wasmURL())))
 	if s.PathPrefix == "" {
 		return s.securityHeaders(mux)
 	}
@@ -139,6 +139,14 @@ func (s *Server) routes() http.Handler {
 	root.HandleFunc("GET /healthz", s.handleHealthz)
 	root.Handle(s.PathPrefix+"/", http.StripPrefix(s.PathPrefix, mux))
 	return s.securityHeaders(root)
+}
+
+// wasmURL is where the page asks for app.wasm: the URL go-app writes for it.
+func (s *Server) wasmURL() string {
+	if s.App != nil && s.App.Resources != nil {
+		return s.App.Resources.AppWASM()
+	}
+	return s.PathPrefix + "/web/app.wasm"
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
