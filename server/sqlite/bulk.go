@@ -309,7 +309,7 @@ func (b *bulkWriter) moveGrams(ctx context.Context, sign int, group func(bulkCha
 			continue
 		}
 		u := group(c)
-		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname) {
+		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname, u.Username) {
 			k := key{u.Role, u.Activated, g}
 			if _, ok := counts[k]; !ok {
 				order = append(order, k)
