@@ -38,6 +38,7 @@ type userList struct {
 	bulk      bulkState // the run in progress, or the last one
 	bulkBase  int       // the Seq of the run that ended before the page opened
 	bulkShown bool      // the result of the last run is shown
+	bulkWS    string    // the workspace chosen for a membership action
 }
 
 func newUserList(w *Widget) *userList {
