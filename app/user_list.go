@@ -336,6 +336,7 @@ func (c *userList) renderToolbar() app.UI {
 			app.Div().Class("field").Body(
 				app.Label().For("workspace-filter").Text("Workspace"),
 				selectOf("workspace-filter", c.query.Workspace, c.onWorkspace, c.workspaceOptions()...),
+				workspaceFinder("workspace-filter-search", c.workspaces),
 			),
 		),
 		app.If(c.query.filtered(),
