@@ -215,7 +215,7 @@ func (c *userList) renderBulkMembership() app.UI {
 			Text(bulkLabels[bulkAddToWorkspace]).OnClick(func(ctx app.Context, e app.Event) { c.askBulk(ctx, bulkAddToWorkspace) }),
 		app.Button().Type("button").Class("btn").ID("bulk-"+bulkRemoveFromWorkspace).Disabled(none).
 			Text(bulkLabels[bulkRemoveFromWorkspace]).OnClick(func(ctx app.Context, e app.Event) { c.askBulk(ctx, bulkRemoveFromWorkspace) }),
-		workspaceFinder("bulk-workspace-search", c.workspaces),
+		workspaceFinder("bulk-workspace-search", c.workspaces, false),
 	)
 }
 

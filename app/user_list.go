@@ -336,9 +336,9 @@ func (c *userList) renderToolbar() app.UI {
 			app.Div().Class("field").Body(
 				app.Label().For("workspace-filter").Text("Workspace"),
 				selectOf("workspace-filter", c.query.Workspace, c.onWorkspace, c.workspaceOptions()...),
-				workspaceFinder("workspace-filter-search", c.workspaces),
 			),
 		),
+		app.If(caps.Workspaces, workspaceFinder("workspace-filter-search", c.workspaces, true)),
 		app.If(c.query.filtered(),
 			app.A().Class("btn btn-ghost clear-filters").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"),
 		),

@@ -166,7 +166,7 @@ func (c *userModelsPanel) renderMembership() app.UI {
 	}
 	return app.FieldSet().Class("membership").Body(
 		app.Legend().Text("Workspaces"),
-		workspaceFinder("member-search", c.workspaces),
+		workspaceFinder("member-search", c.workspaces, false),
 		app.If(len(boxes) == 0, app.P().Class("muted").Text("No workspace has this in its name.")),
 		app.Div().Body(boxes...),
 	)
