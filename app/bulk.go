@@ -59,6 +59,7 @@ func (s *selection) count(total int) int {
 var bulkLabels = map[string]string{
 	bulkMakeAdmin: "Make admin", bulkMakeUser: "Make user",
 	bulkActivate: "Activate", bulkDeactivate: "Deactivate", bulkDelete: "Delete",
+	bulkAddToWorkspace: "Add to workspace", bulkRemoveFromWorkspace: "Remove from workspace",
 }
 
 // onBulk shows the end of a run: the list is read again, and the selection ends.
@@ -109,6 +110,12 @@ func (c *userList) askBulk(ctx app.Context, action string) {
 	}
 	c.confirm, c.bulkShown = "", false
 	req := bulkRequest{Action: action, Total: c.sel.count(c.users.Total), ViewerID: c.session.Viewer.ID, Emails: map[string]string{}}
+	if action == bulkAddToWorkspace || action == bulkRemoveFromWorkspace {
+		if c.bulkWS == "" {
+			return
+		}
+		req.Workspace = c.bulkWS
+	}
 	if c.sel.all {
 		req.Where = c.users.Query.where()
 	} else {
@@ -176,6 +183,7 @@ func (c *userList) renderBulkBar() app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { c.askBulk(ctx, action) }, action)
 			}),
 		),
+		app.If(c.session.Caps.BulkMembership, c.renderBulkMembership()),
 		app.If(c.confirm == bulkDelete,
 			app.Div().Class("confirm").Role("alertdialog").Aria("labelledby", "bulk-delete-title").Body(
 				app.P().ID("bulk-delete-title").Text("Delete "+countUsers(n)+"? This cannot be undone."),
@@ -187,6 +195,27 @@ func (c *userList) renderBulkBar() app.UI {
 				),
 			),
 		),
+	)
+}
+
+// renderBulkMembership picks a workspace and adds the selected users to it or removes
+// them from it.
+func (c *userList) renderBulkMembership() app.UI {
+	opts := [][2]string{{"", "Choose a workspace"}}
+	for _, w := range c.workspaces.Items {
+		opts = append(opts, [2]string{w.ID, w.Name})
+	}
+	none := c.bulkWS == ""
+	return app.Div().Class("bulk-actions bulk-membership").Body(
+		app.Label().For("bulk-workspace").Text("Workspace"),
+		selectOf("bulk-workspace", c.bulkWS, func(ctx app.Context, e app.Event) {
+			c.bulkWS = ctx.JSSrc().Get("value").String()
+		}, opts...),
+		app.Button().Type("button").Class("btn").ID("bulk-"+bulkAddToWorkspace).Disabled(none).
+			Text(bulkLabels[bulkAddToWorkspace]).OnClick(func(ctx app.Context, e app.Event) { c.askBulk(ctx, bulkAddToWorkspace) }),
+		app.Button().Type("button").Class("btn").ID("bulk-"+bulkRemoveFromWorkspace).Disabled(none).
+			Text(bulkLabels[bulkRemoveFromWorkspace]).OnClick(func(ctx app.Context, e app.Event) { c.askBulk(ctx, bulkRemoveFromWorkspace) }),
+		workspaceFinder("bulk-workspace-search", c.workspaces, false),
 	)
 }
 

@@ -27,6 +27,9 @@ const (
 	bulkActivate   = "activate"
 	bulkDeactivate = "deactivate"
 	bulkDelete     = "delete"
+	// With BulkUserData's membership fields (capabilities.BulkMembership).
+	bulkAddToWorkspace      = "add-to-workspace"
+	bulkRemoveFromWorkspace = "remove-from-workspace"
 )
 
 // bulkRequest is one bulk action: what to do, to the selected users (IDs) or, when IDs
@@ -39,6 +42,8 @@ type bulkRequest struct {
 	ViewerID string            // left out, as the directory leaves its caller out
 	Emails   map[string]string // the emails of the selected users, by id, for the result
 	Batch    int               // users per request; 0: bulkBatch
+	// Workspace is the id of the workspace a membership action adds to or removes from.
+	Workspace string
 }
 
 // bulkFailure is a user a bulk action left as they were, and why.
@@ -153,9 +158,13 @@ func (a api) runBulk(ctx context.Context, req bulkRequest, bulk bool, progress f
 		s.Total = len(req.IDs)
 	}
 	var f *failure
-	if bulk {
+	switch {
+	case req.Workspace != "" && !bulk:
+		// The list offers membership actions only where updateUsers has them.
+		f = &failure{Code: codeBadInput, Message: "This directory cannot change workspace members in bulk: edit them on the workspace's page."}
+	case bulk:
 		f = a.bulkBatches(ctx, req, &s, progress)
-	} else {
+	default:
 		f = a.bulkOneByOne(ctx, req, &s, progress)
 	}
 	if f != nil && ctx.Err() == nil {
@@ -195,7 +204,7 @@ func (a api) bulkWhere(ctx context.Context, req bulkRequest, where UserWhere, s 
 		if ctx.Err() != nil {
 			return nil
 		}
-		r, f := a.bulkStep(ctx, req.Action, where, after, req.Batch)
+		r, f := a.bulkStep(ctx, req, where, after)
 		if f != nil {
 			return f
 		}
@@ -232,21 +241,29 @@ type bulkAnswer struct {
 
 // BulkUserData is the contract's BulkUserData input.
 type BulkUserData struct {
-	OrganizationRole *string `json:"organizationRole,omitempty"`
-	Activated        *bool   `json:"activated,omitempty"`
+	OrganizationRole    *string `json:"organizationRole,omitempty"`
+	Activated           *bool   `json:"activated,omitempty"`
+	AddToWorkspace      *string `json:"addToWorkspace,omitempty"`
+	RemoveFromWorkspace *string `json:"removeFromWorkspace,omitempty"`
 }
 
-// bulkStep sends one batch of action.
-func (a api) bulkStep(ctx context.Context, action string, where UserWhere, after *string, batch int) (bulkAnswer, *failure) {
-	vars := map[string]any{"where": where, "after": (*graphql.String)(after), "first": graphql.Int(batch)}
-	if action == bulkDelete {
+// bulkStep sends one batch of req's action.
+func (a api) bulkStep(ctx context.Context, req bulkRequest, where UserWhere, after *string) (bulkAnswer, *failure) {
+	vars := map[string]any{"where": where, "after": (*graphql.String)(after), "first": graphql.Int(req.Batch)}
+	if req.Action == bulkDelete {
 		var m struct {
 			R bulkAnswer `graphql:"deleteUsers(where: $where, after: $after, first: $first)"`
 		}
 		f := a.mutate(ctx, &m, vars)
 		return m.R, f
 	}
-	vars["data"] = bulkData(action)
+	vars["data"] = bulkData(req.Action)
+	switch req.Action {
+	case bulkAddToWorkspace:
+		vars["data"] = BulkUserData{AddToWorkspace: &req.Workspace}
+	case bulkRemoveFromWorkspace:
+		vars["data"] = BulkUserData{RemoveFromWorkspace: &req.Workspace}
+	}
 	var m struct {
 		R bulkAnswer `graphql:"updateUsers(where: $where, data: $data, after: $after, first: $first)"`
 	}

@@ -104,3 +104,65 @@ func countWhere(t *testing.T, a api, where UserWhere) int {
 	}
 	return q.N
 }
+
+// TestBulk_WorkspaceMembershipAgainstTheDirectory adds the selected users, then all
+// matching users, to a workspace and removes them again through updateUsers, as the
+// list's bulk bar does; Kili's core offers no such action.
+func TestBulk_WorkspaceMembershipAgainstTheDirectory(t *testing.T) {
+	core := startDirectoryWith(t, "core")
+	if st, f := core.api(core.AdminKey).openSession(context.Background()); f != nil || st.Caps.BulkMembership {
+		t.Fatalf("Kili's core: bulk membership %v (%v)", st.Caps.BulkMembership, f)
+	}
+	d := startDirectoryWith(t, "full")
+	a := d.api(d.AdminKey)
+	ctx := context.Background()
+	st, f := a.openSession(ctx)
+	if f != nil {
+		t.Fatal(f)
+	}
+	if !st.Caps.BulkMembership {
+		t.Fatal("the directory's bulk membership is not found by introspection")
+	}
+	if _, f := a.writeWorkspace(ctx, workspaceWrite{Kind: "create", Name: "Annotators"}); f != nil {
+		t.Fatal(f)
+	}
+	ws := a.workspaces(ctx, workspacesQuery{Page: 1, Search: "Annotators"})
+	if len(ws.Items) != 1 {
+		t.Fatalf("workspaces %+v", ws)
+	}
+	id := ws.Items[0].ID
+	members := UserWhere{WorkspaceID: id}
+	all := countWhere(t, a, UserWhere{})
+
+	page := a.users(ctx, listQuery{Page: 1, Size: 5}, st.Caps)
+	var ids []string
+	for _, u := range page.Users {
+		ids = append(ids, u.ID)
+	}
+	s := a.runBulk(ctx, bulkRequest{Action: bulkAddToWorkspace, Workspace: id, IDs: ids, Batch: 2, Emails: map[string]string{}}, true, func(bulkState) {})
+	if s.Err != nil || s.Changed != len(ids) || s.Done != len(ids) || len(s.Failures) != 0 {
+		t.Fatalf("adding the selection: %+v", s)
+	}
+	s = a.runBulk(ctx, bulkRequest{Action: bulkAddToWorkspace, Workspace: id, Where: UserWhere{}, Total: all, Batch: 7, Emails: map[string]string{}}, true, func(bulkState) {})
+	if s.Err != nil || s.Changed != all-len(ids) || s.Unchanged != len(ids) || s.Done != all {
+		t.Fatalf("adding all: %+v; %d users", s, all)
+	}
+	if n := countWhere(t, a, members); n != all {
+		t.Errorf("%d members, want all %d", n, all)
+	}
+	s = a.runBulk(ctx, bulkRequest{Action: bulkRemoveFromWorkspace, Workspace: id, IDs: ids, Batch: 500, Emails: map[string]string{}}, true, func(bulkState) {})
+	if s.Err != nil || s.Changed != len(ids) {
+		t.Fatalf("removing the selection: %+v", s)
+	}
+	if n := countWhere(t, a, members); n != all-len(ids) {
+		t.Errorf("%d members after the removal, want %d", n, all-len(ids))
+	}
+	// Without the bulk mutations there is no fallback: a sentence, nothing changed.
+	s = a.runBulk(ctx, bulkRequest{Action: bulkRemoveFromWorkspace, Workspace: id, Where: UserWhere{}, Emails: map[string]string{}}, false, func(bulkState) {})
+	if s.Err == nil || s.Changed != 0 {
+		t.Errorf("one by one: %+v, want a refusal", s)
+	}
+	if n := countWhere(t, a, members); n != all-len(ids) {
+		t.Errorf("%d members after the refusal, want %d", n, all-len(ids))
+	}
+}

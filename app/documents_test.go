@@ -27,18 +27,18 @@ func TestDocuments(t *testing.T) {
 		fields   []string // the root fields the widget must have used
 	}{
 		{"schema_core.graphql", "core", []string{
-			"countUsers", "createUser", "mutationType", "queryType", "resetPassword", "subscriptionType", "updatePassword",
+			"bulkUserData", "countUsers", "createUser", "mutationType", "queryType", "resetPassword", "subscriptionType", "updatePassword",
 			"updatePropertiesInUser", "userType", "userWhere", "users", "viewer",
 		}},
 		{"schema.graphql", "full", []string{
-			"acceptInvitation", "accepted", "auditEvents", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser", "deleteUsers",
+			"acceptInvitation", "accepted", "auditEvents", "bulkUserData", "completePasswordReset", "countUsers", "createInvitationLink", "createUser", "deleteUser", "deleteUsers",
 			"embedGrant", "expired", "invitationByToken", "invitations", "inviteUsers", "issuePasswordReset", "matching",
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
 			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "updateUsers", "userType", "userWhere", "users", "viewer",
 			"importUsers", "addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
-			"disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "subscriptionType", "updateUserAccountType", "userType", "userWhere",
+			"bulkUserData", "disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "subscriptionType", "updateUserAccountType", "userType", "userWhere",
 		}},
 	} {
 		t.Run(tt.schema, func(t *testing.T) {

@@ -357,6 +357,9 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 		return
 	}
 	st.FromPortal = true
+	// Remembered, the capabilities let the next page framed by the portal be read at once
+	// with the columns they offer (readSession).
+	w.session.cacheCaps(c.Endpoint, st.Caps)
 	w.session.start(ctx, st, c)
 	p.settleWith(ctx, "")
 }

@@ -114,6 +114,7 @@ type capabilities struct {
 	AuditEvents        bool // auditEvents and countAuditEvents: the activity timelines
 	Bulk               bool // updateUsers and deleteUsers: a batch of users per request
 	Import             bool // importUsers: the CSV import
+	BulkMembership     bool // BulkUserData.addToWorkspace and removeFromWorkspace
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -148,6 +149,9 @@ type introspection struct {
 	Subscription struct {
 		Fields []struct{ Name string }
 	} `graphql:"subscriptionType: __type(name: \"Subscription\")"`
+	BulkUserData struct {
+		InputFields []struct{ Name string }
+	} `graphql:"bulkUserData: __type(name: \"BulkUserData\")"`
 }
 
 // capabilities reads what the introspection found.
@@ -228,9 +232,14 @@ func (q *introspection) capabilities() capabilities {
 	for _, f := range q.Subscription.Fields {
 		c.Live = c.Live || f.Name == "userChanged"
 	}
+	addTo, removeFrom := false, false
+	for _, f := range q.BulkUserData.InputFields {
+		addTo, removeFrom = addTo || f.Name == "addToWorkspace", removeFrom || f.Name == "removeFromWorkspace"
+	}
 	c.APIKeys = hasAPIKeys && hasRevoke
 	c.LastSignIn = c.LastSignIn && hasDormantFilter
 	c.Workspaces = c.Workspaces && hasUserWorkspaces && hasWorkspaceFilter && hasWorkspaceWrites
+	c.BulkMembership = c.Bulk && c.Workspaces && addTo && removeFrom
 	// An endpoint that answered introspection without Kili's users query has Paradime's
 	// API alone; one that refused introspection is taken for the core.
 	c.NoCore = c.Paradime && !hasUsers

@@ -38,6 +38,7 @@ type userList struct {
 	bulk      bulkState // the run in progress, or the last one
 	bulkBase  int       // the Seq of the run that ended before the page opened
 	bulkShown bool      // the result of the last run is shown
+	bulkWS    string    // the workspace chosen for a membership action
 }
 
 func newUserList(w *Widget) *userList {
@@ -108,13 +109,13 @@ func (c *userList) OnDismount() {
 }
 
 // onSession loads the page again when the session, once open, shows that the endpoint
-// offers other extensions than the page was asked with (capabilities remembered from an
-// earlier visit that have changed since).
+// offers other extensions than the page was asked with: the first page goes out before
+// the session has found them (readSession), and capabilities remembered from an earlier
+// visit may have changed since.
 func (c *userList) onSession(ctx app.Context) {
 	startLive(ctx, c.session)
 	c.loadWorkspaces(ctx)
-	if c.session.Status == statusReady && c.users.Status == statusReady &&
-		c.users.Query != c.query.supported(c.session.Caps) {
+	if c.users.stale(c.query, c.session) {
 		c.load(ctx)
 	}
 }
@@ -126,6 +127,10 @@ func (c *userList) onUsers(ctx app.Context) {
 		c.retry.failed(ctx, c.users.Err, c.load)
 	case statusReady:
 		c.retry.reset()
+		// The session may have opened while the page was on its way.
+		if c.users.stale(c.query, c.session) {
+			c.load(ctx)
+		}
 	}
 }
 
@@ -336,6 +341,7 @@ func (c *userList) renderToolbar() app.UI {
 				selectOf("workspace-filter", c.query.Workspace, c.onWorkspace, c.workspaceOptions()...),
 			),
 		),
+		app.If(caps.Workspaces, workspaceFinder("workspace-filter-search", c.workspaces, true)),
 		app.If(c.query.filtered(),
 			app.A().Class("btn btn-ghost clear-filters").Href(c.w.listHref(listQuery{Size: c.query.Size})).Text("Clear filters"),
 		),
@@ -387,7 +393,7 @@ func (c *userList) tableColumns() [][2]string {
 }
 
 func (c *userList) renderTable() app.UI {
-	busy := c.users.Status == statusLoading
+	busy := c.users.Status == statusLoading || c.users.settling(c.query, c.session)
 	return app.Div().Class("table-wrap").Body(
 		app.Table().Class("users").Aria("busy", strconv.FormatBool(busy)).Body(
 			app.THead().Body(

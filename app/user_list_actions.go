@@ -17,6 +17,27 @@ type usersState struct {
 	// Extras are the usernames, last sign-in and workspaces of Users, in their order,
 	// where the endpoint has that extension (capabilities.userModels).
 	Extras []userExtras
+	// Models says the page was asked for Extras. A page read before the session knew the
+	// endpoint's capabilities was not, and is read again once they are known (stale).
+	Models bool
+	// Provisional: the page was read before the session was open, with the capabilities
+	// unknown (readSession); the list shows it for good only once the session shows it is
+	// not stale.
+	Provisional bool
+}
+
+// settling reports whether the list still waits to know that the page u is the one it
+// shows for the session st: read before the session opened, or stale.
+func (u usersState) settling(q listQuery, st sessionState) bool {
+	return u.Status == statusReady && u.Provisional && st.Status != statusReady || u.stale(q, st)
+}
+
+// stale reports whether the page u, read for the list query q, should be read again now
+// that the session st is open: asked with other filters than the endpoint supports, or
+// without the extension's columns the list now shows (or with them where it does not).
+func (u usersState) stale(q listQuery, st sessionState) bool {
+	return st.Status == statusReady && u.Status == statusReady && !st.Caps.NoCore &&
+		(u.Query != q.supported(st.Caps) || u.Models != st.Caps.userModels())
 }
 
 // userExtras are what the usernames, last sign-in and workspaces extension adds to a user.
@@ -59,7 +80,7 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 	seq := w.seqs.next(stateUsers)
 	var prev usersState
 	ctx.GetState(stateUsers, &prev)
-	ctx.SetState(stateUsers, usersState{Status: statusLoading, Query: q, Users: prev.Users, Total: prev.Total})
+	ctx.SetState(stateUsers, usersState{Status: statusLoading, Query: q, Users: prev.Users, Total: prev.Total, Extras: prev.Extras, Models: prev.Models})
 	st, c, f := w.readSession(ctx, q)
 	if f != nil {
 		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: f})
@@ -76,6 +97,9 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 	if !w.seqs.latest(stateUsers, seq) {
 		return
 	}
+	// Read before the session was open and without remembered capabilities, the page may
+	// lack what the endpoint offers: the list says it is busy until the session shows.
+	page.Provisional = st.Status != statusReady && st.Caps == (capabilities{})
 	if page.Status == statusFailed {
 		// The total stays as last known, so that the pager does not claim a shorter list.
 		page.Err, page.Total = w.failed(ctx, c, page.Err), prev.Total
@@ -117,7 +141,7 @@ func (a api) users(ctx context.Context, q listQuery, caps capabilities) usersSta
 		if f = a.query(ctx, &ext, vars); f != nil {
 			return usersState{Status: statusFailed, Query: q, Err: f}
 		}
-		st := usersState{Status: statusReady, Query: q, Total: ext.Count, Users: make([]user, len(ext.Users)), Extras: make([]userExtras, len(ext.Users))}
+		st := usersState{Status: statusReady, Query: q, Total: ext.Count, Users: make([]user, len(ext.Users)), Extras: make([]userExtras, len(ext.Users)), Models: true}
 		for i, u := range ext.Users {
 			st.Users[i] = u.user
 			st.Extras[i] = userExtras{Username: u.Username, LastSignedInAt: u.LastSignedInAt, Workspaces: u.Workspaces}

@@ -134,3 +134,59 @@ func TestUserList(t *testing.T) {
 		assertHasNot(t, h, `id="search"`, `id="role-filter"`, `class="sort"`, "aria-sort")
 	})
 }
+
+// TestUsersState_Stale checks when a page is read again once the session is open: the
+// first page goes out before the session knows the endpoint's capabilities, asked
+// without the usernames, workspaces and last sign-in; that page must not stay on screen
+// under the columns the session then shows.
+func TestUsersState_Stale(t *testing.T) {
+	models := allCaps
+	models.Usernames, models.LastSignIn, models.Workspaces = true, true, true
+	open := sessionState{Status: statusReady, Caps: models}
+	core := sessionState{Status: statusReady, Caps: allCaps}
+	q := listQuery{Page: 1, Size: 25}
+	asked := func(q listQuery, caps capabilities) usersState {
+		return usersState{Status: statusReady, Query: q.supported(caps), Models: caps.userModels()}
+	}
+	for _, tc := range []struct {
+		name  string
+		u     usersState
+		q     listQuery
+		st    sessionState
+		stale bool
+	}{
+		{"read before the capabilities were known", asked(q, capabilities{}), q, open, true},
+		{"read with them", asked(q, models), q, open, false},
+		{"a core endpoint, read before", asked(q, capabilities{}), q, core, false},
+		{"remembered capabilities that lost the extension", asked(q, models), q, core, true},
+		{"a filter the endpoint supports, dropped before", asked(listQuery{Page: 1, Size: 25, Search: "ada"}, capabilities{}), listQuery{Page: 1, Size: 25, Search: "ada"}, open, true},
+		{"still loading", usersState{Status: statusLoading}, q, open, false},
+		{"session not open yet", asked(q, capabilities{}), q, sessionState{}, false},
+		{"Paradime's API alone", usersState{Status: statusReady, Query: q}, q, sessionState{Status: statusReady, Caps: capabilities{NoCore: true}}, false},
+	} {
+		if got := tc.u.stale(tc.q, tc.st); got != tc.stale {
+			t.Errorf("%s: stale %v, want %v", tc.name, got, tc.stale)
+		}
+	}
+}
+
+// TestUsersState_Settling checks that a page read before the session knew the endpoint's
+// capabilities keeps the list busy until the session shows it is the page to show.
+func TestUsersState_Settling(t *testing.T) {
+	models := allCaps
+	models.Usernames, models.LastSignIn, models.Workspaces = true, true, true
+	q := listQuery{Page: 1, Size: 25}
+	early := usersState{Status: statusReady, Query: q, Provisional: true}
+	if !early.settling(q, sessionState{}) {
+		t.Error("a page read before the session opened is settled while the session is not open")
+	}
+	if !early.settling(q, sessionState{Status: statusReady, Caps: models}) {
+		t.Error("a page read without the extension's columns is settled under a session that has them")
+	}
+	if early.settling(q, sessionState{Status: statusReady, Caps: allCaps}) {
+		t.Error("a page read before the session opened is still settling under a core session that asks nothing more")
+	}
+	if (usersState{Status: statusReady, Query: q, Models: true}).settling(q, sessionState{Status: statusReady, Caps: models}) {
+		t.Error("a page read with the session open is settling")
+	}
+}

@@ -152,7 +152,7 @@ func (c *userModelsPanel) renderMembership() app.UI {
 	if !c.Admin {
 		return app.P().Body(app.Strong().Text("Workspaces: "), app.Text(workspaceNames(c.st.Workspaces)))
 	}
-	if c.workspaces.Status == statusReady && len(c.workspaces.Items) == 0 {
+	if c.workspaces.Status == statusReady && len(c.workspaces.Items) == 0 && c.workspaces.Query.Search == "" {
 		return app.P().Class("muted").Text("The organization has no workspaces yet.")
 	}
 	boxes := make([]app.UI, len(c.workspaces.Items))
@@ -166,6 +166,8 @@ func (c *userModelsPanel) renderMembership() app.UI {
 	}
 	return app.FieldSet().Class("membership").Body(
 		app.Legend().Text("Workspaces"),
+		workspaceFinder("member-search", c.workspaces, false),
+		app.If(len(boxes) == 0, app.P().Class("muted").Text("No workspace has this in its name.")),
 		app.Div().Body(boxes...),
 	)
 }

@@ -258,3 +258,55 @@ func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 		app.Td().Class("col-actions").Body(actions),
 	)
 }
+
+// workspaceFinder is the search box of a workspace picker (the list's filter, the bulk
+// bar, the user page's membership): the pickers offer the first workspacesPageSize
+// workspaces by name, and where the organization has more, typing part of a name reads
+// the ones that match, so that every workspace can be reached. It shows only when there
+// are more than the picker holds, or a search is on. Compact, it is a field of the
+// list's toolbar, its note in the box's title.
+func workspaceFinder(id string, ws workspacesState, compact bool) app.UI {
+	if ws.Query.Search == "" && ws.Total <= len(ws.Items) {
+		return nil
+	}
+	return &finderBox{ID: id, Search: ws.Query.Search, Shown: len(ws.Items), Total: ws.Total, Ready: ws.Status == statusReady, Compact: compact}
+}
+
+// finderBox is workspaceFinder's box: a component, so that what is typed stays as typed
+// while the searches it sends come back (the box follows the search only until the
+// person types).
+type finderBox struct {
+	app.Compo
+
+	ID      string
+	Search  string // the search the pickers show
+	Shown   int
+	Total   int
+	Ready   bool
+	Compact bool
+
+	typed   string
+	touched bool
+}
+
+func (c *finderBox) onInput(ctx app.Context, e app.Event) {
+	c.typed, c.touched = ctx.JSSrc().Get("value").String(), true
+	ctx.NewActionWithValue(actionLoadWorkspaces, workspacesQuery{Page: 1, Search: c.typed})
+}
+
+func (c *finderBox) Render() app.UI {
+	value := c.Search
+	if c.touched {
+		value = c.typed
+	}
+	note := ""
+	if c.Ready && c.Total > c.Shown {
+		note = "Showing " + strconv.Itoa(c.Shown) + " of " + groupDigits(c.Total) + ": type part of a name to find the others."
+	}
+	return app.Div().Class(classIf(c.Compact, "field")+" workspace-finder").Body(
+		app.Label().For(c.ID).Text("Find a workspace"),
+		app.Input().Type("search").ID(c.ID).MaxLength(200).AutoComplete(false).
+			Placeholder("Part of its name").Title(note).Value(value).OnInput(c.onInput),
+		app.If(note != "" && !c.Compact, app.P().Class("muted").Text(note)),
+	)
+}

@@ -11,11 +11,28 @@ import (
 const MaxBulkBatch = 1000
 
 // BulkChange is what a bulk action does to each user it selects: a new role, an
-// activation, or deleting them. A nil field is left as it is.
+// activation, deleting them, or adding them to or removing them from a workspace (by
+// its id). A nil field is left as it is.
 type BulkChange struct {
 	Role      *Role
 	Activated *bool
 	Delete    bool
+	// AddToWorkspace and RemoveFromWorkspace: the users' membership of one workspace of
+	// the caller's organization, a change of its own.
+	AddToWorkspace      *string
+	RemoveFromWorkspace *string
+}
+
+// Workspace is the workspace whose membership the change adds the users to (add) or
+// removes them from; "" when the change is not one of membership.
+func (c *BulkChange) Workspace() (id string, add bool) {
+	switch {
+	case c.AddToWorkspace != nil:
+		return *c.AddToWorkspace, true
+	case c.RemoveFromWorkspace != nil:
+		return *c.RemoveFromWorkspace, false
+	}
+	return "", false
 }
 
 // Validate checks that the change does one thing the directory knows.
@@ -23,11 +40,32 @@ func (c *BulkChange) Validate() error {
 	if c.Delete {
 		return nil
 	}
+	if c.AddToWorkspace != nil || c.RemoveFromWorkspace != nil {
+		return c.validateMembership()
+	}
 	if c.Role == nil && c.Activated == nil {
 		return FieldErrorf("change", "Say what to change: a role, or an activation.")
 	}
 	if c.Role != nil {
 		return ValidateRole("changeRole", *c.Role)
+	}
+	return nil
+}
+
+func (c *BulkChange) validateMembership() error {
+	field := "addToWorkspace"
+	if c.AddToWorkspace == nil {
+		field = "removeFromWorkspace"
+	}
+	if c.AddToWorkspace != nil && c.RemoveFromWorkspace != nil || c.Role != nil || c.Activated != nil {
+		return FieldErrorf(field, "A change of workspace membership is a bulk action of its own: send it without a role, an activation or another workspace.")
+	}
+	id, _ := c.Workspace()
+	if id == "" {
+		return FieldErrorf(field, "Say which workspace: its id is missing.")
+	}
+	if len(id) > MaxIDLength {
+		return FieldErrorf(field, "An id has at most %d characters: check the one sent.", MaxIDLength)
 	}
 	return nil
 }

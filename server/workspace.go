@@ -78,6 +78,10 @@ type WorkspaceService interface {
 	// UserWorkspaces returns a page of the workspaces of the user with id, by name: any
 	// user of an ADMIN's organization, or a USER themselves.
 	UserWorkspaces(ctx context.Context, userID string, page Page) ([]*Workspace, error)
+	// UsersWorkspaces returns, in one read, the first perUser workspaces by name of each
+	// of the users with userIDs that the caller may see as UserWorkspaces does (a page of
+	// the user list); the others are left out of the map.
+	UsersWorkspaces(ctx context.Context, userIDs []string, perUser int) (map[string][]*Workspace, error)
 	// CreateWorkspace adds a workspace to the caller's organization.
 	CreateWorkspace(ctx context.Context, name string) (*Workspace, error)
 	// RenameWorkspace changes the name of a workspace.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -168,7 +169,8 @@ func (s *server) createKey(t *testing.T, name string) struct{ ID, Key string } {
 }
 
 // crossSitePortal is a portal page that frames the widget and answers its messages with
-// the credential its URL names: /portal?credential=none|apiKey|token&key=K[&ttl=S&renew=K2].
+// the credential its URL names: /portal?credential=none|apiKey|token&key=K[&ttl=S&renew=K2]
+// [&path=/widget/path?query], the frame's path being / unless named.
 // With a token, expiresAt is ttl seconds ahead; the widget's token-expiring gets the renew
 // key once, then no answer. window.events lists what the widget posted; window.sent counts
 // the inits.
@@ -183,9 +185,13 @@ func (p *crossSitePortal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg, _ := json.Marshal(map[string]string{
 		"credential": q.Get("credential"), "key": q.Get("key"), "renew": q.Get("renew"), "ttl": q.Get("ttl"),
 	})
+	path := q.Get("path")
+	if !strings.HasPrefix(path, "/") {
+		path = "/"
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, `<!doctype html><html lang="en"><title>Cross-site portal</title>
-<iframe id="widget" title="Users" src="%[1]s/" style="width:100%%;height:700px;border:0"></iframe>
+<iframe id="widget" title="Users" src="%[1]s%[4]s" style="width:100%%;height:700px;border:0"></iframe>
 <script>
 const cfg = %[2]s, origin = %[3]q, frame = document.getElementById("widget");
 window.events = []; window.sent = 0;
@@ -207,7 +213,7 @@ window.addEventListener("message", (e) => {
   if (e.data.type === "useradmin:ready" && cfg.credential !== "none") init(cfg.key);
   if (e.data.type === "useradmin:token-expiring" && renewals.length) init(renewals.shift());
 });
-</script>`, p.widget, cfg, p.widget)
+</script>`, p.widget, cfg, p.widget, html.EscapeString(path))
 }
 
 // containsInOrder reports whether want appear in got in this order.

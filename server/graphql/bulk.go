@@ -8,7 +8,8 @@ import (
 
 // UpdateUsers answers Mutation.updateUsers: one batch of a bulk change.
 func (r *mutationResolver) UpdateUsers(ctx context.Context, where UserWhere, data BulkUserData, after *string, first int) (*BulkResult, error) {
-	change := server.BulkChange{Role: data.OrganizationRole, Activated: data.Activated}
+	change := server.BulkChange{Role: data.OrganizationRole, Activated: data.Activated,
+		AddToWorkspace: data.AddToWorkspace, RemoveFromWorkspace: data.RemoveFromWorkspace}
 	return r.bulkBatch(ctx, where, change, after, first)
 }
 

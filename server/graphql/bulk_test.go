@@ -30,6 +30,17 @@ func TestBulk_AttacksChangeNothing(t *testing.T) {
 		{"other admin by organization", "OtherAdmin", `mutation { deleteUsers(where: {organization: {id: "$ACME_ID"}}, first: 10) { changed } }`, "", ""},
 		{"other admin by search", "OtherAdmin", `mutation { deleteUsers(where: {search: "acme"}, first: 10) { changed } }`, "", ""},
 		{"other admin aliased", "OtherAdmin", `mutation { a: deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } b: updateUsers(where: {idIn: ["$ACME_ADMIN_ID"]}, data: {activated: false}, first: 10) { changed } }`, "", ""},
+		// Workspace membership: another organization's workspace is not found, whoever the
+		// users; a USER may not.
+		{"USER adds to a workspace", "User", `mutation { updateUsers(where: {}, data: {addToWorkspace: "$ACME_WS_ID"}, first: 10) { changed } }`, "", forbidden},
+		{"USER removes in variables", "User", `mutation($d: BulkUserData!) { updateUsers(where: {}, data: $d, first: 10) { changed } }`, `{"d": {"removeFromWorkspace": "$ACME_WS_ID"}}`, forbidden},
+		{"other admin adds to Acme's workspace", "OtherAdmin", `mutation { updateUsers(where: {}, data: {addToWorkspace: "$ACME_WS_ID"}, first: 10) { changed } }`, "", notFound},
+		{"other admin removes Acme's users from it", "OtherAdmin", `mutation($w: ID) { updateUsers(where: {idIn: ["$ACME_USER_ID"]}, data: {removeFromWorkspace: $w}, first: 10) { changed } }`, `{"w": "$ACME_WS_ID"}`, notFound},
+		{"admin adds to another organization's workspace", "Admin", `mutation { updateUsers(where: {}, data: {addToWorkspace: "$GLOBEX_WS_ID"}, first: 10) { changed } }`, "", notFound},
+		{"admin aliased with another organization's workspace", "Admin", `mutation { a: updateUsers(where: {}, data: {removeFromWorkspace: "$GLOBEX_WS_ID"}, first: 10) { changed } b: updateUsers(where: {}, data: {addToWorkspace: "$GLOBEX_WS_ID"}, first: 10) { changed } }`, "", notFound},
+		{"add and remove at once", "Admin", `mutation { updateUsers(where: {}, data: {addToWorkspace: "$ACME_WS_ID", removeFromWorkspace: "$ACME_WS_ID"}, first: 10) { changed } }`, "", badInput},
+		{"membership with a role", "Admin", `mutation { updateUsers(where: {}, data: {addToWorkspace: "$ACME_WS_ID", organizationRole: ADMIN}, first: 10) { changed } }`, "", badInput},
+		{"10 kB workspace id", "Admin", `mutation { updateUsers(where: {}, data: {addToWorkspace: "` + strings.Repeat("w", 10_000) + `"}, first: 10) { changed } }`, "", badInput},
 		{"batch of 0", "Admin", `mutation { deleteUsers(where: {}, first: 0) { changed } }`, "", badInput},
 		{"batch of 1001", "Admin", `mutation { deleteUsers(where: {}, first: 1001) { changed } }`, "", badInput},
 		{"forged cursor", "Admin", `mutation { deleteUsers(where: {}, after: "0 OR 1=1", first: 10) { changed } }`, "", badInput},
@@ -67,10 +78,12 @@ func TestBulk_AttacksChangeNothing(t *testing.T) {
 func TestBulk_InputErrorsNameTheArgument(t *testing.T) {
 	f := newFixture(t)
 	for query, field := range map[string]string{
-		`mutation { deleteUsers(where: {}, first: 0) { changed } }`:                                            "first",
-		`mutation { deleteUsers(where: {}, after: "x", first: 10) { changed } }`:                               "after",
-		`mutation { updateUsers(where: {}, data: {}, first: 10) { changed } }`:                                 "data",
-		`mutation { updateUsers(where: {search: "a\u0007"}, data: {activated: true}, first: 10) { changed } }`: "where.search",
+		`mutation { deleteUsers(where: {}, first: 0) { changed } }`:                                                     "first",
+		`mutation { deleteUsers(where: {}, after: "x", first: 10) { changed } }`:                                        "after",
+		`mutation { updateUsers(where: {}, data: {}, first: 10) { changed } }`:                                          "data",
+		`mutation { updateUsers(where: {}, data: {addToWorkspace: ""}, first: 10) { changed } }`:                        "data.addToWorkspace",
+		`mutation { updateUsers(where: {}, data: {removeFromWorkspace: "w", activated: true}, first: 10) { changed } }`: "data.removeFromWorkspace",
+		`mutation { updateUsers(where: {search: "a\u0007"}, data: {activated: true}, first: 10) { changed } }`:          "where.search",
 	} {
 		msg, ext := f.firstError(t, gql{query: query, key: f.acmeAdminKey})
 		if ext["code"] != badInput || ext["field"] != field || !isSentence(msg) {
@@ -168,5 +181,30 @@ func TestBulk_NotInCoreContract(t *testing.T) {
 	}
 	if f.snapshot(t) != before {
 		t.Error("the store changed")
+	}
+}
+
+// TestBulk_WorkspaceMembershipIsAudited adds users to a workspace in bulk and reads the
+// events on their timelines: one per user added, naming the workspace, none for a user
+// who was a member already.
+func TestBulk_WorkspaceMembershipIsAudited(t *testing.T) {
+	f := newFixture(t)
+	d := f.data(t, gql{query: f.expand(`mutation { updateUsers(where: {}, data: {addToWorkspace: "$ACME_WS_ID"}, first: 10) { changed unchanged } }`), key: f.acmeAdminKey})
+	if got := d["updateUsers"].(map[string]any); got["changed"] != float64(2) || got["unchanged"] != float64(1) {
+		t.Fatalf("add: %v, want the admin and Gil added, Uma a member already", got)
+	}
+	events := f.data(t, gql{query: f.expand(`{
+		admin: auditEvents(where: {userId: "$ACME_ADMIN_ID", action: WORKSPACE_MEMBERS_ADDED}, first: 10, skip: 0) { actorEmail changes { field new } }
+		uma: countAuditEvents(where: {userId: "$ACME_USER_ID", action: WORKSPACE_MEMBERS_ADDED}) }`), key: f.acmeAdminKey})
+	admin := events["admin"].([]any)
+	if len(admin) != 1 {
+		t.Fatalf("the admin's timeline has %d membership events, want 1: %v", len(admin), admin)
+	}
+	changes := admin[0].(map[string]any)["changes"].([]any)
+	if len(changes) != 1 || changes[0].(map[string]any)["field"] != "workspace" || changes[0].(map[string]any)["new"] == nil {
+		t.Errorf("the event's changes %v, want the workspace's name", changes)
+	}
+	if events["uma"] != float64(0) {
+		t.Errorf("Uma, a member already, has %v membership events from the bulk action", events["uma"])
 	}
 }

@@ -45,7 +45,8 @@ var (
 	// paradimeFields are the arguments of Paradime's mutations, as the domain names them.
 	// bulkFields are the arguments of updateUsers and deleteUsers, as server.BulkChange
 	// and server.BulkBatch name them.
-	bulkFields     = map[string]string{"change": "data", "changeRole": "data.organizationRole", "batchSize": "first", "cursor": "after"}
+	bulkFields = map[string]string{"change": "data", "changeRole": "data.organizationRole", "batchSize": "first", "cursor": "after",
+		"addToWorkspace": "data.addToWorkspace", "removeFromWorkspace": "data.removeFromWorkspace"}
 	paradimeFields = map[string]string{"id": "uid", "role": "accountType", "email": "email", "emails": "email"}
 )
 

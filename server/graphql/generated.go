@@ -7761,7 +7761,7 @@ func (ec *executionContext) unmarshalInputBulkUserData(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"organizationRole", "activated"}
+	fieldsInOrder := [...]string{"organizationRole", "activated", "addToWorkspace", "removeFromWorkspace"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7782,6 +7782,20 @@ func (ec *executionContext) unmarshalInputBulkUserData(ctx context.Context, obj 
 				return it, err
 			}
 			it.Activated = data
+		case "addToWorkspace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addToWorkspace"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddToWorkspace = data
+		case "removeFromWorkspace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeFromWorkspace"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveFromWorkspace = data
 		}
 	}
 	return it, nil

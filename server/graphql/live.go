@@ -198,7 +198,7 @@ func (r *subscriptionResolver) present(ctx context.Context, c server.UserChange)
 		if target == nil {
 			return nil, nil // not theirs to see, or deleted since: its deletion follows
 		}
-		uc.User = &User{target}
+		uc.User = &User{User: target}
 	}
 	uc.UserID = &c.UserID
 	if c.ByID != "" {

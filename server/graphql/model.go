@@ -11,6 +11,9 @@ import (
 // call or a goroutine each; organization and apiKeys have resolvers (userResolver).
 type User struct {
 	*server.User
+	// page is the page of users this one was read with, by Query.users: their
+	// workspaces are read for all of them at once (see userPage).
+	page *userPage
 }
 
 // Firstname is the user's first name, or nil when empty.

@@ -106,6 +106,10 @@ type BulkUserData struct {
 	OrganizationRole *server.Role `json:"organizationRole,omitempty"`
 	// False disables the users, true enables them again.
 	Activated *bool `json:"activated,omitempty"`
+	// Adds the users to this workspace of the caller's organization (the caller too, if selected): a change of its own, sent without the other fields.
+	AddToWorkspace *string `json:"addToWorkspace,omitempty"`
+	// Removes the users from this workspace of the caller's organization (the caller too, if selected): a change of its own, sent without the other fields.
+	RemoveFromWorkspace *string `json:"removeFromWorkspace,omitempty"`
 }
 
 // A new user.

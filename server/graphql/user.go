@@ -52,8 +52,9 @@ func (r *queryResolver) Users(ctx context.Context, where UserWhere, first int, s
 		return nil, inContract(err, whereFields, pageFields)
 	}
 	out := make([]User, len(users))
+	page := newUserPage(users)
 	for i, u := range users {
-		out[i] = User{User: u}
+		out[i] = User{User: u, page: page}
 	}
 	return out, nil
 }

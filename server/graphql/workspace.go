@@ -87,6 +87,13 @@ func (r *userResolver) Workspaces(ctx context.Context, u *User, first int) ([]se
 	if r.workspaces == nil {
 		return []server.Workspace{}, nil
 	}
+	if u.page != nil {
+		if ws, ok, err := u.page.workspaces(ctx, r.workspaces, u.ID, first); err != nil {
+			return nil, inContract(err, map[string]string{"limit": "first"})
+		} else if ok {
+			return derefAll(ws), nil
+		}
+	}
 	ws, err := r.workspaces.UserWorkspaces(ctx, u.ID, server.Page{Limit: first})
 	if err != nil {
 		return nil, inContract(err, map[string]string{"limit": "first"})

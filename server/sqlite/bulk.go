@@ -53,6 +53,13 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	if me.Role != server.RoleAdmin {
 		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can change or delete users in bulk: ask an admin of your organization.")
 	}
+	// A workspace of another organization does not exist to the caller: nothing is done.
+	var ws *membership
+	if id, add := change.Workspace(); id != "" {
+		if ws, err = findMembership(ctx, tx, me, id, add); err != nil {
+			return nil, err
+		}
+	}
 	result := &server.BulkResult{Failures: []server.BulkFailure{}}
 	if after == 0 && filter.IDIn != nil {
 		if result.Failures, err = missingIDs(ctx, tx, me.OrganizationID, filter.IDIn); err != nil {
@@ -73,6 +80,12 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 		result.Next = strconv.FormatInt(nums[len(nums)-1], 10)
 	} else {
 		result.Done = true
+	}
+	if ws != nil {
+		if err := ws.apply(ctx, tx, result, users, nums); err != nil {
+			return nil, err
+		}
+		return result, tx.Commit()
 	}
 	b, err := newBulkWriter(ctx, tx, me)
 	if err != nil {
@@ -309,7 +322,7 @@ func (b *bulkWriter) moveGrams(ctx context.Context, sign int, group func(bulkCha
 			continue
 		}
 		u := group(c)
-		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname) {
+		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname, u.Username) {
 			k := key{u.Role, u.Activated, g}
 			if _, ok := counts[k]; !ok {
 				order = append(order, k)

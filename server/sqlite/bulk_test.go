@@ -54,11 +54,11 @@ func checkCounts(tb testing.TB, db *sqlite.DB) {
 	if err := raw.QueryRow(`
 		SELECT COUNT(*) FROM (
 			SELECT * FROM (
-				SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4
+				SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname, username)) j GROUP BY 1, 2, 3, 4
 				EXCEPT SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0)
 			UNION ALL SELECT * FROM (
 				SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0
-				EXCEPT SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) j GROUP BY 1, 2, 3, 4))`).Scan(&bad); err != nil {
+				EXCEPT SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname, username)) j GROUP BY 1, 2, 3, 4))`).Scan(&bad); err != nil {
 		tb.Fatal(err)
 	}
 	if bad != 0 {

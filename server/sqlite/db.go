@@ -159,10 +159,12 @@ func (db *DB) migrate() error {
 }
 
 // migrationFills are what some migrations need done by the program after their SQL, in
-// the same transaction: filling a new table from the rows already stored.
+// the same transaction: filling a new table from the rows already stored. The user_grams
+// that migration 001 made are counted by 011, which counts usernames too (and reads the
+// username column, which 001 comes before).
 var migrationFills = map[string]func(ctx context.Context, tx *Tx) error{
-	"migration/001_search_grams.sql":      func(ctx context.Context, tx *Tx) error { return fillUserGrams(ctx, tx, 0) },
 	"migration/006_usernames_sign_in.sql": fillUsernames,
+	"migration/011_search_usernames.sql":  func(ctx context.Context, tx *Tx) error { return fillUserGrams(ctx, tx, 0) },
 }
 
 func (db *DB) migrateFile(name string) error {

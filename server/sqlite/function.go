@@ -15,8 +15,8 @@ import (
 // script. SQLite's own LIKE and lower() fold only ASCII letters, so searching for "é"
 // would miss "É".
 //
-// short_grams(email, firstname, lastname) returns, as a JSON array, the distinct texts of
-// one and two characters that occur in the three, folded as contains_fold folds them (see
+// short_grams(email, firstname, lastname[, username]) returns, as a JSON array, the
+// distinct texts of one and two characters that occur in them, folded as contains_fold folds them (see
 // shortGrams). The triggers of user_grams read it with json_each, so the schema needs
 // this function: a program that writes users must be this one.
 func init() {
@@ -28,12 +28,13 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
-	err = sqlite.RegisterDeterministicScalarFunction("short_grams", 3, func(ctx *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		var texts [3]string
+	// Any number of texts: the triggers of migration 001 pass three, those of 011 four.
+	err = sqlite.RegisterDeterministicScalarFunction("short_grams", -1, func(ctx *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		texts := make([]string, len(args))
 		for i := range texts {
 			texts[i], _ = args[i].(string)
 		}
-		b, err := json.Marshal(shortGrams(texts[0], texts[1], texts[2]))
+		b, err := json.Marshal(shortGrams(texts...))
 		return string(b), err
 	})
 	if err != nil {

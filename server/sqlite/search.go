@@ -16,7 +16,7 @@ type gramGroup struct {
 // minutes through the triggers' json_each.
 func fillUserGrams(ctx context.Context, tx *Tx, after int64) error {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT organization_id, role, activated, email, firstname, lastname FROM users WHERE num > ?`, after)
+		SELECT organization_id, role, activated, email, firstname, lastname, username FROM users WHERE num > ?`, after)
 	if err != nil {
 		return fmt.Errorf("count grams: %w", err)
 	}
@@ -24,8 +24,8 @@ func fillUserGrams(ctx context.Context, tx *Tx, after int64) error {
 	set := gramSet{}
 	for rows.Next() {
 		var k gramGroup
-		var email, firstname, lastname string
-		if err := rows.Scan(&k.organizationID, &k.role, &k.activated, &email, &firstname, &lastname); err != nil {
+		var email, firstname, lastname, username string
+		if err := rows.Scan(&k.organizationID, &k.role, &k.activated, &email, &firstname, &lastname, &username); err != nil {
 			rows.Close()
 			return fmt.Errorf("count grams: %w", err)
 		}
@@ -33,7 +33,7 @@ func fillUserGrams(ctx context.Context, tx *Tx, after int64) error {
 			counts[k] = map[string]int{}
 		}
 		clear(set)
-		set.add(email, firstname, lastname)
+		set.add(email, firstname, lastname, username)
 		for g := range set {
 			counts[k][g]++
 		}

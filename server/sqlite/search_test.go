@@ -76,6 +76,7 @@ func TestUserService_ShortSearch(t *testing.T) {
 			`DROP TABLE user_grams`, `DROP TRIGGER user_grams_insert`, `DROP TRIGGER user_grams_delete`,
 			`DROP TRIGGER user_grams_update_text`,
 			`DROP TRIGGER user_grams_update_group`, `DELETE FROM migrations WHERE name = 'migration/001_search_grams.sql'`,
+			`DELETE FROM migrations WHERE name = 'migration/011_search_usernames.sql'`,
 		} {
 			if err := p.db.Exec(stmt); err != nil {
 				t.Fatal(err)
@@ -158,7 +159,7 @@ func checkShortSearch(t *testing.T, users *sqlite.UserService, ctx context.Conte
 func shortSearches(users []*server.User) []string {
 	seen := map[string]bool{}
 	for _, u := range users {
-		for _, text := range []string{u.Email, u.Firstname, u.Lastname} {
+		for _, text := range []string{u.Email, u.Firstname, u.Lastname, u.Username} {
 			for _, text := range []string{text, strings.ToUpper(text)} {
 				runes := []rune(text)
 				for i := range runes {
@@ -192,7 +193,7 @@ func bruteForce(users []*server.User, filter server.UserFilter) []string {
 		if filter.Role != nil && u.Role != *filter.Role || filter.Activated != nil && u.Activated != *filter.Activated {
 			continue
 		}
-		for _, text := range []string{u.Email, u.Firstname, u.Lastname} {
+		for _, text := range []string{u.Email, u.Firstname, u.Lastname, u.Username} {
 			if strings.Contains(strings.ToLower(text), part) {
 				match = append(match, u)
 				break
@@ -206,4 +207,82 @@ func bruteForce(users []*server.User, filter server.UserFilter) []string {
 		return match[i].ID < match[j].ID
 	})
 	return ids(match)
+}
+
+// TestUserService_SearchUsername checks that the search matches usernames, with a
+// username that shares no character with the user's email and names: long searches (the
+// full-text index), short ones (the counts of user_grams and both page plans), after a
+// rename, and on a database whose users were stored before usernames were searched.
+func TestUserService_SearchUsername(t *testing.T) {
+	p := newPeople(t)
+	u, err := p.users.CreateUser(p.adminCtx, server.UserCreate{Email: "ada@acme.example", Firstname: "Ada", Lastname: "Lee",
+		Password: password, Role: server.RoleUser, Username: "Qwz_97"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := func(t *testing.T, search string, want []string) {
+		t.Helper()
+		filter := server.UserFilter{Search: &search}
+		checkShortSearch(t, p.users, p.adminCtx, filter, want)
+		for _, activated := range []*bool{ptr(true), ptr(false)} {
+			filter.Activated = activated
+			all, err := p.users.FindUsers(p.adminCtx, server.UserFilter{Activated: activated}, server.Page{Limit: 100}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkShortSearch(t, p.users, p.adminCtx, filter, bruteForce(all, filter))
+		}
+	}
+	searches := []string{"qwz_97", "QWZ", "z_9", "wz", "Q", "_9", "97"}
+	t.Run("Found", func(t *testing.T) {
+		for _, s := range searches {
+			found(t, s, []string{u.ID})
+		}
+	})
+	t.Run("AnotherOrganizationDoesNotSeeIt", func(t *testing.T) {
+		for _, s := range searches {
+			filter := server.UserFilter{Search: &s}
+			checkShortSearch(t, p.users, p.gusCtx, filter, nil)
+		}
+	})
+	t.Run("MadeByMigration", func(t *testing.T) {
+		// A database from before usernames were searched: the index and the counts
+		// without them, as migrations 000 and 001 made them.
+		for _, stmt := range []string{
+			`DROP TRIGGER users_search_insert`, `DROP TRIGGER users_search_delete`, `DROP TRIGGER users_search_update`,
+			`DROP TABLE users_search`,
+			`CREATE VIRTUAL TABLE users_search USING fts5 (email, firstname, lastname, content = 'users', content_rowid = 'num', tokenize = 'trigram')`,
+			`INSERT INTO users_search (users_search) VALUES ('rebuild')`,
+			`DELETE FROM user_grams`,
+			`INSERT INTO user_grams (organization_id, gram, role, activated, n)
+				SELECT organization_id, g.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname)) g
+				GROUP BY 1, 2, 3, 4`,
+			`DELETE FROM migrations WHERE name = 'migration/011_search_usernames.sql'`,
+		} {
+			if err := p.db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := p.users.CountUsers(p.adminCtx, server.UserFilter{Search: ptr("qwz")}); err != nil || n != 0 {
+			t.Fatalf("before the migration, %d users match the username, %v: the test does not make the old database", n, err)
+		}
+		MustCloseDB(t, p.db)
+		if err := p.db.Open(); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range searches {
+			found(t, s, []string{u.ID})
+		}
+	})
+	t.Run("Renamed", func(t *testing.T) {
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: u.ID}, server.UserUpdate{Username: ptr("Xy-8")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range searches {
+			found(t, s, nil)
+		}
+		for _, s := range []string{"xy-8", "XY", "y-", "8"} {
+			found(t, s, []string{u.ID})
+		}
+	})
 }

@@ -204,8 +204,8 @@ func (db *DB) GenerateUsers(ctx context.Context, orgID string, n int) error {
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO users_search (rowid, email, firstname, lastname)
-		SELECT num, email, firstname, lastname FROM users WHERE num > ?`, base); err != nil {
+		INSERT INTO users_search (rowid, email, firstname, lastname, username)
+		SELECT num, email, firstname, lastname, username FROM users WHERE num > ?`, base); err != nil {
 		return fmt.Errorf("index generated users: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `

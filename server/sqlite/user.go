@@ -826,7 +826,7 @@ func searchText(f server.UserFilter) string {
 }
 
 // searchCondition matches text as a literal, case-insensitive substring of the email,
-// first name or last name. From 3 characters on, the trigram index answers: the text is
+// first name, last name or username. From 3 characters on, the trigram index answers: the text is
 // quoted as one FTS5 string, so none of its characters is query syntax. Shorter text has
 // no trigram; then each row is checked, with LIKE for most ASCII text and with
 // contains_fold (see function.go) for other text.
@@ -840,9 +840,10 @@ func searchCondition(text string) (string, []any) {
 	if isASCII(text) && !strings.ContainsAny(text, "iIkK") {
 		// % and _ in text are escaped to be literal.
 		pattern := "%" + likeEscaper.Replace(text) + "%"
-		return `(email LIKE ? ESCAPE '\' OR firstname LIKE ? ESCAPE '\' OR lastname LIKE ? ESCAPE '\')`, []any{pattern, pattern, pattern}
+		return `(email LIKE ? ESCAPE '\' OR firstname LIKE ? ESCAPE '\' OR lastname LIKE ? ESCAPE '\' OR username LIKE ? ESCAPE '\')`,
+			[]any{pattern, pattern, pattern, pattern}
 	}
-	return "(contains_fold(email, ?) OR contains_fold(firstname, ?) OR contains_fold(lastname, ?))", []any{text, text, text}
+	return "(contains_fold(email, ?) OR contains_fold(firstname, ?) OR contains_fold(lastname, ?) OR contains_fold(username, ?))", []any{text, text, text, text}
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
