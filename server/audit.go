@@ -45,6 +45,7 @@ var AuditActions = []AuditAction{
 	AuditInvitationResent, AuditInvitationLinkCreated, AuditInvitationRevoked, AuditInvitationAccepted,
 	AuditEmbedTokenCreated, AuditWorkspaceCreated, AuditWorkspaceRenamed, AuditWorkspaceDeleted,
 	AuditWorkspaceMembersAdded, AuditWorkspaceMembersRemoved,
+	AuditExportCreated,
 }
 
 // Valid reports whether a is one of AuditActions.
