@@ -249,6 +249,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Workspaces:     dir.Workspaces,
 			Audit:          dir.Audit,
 			Bulk:           dir.Bulk,
+			Exports:        dir.Exports,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",

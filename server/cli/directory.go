@@ -24,6 +24,7 @@ type directory struct {
 	Workspaces    server.WorkspaceService  // nil on PostgreSQL: workspaces are not there yet
 	Audit         server.AuditService      // nil on PostgreSQL: the audit trail is not there yet
 	Bulk          server.BulkService       // nil on PostgreSQL: bulk actions are not there yet
+	Exports       server.ExportService     // nil on PostgreSQL: CSV exports are not there yet
 	sweepAudit    func(context.Context)    // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
 	Close         func() error
@@ -72,6 +73,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
 		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
 		Bulk:       sqlite.NewBulkService(db),
+		Exports:    sqlite.NewExportService(db),
 		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

@@ -47,6 +47,7 @@ type Handler struct {
 	Workspaces    server.WorkspaceService    // workspaces and their members
 	Audit         server.AuditService        // the audit trail; may be nil: none is read
 	Bulk          server.BulkService         // bulk actions; may be nil: updateUsers and deleteUsers then answer FORBIDDEN
+	Exports       server.ExportService       // CSV exports; may be nil: createExport and export then answer FORBIDDEN
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
 	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
@@ -100,6 +101,7 @@ func (h *Handler) Init() {
 			workspaces:     h.Workspaces,
 			audit:          h.Audit,
 			bulk:           h.Bulk,
+			exports:        h.Exports,
 			mailer:         h.Mailer,
 			resetURL:       h.ResetURL,
 			invitationURL:  h.InvitationURL,

@@ -17,7 +17,8 @@ type resolver struct {
 	invites       server.InvitationService
 	workspaces    server.WorkspaceService
 	audit         server.AuditService
-	bulk          server.BulkService // nil: no bulk actions
+	bulk          server.BulkService   // nil: no bulk actions
+	exports       server.ExportService // nil: no CSV exports
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string
