@@ -260,6 +260,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		printMail(stdout, cfg)
 		srv.Health = dir.Ping
+		srv.Exports = dir.Exports
 	}
 
 	srv.Serve()
