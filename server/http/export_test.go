@@ -138,7 +138,7 @@ func TestExport_Download(t *testing.T) {
 
 	// A filter: the admins alone.
 	admin := server.RoleAdmin
-	_, body = fetchExport(t, http.MethodGet, f.create(t, server.ExportCreate{Filter: server.UserFilter{Role: &admin}, Columns: []exportcsv.Column{exportcsv.Email}}))
+	_, body = fetchExport(t, http.MethodGet, f.create(t, server.ExportCreate{Filter: server.UserFilter{Role: &admin}, Order: []server.UserOrder{{Field: server.SortEmail}}, Columns: []exportcsv.Column{exportcsv.Email}}))
 	if body != "email\r\nann@acme.example\r\ncomma@acme.example\r\n" {
 		t.Errorf("the admins' file is %q", body)
 	}
