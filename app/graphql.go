@@ -113,6 +113,7 @@ type capabilities struct {
 	Workspaces         bool // workspaces, their writes, User.workspaces and UserWhere.workspaceId
 	AuditEvents        bool // auditEvents and countAuditEvents: the activity timelines
 	Bulk               bool // updateUsers and deleteUsers: a batch of users per request
+	Export             bool // createExport and export(id): the directory streams the CSV file
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -198,6 +199,8 @@ func (q *introspection) capabilities() capabilities {
 			hasWorkspaceWrites = true
 		case "updateUsers":
 			c.Bulk = true
+		case "createExport":
+			c.Export = true
 		}
 	}
 	hasUsers := false

@@ -28,6 +28,7 @@ type Widget struct {
 	nav     navigation
 	live    liveFeed
 	bulk    bulkRun
+	export  bulkRun // the CSV export in progress: one at a time, like a bulk action
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -89,6 +90,9 @@ func (w *Widget) HandleActions() {
 		// Bulk actions.
 		actionBulk:       w.handleBulk,
 		actionBulkCancel: w.handleBulkCancel,
+		// CSV export.
+		actionExport:       w.handleExport,
+		actionExportCancel: w.handleExportCancel,
 	} {
 		app.Handle(name, browserOnly(h))
 	}
