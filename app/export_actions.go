@@ -75,9 +75,9 @@ func (w *Widget) handleExport(ctx app.Context, a app.Action) {
 	a2 := w.api(c.Endpoint, c.Key)
 	var out exportState
 	if req.Fallback {
-		out = a2.exportInWidget(run, req, st.Caps, progress)
+		out = a2.exportInWidget(run, req, st.Caps, newBlobSink(), progress)
 	} else {
-		out = a2.exportFromDirectory(run, req, progress)
+		out = a2.exportFromDirectory(run, req, func(href string) { startDownload(href, "") }, progress)
 	}
 	out.Status, out.Seq, out.Fallback = statusReady, seq, req.Fallback
 	if out.Err != nil {
@@ -103,10 +103,15 @@ var exportEnum = map[string]ExportColumn{
 	string(exportcsv.CreatedAt): "CREATED_AT", string(exportcsv.LastSignedInAt): "LAST_SIGNED_IN_AT",
 }
 
-// exportAnswer is the contract's Export.
+// exportAnswer is the contract's Export as createExport answers it.
 type exportAnswer struct {
-	ID      string
-	URL     string `graphql:"url"`
+	ID    string
+	URL   string `graphql:"url"`
+	Total int
+}
+
+// exportProgressAnswer is the contract's Export as export(id) answers it.
+type exportProgressAnswer struct {
 	Total   int
 	Written int
 	Done    bool
@@ -115,7 +120,49 @@ type exportAnswer struct {
 // exportFromDirectory asks the directory for an export, starts its download with a plain
 // link (the link's token is its credential: no cookie or header, so it works in a
 // cross-site frame), then follows its progress until the file is whole.
-func (a api) exportFromDirectory(ctx context.Context, req exportRequest, progress func(exportState)) exportState {
+func (a api) exportFromDirectory(ctx context.Context, req exportRequest, download func(href string), progress func(exportState)) exportState {
+	e, f := a.createExport(ctx, req)
+	if f != nil {
+		return exportState{Err: f}
+	}
+	link, err := resolveLink(a.endpoint, e.URL)
+	if err != nil {
+		return exportState{Err: &failure{Code: codeInternal, Message: "The directory answered a download link the widget cannot read: try again, or tell its administrator."}}
+	}
+	download(link)
+	s := exportState{Total: e.Total}
+	progress(s)
+	moved := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return s
+		case <-time.After(exportPoll):
+		}
+		p, f := a.exportProgress(ctx, e.ID)
+		if f != nil {
+			if ctx.Err() == nil {
+				s.Err = f
+			}
+			return s
+		}
+		if p.Written != s.Written {
+			moved = time.Now()
+		}
+		s.Written, s.Total, s.Done = p.Written, max(p.Total, p.Written), p.Done
+		if s.Done {
+			return s
+		}
+		if time.Since(moved) > exportStall {
+			s.Err = &failure{Code: codeTimeout, Message: "The download has not moved for two minutes: check your browser's downloads, or export again."}
+			return s
+		}
+		progress(s)
+	}
+}
+
+// createExport asks the directory for an export of req.
+func (a api) createExport(ctx context.Context, req exportRequest) (exportAnswer, *failure) {
 	cols := make([]ExportColumn, len(req.Columns))
 	for i, c := range req.Columns {
 		cols[i] = exportEnum[c]
@@ -127,46 +174,17 @@ func (a api) exportFromDirectory(ctx context.Context, req exportRequest, progres
 	var m struct {
 		E exportAnswer `graphql:"createExport(where: $where, orderBy: $orderBy, columns: $columns)"`
 	}
-	if f := a.mutate(ctx, &m, map[string]any{"where": req.Query.where(), "orderBy": order, "columns": cols}); f != nil {
-		return exportState{Err: f}
+	f := a.mutate(ctx, &m, map[string]any{"where": req.Query.where(), "orderBy": order, "columns": cols})
+	return m.E, f
+}
+
+// exportProgress reads how far the download of export id went.
+func (a api) exportProgress(ctx context.Context, id string) (exportProgressAnswer, *failure) {
+	var q struct {
+		E exportProgressAnswer `graphql:"export(id: $id)" json:"export"`
 	}
-	link, err := resolveLink(a.endpoint, m.E.URL)
-	if err != nil {
-		return exportState{Err: &failure{Code: codeInternal, Message: "The directory answered a download link the widget cannot read: try again, or tell its administrator."}}
-	}
-	startDownload(link, "")
-	s := exportState{Total: m.E.Total}
-	progress(s)
-	moved := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return s
-		case <-time.After(exportPoll):
-		}
-		var q struct {
-			E exportAnswer `graphql:"export(id: $id)"`
-		}
-		if f := a.query(ctx, &q, map[string]any{"id": graphql.ID(m.E.ID)}); f != nil {
-			if ctx.Err() != nil {
-				return s
-			}
-			s.Err = f
-			return s
-		}
-		if q.E.Written != s.Written {
-			moved = time.Now()
-		}
-		s.Written, s.Total, s.Done = q.E.Written, max(q.E.Total, q.E.Written), q.E.Done
-		if s.Done {
-			return s
-		}
-		if time.Since(moved) > exportStall {
-			s.Err = &failure{Code: codeTimeout, Message: "The download has not moved for two minutes: check your browser's downloads, or export again."}
-			return s
-		}
-		progress(s)
-	}
+	f := a.query(ctx, &q, map[string]any{"id": graphql.ID(id)})
+	return q.E, f
 }
 
 // resolveLink makes the directory's link, relative to its GraphQL endpoint, absolute.
@@ -182,20 +200,24 @@ func resolveLink(endpoint, link string) (string, error) {
 	return base.ResolveReference(ref).String(), nil
 }
 
+// fileSink receives the file the widget writes, a part at a time.
+type fileSink interface {
+	add(part string)
+	finish(filename string)
+}
+
 // exportInWidget writes the file itself, for an endpoint without createExport: it reads
-// the users a page at a time, as the list does, and turns each page into a Blob at once;
-// the file is a Blob of those Blobs, which the browser keeps outside the page's memory, so
-// the widget never holds more than a page.
-func (a api) exportInWidget(ctx context.Context, req exportRequest, caps capabilities, progress func(exportState)) exportState {
+// the users a page at a time, as the list does, and hands each page to out at once, so
+// that the widget never holds more than a page (see blobSink).
+func (a api) exportInWidget(ctx context.Context, req exportRequest, caps capabilities, out fileSink, progress func(exportState)) exportState {
 	cols := make([]exportcsv.Column, len(req.Columns))
 	for i, c := range req.Columns {
 		cols[i] = exportcsv.Column(c)
 	}
-	parts := app.Window().Get("Array").New()
 	var buf bytes.Buffer
 	w := exportcsv.NewWriter(&buf, cols)
 	w.WriteHeader()
-	q := req.Query
+	q := req.Query.supported(caps)
 	q.Size = exportFallbackPage
 	s := exportState{}
 	for q.Page = 1; ; q.Page++ {
@@ -218,7 +240,7 @@ func (a api) exportInWidget(ctx context.Context, req exportRequest, caps capabil
 			s.Err = &failure{Code: codeInternal, Message: "The file could not be written: try again."}
 			return s
 		}
-		parts.Call("push", newBlob([]any{buf.String()}))
+		out.add(buf.String())
 		buf.Reset()
 		s.Written += len(page.Users)
 		s.Total = max(page.Total, s.Written)
@@ -227,16 +249,33 @@ func (a api) exportInWidget(ctx context.Context, req exportRequest, caps capabil
 		}
 		progress(s)
 	}
-	file := newBlob(parts)
-	href := app.Window().Get("URL").Call("createObjectURL", file).String()
-	startDownload(href, exportcsv.Filename(time.Now()))
-	// The browser has the file once the download started; the link is let go a minute on.
+	out.finish(exportcsv.Filename(time.Now()))
+	s.Done = true
+	return s
+}
+
+// blobSink makes each part a Blob at once, which the browser keeps outside the page's
+// memory; the file is a Blob of those Blobs, downloaded from an object URL.
+type blobSink struct {
+	parts app.Value
+}
+
+func newBlobSink() *blobSink {
+	return &blobSink{parts: app.Window().Get("Array").New()}
+}
+
+func (b *blobSink) add(part string) {
+	b.parts.Call("push", newBlob([]any{part}))
+}
+
+func (b *blobSink) finish(filename string) {
+	href := app.Window().Get("URL").Call("createObjectURL", newBlob(b.parts)).String()
+	startDownload(href, filename)
+	// The browser has the file once the download started; the URL is let go a minute on.
 	go func() {
 		time.Sleep(time.Minute)
 		app.Window().Get("URL").Call("revokeObjectURL", href)
 	}()
-	s.Done = true
-	return s
 }
 
 // newBlob returns a Blob of parts, as a CSV file.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"log/slog"
 	"mime"
 	"net/http"
 	"time"
@@ -19,20 +20,30 @@ const exportPageDeadline = 60 * time.Second
 // header is needed, so a plain link works from a portal's cross-site frame. Every link that
 // does not work (unknown, used, expired, its admin no longer one) gets the same answer.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
+	ExportHandler(s.Exports, s.Logger).ServeHTTP(w, r)
+}
+
+// ExportHandler serves the downloads of exports on a mux pattern with {token}, as
+// Server does at /export/{token}; logger receives what goes wrong.
+func ExportHandler(exports server.ExportService, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveExport(exports, logger, w, r) })
+}
+
+func serveExport(exports server.ExportService, logger *slog.Logger, w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		// A HEAD would use the token up without sending the file.
 		w.Header().Set("Allow", "GET")
 		http.Error(w, "Open this link with GET to download the file.", http.StatusMethodNotAllowed)
 		return
 	}
-	run, err := s.Exports.RedeemExport(r.Context(), r.PathValue("token"))
+	run, err := exports.RedeemExport(r.Context(), r.PathValue("token"))
 	if err != nil {
 		w.Header().Set("Cache-Control", "no-store")
 		if server.ErrorCode(err) == server.ENOTFOUND {
 			http.Error(w, server.ErrorMessage(err), http.StatusNotFound)
 			return
 		}
-		s.Logger.Error("export", "err", err)
+		logger.Error("export", "err", err)
 		http.Error(w, "The export could not start: try again in a moment.", http.StatusInternalServerError)
 		return
 	}
@@ -46,7 +57,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if err := csv.WriteHeader(); err != nil {
 		return
 	}
-	err = s.Exports.WriteExport(r.Context(), run, csv.WriteRow, func() error {
+	err = exports.WriteExport(r.Context(), run, csv.WriteRow, func() error {
 		if err := csv.Flush(); err != nil {
 			return err
 		}
@@ -54,7 +65,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush()
 	})
 	if err != nil {
-		s.Logger.Error("export", "id", run.Export.ID, "err", err)
+		logger.Error("export", "id", run.Export.ID, "err", err)
 		// The status is sent already: closing the connection without the end of the
 		// chunked body makes the browser say the download failed, where ending it would
 		// leave a file that looks whole.
