@@ -91,8 +91,8 @@ func (c *exportPanel) renderProgress() app.UI {
 		return app.P().Class("error").ID("export-error").Role("alert").Text(s.Err.Message)
 	}
 	return app.Div().Class("export-progress").Body(
-		app.Label().For("export-meter").ID("export-status").Role("status").Text(exportLabel(s)),
-		app.Progress().ID("export-meter").Max(max(s.Total, s.Written, 1)).Value(s.Written),
+		app.P().ID("export-status").Role("status").Text(exportLabel(s)),
+		app.Progress().ID("export-meter").Aria("labelledby", "export-status").Max(max(s.Total, s.Written, 1)).Value(s.Written),
 	)
 }
 

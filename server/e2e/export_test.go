@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -148,6 +150,32 @@ func TestCrossSite_ExportCSV(t *testing.T) {
 			name, file := downloaded(t, dir)
 			checkExport(t, s, name, file, map[string]any{}, nil,
 				[]string{"email", "firstname", "lastname", "username", "organizationRole", "activated", "workspaces", "createdAt", "lastSignedInAt"})
+		})
+	}
+}
+
+// TestAccessibility_Export checks the export panel as TestAccessibility checks the pages:
+// open, with its columns, and after a download with its progress, light and dark, at 1440
+// and 390 px.
+func TestAccessibility_Export(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t)
+	b := newBrowser(t)
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			tb := b.newTab(t)
+			allowDownloads(tb)
+			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+			tb.signInWithKey(s)
+			for _, width := range []int64{1440, 390} {
+				name := "-" + scheme + "-" + strconv.FormatInt(width, 10)
+				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/"), rowsLoaded(),
+					chromedp.Click("#export-csv"), chromedp.WaitVisible("#export-panel"))
+				tb.checkPage(axe, "export-open"+name, scheme)
+				tb.run(chromedp.Click("#export-start"),
+					waitText("#export-status", func(s string) bool { return strings.HasPrefix(s, "Exported ") }))
+				tb.checkPage(axe, "export-done"+name, scheme)
+			}
 		})
 	}
 }
