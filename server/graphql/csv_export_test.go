@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"useradmin/server/graphql"
 )
 
 // TestExport_ReadAcrossOrganizations makes a real export as Acme's admin and reads it back
@@ -71,4 +73,25 @@ func (f *fixture) countEvents(tb testing.TB, action string) float64 {
 	tb.Helper()
 	d := f.data(tb, gql{key: f.acmeAdminKey, query: `{ n: countAuditEvents(where: {action: ` + action + `}) }`})
 	return d["n"].(float64)
+}
+
+// TestExport_NotEverywhere: Kili's core has no createExport, and a directory without an
+// export service (PostgreSQL) answers createExport and export FORBIDDEN with a sentence.
+func TestExport_NotEverywhere(t *testing.T) {
+	f := newFixture(t)
+	f.handler = f.handlerWith(func(h *graphql.Handler) { h.CoreOnly = true })
+	if _, ext := f.firstError(t, gql{query: `mutation { createExport(where: {}, columns: [EMAIL]) { id } }`, key: f.acmeAdminKey}); ext["code"] != badInput {
+		t.Errorf("core: %v", ext)
+	}
+	f.handler = f.handlerWith(func(h *graphql.Handler) { h.Exports = nil })
+	before := f.snapshot(t)
+	for _, q := range []string{`mutation { createExport(where: {}, columns: [EMAIL]) { id } }`, `{ export(id: "x") { id } }`} {
+		msg, ext := f.firstError(t, gql{query: q, key: f.acmeAdminKey})
+		if ext["code"] != forbidden || !isSentence(msg) || !strings.Contains(msg, "PostgreSQL") {
+			t.Errorf("%s without an export service: %q %v", q, msg, ext)
+		}
+	}
+	if f.snapshot(t) != before {
+		t.Error("the store changed")
+	}
 }
