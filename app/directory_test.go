@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/graphql"
+	serverhttp "useradmin/server/http"
 	"useradmin/server/live"
 	"useradmin/server/sqlite"
 )
@@ -60,7 +62,10 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 	}
 	changes := live.New(server.ChangeLimit{}, 0)
 	db.Changes = changes
-	srv := httptest.NewServer(&graphql.Handler{
+	exports := sqlite.NewExportService(db)
+	mux := http.NewServeMux()
+	mux.Handle("GET /export/{token}", serverhttp.ExportHandler(exports, slog.New(slog.DiscardHandler)))
+	mux.Handle("/", &graphql.Handler{
 		Changes:       changes,
 		Users:         sqlite.NewUserService(db),
 		Organizations: sqlite.NewOrganizationService(db),
@@ -70,11 +75,13 @@ func startDirectoryWith(t *testing.T, contract string) *directory {
 		Audit:         sqlite.NewAuditService(db),
 		Bulk:          sqlite.NewBulkService(db),
 		Imports:       sqlite.NewImportService(db),
+		Exports:       exports,
 		CoreOnly:      contract == "core",
 		ParadimeOnly:  contract == "paradime",
 		ResetURL:      "http://widget.test/reset-password",
 		InvitationURL: "http://widget.test/accept-invitation",
 	})
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &directory{URL: srv.URL, AdminKey: testAdminKey, AdminEmail: seed.AdminEmail,
 		AdminPassword: seed.AdminPassword, rec: &recorder{}}

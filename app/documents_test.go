@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +38,7 @@ func TestDocuments(t *testing.T) {
 			"mutationType", "organizations", "pending", "queryType", "resendInvitation", "revokeApiKey", "revokeInvitation", "revoked",
 			"signIn", "signOut", "subscriptionType", "total", "updatePassword", "updatePropertiesInUser", "updateUsers", "userType", "userWhere", "users", "viewer",
 			"importUsers", "addWorkspaceMembers", "countWorkspaces", "createWorkspace", "deleteWorkspace", "removeWorkspaceMembers", "renameWorkspace", "workspaces",
+			"createExport", "export",
 		}},
 		{"schema_paradime.graphql", "paradime", []string{
 			"bulkUserData", "disableUser", "inviteUser", "listUsers", "mutationType", "queryType", "subscriptionType", "updateUserAccountType", "userType", "userWhere",
@@ -154,6 +157,7 @@ func sendEveryDocument(t *testing.T, d *directory) capabilities {
 	if caps.Bulk {
 		must("bulk delete", a.runBulk(ctx, bulkRequest{Action: bulkDelete, IDs: []string{"nosuchuser"}, Emails: map[string]string{}}, caps.Bulk, func(bulkState) {}).Err)
 	}
+	sendExportDocuments(t, a, caps)
 	if caps.DeleteUser {
 		must("delete", a.deleteUser(ctx, created.ID))
 	}
@@ -245,4 +249,29 @@ func sendParadimeDocuments(t *testing.T, d *directory) capabilities {
 		t.Fatalf("disable: %v", f)
 	}
 	return st.Caps
+}
+
+// sendExportDocuments exports as the widget does: from the directory where it has
+// createExport (its progress read once the file is downloaded), else page by page.
+func sendExportDocuments(t *testing.T, a api, caps capabilities) {
+	t.Helper()
+	ctx := context.Background()
+	q := parseListQuery(url.Values{"q": {"a"}, "role": {"USER"}, "sort": {"name"}}).supported(caps)
+	cols := []string{"email", "lastname"}
+	var out exportState
+	if caps.Export {
+		out = a.exportFromDirectory(ctx, exportRequest{Query: q, Columns: cols}, func(href string) {
+			resp, err := http.Get(href)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}, func(exportState) {})
+	} else {
+		out = a.exportInWidget(ctx, exportRequest{Query: q, Columns: cols}, caps, &partSink{}, func(exportState) {})
+	}
+	if out.Err != nil || !out.Done {
+		t.Fatalf("export: %+v", out)
+	}
 }

@@ -115,6 +115,7 @@ type capabilities struct {
 	Bulk               bool // updateUsers and deleteUsers: a batch of users per request
 	Import             bool // importUsers: the CSV import
 	BulkMembership     bool // BulkUserData.addToWorkspace and removeFromWorkspace
+	Export             bool // createExport and export(id): the directory streams the CSV file
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -205,6 +206,8 @@ func (q *introspection) capabilities() capabilities {
 			c.Bulk = true
 		case "importUsers":
 			c.Import = true
+		case "createExport":
+			c.Export = true
 		}
 	}
 	hasUsers := false

@@ -278,6 +278,9 @@ func (c *userList) Render() app.UI {
 				app.H1().Text("Users"),
 				newUserCount(),
 				app.Div().Class("head-actions").Body(
+					app.If(c.session.Viewer.OrganizationRole == "ADMIN",
+						&exportPanel{Query: c.query, Caps: c.session.Caps, ReadOnly: c.session.readOnly()},
+					),
 					app.If(c.session.Caps.Workspaces && c.session.Viewer.OrganizationRole == "ADMIN",
 						app.A().Class("btn btn-ghost").ID("workspaces-link").Href(c.w.link("/workspaces")).Text("Workspaces"),
 					),

@@ -29,6 +29,7 @@ type Widget struct {
 	live    liveFeed
 	bulk    bulkRun
 	imports bulkRun // the CSV import's run: one at a time, cancelled as a bulk action is
+	export  bulkRun // the CSV export in progress: one at a time, like a bulk action
 }
 
 // New reads the configuration the server put in the page and prepares the page's state.
@@ -93,6 +94,9 @@ func (w *Widget) HandleActions() {
 		// CSV import.
 		actionImport:       w.handleImport,
 		actionImportCancel: w.handleImportCancel,
+		// CSV export.
+		actionExport:       w.handleExport,
+		actionExportCancel: w.handleExportCancel,
 	} {
 		app.Handle(name, browserOnly(h))
 	}

@@ -49,6 +49,7 @@ var AuditActions = []AuditAction{
 	AuditEmbedTokenCreated, AuditWorkspaceCreated, AuditWorkspaceRenamed, AuditWorkspaceDeleted,
 	AuditWorkspaceMembersAdded, AuditWorkspaceMembersRemoved,
 	AuditUsersImported,
+	AuditExportCreated,
 }
 
 // Valid reports whether a is one of AuditActions.

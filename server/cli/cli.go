@@ -250,6 +250,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			Audit:          dir.Audit,
 			Bulk:           dir.Bulk,
 			Imports:        dir.Imports,
+			Exports:        dir.Exports,
 			Mailer:         cfg.mailer(logger),
 			CoreOnly:       cfg.Contract == "core",
 			ParadimeOnly:   cfg.Contract == "paradime",
@@ -260,6 +261,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		printMail(stdout, cfg)
 		srv.Health = dir.Ping
+		srv.Exports = dir.Exports
 	}
 
 	srv.Serve()

@@ -26,6 +26,7 @@ type directory struct {
 	Audit         server.AuditService
 	Bulk          server.BulkService    // nil on PostgreSQL: bulk actions are not there yet
 	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
+	Exports       server.ExportService  // nil on PostgreSQL: CSV exports are not there yet
 	Changes       server.Changes        // the live updates of users
 	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
@@ -82,7 +83,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		Users: sqlite.NewUserService(db), Organizations: sqlite.NewOrganizationService(db),
 		Auth: auth, EmbedTokens: auth, Invitations: sqlite.NewInvitationService(db),
 		Workspaces: sqlite.NewWorkspaceService(db), Audit: sqlite.NewAuditService(db),
-		Bulk: sqlite.NewBulkService(db), Imports: sqlite.NewImportService(db), Changes: hub,
+		Bulk: sqlite.NewBulkService(db), Imports: sqlite.NewImportService(db), Exports: sqlite.NewExportService(db), Changes: hub,
 		sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 		Ping:       db.Ping, Close: db.Close,
 		seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

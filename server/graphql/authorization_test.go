@@ -285,6 +285,16 @@ var authorizationMatrix = []struct {
 			`{"importUsers": [{"outcome": "FAILED", "userId": null, "link": null}]}`, unauth, unauth, unauth, unauth}},
 	{"Mutation.completePasswordReset", "completePasswordReset", `mutation { completePasswordReset(token: "ua_neverIssued", newPassword: "staple 12345") }`,
 		[7]string{badInput, badInput, badInput, badInput, badInput, badInput, badInput}},
+	// CSV export: an ADMIN of the organization alone, scoped to it; another organization's
+	// export is NOT_FOUND (csv_export_test.go reads a real one across organizations, and
+	// server/http's tests the link: used, expired, in a burst).
+	{"Mutation.createExport", "createExport", `mutation { createExport(where: {}, columns: [EMAIL, WORKSPACES]) { total done written } }`,
+		[7]string{`{"createExport": {"total": 3, "done": false, "written": 0}}`, forbidden, `{"createExport": {"total": 1, "done": false, "written": 0}}`,
+			unauth, unauth, unauth, unauth}},
+	{"Mutation.createExport", "createExportOtherOrganization", `mutation { createExport(where: {organization: {id: "$GLOBEX_ID"}}, columns: [EMAIL]) { total } }`,
+		[7]string{badInput, forbidden, `{"createExport": {"total": 1}}`, unauth, unauth, unauth, unauth}},
+	{"Query.export", "export", `{ export(id: "nosuchexport") { total } }`,
+		[7]string{notFound, forbidden, notFound, unauth, unauth, unauth, unauth}},
 	// Live updates: a subscription over POST is refused for everyone, before it runs; over a
 	// WebSocket, live_test.go holds its matrix (TestLive_*: organizations, roles, revoked,
 	// deactivated and expired keys, no key).

@@ -48,6 +48,7 @@ type Handler struct {
 	Audit         server.AuditService        // the audit trail; may be nil: none is read
 	Bulk          server.BulkService         // bulk actions; may be nil: updateUsers and deleteUsers then answer FORBIDDEN
 	Imports       server.ImportService       // CSV import; may be nil: importUsers then answers FORBIDDEN
+	Exports       server.ExportService       // CSV exports; may be nil: createExport and export then answer FORBIDDEN
 	Mailer        server.Mailer              // may be nil: resetPassword then only issues the token
 	EmbedTokens   server.EmbedTokenService   // may be nil: createEmbedToken is then refused
 	// AllowedOrigins are the portals (-allowed-origins, the CORS allow-list) that embed
@@ -102,6 +103,7 @@ func (h *Handler) Init() {
 			audit:          h.Audit,
 			bulk:           h.Bulk,
 			imports:        h.Imports,
+			exports:        h.Exports,
 			mailer:         h.Mailer,
 			resetURL:       h.ResetURL,
 			invitationURL:  h.InvitationURL,

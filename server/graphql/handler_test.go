@@ -199,6 +199,7 @@ func (f *fixture) handlerWith(configure func(h *graphql.Handler)) *graphql.Handl
 		Audit:          sqlite.NewAuditService(f.db),
 		Bulk:           sqlite.NewBulkService(f.db),
 		Imports:        sqlite.NewImportService(f.db),
+		Exports:        sqlite.NewExportService(f.db),
 		Mailer:         f.mailer,
 		ResetURL:       "http://127.0.0.1:8000/reset-password",
 		InvitationURL:  "http://127.0.0.1:8000/accept-invitation",

@@ -128,6 +128,22 @@ type CreateUserData struct {
 	Username *string `json:"username,omitempty"`
 }
 
+// A CSV export and how far its download went (extension).
+type Export struct {
+	// The export's id, for export(id).
+	ID string `json:"id"`
+	// The link that downloads the file once, relative to this endpoint's URL (export/<token> beside graphql); only createExport returns it, null after.
+	URL *string `json:"url,omitempty"`
+	// The link works until then, once.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// How many users matched when the export was made.
+	Total int `json:"total"`
+	// How many rows the download has written so far; it moves every few thousand rows.
+	Written int `json:"written"`
+	// True once the download wrote its last row.
+	Done bool `json:"done"`
+}
+
 // One row of an imported file, as read (extension). Texts are checked as the single writes check them; an empty or absent value is not given: a new user gets the default, an existing one keeps theirs.
 type ImportRow struct {
 	// The row's line in the file, from 1, for the result.
@@ -325,6 +341,85 @@ func (e *BulkFailureReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e BulkFailureReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A column of a CSV export (extension). The file's header names it as the description says: the names the CSV import reads.
+type ExportColumn string
+
+const (
+	// email
+	ExportColumnEmail ExportColumn = "EMAIL"
+	// firstname
+	ExportColumnFirstname ExportColumn = "FIRSTNAME"
+	// lastname
+	ExportColumnLastname ExportColumn = "LASTNAME"
+	// username
+	ExportColumnUsername ExportColumn = "USERNAME"
+	// organizationRole
+	ExportColumnOrganizationRole ExportColumn = "ORGANIZATION_ROLE"
+	// activated: true or false
+	ExportColumnActivated ExportColumn = "ACTIVATED"
+	// workspaces: the names of the user's workspaces, joined by ;
+	ExportColumnWorkspaces ExportColumn = "WORKSPACES"
+	// createdAt
+	ExportColumnCreatedAt ExportColumn = "CREATED_AT"
+	// lastSignedInAt: empty for a user who never signed in
+	ExportColumnLastSignedInAt ExportColumn = "LAST_SIGNED_IN_AT"
+)
+
+var AllExportColumn = []ExportColumn{
+	ExportColumnEmail,
+	ExportColumnFirstname,
+	ExportColumnLastname,
+	ExportColumnUsername,
+	ExportColumnOrganizationRole,
+	ExportColumnActivated,
+	ExportColumnWorkspaces,
+	ExportColumnCreatedAt,
+	ExportColumnLastSignedInAt,
+}
+
+func (e ExportColumn) IsValid() bool {
+	switch e {
+	case ExportColumnEmail, ExportColumnFirstname, ExportColumnLastname, ExportColumnUsername, ExportColumnOrganizationRole, ExportColumnActivated, ExportColumnWorkspaces, ExportColumnCreatedAt, ExportColumnLastSignedInAt:
+		return true
+	}
+	return false
+}
+
+func (e ExportColumn) String() string {
+	return string(e)
+}
+
+func (e *ExportColumn) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportColumn(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportColumn", str)
+	}
+	return nil
+}
+
+func (e ExportColumn) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportColumn) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportColumn) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

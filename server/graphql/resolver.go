@@ -19,6 +19,7 @@ type resolver struct {
 	audit         server.AuditService
 	bulk          server.BulkService   // nil: no bulk actions
 	imports       server.ImportService // nil: no imports
+	exports       server.ExportService // nil: no CSV exports
 	mailer        server.Mailer
 	resetURL      string
 	invitationURL string

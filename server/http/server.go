@@ -1,5 +1,5 @@
 // Package http is the server's HTTP side: the widget's assets through go-app's handler,
-// the directory's POST /graphql, and GET /healthz.
+// the directory's POST /graphql, GET /export/<token> (CSV exports) and GET /healthz.
 package http
 
 import (
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"useradmin/server"
 )
 
 // Timeouts that keep a slow or idle client from holding a connection for ever.
@@ -32,6 +34,8 @@ type Server struct {
 	App *app.Handler
 	// GraphQL serves the directory's POST /graphql; nil when the built-in directory is off.
 	GraphQL http.Handler
+	// Exports serves the downloads of CSV exports, GET /export/<token>; nil: none.
+	Exports server.ExportService
 	// Health reports whether the server can answer; nil means it always can.
 	Health func(ctx context.Context) error
 	// AllowedOrigins are the portals that may frame the widget and call /graphql from
@@ -128,6 +132,9 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("OPTIONS /graphql", s.cors(s.GraphQL))
 		mux.Handle("GET /graphql", webSocketOnly(s.GraphQL))
 		mux.HandleFunc("/graphql", handleGraphQLMethod)
+	}
+	if s.Exports != nil {
+		mux.HandleFunc("/export/{token}", s.handleExport)
 	}
 	mux.Handle("/", allowZoom(withStartScript(s.App, s.wasmURL())))
 	if s.PathPrefix == "" {

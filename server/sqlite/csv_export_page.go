@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"useradmin/server"
+)
+
+// exportPager reads the users of a filter in a sort, a page at a time, each page starting
+// after the last row of the one before: keyset paging, so that the thousandth page costs
+// what the first did, where an offset would read all the rows before it again.
+//
+// The sort is total (userOrder ends with created_at and id). When its keys all go one
+// way, a page starts where a row value comparison, (k1, k2, ..., id) > (?, ?, ..., ?),
+// says, which SQLite answers by seeking in the index of the sort. Last sign-in may be
+// NULL (never signed in), which no comparison finds: a sort by it is read in two
+// segments, the users who never signed in and those who did, in the order the sort puts
+// them (NULLs first ascending, last descending). Any other sort (directions mixed, or last
+// sign-in after another key) is read with the comparison written out term by term, which
+// is correct for any sort but may read more rows per page.
+type exportPager struct {
+	where    string
+	args     []any
+	orderBy  string
+	limit    int
+	segments []exportSegment
+	seg      int   // the segment being read
+	cursor   []any // the values of the segment's terms in the last row read; nil at its start
+}
+
+// exportSegment is a part of the sort read with one keyset: the rows that match cond, in
+// the order of terms.
+type exportSegment struct {
+	cond    string
+	terms   []exportTerm
+	generic bool // the comparison written out term by term, NULL-aware
+}
+
+// exportTerm is one column of the sort and its direction.
+type exportTerm struct {
+	col  string
+	desc bool
+}
+
+// newExportPager returns a pager over the users of filter (scoped to one organization)
+// in order, limit users a page.
+func newExportPager(filter server.UserFilter, order []server.UserOrder, limit int) *exportPager {
+	// Membership and sign-in are checked on the rows walked in the sort's order: the walk
+	// then seeks to each page's start in the index of the sort.
+	where, args := userWhere(filter, plan{walkMembers: true, walkSignIn: true})
+	p := &exportPager{where: where, args: args, orderBy: userOrder(order), limit: limit}
+	terms := orderTerms(order)
+	sameDir, nullableAt := true, -1
+	for i, t := range terms {
+		sameDir = sameDir && t.desc == terms[0].desc
+		if t.col == "last_signed_in_at" && nullableAt < 0 {
+			nullableAt = i
+		}
+	}
+	switch {
+	case sameDir && nullableAt < 0:
+		p.segments = []exportSegment{{terms: terms}}
+	case sameDir && nullableAt == 0 && !hasColumn(terms[1:], "last_signed_in_at"):
+		never := exportSegment{cond: "last_signed_in_at IS NULL", terms: terms[1:]}
+		signedIn := exportSegment{cond: "last_signed_in_at IS NOT NULL", terms: terms}
+		if terms[0].desc {
+			p.segments = []exportSegment{signedIn, never}
+		} else {
+			p.segments = []exportSegment{never, signedIn}
+		}
+	default:
+		p.segments = []exportSegment{{terms: terms, generic: true}}
+	}
+	return p
+}
+
+func hasColumn(terms []exportTerm, col string) bool {
+	for _, t := range terms {
+		if t.col == col {
+			return true
+		}
+	}
+	return false
+}
+
+// orderTerms are the columns of userOrder(order), with their directions.
+func orderTerms(order []server.UserOrder) []exportTerm {
+	var terms []exportTerm
+	desc := false
+	for _, o := range order {
+		desc = o.Desc
+		terms = append(terms, exportTerm{col: sortColumn(o.Field), desc: desc})
+	}
+	return append(terms, exportTerm{col: "created_at", desc: desc}, exportTerm{col: "id", desc: desc})
+}
+
+// next reads the next page: up to limit users with their nums, and whether it is the
+// last page.
+func (p *exportPager) next(ctx context.Context, tx *Tx) ([]*server.User, []int64, bool, error) {
+	var users []*server.User
+	var nums []int64
+	for p.seg < len(p.segments) && len(users) < p.limit {
+		seg := p.segments[p.seg]
+		got, gotNums, err := p.read(ctx, tx, seg, p.limit-len(users))
+		if err != nil {
+			return nil, nil, false, err
+		}
+		users, nums = append(users, got...), append(nums, gotNums...)
+		if len(got) > 0 {
+			p.cursor = termValues(got[len(got)-1], seg.terms)
+		}
+		if len(users) < p.limit {
+			p.seg, p.cursor = p.seg+1, nil // this segment is read to its end
+		}
+	}
+	return users, nums, p.seg >= len(p.segments), nil
+}
+
+// read returns up to limit users of seg after the cursor.
+func (p *exportPager) read(ctx context.Context, tx *Tx, seg exportSegment, limit int) ([]*server.User, []int64, error) {
+	where, args := p.where, append([]any{}, p.args...)
+	if seg.cond != "" {
+		where += " AND " + seg.cond
+	}
+	if p.cursor != nil {
+		cond, keyArgs := keysetCondition(seg, p.cursor)
+		where, args = where+" AND "+cond, append(args, keyArgs...)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT num, `+userColumns+` FROM users WHERE `+where+` ORDER BY `+p.orderBy+` LIMIT ?`,
+		append(args, limit)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read export page: %w", err)
+	}
+	defer rows.Close()
+	users, nums := make([]*server.User, 0, limit), make([]int64, 0, limit)
+	for rows.Next() {
+		var num int64
+		u, err := scanUser(numScanner{rows, &num})
+		if err != nil {
+			return nil, nil, fmt.Errorf("read export page: %w", err)
+		}
+		users, nums = append(users, u), append(nums, num)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read export page: %w", err)
+	}
+	return users, nums, nil
+}
+
+// keysetCondition is the condition of the rows that come after values in seg's order.
+func keysetCondition(seg exportSegment, values []any) (string, []any) {
+	if !seg.generic {
+		cols := make([]string, len(seg.terms))
+		for i, t := range seg.terms {
+			cols[i] = t.col
+		}
+		op := ">"
+		if seg.terms[0].desc {
+			op = "<"
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + marks + ")", values
+	}
+	// (t1 after v1) OR (t1 = v1 AND t2 after v2) OR ..., where IS compares NULLs too and
+	// "after" follows SQLite's order of NULLs: first ascending, last descending.
+	var ors []string
+	var args []any
+	for i, t := range seg.terms {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands, args = append(ands, seg.terms[j].col+" IS ?"), append(args, values[j])
+		}
+		switch v := values[i]; {
+		case v == nil && !t.desc:
+			ands = append(ands, t.col+" IS NOT NULL")
+		case v == nil && t.desc:
+			ands = append(ands, "0")
+		case !t.desc:
+			ands, args = append(ands, t.col+" > ?"), append(args, v)
+		default:
+			ands, args = append(ands, "("+t.col+" < ? OR "+t.col+" IS NULL)"), append(args, v)
+		}
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// termValues are the values of terms in u, as stored.
+func termValues(u *server.User, terms []exportTerm) []any {
+	values := make([]any, len(terms))
+	for i, t := range terms {
+		values[i] = columnValue(u, t.col)
+	}
+	return values
+}
+
+// columnValue is the stored value of column col of u; nil for NULL.
+func columnValue(u *server.User, col string) any {
+	switch col {
+	case "email":
+		return u.Email
+	case "firstname":
+		return u.Firstname
+	case "lastname":
+		return u.Lastname
+	case "username":
+		return u.Username
+	case "role":
+		return string(u.Role)
+	case "activated":
+		return u.Activated
+	case "updated_at":
+		return toMicro(u.UpdatedAt)
+	case "last_signed_in_at":
+		if u.LastSignedInAt == nil {
+			return nil
+		}
+		return toMicro(*u.LastSignedInAt)
+	case "id":
+		return u.ID
+	default:
+		return toMicro(u.CreatedAt)
+	}
+}
