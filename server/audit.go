@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -54,12 +55,7 @@ var AuditActions = []AuditAction{
 
 // Valid reports whether a is one of AuditActions.
 func (a AuditAction) Valid() bool {
-	for _, known := range AuditActions {
-		if a == known {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(AuditActions, a)
 }
 
 // AuditChange is one field a write changed, with its value before and after as text; nil

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -59,12 +60,7 @@ var SortFields = []SortField{SortEmail, SortFirstname, SortLastname, SortCreated
 
 // Valid reports whether f is one of SortFields.
 func (f SortField) Valid() bool {
-	for _, known := range SortFields {
-		if f == known {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(SortFields, f)
 }
 
 // UserOrder is one key of a sort: a field and a direction.
