@@ -9,27 +9,12 @@ import (
 	"useradmin/server/audit"
 )
 
-// event is what recordEvent stores: an action about a user (and perhaps an invitation or
-// a key) of an organization. The actor, the key they used and the client's address come
-// from the context, unless actor is set: for the writes that need no key (signIn,
-// acceptInvitation, completePasswordReset), the actor is the user they are about.
-type event struct {
-	action       server.AuditAction
-	orgID        string       // "": user's organization
-	user         *server.User // the user the event is about; nil for none
-	actor        *server.User // nil: the caller in the context, if any
-	actorKeyID   string       // with actor: the key or session they use, if any
-	invitationID string
-	apiKeyID     string
-	changes      []server.AuditChange
-}
-
-// recordEvent stores e in tx, the transaction of the write it records: the event is
+// recordEvent stores r in tx, the transaction of the write it records: the event is
 // committed with the write or not at all. Every write of the store calls it; a new kind
-// of write records its own action with one call.
-func recordEvent(ctx context.Context, tx *Tx, e event) error {
-	row, err := audit.Record{Action: e.action, OrgID: e.orgID, User: e.user, Actor: e.actor, ActorKeyID: e.actorKeyID,
-		InvitationID: e.invitationID, APIKeyID: e.apiKeyID, Changes: e.changes}.Row(ctx)
+// of write records its own action with one call. The actor, the key they used and the
+// client's address come from the context unless r.Actor is set (audit.Record).
+func recordEvent(ctx context.Context, tx *Tx, r audit.Record) error {
+	row, err := r.Row(ctx)
 	if err != nil {
 		return err
 	}
@@ -39,38 +24,19 @@ func recordEvent(ctx context.Context, tx *Tx, e event) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		newID(), row.OrgID, row.Action, toMicro(tx.now), row.ActorID, row.ActorEmail, row.ActorKeyID,
 		row.UserID, row.UserEmail, row.InvitationID, row.APIKeyID, row.ClientAddress, row.Changes); err != nil {
-		return fmt.Errorf("record %s: %w", e.action, err)
+		return fmt.Errorf("record %s: %w", r.Action, err)
 	}
 	return nil
 }
 
-// text is a value of a change.
-func text(s string) *string { return audit.Text(s) }
-
-// profileChanges are a user's fields that differ between before and after, as the
-// schema names them; before nil lists after's (a new user), after nil before's (a deleted
-// one). Each of the three groups is its own action, so that a role change can be found
-// among the changes of names.
-func profileChanges(before, after *server.User) (names, role, activated []server.AuditChange) {
-	return audit.ProfileChanges(before, after)
-}
-
-// recordUserChange records what a write changed of a user: USER_UPDATED for the email and
-// names, ROLE_CHANGED, and USER_ACTIVATED or USER_DEACTIVATED, each only when it changed.
-func recordUserChange(ctx context.Context, tx *Tx, before, after *server.User) error {
-	for _, r := range audit.UserChanged(before, after) {
-		if err := recordEvent(ctx, tx, event{action: r.Action, user: r.User, changes: r.Changes}); err != nil {
+// recordEvents stores each of records in tx.
+func recordEvents(ctx context.Context, tx *Tx, records ...audit.Record) error {
+	for _, r := range records {
+		if err := recordEvent(ctx, tx, r); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// recordUserCreated records a new user, with their email, names and role; actor nil is
-// the caller in the context.
-func recordUserCreated(ctx context.Context, tx *Tx, user, actor *server.User) error {
-	r := audit.UserCreated(user, actor)
-	return recordEvent(ctx, tx, event{action: r.Action, user: r.User, actor: r.Actor, changes: r.Changes})
 }
 
 // AuditService reads the audit trail on behalf of the caller in the context.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // AuthService authenticates callers and manages their keys and passwords.
@@ -224,7 +225,7 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
 		return nil, err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditSignedIn, user: user, actor: user, actorKeyID: key.ID, apiKeyID: key.ID}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -282,7 +283,7 @@ func (s *AuthService) SignOut(ctx context.Context) error {
 	if revoked, err := revokeAPIKey(ctx, tx, keyID); err != nil {
 		return err
 	} else if revoked {
-		if err := recordEvent(ctx, tx, event{action: server.AuditSignedOut, user: me, apiKeyID: keyID}); err != nil {
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedOut, User: me, APIKeyID: keyID}); err != nil {
 			return err
 		}
 	}
@@ -329,8 +330,8 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	if err != nil {
 		return nil, err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyCreated, user: user, apiKeyID: key.ID,
-		changes: []server.AuditChange{{Field: "name", New: text(key.Name)}}}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyCreated, User: user, APIKeyID: key.ID,
+		Changes: []server.AuditChange{{Field: "name", New: audit.Text(key.Name)}}}); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -445,8 +446,8 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 		return err
 	} else if revoked {
 		owner := &server.User{ID: userID, Email: userEmail, OrganizationID: orgID}
-		if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyRevoked, user: owner, apiKeyID: id,
-			changes: []server.AuditChange{{Field: "name", Old: text(keyName)}}}); err != nil {
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyRevoked, User: owner, APIKeyID: id,
+			Changes: []server.AuditChange{{Field: "name", Old: audit.Text(keyName)}}}); err != nil {
 			return err
 		}
 	}
@@ -541,7 +542,7 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordResetIssued, user: user}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
 		return nil, nil, err
 	}
 	return reset, user, tx.Commit()
@@ -600,7 +601,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
 		return err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordResetCompleted, user: user, actor: user}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {
 		return err
 	}
 	return tx.Commit()

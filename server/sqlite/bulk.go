@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // BulkService applies one change to many users of the caller's organization, a batch
@@ -292,13 +293,13 @@ func (b *bulkWriter) flush(ctx context.Context, change server.BulkChange) error 
 func (b *bulkWriter) record(ctx context.Context, remove bool) error {
 	for _, c := range b.changes {
 		if remove {
-			names, role, _ := profileChanges(c.before, nil)
-			if err := recordEvent(ctx, b.tx, event{action: server.AuditUserDeleted, user: c.before, changes: append(names, role...)}); err != nil {
+			names, role, _ := audit.ProfileChanges(c.before, nil)
+			if err := recordEvent(ctx, b.tx, audit.Record{Action: server.AuditUserDeleted, User: c.before, Changes: append(names, role...)}); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := recordUserChange(ctx, b.tx, c.before, c.after); err != nil {
+		if err := recordEvents(ctx, b.tx, audit.UserChanged(c.before, c.after)...); err != nil {
 			return err
 		}
 	}

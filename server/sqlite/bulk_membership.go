@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // membership is a bulk action's change of one workspace's members: adding the users of
@@ -73,7 +74,7 @@ func (m *membership) apply(ctx context.Context, tx *Tx, result *server.BulkResul
 			continue
 		}
 		result.Changed++
-		if err := recordEvent(ctx, tx, event{action: action, user: u, changes: []server.AuditChange{auditChange("workspace", nil, &m.workspace.Name)}}); err != nil {
+		if err := recordEvent(ctx, tx, audit.Record{Action: action, User: u, Changes: []server.AuditChange{auditChange("workspace", nil, &m.workspace.Name)}}); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 	"useradmin/server/exportcsv"
 )
 
@@ -82,8 +83,8 @@ func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCr
 		toMicro(e.CreatedAt), toMicro(e.ExpiresAt), total); err != nil {
 		return nil, fmt.Errorf("insert export: %w", err)
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditExportCreated, orgID: me.OrganizationID,
-		changes: exportChanges(create, total)}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditExportCreated, OrgID: me.OrganizationID,
+		Changes: exportChanges(create, total)}); err != nil {
 		return nil, err
 	}
 	return e, tx.Commit()
@@ -121,10 +122,10 @@ func exportChanges(c server.ExportCreate, total int) []server.AuditChange {
 		sort = append(sort, string(o.Field)+" "+dir)
 	}
 	return []server.AuditChange{
-		{Field: "where", New: text(filterText(c.Filter))},
-		{Field: "orderBy", New: text(strings.Join(sort, ", "))},
-		{Field: "columns", New: text(strings.Join(cols, ","))},
-		{Field: "total", New: text(strconv.Itoa(total))},
+		{Field: "where", New: audit.Text(filterText(c.Filter))},
+		{Field: "orderBy", New: audit.Text(strings.Join(sort, ", "))},
+		{Field: "columns", New: audit.Text(strings.Join(cols, ","))},
+		{Field: "total", New: audit.Text(strconv.Itoa(total))},
 	}
 }
 

@@ -115,8 +115,7 @@ func (s *AuthService) CreateEmbedToken(ctx context.Context, create server.EmbedT
 		toMicro(t.CreatedAt), toMicro(t.ExpiresAt)); err != nil {
 		return nil, fmt.Errorf("insert embed token: %w", err)
 	}
-	r := embedtoken.Minted(user, t)
-	if err := recordEvent(ctx, tx, event{action: r.Action, user: r.User, changes: r.Changes}); err != nil {
+	if err := recordEvent(ctx, tx, embedtoken.Minted(user, t)); err != nil {
 		return nil, err
 	}
 	return t, tx.Commit()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // ImportService imports rows of a file into the caller's organization, a batch per
@@ -93,9 +94,9 @@ func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow
 		return results, nil // the deferred Rollback undoes every write
 	}
 	if im.written > 0 {
-		if err := recordEvent(ctx, tx, event{action: server.AuditUsersImported, orgID: me.OrganizationID, changes: []server.AuditChange{
-			auditChange("mode", nil, text(string(opts.Mode))), auditChange("existing", nil, text(string(opts.Existing))),
-			auditChange("rows", nil, text(strconv.Itoa(len(rows)))), auditChange("written", nil, text(strconv.Itoa(im.written))),
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditUsersImported, OrgID: me.OrganizationID, Changes: []server.AuditChange{
+			auditChange("mode", nil, audit.Text(string(opts.Mode))), auditChange("existing", nil, audit.Text(string(opts.Existing))),
+			auditChange("rows", nil, audit.Text(strconv.Itoa(len(rows)))), auditChange("written", nil, audit.Text(strconv.Itoa(im.written))),
 		}}); err != nil {
 			return nil, err
 		}
@@ -295,7 +296,7 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 		if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
 			return err
 		}
-		if err := im.unlessDry(func() error { return recordUserChange(ctx, im.tx, u, &next) }); err != nil {
+		if err := im.unlessDry(func() error { return recordEvents(ctx, im.tx, audit.UserChanged(u, &next)...) }); err != nil {
 			return err
 		}
 		if u.Activated && !next.Activated {
@@ -346,11 +347,13 @@ func (im *importer) create(ctx context.Context, r *server.ImportResult, v *serve
 	if err := insertUser(ctx, im.tx, u, ""); err != nil {
 		return err
 	}
-	if err := im.unlessDry(func() error { return recordUserCreated(ctx, im.tx, u, nil) }); err != nil {
+	if err := im.unlessDry(func() error { return recordEvent(ctx, im.tx, audit.UserCreated(u, nil)) }); err != nil {
 		return err
 	}
 	if !u.Activated {
-		if err := im.unlessDry(func() error { return recordEvent(ctx, im.tx, event{action: server.AuditUserDeactivated, user: u}) }); err != nil {
+		if err := im.unlessDry(func() error {
+			return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditUserDeactivated, User: u})
+		}); err != nil {
 			return err
 		}
 	}
@@ -381,7 +384,7 @@ func (im *importer) create(ctx context.Context, r *server.ImportResult, v *serve
 		hashSecret(r.Token), u.ID, toMicro(im.tx.now), toMicro(expires)); err != nil {
 		return fmt.Errorf("insert password reset: %w", err)
 	}
-	return recordEvent(ctx, im.tx, event{action: server.AuditPasswordResetIssued, user: u})
+	return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
 }
 
 // join adds user u (whose number is num) to the workspaces spaces, recording each.
@@ -394,8 +397,8 @@ func (im *importer) join(ctx context.Context, u *server.User, num int64, spaces 
 			w.num, num); err != nil {
 			return fmt.Errorf("add workspace member: %w", err)
 		}
-		if err := recordEvent(ctx, im.tx, event{action: server.AuditWorkspaceMembersAdded, orgID: u.OrganizationID, user: u,
-			changes: []server.AuditChange{auditChange("workspace", nil, text(w.name)), auditChange("users", nil, text("1"))}}); err != nil {
+		if err := recordEvent(ctx, im.tx, audit.Record{Action: server.AuditWorkspaceMembersAdded, OrgID: u.OrganizationID, User: u,
+			Changes: []server.AuditChange{auditChange("workspace", nil, audit.Text(w.name)), auditChange("users", nil, audit.Text("1"))}}); err != nil {
 			return err
 		}
 	}
@@ -453,8 +456,8 @@ func (im *importer) invite(ctx context.Context, results []*server.ImportResult, 
 			return err
 		}
 		if err := im.unlessDry(func() error {
-			return recordEvent(ctx, im.tx, event{action: server.AuditInvitationSent, orgID: im.me.OrganizationID, invitationID: issued.Invitation.ID,
-				changes: []server.AuditChange{{Field: "email", New: text(v.Email)}, {Field: "organizationRole", New: text(string(role))}}})
+			return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditInvitationSent, OrgID: im.me.OrganizationID, InvitationID: issued.Invitation.ID,
+				Changes: []server.AuditChange{{Field: "email", New: audit.Text(v.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}})
 		}); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // InvitationService manages invitations on behalf of the caller in the context: only an
@@ -127,8 +128,8 @@ func (s *InvitationService) InviteUsers(ctx context.Context, emails []string, ro
 		} else if err != nil {
 			return nil, err
 		}
-		if err := recordEvent(ctx, tx, event{action: server.AuditInvitationSent, orgID: me.OrganizationID, invitationID: issued.Invitation.ID,
-			changes: []server.AuditChange{{Field: "email", New: text(r.Email)}, {Field: "organizationRole", New: text(string(role))}}}); err != nil {
+		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditInvitationSent, OrgID: me.OrganizationID, InvitationID: issued.Invitation.ID,
+			Changes: []server.AuditChange{{Field: "email", New: audit.Text(r.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}}); err != nil {
 			return nil, err
 		}
 		r.Outcome, r.Invitation, r.Token = server.InviteInvited, issued.Invitation, issued.Token
@@ -439,7 +440,7 @@ func (s *InvitationService) issueLink(ctx context.Context, id string, resend boo
 	if resend {
 		action = server.AuditInvitationResent
 	}
-	if err := recordEvent(ctx, tx, invitationEvent(action, inv)); err != nil {
+	if err := recordEvent(ctx, tx, audit.Invitation(action, inv)); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -518,7 +519,7 @@ func (s *InvitationService) RevokeInvitation(ctx context.Context, id string) (*s
 		return nil, err
 	}
 	inv.Status = server.InvitationRevoked
-	if err := recordEvent(ctx, tx, invitationEvent(server.AuditInvitationRevoked, inv)); err != nil {
+	if err := recordEvent(ctx, tx, audit.Invitation(server.AuditInvitationRevoked, inv)); err != nil {
 		return nil, err
 	}
 	return inv, tx.Commit()
@@ -752,15 +753,15 @@ func (s *InvitationService) AcceptInvitation(ctx context.Context, token string, 
 	if err := recordSignIn(ctx, tx, user.ID, false); err != nil {
 		return nil, err
 	}
-	accepted := invitationEvent(server.AuditInvitationAccepted, inv)
-	accepted.user, accepted.actor, accepted.actorKeyID = user, user, key.ID
+	accepted := audit.Invitation(server.AuditInvitationAccepted, inv)
+	accepted.User, accepted.Actor, accepted.ActorKeyID = user, user, key.ID
 	if err := recordEvent(ctx, tx, accepted); err != nil {
 		return nil, err
 	}
-	if err := recordUserCreated(ctx, tx, user, user); err != nil {
+	if err := recordEvent(ctx, tx, audit.UserCreated(user, user)); err != nil {
 		return nil, err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditSignedIn, user: user, actor: user, actorKeyID: key.ID, apiKeyID: key.ID}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditSignedIn, User: user, Actor: user, ActorKeyID: key.ID, APIKeyID: key.ID}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -779,10 +780,4 @@ func clipText(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
-}
-
-// invitationEvent is the event of action on inv, with its address.
-func invitationEvent(action server.AuditAction, inv *server.Invitation) event {
-	return event{action: action, orgID: inv.OrganizationID, invitationID: inv.ID,
-		changes: []server.AuditChange{{Field: "email", New: text(inv.Email)}}}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // OrganizationService reads organizations on behalf of the caller in the context: a
@@ -134,11 +135,11 @@ func (db *DB) CreateOrganization(ctx context.Context, name string, admin server.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := recordUserCreated(ctx, tx, user, nil); err != nil {
+	if err := recordEvent(ctx, tx, audit.UserCreated(user, nil)); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditAPIKeyCreated, user: user, apiKeyID: key.ID,
-		changes: []server.AuditChange{{Field: "name", New: text(key.Name)}}}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditAPIKeyCreated, User: user, APIKeyID: key.ID,
+		Changes: []server.AuditChange{{Field: "name", New: audit.Text(key.Name)}}}); err != nil {
 		return nil, nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {

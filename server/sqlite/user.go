@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // UserService reads and writes users on behalf of the caller in the context.
@@ -114,7 +115,7 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	if err != nil {
 		return nil, err
 	}
-	if err := recordUserCreated(ctx, tx, user, nil); err != nil {
+	if err := recordEvent(ctx, tx, audit.UserCreated(user, nil)); err != nil {
 		return nil, err
 	}
 	return user, tx.Commit()
@@ -210,7 +211,7 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := revokeSessions(ctx, tx, me.ID, server.AuthFromContext(ctx).KeyID); err != nil {
 		return nil, err
 	}
-	if err := recordEvent(ctx, tx, event{action: server.AuditPasswordChanged, user: me}); err != nil {
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {
 		return nil, err
 	}
 	return me, tx.Commit()
@@ -272,8 +273,8 @@ func (s *UserService) DeleteUser(ctx context.Context, ref server.UserRef) error 
 	if err := deleteUserRow(ctx, tx, me.OrganizationID, user.ID); err != nil {
 		return err
 	}
-	names, role, _ := profileChanges(user, nil)
-	if err := recordEvent(ctx, tx, event{action: server.AuditUserDeleted, user: user, changes: append(names, role...)}); err != nil {
+	names, role, _ := audit.ProfileChanges(user, nil)
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditUserDeleted, User: user, Changes: append(names, role...)}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -434,7 +435,7 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	if err := writeUser(ctx, tx, caller.OrganizationID, &next, nil); err != nil {
 		return err
 	}
-	if err := recordUserChange(ctx, tx, user, &next); err != nil {
+	if err := recordEvents(ctx, tx, audit.UserChanged(user, &next)...); err != nil {
 		return err
 	}
 	if user.Activated && !next.Activated {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"useradmin/server"
+	"useradmin/server/audit"
 )
 
 // WorkspaceService reads and writes the workspaces of the caller's organization.
@@ -375,7 +376,7 @@ func commitWorkspace(ctx context.Context, tx *Tx, me *server.User, id string) (*
 
 // recordWorkspaceEvent records a write of the caller's organization's workspaces, in tx.
 func recordWorkspaceEvent(ctx context.Context, tx *Tx, me *server.User, action server.AuditAction, changes ...server.AuditChange) error {
-	return recordEvent(ctx, tx, event{action: action, orgID: me.OrganizationID, changes: changes})
+	return recordEvent(ctx, tx, audit.Record{Action: action, OrgID: me.OrganizationID, Changes: changes})
 }
 
 // auditChange is one field of an audited write, from old to new (nil: none).
