@@ -56,10 +56,12 @@ func TestCrossSite_Workspaces(t *testing.T) {
 				chromedp.Click("#delete-"+annotators),
 				waitText(".confirm-inline span", func(s string) bool { return s == "Delete it and its 2 members?" }),
 				chromedp.Click("#delete-cancel"),
-				waitApp(`document.querySelector("#delete-`+id+`")`),
-				// Empty, it is deleted at once; a click that lands while the page
-				// renders the cancel is given again until the row goes.
-				waitApp(`(() => { const b = document.querySelector("#delete-`+id+`"); if (b && !b.disabled) b.click(); return !document.querySelector("#workspace-`+id+`"); })()`),
+				// Empty, it is deleted at once: clicked once the cancelled confirmation
+				// is gone, so that the click reaches the rendered button, and only once,
+				// since a second click would find the workspace deleted.
+				waitApp(`!document.querySelector(".confirm-inline") && document.querySelector("#delete-`+id+`") && !document.querySelector("#delete-`+id+`").disabled`),
+				chromedp.Click("#delete-"+id),
+				waitApp(`!document.querySelector("#workspace-`+id+`")`),
 				waitText(".banner-success", func(s string) bool { return strings.Contains(s, "is deleted") }),
 			)
 			var n struct{ CountWorkspaces int }

@@ -384,6 +384,11 @@ func TestLive_Limits(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	g.subscribe("3", changedDoc, nil)
+	// The rename waits for the third subscription to be in the hub: sent before,
+	// its change could come before the subscription and never reach it.
+	for f.hub.Subscribers() < 3 {
+		time.Sleep(time.Millisecond)
+	}
 	f.rename(t, f.globexAdminKey, f.globexAdmin.ID, "Gustav")
 	ids := map[string]bool{}
 	for range 2 {
