@@ -163,15 +163,20 @@ func prefixed(prefix, columns string) string {
 // that however many guesses run at once, at most the limit of them are checked. The
 // password is checked outside any transaction: it takes tens of milliseconds on purpose,
 // and other writers need not wait for it.
-func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
-	email = server.NormalizeEmail(email)
-	res, err := s.db.reserveAttempt(ctx, accountSubject(email), clientSubject(ctx))
+//
+// login is an email or a username (it has no @). The attempts of an account are counted
+// under its email whichever it is signed in with, so that the two do not double its limit.
+func (s *AuthService) SignIn(ctx context.Context, login, password string) (*server.Session, error) {
+	user, hash, err := s.findForSignIn(ctx, login)
 	if err != nil {
 		return nil, err
 	}
-	user, hash, err := s.findForSignIn(ctx, email)
+	account := server.NormalizeEmail(login)
+	if user != nil {
+		account = user.Email
+	}
+	res, err := s.db.reserveAttempt(ctx, accountSubject(account), clientSubject(ctx))
 	if err != nil {
-		s.db.refund(ctx, res)
 		return nil, err
 	}
 	// An unknown user has no hash, which is checked as long as a real one and matches nothing.
@@ -210,9 +215,10 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 
-// findForSignIn returns the user with email and their password hash; a nil user when
-// there is none.
-func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.User, string, error) {
+// findForSignIn returns the user with the email or username login and their password
+// hash; a nil user when there is none.
+func (s *AuthService) findForSignIn(ctx context.Context, login string) (*server.User, string, error) {
+	where, arg := findLogin(login)
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, "", err
@@ -221,7 +227,7 @@ func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.
 
 	var hash sql.NullString
 	user, err := scanUser(scanFunc(func(dest ...any) error {
-		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE email = $1`, email).
+		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE `+where, arg).
 			Scan(append([]any{&hash}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {

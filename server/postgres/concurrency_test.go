@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -156,6 +157,100 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 			if counted != len(all) {
 				t.Errorf("filter %+v: counted %d, listed %d", f, counted, len(all))
 			}
+		}
+	})
+}
+
+// Usernames are unique in the directory, in any case, whichever instance and
+// organization writes them at once: the database, not the organization's lock (which
+// two organizations do not share), keeps them apart.
+func TestConcurrentUsernamesOnTwoInstances(t *testing.T) {
+	setup := func(t *testing.T) (users []*postgres.UserService, ctxs []context.Context, db *sql.DB, dump func() string) {
+		a, b, ctxA := instances(t)
+		_, _, key, err := b.CreateOrganization(context.Background(), "Globex", server.UserCreate{Email: "gus@globex.example", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth, err := postgres.NewAuthService(a).Authenticate(context.Background(), key.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = mustRaw(t, a)
+		dump = func() string {
+			var s string
+			if err := db.QueryRow(`SELECT string_agg(id || ' ' || username || ' ' || updated_at, ',' ORDER BY id) FROM users`).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		return []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)},
+			[]context.Context{ctxA, server.NewContextWithAuth(context.Background(), auth)}, db, dump
+	}
+
+	t.Run("GivenInDifferentCases", func(t *testing.T) {
+		users, ctxs, _, dump := setup(t)
+		names := []string{"Same", "same", "SAME", "sAmE", " same "}
+		errs := storetest.AtOnce(20, func(i int) error {
+			_, err := users[i%2].CreateUser(ctxs[(i/2)%2], server.UserCreate{Email: fmt.Sprintf("s%d@example.org", i),
+				Password: "correct horse", Role: server.RoleUser, Username: names[i%len(names)]})
+			return err
+		})
+		if n := storetest.Codes(errs); n[""] != 1 || n[server.ECONFLICT] != 19 {
+			t.Fatalf("answers %v, want one user made and 19 CONFLICT", n)
+		}
+		// Renames of the admins of both organizations to it, in other cases, at once:
+		// all refused, nothing changed.
+		before := dump()
+		errs = storetest.AtOnce(10, func(i int) error {
+			me := server.UserFromContext(ctxs[i%2])
+			name := names[(i+1)%len(names)]
+			_, err := users[(i/2)%2].UpdateUser(ctxs[i%2], server.UserRef{ID: me.ID}, server.UserUpdate{Username: &name})
+			return err
+		})
+		if n := storetest.Codes(errs); n[server.ECONFLICT] != 10 {
+			t.Fatalf("renames: answers %v, want 10 CONFLICT", n)
+		}
+		if after := dump(); after != before {
+			t.Fatalf("refused renames changed the users:\n%s\n%s", before, after)
+		}
+	})
+
+	t.Run("SwappedAtOnce", func(t *testing.T) {
+		// The admins of two organizations each take a new name, and then the other's old
+		// one, at once: at no time do two users have one name.
+		users, ctxs, db, dump := setup(t)
+		errs := storetest.AtOnce(20, func(i int) error {
+			me := server.UserFromContext(ctxs[i%2])
+			name := []string{"Gus", "ANN", "x-ann", "x-gus"}[i%4]
+			_, err := users[(i/2)%2].UpdateUser(ctxs[i%2], server.UserRef{ID: me.ID}, server.UserUpdate{Username: &name})
+			return err
+		})
+		for _, err := range errs {
+			if c := server.ErrorCode(err); c != "" && c != server.ECONFLICT {
+				t.Fatalf("unexpected answer: %v", err)
+			}
+		}
+		var dup int
+		raw := dump()
+		if err := db.QueryRow(`SELECT COUNT(*) - COUNT(DISTINCT lower(username)) FROM users`).Scan(&dup); err != nil || dup != 0 {
+			t.Fatalf("%d names held twice (%v): %s", dup, err, raw)
+		}
+	})
+
+	t.Run("MadeFromTheSameEmailLocalPart", func(t *testing.T) {
+		// Users made at once from emails of one local part, in two organizations through
+		// two instances: each gets a name of its own, none is refused.
+		users, ctxs, db, _ := setup(t)
+		errs := storetest.AtOnce(12, func(i int) error {
+			_, err := users[i%2].CreateUser(ctxs[(i/2)%2], server.UserCreate{Email: fmt.Sprintf("Dup@d%d.example", i), Password: "correct horse", Role: server.RoleUser})
+			return err
+		})
+		if n := storetest.Codes(errs); n[""] != 12 {
+			t.Fatalf("answers %v, want 12 users made: %v", n, errs)
+		}
+		var n, distinct int
+		if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT lower(username)) FROM users WHERE username LIKE 'dup%'`).Scan(&n, &distinct); err != nil || n != 12 || distinct != 12 {
+			t.Fatalf("%d users named dup…, %d names, %v", n, distinct, err)
 		}
 	})
 }

@@ -51,4 +51,6 @@ var tests = []struct {
 	{"EmbedToken_Refused", testEmbedToken_Refused},
 	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
 	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
+	{"UserService_Username", testUserService_Username},
+	{"UserService_SearchUsername", testUserService_SearchUsername},
 }
