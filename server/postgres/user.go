@@ -50,6 +50,9 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if !ok {
 		return []*server.User{}, nil
 	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return nil, err
+	}
 	return findUsers(ctx, tx, filter, page, order)
 }
 
@@ -71,6 +74,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 	filter, ok := scope(filter, me)
 	if !ok {
 		return 0, nil
+	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return 0, err
 	}
 	return countUsers(ctx, tx, filter)
 }
@@ -643,6 +649,8 @@ func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, err
 	var query string
 	if onlyCounted(filter) {
 		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_counts WHERE ` + countedWhere(&a, filter)
+	} else if workspaceCounted(filter) {
+		return countMembers(ctx, tx, filter)
 	} else {
 		query = `SELECT COUNT(*) FROM users WHERE ` + userWhere(&a, filter)
 	}
@@ -701,11 +709,11 @@ func userWhere(a *queryArgs, f server.UserFilter) string {
 		// and \ escaped); from 3 characters on, the trigram index finds the rows.
 		conds = append(conds, `search LIKE `+a.add("%"+likeEscaper.Replace(foldText(text))+"%")+` ESCAPE '\'`)
 	}
-	if f.WorkspaceID != nil {
-		conds = append(conds, "false") // workspaces come with migration 006
-	}
 	if f.Username != nil {
 		conds = append(conds, "lower(username) = lower("+a.add(strings.TrimSpace(*f.Username))+")")
+	}
+	if f.WorkspaceID != nil {
+		conds = append(conds, "id IN (SELECT user_id FROM workspace_members WHERE workspace_id = "+a.add(*f.WorkspaceID)+")")
 	}
 	if f.Activated != nil {
 		conds = append(conds, "activated = "+a.add(*f.Activated))
