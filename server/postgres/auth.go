@@ -195,6 +195,19 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 		return nil, err
 	}
 	defer tx.Rollback()
+	// The sign-in moves the user in user_sign_in_days, whose writers hold the lock; and
+	// under it, the user read again stays as read until the session is stored: one
+	// deleted or deactivated while the password was checked gets none.
+	if err := tx.lockOrganization(ctx, user.OrganizationID); err != nil {
+		return nil, err
+	}
+	if user, err = findUserByID(ctx, tx, user.ID); server.ErrorCode(err) == server.ENOTFOUND {
+		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
+	} else if err != nil {
+		return nil, err
+	} else if !user.Activated {
+		return nil, errDeactivated()
+	}
 
 	expiresAt := tx.now.Add(server.SessionLifetime)
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "Session", expiresAt: &expiresAt, session: true})

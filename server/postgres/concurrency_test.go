@@ -161,6 +161,71 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 	})
 }
 
+// Sign-ins through two instances at once, with changes and deletions of the same users:
+// the kept counts of sign-in days match the users, and the dormant counts read them.
+func TestConcurrentSignInsOnTwoInstances(t *testing.T) {
+	a, b, ctx := instances(t)
+	users := []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)}
+	auths := []*postgres.AuthService{postgres.NewAuthService(a), postgres.NewAuthService(b)}
+	var made []*server.User
+	for i := range 6 {
+		u, err := users[0].CreateUser(ctx, server.UserCreate{Email: fmt.Sprintf("s%d@acme.example", i), Password: "correct horse", Role: server.RoleUser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, u)
+	}
+	errs := storetest.AtOnce(24, func(i int) error {
+		u, k := made[i%len(made)], i%2
+		switch i / len(made) {
+		case 0, 1:
+			_, err := auths[k].SignIn(server.NewContextWithClient(context.Background(), fmt.Sprintf("10.0.0.%d", i)), u.Username, "correct horse")
+			return err
+		case 2:
+			_, err := users[k].UpdateUser(ctx, server.UserRef{ID: u.ID}, server.UserUpdate{Activated: ptrTo(i%3 == 0), Role: ptrTo(server.RoleAdmin)})
+			return err
+		default:
+			if i%2 == 0 {
+				return users[k].DeleteUser(ctx, server.UserRef{ID: u.ID})
+			}
+			_, err := auths[k].SignIn(server.NewContextWithClient(context.Background(), fmt.Sprintf("10.0.0.%d", i)), u.Email, "correct horse")
+			return err
+		}
+	})
+	for _, err := range errs {
+		if c := server.ErrorCode(err); c != "" && c != server.ENOTFOUND && c != server.EUNAUTHENTICATED && c != server.EFORBIDDEN {
+			t.Fatalf("unexpected answer: %v", err)
+		}
+	}
+	var drift int
+	if err := mustRaw(t, a).QueryRow(`
+		SELECT COUNT(*) FROM (
+			SELECT organization_id, COALESCE(last_signed_in_at / 86400000000, -1) AS day, role, activated, COUNT(*) AS n
+			FROM users GROUP BY 1, 2, 3, 4) real
+		FULL JOIN (SELECT * FROM user_sign_in_days WHERE n != 0) kept USING (organization_id, day, role, activated)
+		WHERE real.n IS DISTINCT FROM kept.n`).Scan(&drift); err != nil {
+		t.Fatal(err)
+	}
+	if drift != 0 {
+		t.Fatalf("%d kept counts of sign-in days differ from the users", drift)
+	}
+	future := time.Now().Add(48 * time.Hour)
+	for _, f := range []server.UserFilter{{NeverSignedIn: ptrTo(true)}, {NeverSignedIn: ptrTo(false)}, {SignedInBefore: &future},
+		{SignedInBefore: &future, Role: ptrTo(server.RoleAdmin), Activated: ptrTo(true)}} {
+		counted, err := users[0].CountUsers(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := users[1].FindUsers(ctx, f, server.Page{Limit: 100}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counted != len(listed) {
+			t.Errorf("filter %+v: counted %d, listed %d", f, counted, len(listed))
+		}
+	}
+}
+
 // Usernames are unique in the directory, in any case, whichever instance and
 // organization writes them at once: the database, not the organization's lock (which
 // two organizations do not share), keeps them apart.

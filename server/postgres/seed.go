@@ -175,7 +175,8 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		return fmt.Errorf("find organization %s: %w", orgID, err)
 	}
 	domain := emailLocal(name, "") + ".example"
-	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert_delete, DISABLE TRIGGER users_address_lock`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert_delete, DISABLE TRIGGER users_address_lock,
+		DISABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
 		return err
 	}
 	var base int64
@@ -209,13 +210,21 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, columns, rows); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert_delete, ENABLE TRIGGER users_address_lock`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert_delete, ENABLE TRIGGER users_address_lock,
+		ENABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO user_counts (organization_id, role, activated, n)
 		SELECT organization_id, role, activated, COUNT(*) FROM users WHERE organization_id = $1 GROUP BY 1, 2, 3
 		ON CONFLICT (organization_id, role, activated) DO UPDATE SET n = excluded.n`, orgID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO user_sign_in_days (organization_id, day, role, activated, n)
+		SELECT organization_id, COALESCE(last_signed_in_at / 86400000000, -1), role, activated, COUNT(*)
+		FROM users WHERE organization_id = $1 GROUP BY 1, 2, 3, 4
+		ON CONFLICT (organization_id, day, role, activated) DO UPDATE SET n = excluded.n`, orgID); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

@@ -651,6 +651,8 @@ func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, err
 		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_counts WHERE ` + countedWhere(&a, filter)
 	} else if workspaceCounted(filter) {
 		return countMembers(ctx, tx, filter)
+	} else if signInCounted(filter) {
+		return countSignIns(ctx, tx, filter)
 	} else {
 		query = `SELECT COUNT(*) FROM users WHERE ` + userWhere(&a, filter)
 	}
