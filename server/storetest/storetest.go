@@ -25,6 +25,7 @@ type Store struct {
 	Invitations   server.InvitationService
 	Audit         server.AuditService
 	EmbedTokens   server.EmbedTokenService
+	Workspaces    server.WorkspaceService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
 	CreateOrganization func(ctx context.Context, name string, admin server.UserCreate) (*server.Organization, *server.User, *server.APIKey, error)
@@ -67,8 +68,13 @@ func (s *Store) Dump(tb testing.TB) string {
 	tb.Helper()
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
-		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens"} {
-		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens",
+		"workspaces", "workspace_members", "workspace_counts"} {
+		order := "1, 2, 3"
+		if table == "workspace_members" {
+			order = "1, 2" // its two columns are its key
+		}
+		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY ` + order)
 		if err != nil {
 			tb.Fatal(err)
 		}

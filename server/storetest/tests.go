@@ -51,4 +51,11 @@ var tests = []struct {
 	{"EmbedToken_Refused", testEmbedToken_Refused},
 	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
 	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
+	{"UserService_Username", testUserService_Username},
+	{"UserService_SearchUsername", testUserService_SearchUsername},
+	{"WorkspaceService_CreateRenameDelete", testWorkspaceService_CreateRenameDelete},
+	{"WorkspaceService_BadInputChangesNothing", testWorkspaceService_BadInputChangesNothing},
+	{"WorkspaceService_Members", testWorkspaceService_Members},
+	{"WorkspaceService_Authorization", testWorkspaceService_Authorization},
+	{"WorkspaceService_AtOnce", testWorkspaceService_AtOnce},
 }
