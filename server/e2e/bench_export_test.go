@@ -14,6 +14,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
@@ -103,6 +104,10 @@ func exportOnce(b *testing.B, browser context.Context, s *server, path string) e
 			return err
 		}),
 		chromedp.Navigate(s.URL+path), waitJS(`window.__bench.rows > 0`),
+		// chromedp turns on DevTools' Network domain, which keeps the body of every
+		// response for the inspector (100 MB of them at most): it would count the
+		// widget's pages of the core against the page.
+		network.Disable(),
 		chromedp.Click("#export-csv"), chromedp.WaitVisible("#export-start"),
 	)
 	var run exportRun
