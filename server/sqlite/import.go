@@ -438,7 +438,8 @@ func (im *importer) create(r *server.ImportResult, v *server.ImportValues, space
 }
 
 // writeCreated writes the users the batch creates, their reset links, their memberships
-// and the audit events of all three, in a few statements for the whole batch; a dry run
+// and the audit events of all three (each user's in the order a single create records
+// them), in a few statements for the whole batch; a dry run
 // writes none of it (no later row depends on it: the batch keeps the emails and
 // usernames it took).
 func (im *importer) writeCreated(ctx context.Context) error {
@@ -458,6 +459,9 @@ func (im *importer) writeCreated(ctx context.Context) error {
 		events = append(events, audit.UserCreated(u, nil))
 		if !u.Activated {
 			events = append(events, audit.Record{Action: server.AuditUserDeactivated, User: u})
+		}
+		for _, w := range c.spaces {
+			events = append(events, membershipAdded(u, w))
 		}
 		if c.token != "" {
 			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires})
@@ -482,7 +486,6 @@ func (im *importer) writeCreated(ctx context.Context) error {
 	for _, c := range im.created {
 		for _, w := range c.spaces {
 			members = append(members, []any{w.num, nums[c.user.ID]})
-			events = append(events, membershipAdded(c.user, w))
 		}
 	}
 	if err := insertRows(ctx, im.tx, `workspace_members (workspace_num, user_num)`, members); err != nil {
