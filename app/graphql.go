@@ -130,29 +130,30 @@ type apiKey struct {
 	ExpiresAt string
 }
 
-// introspection is one request that asks for the names the capabilities depend on.
+// introspection is one request that asks for the names the capabilities depend on. The
+// json tags let encoding/json read it too, where it is part of a larger answer (sessionLook).
 type introspection struct {
 	User struct {
 		Fields []struct{ Name string }
-	} `graphql:"userType: __type(name: \"User\")"`
+	} `graphql:"userType: __type(name: \"User\")" json:"userType"`
 	UserWhere struct {
 		InputFields []struct{ Name string }
-	} `graphql:"userWhere: __type(name: \"UserWhere\")"`
+	} `graphql:"userWhere: __type(name: \"UserWhere\")" json:"userWhere"`
 	Mutation struct {
 		Fields []struct{ Name string }
-	} `graphql:"mutationType: __type(name: \"Mutation\")"`
+	} `graphql:"mutationType: __type(name: \"Mutation\")" json:"mutationType"`
 	Query struct {
 		Fields []struct {
 			Name string
 			Args []struct{ Name string }
 		}
-	} `graphql:"queryType: __type(name: \"Query\")"`
+	} `graphql:"queryType: __type(name: \"Query\")" json:"queryType"`
 	Subscription struct {
 		Fields []struct{ Name string }
-	} `graphql:"subscriptionType: __type(name: \"Subscription\")"`
+	} `graphql:"subscriptionType: __type(name: \"Subscription\")" json:"subscriptionType"`
 	BulkUserData struct {
 		InputFields []struct{ Name string }
-	} `graphql:"bulkUserData: __type(name: \"BulkUserData\")"`
+	} `graphql:"bulkUserData: __type(name: \"BulkUserData\")" json:"bulkUserData"`
 }
 
 // capabilities reads what the introspection found.

@@ -43,12 +43,13 @@ func New() *Widget {
 		prefix:   pathPrefix(app.Getenv("GOAPP_ROOT_PREFIX")),
 		http:     &http.Client{Timeout: requestTimeout},
 	}
-	framed := false
+	framed, remembers := false, false
 	if app.IsClient {
+		remembers = storageWorks("localStorage")
 		guardStorage()
 		framed = isFramed()
 	}
-	w.session = newSession(pageStorage(framed))
+	w.session = newSession(pageStorage(framed), capsStorage(remembers))
 	w.portal = newPortal(w)
 	return w
 }
