@@ -26,6 +26,9 @@ func TestAPI_OpenSession(t *testing.T) {
 		if st.Status != statusReady || st.Viewer.Email != d.AdminEmail || st.Caps != fullCaps {
 			t.Fatalf("got %+v, want %s with every extension", st, d.AdminEmail)
 		}
+		if caps, ok := contractCaps("full"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the full contract for %+v, its introspection finds %+v", caps, st.Caps)
+		}
 		// The introspection and the viewer go in one request: a round trip before the rows.
 		if docs := d.rec.documents(); len(docs) != 1 {
 			t.Fatalf("the session opened in %d requests, want 1", len(docs))
@@ -56,12 +59,21 @@ func TestAPI_OpenSession(t *testing.T) {
 		if f != nil || st.Caps != (capabilities{}) || st.Viewer.Email != d.AdminEmail {
 			t.Fatalf("got %+v %v, want %s on the core alone", st, f, d.AdminEmail)
 		}
+		if caps, ok := contractCaps("core"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the core contract for %+v, its introspection finds %+v", caps, st.Caps)
+		}
 	})
 	t.Run("ParadimeOnly", func(t *testing.T) {
 		d := startDirectoryWith(t, "paradime")
 		st, f := d.api(d.AdminKey).openSession(ctx)
 		if f != nil || st.Caps != (capabilities{Paradime: true, NoCore: true}) {
 			t.Fatalf("got %+v %v, want Paradime's API alone", st.Caps, f)
+		}
+		if caps, ok := contractCaps("paradime"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the paradime contract for %+v, its introspection finds %+v", caps, st.Caps)
+		}
+		if _, ok := contractCaps(""); ok {
+			t.Fatal("another endpoint than the built-in directory has known capabilities")
 		}
 		if _, f := d.api("not-a-key").openSession(ctx); f == nil || f.Code != codeUnauthenticated {
 			t.Fatalf("a wrong key: %+v", f)

@@ -362,3 +362,21 @@ func userFromMap(m map[string]interface{}) *user {
 	u.Activated, _ = m["activated"].(bool)
 	return u
 }
+
+// contractCaps is what the built-in directory offers with each of its contracts (its
+// -contract flag, which the page names as DIRECTORY_CONTRACT), as its introspection finds
+// it: TestAPI_OpenSession checks that they agree.
+func contractCaps(contract string) (capabilities, bool) {
+	switch contract {
+	case "full":
+		return capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
+			SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true,
+			Invitations: true, Paradime: true, Live: true, EmbedGrant: true, Usernames: true, LastSignIn: true,
+			Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true}, true
+	case "core":
+		return capabilities{}, true
+	case "paradime":
+		return capabilities{Paradime: true, NoCore: true}, true
+	}
+	return capabilities{}, false
+}
