@@ -174,7 +174,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		return fmt.Errorf("find organization %s: %w", orgID, err)
 	}
 	domain := emailLocal(name, "") + ".example"
-	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert_delete, DISABLE TRIGGER users_address_lock`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert, DISABLE TRIGGER users_address_lock`); err != nil {
 		return err
 	}
 	var base int64
@@ -204,7 +204,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, columns, rows); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert_delete, ENABLE TRIGGER users_address_lock`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert, ENABLE TRIGGER users_address_lock`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `

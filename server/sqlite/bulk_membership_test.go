@@ -9,6 +9,38 @@ import (
 	"useradmin/server/sqlite"
 )
 
+// runBulk sends batches of size until the action is done and adds up their results.
+func runBulk(tb testing.TB, bulk *sqlite.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
+	tb.Helper()
+	total := &server.BulkResult{Failures: []server.BulkFailure{}}
+	batches := 0
+	after := ""
+	for {
+		r, err := bulk.ApplyBulk(ctx, filter, change, server.BulkBatch{After: after, Limit: size})
+		if err != nil {
+			tb.Fatalf("batch %d: %v", batches, err)
+		}
+		batches++
+		total.Matched += r.Matched
+		total.Changed += r.Changed
+		total.Unchanged += r.Unchanged
+		total.Failures = append(total.Failures, r.Failures...)
+		if r.Done {
+			return total, batches
+		}
+		after = r.Next
+	}
+}
+
+func countIn(tb testing.TB, f *fixture, ctx context.Context, filter server.UserFilter) int {
+	tb.Helper()
+	n, err := f.users.CountUsers(ctx, filter)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
 // TestBulkService_WorkspaceMembership adds thousands of matching users to a workspace and
 // removes some of them again, batch by batch: the result counts who was already as
 // asked, every change has its audit event on the user's timeline, the member counts

@@ -25,6 +25,7 @@ type Store struct {
 	Invitations   server.InvitationService
 	Audit         server.AuditService
 	EmbedTokens   server.EmbedTokenService
+	Bulk          server.BulkService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
 	CreateOrganization func(ctx context.Context, name string, admin server.UserCreate) (*server.Organization, *server.User, *server.APIKey, error)
@@ -49,6 +50,21 @@ type Store struct {
 	// write as another program would. Queries the suite sends through it take no
 	// arguments: the two stores' placeholders differ.
 	Raw *sql.DB
+
+	// GenerateUsers adds n generated users to the organization orgID, quickly.
+	GenerateUsers func(ctx context.Context, orgID string, n int) error
+
+	// OtherBulk is the bulk actions of another instance on the same database; nil when
+	// the store has one instance at a time.
+	OtherBulk func(tb testing.TB) server.BulkService
+
+	// TakeChanges returns the changes of users published since it was last called, in
+	// the order they were published.
+	TakeChanges func(tb testing.TB) []server.UserChange
+
+	// CheckCounts checks the counts the store alone keeps against its rows; nil for
+	// none.
+	CheckCounts func(tb testing.TB)
 }
 
 // Open returns a store on a new, empty database, closed when tb ends.

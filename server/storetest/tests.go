@@ -51,4 +51,10 @@ var tests = []struct {
 	{"EmbedToken_Refused", testEmbedToken_Refused},
 	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
 	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
+	{"Bulk_DeactivateThousandsWithFailuresMixedIn", testBulk_DeactivateThousandsWithFailuresMixedIn},
+	{"Bulk_RoleAndDeleteBySearch", testBulk_RoleAndDeleteBySearch},
+	{"Bulk_IDsOfAnotherOrganizationAreNotFound", testBulk_IDsOfAnotherOrganizationAreNotFound},
+	{"Bulk_RefusesUsersAndBadInput", testBulk_RefusesUsersAndBadInput},
+	{"Bulk_ParallelRunsKeepAnAdmin", testBulk_ParallelRunsKeepAnAdmin},
+	{"Bulk_PublishesEachChange", testBulk_PublishesEachChange},
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 	"testing"
 
 	"useradmin/server"
-	"useradmin/server/sqlite"
 )
 
 // runBulk sends batches of size until the action is done and adds up their results.
-func runBulk(tb testing.TB, bulk *sqlite.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
+func runBulk(tb testing.TB, bulk server.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
 	tb.Helper()
 	total := &server.BulkResult{Failures: []server.BulkFailure{}}
 	batches := 0
@@ -36,60 +35,77 @@ func runBulk(tb testing.TB, bulk *sqlite.BulkService, ctx context.Context, filte
 	}
 }
 
-// checkCounts checks that the counters the triggers keep agree with the rows.
-func checkCounts(tb testing.TB, db *sqlite.DB) {
+// checkCounts checks that the counts the store keeps agree with the rows: the users by
+// organization, role and activation, the audit events by organization and action, and
+// whatever else the store keeps (Store.CheckCounts).
+func (f *fixture) checkCounts(tb testing.TB) {
 	tb.Helper()
-	raw := mustRawDB(tb, db)
-	var bad int
-	if err := raw.QueryRow(`
-		SELECT COUNT(*) FROM (
-			SELECT organization_id, role, activated, COUNT(*) AS n FROM users GROUP BY 1, 2, 3
-			EXCEPT SELECT organization_id, role, activated, n FROM user_counts WHERE n > 0)`).Scan(&bad); err != nil {
-		tb.Fatal(err)
+	for what, query := range map[string]string{
+		"user_counts": `SELECT COUNT(*) FROM (
+			SELECT * FROM (SELECT organization_id, role, activated, COUNT(*) AS n FROM users GROUP BY 1, 2, 3
+				EXCEPT SELECT organization_id, role, activated, n FROM user_counts WHERE n != 0) a
+			UNION ALL SELECT * FROM (SELECT organization_id, role, activated, n FROM user_counts WHERE n != 0
+				EXCEPT SELECT organization_id, role, activated, COUNT(*) FROM users GROUP BY 1, 2, 3) b) c`,
+		"audit_counts": `SELECT COUNT(*) FROM (
+			SELECT * FROM (SELECT organization_id, action, COUNT(*) AS n FROM audit_events GROUP BY 1, 2
+				EXCEPT SELECT organization_id, action, n FROM audit_counts WHERE n != 0) a
+			UNION ALL SELECT * FROM (SELECT organization_id, action, n FROM audit_counts WHERE n != 0
+				EXCEPT SELECT organization_id, action, COUNT(*) FROM audit_events GROUP BY 1, 2) b) c`,
+	} {
+		var bad int
+		if err := f.store.Raw.QueryRow(query).Scan(&bad); err != nil {
+			tb.Fatal(err)
+		}
+		if bad != 0 {
+			tb.Fatalf("%s disagrees with the rows in %d groups", what, bad)
+		}
 	}
-	if bad != 0 {
-		tb.Fatalf("user_counts disagrees with the users in %d groups", bad)
-	}
-	// user_grams, both ways: every gram of the users counted, and no count without them.
-	if err := raw.QueryRow(`
-		SELECT COUNT(*) FROM (
-			SELECT * FROM (
-				SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname, username)) j GROUP BY 1, 2, 3, 4
-				EXCEPT SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0)
-			UNION ALL SELECT * FROM (
-				SELECT organization_id, gram, role, activated, n FROM user_grams WHERE n != 0
-				EXCEPT SELECT organization_id, j.value, role, activated, COUNT(*) FROM users, json_each(short_grams(email, firstname, lastname, username)) j GROUP BY 1, 2, 3, 4))`).Scan(&bad); err != nil {
-		tb.Fatal(err)
-	}
-	if bad != 0 {
-		tb.Fatalf("user_grams disagrees with the users in %d rows", bad)
-	}
-	var guard int
-	if err := raw.QueryRow(`SELECT COUNT(*) FROM bulk_writing`).Scan(&guard); err != nil || guard != 0 {
-		tb.Fatalf("bulk_writing holds %d rows (%v)", guard, err)
+	if f.store.CheckCounts != nil {
+		f.store.CheckCounts(tb)
 	}
 }
 
-func TestBulkService_DeactivateThousandsWithFailuresMixedIn(t *testing.T) {
-	f := newFixture(t)
-	bulk := sqlite.NewBulkService(f.db)
-	if err := f.db.GenerateUsers(context.Background(), f.org.ID, 2500); err != nil {
-		t.Fatal(err)
+// countIn counts the users of filter that the caller in ctx sees.
+func (f *fixture) countIn(tb testing.TB, ctx context.Context, filter server.UserFilter) int {
+	tb.Helper()
+	n, err := f.users.CountUsers(ctx, filter)
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return n
+}
+
+// generateUsers adds n generated users to the organization orgID.
+func (f *fixture) generateUsers(tb testing.TB, orgID string, n int) {
+	tb.Helper()
+	if err := f.store.GenerateUsers(context.Background(), orgID, n); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// activeAdmins counts the active admins of the whole database, as stored.
+func (f *fixture) activeAdmins(tb testing.TB) int {
+	tb.Helper()
+	var n int
+	if err := f.store.Raw.QueryRow(`SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND activated`).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func testBulk_DeactivateThousandsWithFailuresMixedIn(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
+	f.generateUsers(t, f.org.ID, 2500)
 	// Another admin who signed in: deactivating them ends their session.
 	other := f.mustCreateUser(t, f.adminCtx, "olga@acme.example", "Olga", "Other", server.RoleAdmin)
 	otherCtx, _ := f.mustUserContext(t, f.adminCtx, other)
-	_, _, globexCtx := func() (*server.Organization, *server.User, context.Context) {
-		o, a, _, c := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
-		return o, a, c
-	}()
-	if err := f.db.GenerateUsers(context.Background(), mustOrgOf(t, f, globexCtx), 300); err != nil {
-		t.Fatal(err)
-	}
-	globexBefore := countIn(t, f, globexCtx, server.UserFilter{})
+	globex, _, _, globexCtx := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
+	f.generateUsers(t, globex.ID, 300)
+	globexBefore := f.countIn(t, globexCtx, server.UserFilter{})
 
 	on, off := true, false
-	before := countIn(t, f, f.adminCtx, server.UserFilter{Activated: &on})
+	before := f.countIn(t, f.adminCtx, server.UserFilter{Activated: &on})
 	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off}, 1000)
 	if got.Matched != before || got.Changed != before-1 || got.Unchanged != 0 || len(got.Failures) != 1 {
 		t.Fatalf("matched %d changed %d unchanged %d failures %v; %d were activated", got.Matched, got.Changed, got.Unchanged, got.Failures, before)
@@ -100,44 +116,35 @@ func TestBulkService_DeactivateThousandsWithFailuresMixedIn(t *testing.T) {
 	if want := before/1000 + 1; batches != want {
 		t.Errorf("%d batches, want %d", batches, want)
 	}
-	if n := countIn(t, f, f.adminCtx, server.UserFilter{Activated: &on}); n != 1 {
+	if n := f.countIn(t, f.adminCtx, server.UserFilter{Activated: &on}); n != 1 {
 		t.Errorf("%d users are still activated, want the caller alone", n)
 	}
 	if _, err := f.users.FindUsers(otherCtx, server.UserFilter{}, server.Page{Limit: 1}, nil); server.ErrorCode(err) != server.EUNAUTHENTICATED {
 		t.Errorf("the deactivated admin's key answers %v, want UNAUTHENTICATED", err)
 	}
-	if n := countIn(t, f, globexCtx, server.UserFilter{}); n != globexBefore {
+	if n := f.countIn(t, globexCtx, server.UserFilter{}); n != globexBefore {
 		t.Errorf("Globex has %d users, had %d", n, globexBefore)
 	}
-	if n := countIn(t, f, globexCtx, server.UserFilter{Activated: &off}); n == globexBefore {
+	if n := f.countIn(t, globexCtx, server.UserFilter{Activated: &off}); n == globexBefore {
 		t.Errorf("Globex's users were deactivated")
 	}
-	checkCounts(t, f.db)
+	// Every change is on the trail: one USER_DEACTIVATED per user.
+	events, err := f.store.Audit.CountAuditEvents(f.adminCtx, server.AuditFilter{Action: ptr(server.AuditUserDeactivated)})
+	if err != nil || events != got.Changed {
+		t.Errorf("%d USER_DEACTIVATED events (%v), want %d", events, err, got.Changed)
+	}
+	f.checkCounts(t)
 
 	// Again: nothing left to change, the same answer for the caller.
 	again, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, 1000)
-	if all := countIn(t, f, f.adminCtx, server.UserFilter{}); again.Changed != 0 || again.Unchanged != all-1 || len(again.Failures) != 1 {
+	if all := f.countIn(t, f.adminCtx, server.UserFilter{}); again.Changed != 0 || again.Unchanged != all-1 || len(again.Failures) != 1 {
 		t.Errorf("second run: changed %d unchanged %d failures %d", again.Changed, again.Unchanged, len(again.Failures))
 	}
 }
 
-func mustOrgOf(tb testing.TB, f *fixture, ctx context.Context) string {
-	tb.Helper()
-	return server.UserFromContext(ctx).OrganizationID
-}
-
-func countIn(tb testing.TB, f *fixture, ctx context.Context, filter server.UserFilter) int {
-	tb.Helper()
-	n, err := f.users.CountUsers(ctx, filter)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return n
-}
-
-func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
-	f := newFixture(t)
-	bulk := sqlite.NewBulkService(f.db)
+func testBulk_RoleAndDeleteBySearch(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
 	for i := range 30 {
 		f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("sales%02d@acme.example", i), "Sam", "Sales", server.RoleUser)
 	}
@@ -151,7 +158,7 @@ func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
 	if got.Matched != 30 || got.Changed != 30 || batches != 5 {
 		t.Fatalf("matched %d changed %d in %d batches", got.Matched, got.Changed, batches)
 	}
-	if n := countIn(t, f, f.adminCtx, server.UserFilter{Role: &admin}); n != 31 {
+	if n := f.countIn(t, f.adminCtx, server.UserFilter{Role: &admin}); n != 31 {
 		t.Errorf("%d admins, want 31", n)
 	}
 	// Both at once, on users of mixed roles and activations: each ends as asked, and the
@@ -175,12 +182,12 @@ func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
 	if !sales[0].UpdatedAt.After(f.admin.CreatedAt) {
 		t.Errorf("updatedAt %v did not move on", sales[0].UpdatedAt)
 	}
-	checkCounts(t, f.db)
+	f.checkCounts(t)
 	on := true
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin, Activated: &on}, server.BulkBatch{Limit: 1000}); err != nil {
 		t.Fatal(err)
 	}
-	checkCounts(t, f.db)
+	f.checkCounts(t)
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Role: &user}, server.BulkBatch{Limit: 1000}); err != nil {
 		t.Fatal(err)
 	}
@@ -189,24 +196,28 @@ func TestBulkService_RoleAndDeleteBySearch(t *testing.T) {
 	if got.Changed != 30 || len(got.Failures) != 1 || got.Failures[0].Reason != server.BulkSelf {
 		t.Fatalf("delete: %+v", got)
 	}
-	if n := countIn(t, f, f.adminCtx, server.UserFilter{}); n != 6 {
+	if n := f.countIn(t, f.adminCtx, server.UserFilter{}); n != 6 {
 		t.Errorf("%d users left, want the admin and the 5 developers", n)
 	}
-	// The search index forgot them too.
-	if n := countIn(t, f, f.adminCtx, server.UserFilter{Search: &search}); n != 0 {
+	// The search forgot them too.
+	if n := f.countIn(t, f.adminCtx, server.UserFilter{Search: &search}); n != 0 {
 		t.Errorf("search finds %d deleted users", n)
 	}
-	checkCounts(t, f.db)
+	if n, err := f.store.Audit.CountAuditEvents(f.adminCtx, server.AuditFilter{Action: ptr(server.AuditUserDeleted)}); err != nil || n != 30 {
+		t.Errorf("%d USER_DELETED events (%v), want 30", n, err)
+	}
+	f.checkCounts(t)
 }
 
-func TestBulkService_IDsOfAnotherOrganizationAreNotFound(t *testing.T) {
-	f := newFixture(t)
-	bulk := sqlite.NewBulkService(f.db)
+func testBulk_IDsOfAnotherOrganizationAreNotFound(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
 	uma := f.mustCreateUser(t, f.adminCtx, "uma@acme.example", "Uma", "User", server.RoleUser)
 	_, gus, _, globexCtx := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
 	gil := f.mustCreateUser(t, globexCtx, "gil@globex.example", "Gil", "Globex", server.RoleUser)
-	off := false
+	off, admin := false, server.RoleAdmin
 	globexOrg := gus.OrganizationID
+	gilSearch := "gil"
 	for _, tt := range []struct {
 		name   string
 		filter server.UserFilter
@@ -216,9 +227,12 @@ func TestBulkService_IDsOfAnotherOrganizationAreNotFound(t *testing.T) {
 		{"organization", server.UserFilter{OrganizationID: &globexOrg}},
 		{"id", server.UserFilter{ID: &gil.ID}},
 		{"email", server.UserFilter{Email: &gil.Email}},
+		{"email in upper case", server.UserFilter{Email: ptr(" GIL@Globex.Example ")}},
+		{"search", server.UserFilter{Search: &gilSearch}},
+		{"role of theirs", server.UserFilter{Role: &admin, Email: &gus.Email}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, change := range []server.BulkChange{{Activated: &off}, {Delete: true}} {
+			for _, change := range []server.BulkChange{{Activated: &off}, {Delete: true}, {Role: &admin}} {
 				f.assertUnchanged(t, func() error {
 					got, _ := runBulk(t, bulk, f.adminCtx, tt.filter, change, 10)
 					if got.Matched != 0 || got.Changed != 0 {
@@ -245,15 +259,39 @@ func TestBulkService_IDsOfAnotherOrganizationAreNotFound(t *testing.T) {
 	if u, err := f.users.FindUsers(globexCtx, server.UserFilter{ID: &gil.ID}, server.Page{Limit: 1}, nil); err != nil || !u[0].Activated {
 		t.Errorf("Gil: %v %v", u, err)
 	}
+	// As many ids as a filter may hold, all the same id of another organization: one
+	// NOT_FOUND, nothing changed.
+	many := make([]string, server.MaxIDs)
+	for i := range many {
+		many[i] = gil.ID
+	}
+	f.assertUnchanged(t, func() error {
+		got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: many}, server.BulkChange{Delete: true}, server.MaxBulkBatch)
+		if got.Changed != 0 || len(got.Failures) != 1 {
+			t.Errorf("%d ids, all Gil's: changed %d, %d failures", len(many), got.Changed, len(got.Failures))
+		}
+		return nil
+	})
 }
 
-func TestBulkService_RefusesUsersAndBadInput(t *testing.T) {
-	f := newFixture(t)
-	bulk := sqlite.NewBulkService(f.db)
+func testBulk_RefusesUsersAndBadInput(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
 	uma := f.mustCreateUser(t, f.adminCtx, "uma@acme.example", "Uma", "User", server.RoleUser)
 	f.mustCreateUser(t, f.adminCtx, "ulf@acme.example", "Ulf", "User", server.RoleUser)
 	umaCtx, _ := f.mustUserContext(t, f.adminCtx, uma)
+	olga := f.mustCreateUser(t, f.adminCtx, "olga@acme.example", "Olga", "Off", server.RoleAdmin)
+	olgaCtx, _ := f.mustUserContext(t, f.adminCtx, olga)
+	revoked := f.mustCreateUser(t, f.adminCtx, "rev@acme.example", "Rev", "Oked", server.RoleAdmin)
+	revokedCtx, revokedKey := f.mustUserContext(t, f.adminCtx, revoked)
+	if err := f.auth.RevokeAPIKey(f.adminCtx, revokedKey.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.users.UpdateUser(f.adminCtx, server.UserRef{ID: olga.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
 	off, admin, bogus := false, server.RoleAdmin, server.Role("OWNER")
+	long := string(make([]byte, 10_000))
 	for _, tt := range []struct {
 		name   string
 		ctx    context.Context
@@ -265,6 +303,8 @@ func TestBulkService_RefusesUsersAndBadInput(t *testing.T) {
 		{"a USER deactivates", umaCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
 		{"a USER promotes herself", umaCtx, server.UserFilter{ID: &uma.ID}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
 		{"a USER deletes", umaCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EFORBIDDEN},
+		{"a deactivated admin", olgaCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EUNAUTHENTICATED},
+		{"a revoked key", revokedCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EUNAUTHENTICATED},
 		{"no caller", context.Background(), server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EUNAUTHENTICATED},
 		{"no change", f.adminCtx, server.UserFilter{}, server.BulkChange{}, server.BulkBatch{Limit: 10}, server.EINVALID},
 		{"unknown role", f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &bogus}, server.BulkBatch{Limit: 10}, server.EINVALID},
@@ -272,6 +312,8 @@ func TestBulkService_RefusesUsersAndBadInput(t *testing.T) {
 		{"batch too large", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: server.MaxBulkBatch + 1}, server.EINVALID},
 		{"forged cursor", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{After: "-1", Limit: 10}, server.EINVALID},
 		{"text cursor", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{After: "1 OR 1", Limit: 10}, server.EINVALID},
+		{"10 kB cursor", f.adminCtx, server.UserFilter{}, server.BulkChange{Delete: true}, server.BulkBatch{After: long, Limit: 10}, server.EINVALID},
+		{"10 kB search", f.adminCtx, server.UserFilter{Search: &long}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EINVALID},
 		{"too many ids", f.adminCtx, server.UserFilter{IDIn: make([]string, server.MaxIDs+1)}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}, server.EINVALID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,14 +326,17 @@ func TestBulkService_RefusesUsersAndBadInput(t *testing.T) {
 	}
 }
 
-// TestBulkService_ParallelRunsKeepAnAdmin has two admins each deactivate and delete every
-// admin at once, many times over: whatever the order, one active admin stays.
-func TestBulkService_ParallelRunsKeepAnAdmin(t *testing.T) {
+// Two admins, and two more, each deactivate, demote or delete every admin at once,
+// through two instances of the store, many times over: whatever the order, one active
+// admin stays, and the counts agree with the rows.
+func testBulk_ParallelRunsKeepAnAdmin(t *testing.T, open Open) {
 	for round := range 5 {
-		f := newFixture(t)
-		bulk := sqlite.NewBulkService(f.db)
-		var ctxs []context.Context
-		ctxs = append(ctxs, f.adminCtx)
+		f := newFixture(t, open)
+		services := []server.BulkService{f.store.Bulk, f.store.Bulk}
+		if f.store.OtherBulk != nil {
+			services[1] = f.store.OtherBulk(t)
+		}
+		ctxs := []context.Context{f.adminCtx}
 		for i := range 3 {
 			u := f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("admin%d@acme.example", i), "Ad", "Min", server.RoleAdmin)
 			ctx, _ := f.mustUserContext(t, f.adminCtx, u)
@@ -300,11 +345,11 @@ func TestBulkService_ParallelRunsKeepAnAdmin(t *testing.T) {
 		admin, off, user := server.RoleAdmin, false, server.RoleUser
 		changes := []server.BulkChange{{Activated: &off}, {Delete: true}, {Role: &user}, {Activated: &off}}
 		var wg sync.WaitGroup
-		for i, ctx := range ctxs {
+		for i := range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := bulk.ApplyBulk(ctx, server.UserFilter{Role: &admin}, changes[i], server.BulkBatch{Limit: 10})
+				_, err := services[i%2].ApplyBulk(ctxs[i%4], server.UserFilter{Role: &admin}, changes[(i/2)%4], server.BulkBatch{Limit: 10})
 				if code := server.ErrorCode(err); code != "" && code != server.EUNAUTHENTICATED && code != server.EFORBIDDEN {
 					t.Errorf("round %d: %v", round, err)
 				}
@@ -312,46 +357,40 @@ func TestBulkService_ParallelRunsKeepAnAdmin(t *testing.T) {
 		}
 		wg.Wait()
 		// Any admin may have been demoted, deactivated or deleted by another: count rows.
-		var active int
-		if err := mustRawDB(t, f.db).QueryRow(`SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND activated = 1`).Scan(&active); err != nil {
-			t.Fatal(err)
-		}
-		if active < 1 {
+		if n := f.activeAdmins(t); n < 1 {
 			t.Fatalf("round %d: no active admin left", round)
 		}
-		checkCounts(t, f.db)
+		f.checkCounts(t)
 	}
 }
 
-// TestBulkService_PublishesEachChange checks that a batch publishes, once committed, one
-// change per user it changed or deleted, and nothing for those it left.
-func TestBulkService_PublishesEachChange(t *testing.T) {
-	f := newFixture(t)
-	rec := &recorder{}
-	f.db.Changes = rec
-	bulk := sqlite.NewBulkService(f.db)
+// A batch publishes, once committed, one change per user it changed or deleted, and
+// nothing for those it left.
+func testBulk_PublishesEachChange(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
 	a := f.mustCreateUser(t, f.adminCtx, "a@acme.example", "A", "", server.RoleUser)
 	b := f.mustCreateUser(t, f.adminCtx, "b@acme.example", "B", "", server.RoleUser)
-	rec.take()
+	f.store.TakeChanges(t)
 	admin := server.RoleAdmin
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	got := rec.take()
+	got := f.store.TakeChanges(t)
 	if len(got) != 2 || got[0].UserID != a.ID || got[1].UserID != b.ID || got[0].Kind != server.ChangeUpdated || got[0].ByID != f.admin.ID {
 		t.Fatalf("published %+v", got)
 	}
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{IDIn: []string{a.ID}}, server.BulkChange{Delete: true}, server.BulkBatch{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.take(); len(got) != 1 || got[0].Kind != server.ChangeDeleted || got[0].UserID != a.ID {
+	if got := f.store.TakeChanges(t); len(got) != 1 || got[0].Kind != server.ChangeDeleted || got[0].UserID != a.ID {
 		t.Fatalf("published %+v", got)
 	}
 	// Nothing to change: nothing published.
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &admin}, server.BulkBatch{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.take(); len(got) != 0 {
+	if got := f.store.TakeChanges(t); len(got) != 0 {
 		t.Fatalf("published %+v", got)
 	}
 }
