@@ -25,8 +25,8 @@ type directory struct {
 	Workspaces    server.WorkspaceService // nil on PostgreSQL: workspaces are not there yet
 	Audit         server.AuditService
 	Bulk          server.BulkService
-	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
-	Exports       server.ExportService  // nil on PostgreSQL: CSV exports are not there yet
+	Imports       server.ImportService // on PostgreSQL, one that refuses with a sentence
+	Exports       server.ExportService
 	Changes       server.Changes        // the live updates of users
 	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
@@ -61,7 +61,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
 			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
 			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
-			Bulk:       postgres.NewBulkService(db),
+			Bulk: postgres.NewBulkService(db), Exports: postgres.NewExportService(db),
 			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },
 			seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

@@ -67,6 +67,8 @@ func openStore(tb testing.TB) *storetest.Store {
 		Bulk:               postgres.NewBulkService(db),
 		GenerateUsers:      db.GenerateUsers,
 		OtherBulk:          func(tb testing.TB) server.BulkService { return postgres.NewBulkService(otherDB(tb, db, db.Now)) },
+		Exports:            postgres.NewExportService(db),
+		OtherExports:       func(tb testing.TB) server.ExportService { return postgres.NewExportService(otherDB(tb, db, db.Now)) },
 		TakeChanges:        changesAfter(raw),
 	}
 }

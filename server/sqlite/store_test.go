@@ -47,8 +47,10 @@ func openStore(tb testing.TB) *storetest.Store {
 		OtherBulk: func(tb testing.TB) server.BulkService {
 			return sqlite.NewBulkService(otherDB(tb, db, db.Now))
 		},
-		TakeChanges: func(testing.TB) []server.UserChange { return rec.take() },
-		CheckCounts: func(tb testing.TB) { checkCounts(tb, db) },
+		Exports:      sqlite.NewExportService(db),
+		OtherExports: func(tb testing.TB) server.ExportService { return sqlite.NewExportService(otherDB(tb, db, db.Now)) },
+		TakeChanges:  func(testing.TB) []server.UserChange { return rec.take() },
+		CheckCounts:  func(tb testing.TB) { checkCounts(tb, db) },
 	}
 }
 

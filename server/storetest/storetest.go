@@ -26,6 +26,7 @@ type Store struct {
 	Audit         server.AuditService
 	EmbedTokens   server.EmbedTokenService
 	Bulk          server.BulkService
+	Exports       server.ExportService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
 	CreateOrganization func(ctx context.Context, name string, admin server.UserCreate) (*server.Organization, *server.User, *server.APIKey, error)
@@ -58,6 +59,9 @@ type Store struct {
 	// the store has one instance at a time.
 	OtherBulk func(tb testing.TB) server.BulkService
 
+	// OtherExports is the exports of another instance on the same database.
+	OtherExports func(tb testing.TB) server.ExportService
+
 	// TakeChanges returns the changes of users published since it was last called, in
 	// the order they were published.
 	TakeChanges func(tb testing.TB) []server.UserChange
@@ -83,7 +87,8 @@ func (s *Store) Dump(tb testing.TB) string {
 	tb.Helper()
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
-		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens"} {
+		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens",
+		"exports"} {
 		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
 		if err != nil {
 			tb.Fatal(err)

@@ -57,4 +57,12 @@ var tests = []struct {
 	{"Bulk_RefusesUsersAndBadInput", testBulk_RefusesUsersAndBadInput},
 	{"Bulk_ParallelRunsKeepAnAdmin", testBulk_ParallelRunsKeepAnAdmin},
 	{"Bulk_PublishesEachChange", testBulk_PublishesEachChange},
+	{"Export_OrderOfEverySort", testExport_OrderOfEverySort},
+	{"Export_FilterAndOrganization", testExport_FilterAndOrganization},
+	{"Export_Authorization", testExport_Authorization},
+	{"Export_BadRequests", testExport_BadRequests},
+	{"Export_LinkWorksOnce", testExport_LinkWorksOnce},
+	{"Export_ProgressAndAudit", testExport_ProgressAndAudit},
+	{"Export_LinkAcrossInstancesAndOrganizations", testExport_LinkAcrossInstancesAndOrganizations},
+	{"Export_RateLimitAcrossInstances", testExport_RateLimitAcrossInstances},
 }
