@@ -22,7 +22,7 @@ type directory struct {
 	Auth          server.AuthService
 	Invitations   server.InvitationService
 	EmbedTokens   server.EmbedTokenService
-	Workspaces    server.WorkspaceService // nil on PostgreSQL: workspaces are not there yet
+	Workspaces    server.WorkspaceService
 	Audit         server.AuditService
 	Bulk          server.BulkService
 	Imports       server.ImportService // on PostgreSQL, one that refuses with a sentence
@@ -62,6 +62,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
 			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
 			Bulk: postgres.NewBulkService(db), Exports: postgres.NewExportService(db),
+			Workspaces: postgres.NewWorkspaceService(db),
 			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },
 			seed: func(ctx context.Context, adminKey string) (*seedResult, error) {

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -93,7 +96,9 @@ func TestWorkspaces_Widget(t *testing.T) {
 		chromedp.Click(box),
 		waitText(".user-models .banner-success", func(s string) bool { return s == "1 user added to “Ticked”, which has 1 member now." }),
 		waitApp(`document.querySelector("`+box+`").checked`),
-		setValue("#username-edit", "ticked.user"), chromedp.Click("#save-username"),
+		// The panel reads the user again after the membership's write, and shows the
+		// username it reads: the new one is typed until it stays.
+		retype("#username-edit", "ticked.user"), chromedp.Click("#save-username"),
 		waitText(".user-models .banner-success", func(s string) bool { return s == "The username is now ticked.user." }))
 	var members struct {
 		Users []struct{ Username string }
@@ -108,4 +113,25 @@ func TestWorkspaces_Widget(t *testing.T) {
 	if n.CountWorkspaces != 0 {
 		t.Fatalf("%d workspaces left", n.CountWorkspaces)
 	}
+}
+
+// retype sets the input sel to value, again while what it holds is not value: the
+// widget may fill the input with what it read meanwhile.
+func retype(sel, value string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for range 10 {
+			if err := setValue(sel, value).Do(ctx); err != nil {
+				return err
+			}
+			time.Sleep(500 * time.Millisecond)
+			var now string
+			if err := chromedp.Value(sel, &now).Do(ctx); err != nil {
+				return err
+			}
+			if now == value {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s does not keep %q", sel, value)
+	})
 }

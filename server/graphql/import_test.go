@@ -26,7 +26,7 @@ func importVars(tb testing.TB, rows []map[string]any, dry bool) string {
 
 func TestImportUsers_AnotherOrganizationsEmailLeaksNothingAndIsNotTouched(t *testing.T) {
 	f := newFixture(t)
-	users := f.storedUsers(t)
+	before := f.snapshot(t)
 	rows := []map[string]any{{"line": 2, "email": "Admin@Globex.test", "firstname": "Mallory", "organizationRole": "USER", "activated": "false"}}
 	for _, dry := range []bool{true, false} {
 		d := f.data(t, gql{query: importDoc, variables: importVars(t, rows, dry), key: f.acmeAdminKey})
@@ -36,14 +36,14 @@ func TestImportUsers_AnotherOrganizationsEmailLeaksNothingAndIsNotTouched(t *tes
 			t.Errorf("dry run %v: %v", dry, r)
 		}
 	}
-	if f.storedUsers(t) != users {
+	if f.snapshot(t) != before {
 		t.Error("another organization's user changed")
 	}
 }
 
 func TestImportUsers_DryRunWritesNothingAndImportGivesLinks(t *testing.T) {
 	f := newFixture(t)
-	users := f.storedUsers(t)
+	before := f.snapshot(t)
 	_, events := f.auditRows(t, 0)
 	rows := []map[string]any{
 		{"line": 2, "email": "nia@example.test", "firstname": "Nia", "workspaces": []string{"Annotators"}},
@@ -53,7 +53,7 @@ func TestImportUsers_DryRunWritesNothingAndImportGivesLinks(t *testing.T) {
 	}
 	d := f.data(t, gql{query: importDoc, variables: importVars(t, rows, true), key: f.acmeAdminKey})
 	preview := d["a"].([]any)
-	if f.storedUsers(t) != users {
+	if f.snapshot(t) != before {
 		t.Fatal("a dry run changed the users")
 	}
 	if actions, _ := f.auditRows(t, events); len(actions) != 0 {
@@ -85,7 +85,7 @@ func TestImportUsers_DryRunWritesNothingAndImportGivesLinks(t *testing.T) {
 
 func TestImportUsers_Limits(t *testing.T) {
 	f := newFixture(t)
-	users := f.storedUsers(t)
+	before := f.snapshot(t)
 	many := make([]map[string]any, 501)
 	for i := range many {
 		many[i] = map[string]any{"line": i + 2, "email": fmt.Sprintf("p%d@example.test", i)}
@@ -114,7 +114,7 @@ func TestImportUsers_Limits(t *testing.T) {
 			if tt.code != "" && ext["code"] != tt.code || msg == "" || msg == "Internal error." {
 				t.Errorf("got %q %v, want %s", msg, ext, tt.code)
 			}
-			if f.storedUsers(t) != users {
+			if f.snapshot(t) != before {
 				t.Error("the users changed")
 			}
 		})
@@ -139,7 +139,7 @@ func TestImportUsers_AliasesRunInTurn(t *testing.T) {
 func TestImportUsers_RefusedByAStoreWithoutImport(t *testing.T) {
 	f := newFixture(t)
 	f.handler = f.handlerWith(func(h *graphql.Handler) { h.Imports = postgres.ImportService{} })
-	users := f.storedUsers(t)
+	before := f.snapshot(t)
 	rows := []map[string]any{{"line": 2, "email": "nia@example.test"}}
 	for _, dry := range []bool{true, false} {
 		msg, ext := f.firstError(t, gql{query: importDoc, variables: importVars(t, rows, dry), key: f.acmeAdminKey})
@@ -147,7 +147,7 @@ func TestImportUsers_RefusedByAStoreWithoutImport(t *testing.T) {
 			t.Errorf("dry run %v: %q %v", dry, msg, ext)
 		}
 	}
-	if f.storedUsers(t) != users {
+	if f.snapshot(t) != before {
 		t.Error("the users changed")
 	}
 }

@@ -163,15 +163,20 @@ func prefixed(prefix, columns string) string {
 // that however many guesses run at once, at most the limit of them are checked. The
 // password is checked outside any transaction: it takes tens of milliseconds on purpose,
 // and other writers need not wait for it.
-func (s *AuthService) SignIn(ctx context.Context, email, password string) (*server.Session, error) {
-	email = server.NormalizeEmail(email)
-	res, err := s.db.reserveAttempt(ctx, accountSubject(email), clientSubject(ctx))
+//
+// login is an email or a username (it has no @). The attempts of an account are counted
+// under its email whichever it is signed in with, so that the two do not double its limit.
+func (s *AuthService) SignIn(ctx context.Context, login, password string) (*server.Session, error) {
+	user, hash, err := s.findForSignIn(ctx, login)
 	if err != nil {
 		return nil, err
 	}
-	user, hash, err := s.findForSignIn(ctx, email)
+	account := server.NormalizeEmail(login)
+	if user != nil {
+		account = user.Email
+	}
+	res, err := s.db.reserveAttempt(ctx, accountSubject(account), clientSubject(ctx))
 	if err != nil {
-		s.db.refund(ctx, res)
 		return nil, err
 	}
 	// An unknown user has no hash, which is checked as long as a real one and matches nothing.
@@ -190,6 +195,19 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 		return nil, err
 	}
 	defer tx.Rollback()
+	// The sign-in moves the user in user_sign_in_days, whose writers hold the lock; and
+	// under it, the user read again stays as read until the session is stored: one
+	// deleted or deactivated while the password was checked gets none.
+	if err := tx.lockOrganization(ctx, user.OrganizationID); err != nil {
+		return nil, err
+	}
+	if user, err = findUserByID(ctx, tx, user.ID); server.ErrorCode(err) == server.ENOTFOUND {
+		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
+	} else if err != nil {
+		return nil, err
+	} else if !user.Activated {
+		return nil, errDeactivated()
+	}
 
 	expiresAt := tx.now.Add(server.SessionLifetime)
 	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: "Session", expiresAt: &expiresAt, session: true})
@@ -210,9 +228,10 @@ func (s *AuthService) SignIn(ctx context.Context, email, password string) (*serv
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
 }
 
-// findForSignIn returns the user with email and their password hash; a nil user when
-// there is none.
-func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.User, string, error) {
+// findForSignIn returns the user with the email or username login and their password
+// hash; a nil user when there is none.
+func (s *AuthService) findForSignIn(ctx context.Context, login string) (*server.User, string, error) {
+	where, arg := findLogin(login)
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, "", err
@@ -221,7 +240,7 @@ func (s *AuthService) findForSignIn(ctx context.Context, email string) (*server.
 
 	var hash sql.NullString
 	user, err := scanUser(scanFunc(func(dest ...any) error {
-		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE email = $1`, email).
+		return tx.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE `+where, arg).
 			Scan(append([]any{&hash}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {

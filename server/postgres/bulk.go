@@ -33,9 +33,6 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	if err := filter.Validate(); err != nil {
 		return nil, err
 	}
-	if err := unsupportedFilter(filter); err != nil {
-		return nil, err
-	}
 	if err := change.Validate(); err != nil {
 		return nil, err
 	}
@@ -61,7 +58,7 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 		if add {
 			field = "addToWorkspace"
 		}
-		return nil, server.FieldErrorf(field, "A workspace"+notYet)
+		return nil, server.FieldErrorf(field, "A change of workspace membership in bulk is not offered by the directory on PostgreSQL yet: add the users from the workspace's page.")
 	}
 	result := &server.BulkResult{Failures: []server.BulkFailure{}}
 	if after == 0 && filter.IDIn != nil {

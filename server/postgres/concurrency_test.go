@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -156,6 +157,165 @@ func TestConcurrentWritersOnTwoInstances(t *testing.T) {
 			if counted != len(all) {
 				t.Errorf("filter %+v: counted %d, listed %d", f, counted, len(all))
 			}
+		}
+	})
+}
+
+// Sign-ins through two instances at once, with changes and deletions of the same users:
+// the kept counts of sign-in days match the users, and the dormant counts read them.
+func TestConcurrentSignInsOnTwoInstances(t *testing.T) {
+	a, b, ctx := instances(t)
+	users := []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)}
+	auths := []*postgres.AuthService{postgres.NewAuthService(a), postgres.NewAuthService(b)}
+	var made []*server.User
+	for i := range 6 {
+		u, err := users[0].CreateUser(ctx, server.UserCreate{Email: fmt.Sprintf("s%d@acme.example", i), Password: "correct horse", Role: server.RoleUser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, u)
+	}
+	errs := storetest.AtOnce(24, func(i int) error {
+		u, k := made[i%len(made)], i%2
+		switch i / len(made) {
+		case 0, 1:
+			_, err := auths[k].SignIn(server.NewContextWithClient(context.Background(), fmt.Sprintf("10.0.0.%d", i)), u.Username, "correct horse")
+			return err
+		case 2:
+			_, err := users[k].UpdateUser(ctx, server.UserRef{ID: u.ID}, server.UserUpdate{Activated: ptrTo(i%3 == 0), Role: ptrTo(server.RoleAdmin)})
+			return err
+		default:
+			if i%2 == 0 {
+				return users[k].DeleteUser(ctx, server.UserRef{ID: u.ID})
+			}
+			_, err := auths[k].SignIn(server.NewContextWithClient(context.Background(), fmt.Sprintf("10.0.0.%d", i)), u.Email, "correct horse")
+			return err
+		}
+	})
+	for _, err := range errs {
+		if c := server.ErrorCode(err); c != "" && c != server.ENOTFOUND && c != server.EUNAUTHENTICATED && c != server.EFORBIDDEN {
+			t.Fatalf("unexpected answer: %v", err)
+		}
+	}
+	var drift int
+	if err := mustRaw(t, a).QueryRow(`
+		SELECT COUNT(*) FROM (
+			SELECT organization_id, COALESCE(last_signed_in_at / 86400000000, -1) AS day, role, activated, COUNT(*) AS n
+			FROM users GROUP BY 1, 2, 3, 4) real
+		FULL JOIN (SELECT * FROM user_sign_in_days WHERE n != 0) kept USING (organization_id, day, role, activated)
+		WHERE real.n IS DISTINCT FROM kept.n`).Scan(&drift); err != nil {
+		t.Fatal(err)
+	}
+	if drift != 0 {
+		t.Fatalf("%d kept counts of sign-in days differ from the users", drift)
+	}
+	future := time.Now().Add(48 * time.Hour)
+	for _, f := range []server.UserFilter{{NeverSignedIn: ptrTo(true)}, {NeverSignedIn: ptrTo(false)}, {SignedInBefore: &future},
+		{SignedInBefore: &future, Role: ptrTo(server.RoleAdmin), Activated: ptrTo(true)}} {
+		counted, err := users[0].CountUsers(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := users[1].FindUsers(ctx, f, server.Page{Limit: 100}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counted != len(listed) {
+			t.Errorf("filter %+v: counted %d, listed %d", f, counted, len(listed))
+		}
+	}
+}
+
+// Usernames are unique in the directory, in any case, whichever instance and
+// organization writes them at once: the database, not the organization's lock (which
+// two organizations do not share), keeps them apart.
+func TestConcurrentUsernamesOnTwoInstances(t *testing.T) {
+	setup := func(t *testing.T) (users []*postgres.UserService, ctxs []context.Context, db *sql.DB, dump func() string) {
+		a, b, ctxA := instances(t)
+		_, _, key, err := b.CreateOrganization(context.Background(), "Globex", server.UserCreate{Email: "gus@globex.example", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth, err := postgres.NewAuthService(a).Authenticate(context.Background(), key.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = mustRaw(t, a)
+		dump = func() string {
+			var s string
+			if err := db.QueryRow(`SELECT string_agg(id || ' ' || username || ' ' || updated_at, ',' ORDER BY id) FROM users`).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		return []*postgres.UserService{postgres.NewUserService(a), postgres.NewUserService(b)},
+			[]context.Context{ctxA, server.NewContextWithAuth(context.Background(), auth)}, db, dump
+	}
+
+	t.Run("GivenInDifferentCases", func(t *testing.T) {
+		users, ctxs, _, dump := setup(t)
+		names := []string{"Same", "same", "SAME", "sAmE", " same "}
+		errs := storetest.AtOnce(20, func(i int) error {
+			_, err := users[i%2].CreateUser(ctxs[(i/2)%2], server.UserCreate{Email: fmt.Sprintf("s%d@example.org", i),
+				Password: "correct horse", Role: server.RoleUser, Username: names[i%len(names)]})
+			return err
+		})
+		if n := storetest.Codes(errs); n[""] != 1 || n[server.ECONFLICT] != 19 {
+			t.Fatalf("answers %v, want one user made and 19 CONFLICT", n)
+		}
+		// Renames of the admins of both organizations to it, in other cases, at once:
+		// all refused, nothing changed.
+		before := dump()
+		errs = storetest.AtOnce(10, func(i int) error {
+			me := server.UserFromContext(ctxs[i%2])
+			name := names[(i+1)%len(names)]
+			_, err := users[(i/2)%2].UpdateUser(ctxs[i%2], server.UserRef{ID: me.ID}, server.UserUpdate{Username: &name})
+			return err
+		})
+		if n := storetest.Codes(errs); n[server.ECONFLICT] != 10 {
+			t.Fatalf("renames: answers %v, want 10 CONFLICT", n)
+		}
+		if after := dump(); after != before {
+			t.Fatalf("refused renames changed the users:\n%s\n%s", before, after)
+		}
+	})
+
+	t.Run("SwappedAtOnce", func(t *testing.T) {
+		// The admins of two organizations each take a new name, and then the other's old
+		// one, at once: at no time do two users have one name.
+		users, ctxs, db, dump := setup(t)
+		errs := storetest.AtOnce(20, func(i int) error {
+			me := server.UserFromContext(ctxs[i%2])
+			name := []string{"Gus", "ANN", "x-ann", "x-gus"}[i%4]
+			_, err := users[(i/2)%2].UpdateUser(ctxs[i%2], server.UserRef{ID: me.ID}, server.UserUpdate{Username: &name})
+			return err
+		})
+		for _, err := range errs {
+			if c := server.ErrorCode(err); c != "" && c != server.ECONFLICT {
+				t.Fatalf("unexpected answer: %v", err)
+			}
+		}
+		var dup int
+		raw := dump()
+		if err := db.QueryRow(`SELECT COUNT(*) - COUNT(DISTINCT lower(username)) FROM users`).Scan(&dup); err != nil || dup != 0 {
+			t.Fatalf("%d names held twice (%v): %s", dup, err, raw)
+		}
+	})
+
+	t.Run("MadeFromTheSameEmailLocalPart", func(t *testing.T) {
+		// Users made at once from emails of one local part, in two organizations through
+		// two instances: each gets a name of its own, none is refused.
+		users, ctxs, db, _ := setup(t)
+		errs := storetest.AtOnce(12, func(i int) error {
+			_, err := users[i%2].CreateUser(ctxs[(i/2)%2], server.UserCreate{Email: fmt.Sprintf("Dup@d%d.example", i), Password: "correct horse", Role: server.RoleUser})
+			return err
+		})
+		if n := storetest.Codes(errs); n[""] != 12 {
+			t.Fatalf("answers %v, want 12 users made: %v", n, errs)
+		}
+		var n, distinct int
+		if err := db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT lower(username)) FROM users WHERE username LIKE 'dup%'`).Scan(&n, &distinct); err != nil || n != 12 || distinct != 12 {
+			t.Fatalf("%d users named dup…, %d names, %v", n, distinct, err)
 		}
 	})
 }

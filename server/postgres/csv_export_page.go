@@ -198,6 +198,8 @@ func columnValue(u *server.User, col string) any {
 		return lowerASCII(u.Firstname)
 	case "lower_ascii(lastname)":
 		return lowerASCII(u.Lastname)
+	case "lower(username)":
+		return strings.ToLower(u.Username) // ASCII alone: lower folds it as the database does
 	case "role":
 		return string(u.Role)
 	case "activated":

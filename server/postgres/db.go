@@ -296,5 +296,5 @@ func foldText(text string) string {
 
 // searchText is what the search column holds for a user: what a search matches, folded.
 func searchText(u *server.User) string {
-	return foldText(u.Email) + "\n" + foldText(u.Firstname) + "\n" + foldText(u.Lastname)
+	return foldText(u.Email) + "\n" + foldText(u.Firstname) + "\n" + foldText(u.Lastname) + "\n" + foldText(u.Username)
 }

@@ -55,6 +55,7 @@ func openStore(tb testing.TB) *storetest.Store {
 		Invitations:        postgres.NewInvitationService(db),
 		Audit:              postgres.NewAuditService(db),
 		EmbedTokens:        postgres.NewAuthService(db),
+		Workspaces:         postgres.NewWorkspaceService(db),
 		OtherInstance:      func(tb testing.TB, now func() time.Time) server.AuthService { return otherInstance(tb, db, now) },
 		SetAuditRetention:  func(d time.Duration) { db.AuditRetention = d },
 		SweepAudit:         db.SweepAuditEvents,

@@ -30,12 +30,6 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if err := filter.Validate(); err != nil {
 		return nil, err
 	}
-	if err := unsupportedFilter(filter); err != nil {
-		return nil, err
-	}
-	if err := unsupportedOrder(order); err != nil {
-		return nil, err
-	}
 	if err := page.Validate(); err != nil {
 		return nil, err
 	}
@@ -56,15 +50,15 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if !ok {
 		return []*server.User{}, nil
 	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return nil, err
+	}
 	return findUsers(ctx, tx, filter, page, order)
 }
 
 // CountUsers returns how many users the caller may see match filter.
 func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) (int, error) {
 	if err := filter.Validate(); err != nil {
-		return 0, err
-	}
-	if err := unsupportedFilter(filter); err != nil {
 		return 0, err
 	}
 	tx, err := s.db.beginReadTx(ctx)
@@ -81,6 +75,9 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 	if !ok {
 		return 0, nil
 	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return 0, err
+	}
 	return countUsers(ctx, tx, filter)
 }
 
@@ -91,9 +88,6 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 	}
 	if err := create.Validate(); err != nil {
 		return nil, err
-	}
-	if create.Username != "" {
-		return nil, server.FieldErrorf("username", "A username"+notYet)
 	}
 	// The slow hash is made before the write transaction, which would otherwise hold the
 	// organization's lock for the whole hash and queue its other writes behind it.
@@ -133,9 +127,6 @@ func (s *UserService) CreateUser(ctx context.Context, create server.UserCreate) 
 func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd server.UserUpdate) (*server.User, error) {
 	if err := ref.Validate(); err != nil {
 		return nil, err
-	}
-	if upd.Username != nil {
-		return nil, server.FieldErrorf("username", "A username"+notYet)
 	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
@@ -358,6 +349,7 @@ func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordH
 		return nil, err
 	}
 	user := &server.User{
+		Username:       create.Username,
 		ID:             newID(),
 		Email:          create.Email,
 		Firstname:      create.Firstname,
@@ -374,13 +366,19 @@ func createUser(ctx context.Context, tx *Tx, create server.UserCreate, passwordH
 	return user, nil
 }
 
+// insertUser stores u; one without a username gets one made from its email, unique (see
+// insertWithUsername).
 func insertUser(ctx context.Context, tx *Tx, u *server.User, passwordHash string) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at, search)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
-		sql.NullString{String: passwordHash, Valid: passwordHash != ""},
-		toMicro(u.CreatedAt), toMicro(u.UpdatedAt), searchText(u))
+	err := insertWithUsername(ctx, tx, u, func() error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at,
+				search, username, last_signed_in_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
+			sql.NullString{String: passwordHash, Valid: passwordHash != ""},
+			toMicro(u.CreatedAt), toMicro(u.UpdatedAt), searchText(u), u.Username, nullMicro(u.LastSignedInAt))
+		return err
+	})
 	if isEmailTaken(err) {
 		return errEmailTaken()
 	} else if err != nil {
@@ -413,8 +411,16 @@ func updateUser(ctx context.Context, tx *Tx, caller, user *server.User, upd serv
 	if upd.Activated != nil {
 		next.Activated = *upd.Activated
 	}
+	if upd.Username != nil {
+		next.Username = *upd.Username
+	}
 	if next == *user {
 		return nil
+	}
+	if next.Username != user.Username {
+		if err := checkUsernameFree(ctx, tx, next.Username, user.ID); err != nil {
+			return err
+		}
 	}
 
 	if next.Email != user.Email {
@@ -481,15 +487,17 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	var after string
 	err := tx.QueryRowContext(ctx, `
 		UPDATE users SET email = $1, firstname = $2, lastname = $3, activated = $4, role = $5, updated_at = $6,
-			password_hash = COALESCE($7, password_hash), search = $10
+			password_hash = COALESCE($7, password_hash), search = $10, username = $11
 		WHERE id = $8 AND organization_id = $9
 		RETURNING organization_id`,
 		next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role), toMicro(next.UpdatedAt),
-		hash, next.ID, orgID, searchText(next)).Scan(&after)
+		hash, next.ID, orgID, searchText(next), next.Username).Scan(&after)
 	if err == sql.ErrNoRows {
 		return errOutsideOrganization()
 	} else if isEmailTaken(err) {
 		return errEmailTaken()
+	} else if isUsernameTaken(err) {
+		return errUsernameTaken()
 	} else if code, _ := constraint(err); code == checkViolation {
 		return errOutsideOrganization()
 	} else if err != nil {
@@ -566,7 +574,7 @@ func checkNotLastAdmin(ctx context.Context, tx *Tx, user *server.User, verb stri
 }
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, last_signed_in_at`
+const userColumns = `id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, username, last_signed_in_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -575,7 +583,7 @@ func scanUser(row scanner) (*server.User, error) {
 	var role string
 	var createdAt, updatedAt int64
 	var signedIn sql.NullInt64
-	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt, &signedIn); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Firstname, &u.Lastname, &u.Activated, &u.OrganizationID, &role, &createdAt, &updatedAt, &u.Username, &signedIn); err != nil {
 		return nil, err
 	}
 	u.Role = server.Role(role)
@@ -641,6 +649,10 @@ func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, err
 	var query string
 	if onlyCounted(filter) {
 		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_counts WHERE ` + countedWhere(&a, filter)
+	} else if workspaceCounted(filter) {
+		return countMembers(ctx, tx, filter)
+	} else if signInCounted(filter) {
+		return countSignIns(ctx, tx, filter)
 	} else {
 		query = `SELECT COUNT(*) FROM users WHERE ` + userWhere(&a, filter)
 	}
@@ -676,7 +688,7 @@ func countedWhere(a *queryArgs, f server.UserFilter) string {
 // user_counts counts.
 func onlyCounted(f server.UserFilter) bool {
 	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
-		f.SignedInBefore == nil && f.NeverSignedIn == nil && searchOf(f) == ""
+		f.SignedInBefore == nil && f.NeverSignedIn == nil && f.Username == nil && f.WorkspaceID == nil && searchOf(f) == ""
 }
 
 // userWhere returns the SQL condition of filter, its arguments added to a.
@@ -698,6 +710,12 @@ func userWhere(a *queryArgs, f server.UserFilter) string {
 		// The folded text is matched as a literal substring of the folded column (%, _
 		// and \ escaped); from 3 characters on, the trigram index finds the rows.
 		conds = append(conds, `search LIKE `+a.add("%"+likeEscaper.Replace(foldText(text))+"%")+` ESCAPE '\'`)
+	}
+	if f.Username != nil {
+		conds = append(conds, "lower(username) = lower("+a.add(strings.TrimSpace(*f.Username))+")")
+	}
+	if f.WorkspaceID != nil {
+		conds = append(conds, "id IN (SELECT user_id FROM workspace_members WHERE workspace_id = "+a.add(*f.WorkspaceID)+")")
 	}
 	if f.Activated != nil {
 		conds = append(conds, "activated = "+a.add(*f.Activated))
@@ -771,6 +789,8 @@ func sortColumn(f server.SortField) string {
 		return "activated"
 	case server.SortLastSignedInAt:
 		return "last_signed_in_at"
+	case server.SortUsername:
+		return "lower(username)"
 	default:
 		return "created_at"
 	}

@@ -33,6 +33,7 @@ func openStore(tb testing.TB) *storetest.Store {
 		Invitations:        sqlite.NewInvitationService(db),
 		Audit:              sqlite.NewAuditService(db),
 		EmbedTokens:        sqlite.NewAuthService(db),
+		Workspaces:         sqlite.NewWorkspaceService(db),
 		OtherInstance:      func(tb testing.TB, now func() time.Time) server.AuthService { return otherInstance(tb, db, now) },
 		SetAuditRetention:  func(d time.Duration) { db.AuditRetention = d },
 		SweepAudit:         db.SweepAuditEvents,

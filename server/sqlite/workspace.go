@@ -204,6 +204,9 @@ func (s *WorkspaceService) RenameWorkspace(ctx context.Context, id, name string)
 	if err := server.ValidateWorkspaceName("name", name); err != nil {
 		return nil, err
 	}
+	if err := validateWorkspaceID(id); err != nil {
+		return nil, err
+	}
 	tx, me, err := s.beginAdmin(ctx, "rename workspaces")
 	if err != nil {
 		return nil, err

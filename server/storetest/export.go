@@ -71,9 +71,6 @@ func testExport_OrderOfEverySort(t *testing.T, open Open) {
 	svc := f.store.Exports
 	orders := [][]server.UserOrder{nil}
 	for _, field := range server.SortFields {
-		if field == server.SortUsername {
-			continue // not on PostgreSQL yet: see server/postgres/unsupported.go
-		}
 		orders = append(orders, []server.UserOrder{{Field: field}}, []server.UserOrder{{Field: field, Desc: true}})
 	}
 	orders = append(orders,
@@ -441,10 +438,10 @@ func testExport_RateLimitAcrossInstances(t *testing.T, open Open) {
 	}
 }
 
-// keptColumns are the columns both stores keep: PostgreSQL keeps no usernames or
-// workspaces yet (see server/postgres/unsupported.go).
+// keptColumns are the columns both stores export: PostgreSQL does not export workspaces
+// yet.
 var keptColumns = slices.DeleteFunc(slices.Clone(exportcsv.Columns), func(c exportcsv.Column) bool {
-	return c == exportcsv.Username || c == exportcsv.Workspaces
+	return c == exportcsv.Workspaces
 })
 
 // writeAll writes run and returns its rows.

@@ -190,16 +190,13 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// sameUser reports whether a and b are the same user, leaving out the username, which
-// the PostgreSQL store does not keep yet (the SQLite store's TestUserService_Username
-// checks it), and the last sign-in, which a user's first request of a day sets and
-// UserService_LastSignedInAt checks.
+// sameUser reports whether a and b are the same user, leaving out the last sign-in,
+// which a user's first request of a day sets and UserService_LastSignedInAt checks.
 func sameUser(a, b *server.User) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	x, y := *a, *b
-	x.Username, y.Username = "", ""
 	x.LastSignedInAt, y.LastSignedInAt = nil, nil
 	return reflect.DeepEqual(x, y)
 }

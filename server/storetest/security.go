@@ -278,7 +278,7 @@ func testSecurity_DatabaseRefusesMoves(t *testing.T, open Open) {
 		{"", `UPDATE users SET organization_id = (SELECT id FROM organizations WHERE id != organization_id LIMIT 1)`},
 		{"", `UPDATE api_keys SET user_id = ` + quote(p.gus.ID) + ` WHERE id = ` + quote(p.bobKey.ID)},
 		{"", `UPDATE password_resets SET user_id = ` + quote(p.gus.ID)},
-		{`INSERT INTO users (id, email, organization_id, role, created_at, updated_at) VALUES ('x', 'x@x', '` + p.org.ID + `', 'ADMIN', 0, 0)`,
+		{`INSERT INTO users (id, email, username, organization_id, role, created_at, updated_at) VALUES ('x', 'x@x', 'x', '` + p.org.ID + `', 'ADMIN', 0, 0)`,
 			`UPDATE users SET organization_id = ` + quote(p.globex.ID) + ` WHERE id = 'x'`},
 	} {
 		before := p.store.Dump(t)

@@ -27,6 +27,7 @@ type Store struct {
 	EmbedTokens   server.EmbedTokenService
 	Bulk          server.BulkService
 	Exports       server.ExportService
+	Workspaces    server.WorkspaceService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
 	CreateOrganization func(ctx context.Context, name string, admin server.UserCreate) (*server.Organization, *server.User, *server.APIKey, error)
@@ -88,8 +89,12 @@ func (s *Store) Dump(tb testing.TB) string {
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
 		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens",
-		"exports"} {
-		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+		"workspaces", "workspace_members", "workspace_counts", "exports"} {
+		order := "1, 2, 3"
+		if table == "workspace_members" {
+			order = "1, 2" // its two columns are its key
+		}
+		rows, err := s.Raw.Query(`SELECT * FROM ` + table + ` ORDER BY ` + order)
 		if err != nil {
 			tb.Fatal(err)
 		}

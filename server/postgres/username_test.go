@@ -1,0 +1,113 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"useradmin/server"
+	"useradmin/server/postgres"
+)
+
+// The users stored before usernames existed get one made from their email, unique,
+// oldest first, by the migration, which instances starting at once apply once; the
+// search then finds them by it.
+func TestMigration_Usernames(t *testing.T) {
+	db := mustOpenDB(t)
+	ctx := context.Background()
+	org, _, key, err := db.CreateOrganization(ctx, "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := mustRaw(t, db)
+	long := strings.Repeat("a", 200)
+	for _, stmt := range []string{
+		// The database as migration 004 left it.
+		`ALTER TABLE users DROP COLUMN username`,
+		`UPDATE users SET search = regexp_replace(search, E'\n[^\n]*$', '')`,
+		`DELETE FROM migrations WHERE name = 'migration/005_usernames.sql'`,
+		`INSERT INTO users (id, email, organization_id, role, created_at, updated_at, search)
+		SELECT 'u' || n, email, '` + org.ID + `', 'USER', n, n, email || E'\n\n'
+		FROM unnest(ARRAY['bob@acme.example', 'bob@x.example', 'bob-2@y.example', 'ü@acme.example', 'user@z.example',
+			'` + long + `@acme.example', 'Zoë.O''Brien+x@acme.example']) WITH ORDINALITY AS e(email, n)`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db.Close()
+
+	dbs := make([]*postgres.DB, 3)
+	errs := make([]error, len(dbs))
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Go(func() {
+			dbs[i] = postgres.NewDB(db.URL)
+			errs[i] = dbs[i].Open()
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		defer dbs[i].Close()
+	}
+
+	want := map[string]string{
+		"u1": "bob", "u2": "bob-2", "u3": "bob-2-2", "u4": "user", "u5": "user-2",
+		"u6": strings.Repeat("a", server.MaxUsernameLength-12), "u7": "zo.obrienx",
+	}
+	rows, err := raw.Query(`SELECT id, username, search FROM users WHERE id LIKE 'u%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name, search string
+		if err := rows.Scan(&id, &name, &search); err != nil {
+			t.Fatal(err)
+		}
+		if name != want[id] {
+			t.Errorf("%s: username %q, want %q", id, name, want[id])
+		}
+		if !strings.HasSuffix(search, "\n\n\n"+strings.ToLower(name)) {
+			t.Errorf("%s: search %q does not end with the username", id, search)
+		}
+	}
+	var migrations int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM migrations WHERE name = 'migration/005_usernames.sql'`).Scan(&migrations); err != nil || migrations != 1 {
+		t.Fatalf("migration 005 recorded %d times, %v", migrations, err)
+	}
+
+	auth, err := postgres.NewAuthService(dbs[1]).Authenticate(ctx, key.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := server.NewContextWithAuth(ctx, auth)
+	users := postgres.NewUserService(dbs[2])
+	for search, id := range map[string]string{"bob-2-2": "u3", "USER-2": "u5"} {
+		got, err := users.FindUsers(actx, server.UserFilter{Search: &search}, server.Page{Limit: 10}, nil)
+		if err != nil || len(got) != 1 || got[0].ID != id {
+			t.Fatalf("search %q: %v %v, want %s", search, got, err, id)
+		}
+	}
+	// The next Bob takes the first free name.
+	bob, err := users.CreateUser(actx, server.UserCreate{Email: "bob@w.example", Password: "correct horse", Role: server.RoleUser})
+	if err != nil || bob.Username != "bob-3" {
+		t.Fatalf("new bob %+v %v", bob, err)
+	}
+	// The database refuses what the program would: a taken name in another case, an
+	// empty one, one of other characters.
+	for _, stmt := range []string{
+		`UPDATE users SET username = 'BOB' WHERE id = 'u2'`,
+		`UPDATE users SET username = '' WHERE id = 'u2'`,
+		`UPDATE users SET username = 'bob baker' WHERE id = 'u2'`,
+		`UPDATE users SET username = '` + strings.Repeat("b", server.MaxUsernameLength+1) + `' WHERE id = 'u2'`,
+	} {
+		if _, err := raw.Exec(stmt); err == nil {
+			t.Errorf("%s: stored", stmt)
+		}
+	}
+}
