@@ -25,7 +25,7 @@ type directory struct {
 	Workspaces    server.WorkspaceService
 	Audit         server.AuditService
 	Bulk          server.BulkService
-	Imports       server.ImportService // on PostgreSQL, one that refuses with a sentence
+	Imports       server.ImportService
 	Exports       server.ExportService
 	Changes       server.Changes        // the live updates of users
 	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
@@ -60,7 +60,7 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
 			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
-			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
+			Audit: postgres.NewAuditService(db), Imports: postgres.NewImportService(db), Changes: changes,
 			Bulk: postgres.NewBulkService(db), Exports: postgres.NewExportService(db),
 			Workspaces: postgres.NewWorkspaceService(db),
 			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },

@@ -53,12 +53,12 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	if me.Role != server.RoleAdmin {
 		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can change or delete users in bulk: ask an admin of your organization.")
 	}
+	var ws *membership
 	if id, add := change.Workspace(); id != "" {
-		field := "removeFromWorkspace"
-		if add {
-			field = "addToWorkspace"
+		// A workspace of another organization does not exist to the caller: nothing is done.
+		if ws, err = findMembership(ctx, tx, me, id, add); err != nil {
+			return nil, err
 		}
-		return nil, server.FieldErrorf(field, "A change of workspace membership in bulk is not offered by the directory on PostgreSQL yet: add the users from the workspace's page.")
 	}
 	result := &server.BulkResult{Failures: []server.BulkFailure{}}
 	if after == 0 && filter.IDIn != nil {
@@ -80,6 +80,12 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 		result.Next = strconv.FormatInt(nums[len(nums)-1], 10)
 	} else {
 		result.Done = true
+	}
+	if ws != nil {
+		if err := ws.apply(ctx, tx, result, users); err != nil {
+			return nil, err
+		}
+		return result, tx.Commit()
 	}
 	b, err := newBulkWriter(ctx, tx, me)
 	if err != nil {

@@ -42,9 +42,6 @@ func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCr
 	if err := create.Validate(); err != nil {
 		return nil, err
 	}
-	if err := unsupportedExport(create); err != nil {
-		return nil, err
-	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -61,6 +58,9 @@ func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCr
 	filter, ok := scope(create.Filter, me)
 	if !ok {
 		return nil, server.FieldErrorf("organization", "You can export only the users of your own organization.")
+	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return nil, err
 	}
 	if err := checkExportRate(ctx, tx, me.OrganizationID); err != nil {
 		return nil, err
@@ -170,15 +170,6 @@ func filterText(f server.UserFilter) string {
 	return strings.Join(parts, "; ")
 }
 
-// unsupportedExport refuses the column of workspaces, which this store does not export
-// yet.
-func unsupportedExport(c server.ExportCreate) error {
-	if slices.Contains(c.Columns, exportcsv.Workspaces) {
-		return server.FieldErrorf("columns", "The column workspaces is not exported by the directory on PostgreSQL yet: leave it out.")
-	}
-	return nil
-}
-
 func errExportNotFound() error {
 	return server.Errorf(server.ENOTFOUND, "This export was not found: start a new export from the user list.")
 }
@@ -284,16 +275,18 @@ func exportPageSize(total int) int {
 func (s *ExportService) WriteExport(ctx context.Context, run *server.ExportRun, row func(*exportcsv.Row) error, flush func() error) error {
 	filter := run.Filter
 	filter.OrganizationID = &run.Export.OrganizationID
+	withWorkspaces := slices.Contains(run.Columns, exportcsv.Workspaces)
 	pager := newExportPager(filter, run.Order, exportPageSize(run.Export.Total))
 	written := 0
 	for {
-		users, last, err := s.exportPage(ctx, pager)
+		users, workspaces, last, err := s.exportPage(ctx, pager, withWorkspaces)
 		if err != nil {
 			return err
 		}
-		for _, u := range users {
+		for i, u := range users {
 			r := exportcsv.Row{Email: u.Email, Firstname: u.Firstname, Lastname: u.Lastname, Username: u.Username,
-				OrganizationRole: string(u.Role), Activated: u.Activated, CreatedAt: u.CreatedAt, LastSignedInAt: u.LastSignedInAt}
+				OrganizationRole: string(u.Role), Activated: u.Activated, CreatedAt: u.CreatedAt, LastSignedInAt: u.LastSignedInAt,
+				Workspaces: workspaces[i]}
 			if err := row(&r); err != nil {
 				return err
 			}
@@ -311,14 +304,51 @@ func (s *ExportService) WriteExport(ctx context.Context, run *server.ExportRun, 
 	}
 }
 
-// exportPage reads the next page of pager, in a read transaction of its own.
-func (s *ExportService) exportPage(ctx context.Context, p *exportPager) ([]*server.User, bool, error) {
+// exportPage reads the next page of pager, in a read transaction of its own, with each
+// user's workspace names when asked.
+func (s *ExportService) exportPage(ctx context.Context, p *exportPager, withWorkspaces bool) ([]*server.User, [][]string, bool, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	defer tx.Rollback()
-	return p.next(ctx, tx)
+	users, last, err := p.next(ctx, tx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	workspaces := make([][]string, len(users))
+	if withWorkspaces && len(users) > 0 {
+		if err := readWorkspaceNames(ctx, tx, users, workspaces); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	return users, workspaces, last, nil
+}
+
+// readWorkspaceNames fills names[i] with the names of the workspaces of users[i], by
+// name, in one query for the page.
+func readWorkspaceNames(ctx context.Context, tx *Tx, users []*server.User, names [][]string) error {
+	index := make(map[string]int, len(users))
+	ids := make([]string, len(users))
+	for i, u := range users {
+		index[u.ID], ids[i] = i, u.ID
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT m.user_id, w.name FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+		WHERE m.user_id = ANY($1) ORDER BY m.user_id, w.name_key`, ids)
+	if err != nil {
+		return fmt.Errorf("read workspaces: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("read workspaces: %w", err)
+		}
+		i := index[id]
+		names[i] = append(names[i], name)
+	}
+	return rows.Err()
 }
 
 // storeProgress stores how many rows the download of export id wrote, and whether it is

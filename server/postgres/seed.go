@@ -176,7 +176,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 	}
 	domain := emailLocal(name, "") + ".example"
 	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert, DISABLE TRIGGER users_address_lock,
-		DISABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
+		DISABLE TRIGGER user_sign_in_days_insert`); err != nil {
 		return err
 	}
 	var base int64
@@ -211,7 +211,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		return err
 	}
 	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert, ENABLE TRIGGER users_address_lock,
-		ENABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
+		ENABLE TRIGGER user_sign_in_days_insert`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `

@@ -70,6 +70,8 @@ func openStore(tb testing.TB) *storetest.Store {
 		OtherBulk:          func(tb testing.TB) server.BulkService { return postgres.NewBulkService(otherDB(tb, db, db.Now)) },
 		Exports:            postgres.NewExportService(db),
 		OtherExports:       func(tb testing.TB) server.ExportService { return postgres.NewExportService(otherDB(tb, db, db.Now)) },
+		Imports:            postgres.NewImportService(db),
+		OtherImports:       func(tb testing.TB) server.ImportService { return postgres.NewImportService(otherDB(tb, db, db.Now)) },
 		TakeChanges:        changesAfter(raw),
 	}
 }

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"testing"
 	"time"
@@ -50,6 +51,8 @@ func openStore(tb testing.TB) *storetest.Store {
 		},
 		Exports:      sqlite.NewExportService(db),
 		OtherExports: func(tb testing.TB) server.ExportService { return sqlite.NewExportService(otherDB(tb, db, db.Now)) },
+		Imports:      sqlite.NewImportService(db),
+		OtherImports: func(tb testing.TB) server.ImportService { return sqlite.NewImportService(otherDB(tb, db, db.Now)) },
 		TakeChanges:  func(testing.TB) []server.UserChange { return rec.take() },
 		CheckCounts:  func(tb testing.TB) { checkCounts(tb, db) },
 	}
@@ -95,4 +98,12 @@ func checkCounts(tb testing.TB, db *sqlite.DB) {
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM bulk_writing`).Scan(&guard); err != nil || guard != 0 {
 		tb.Fatalf("bulk_writing holds %d rows (%v)", guard, err)
 	}
+}
+
+// importRows and runImport are the suite's, for the benchmarks of imports.
+func importRows(n int) []server.ImportRow { return storetest.ImportRows(n) }
+
+func runImport(tb testing.TB, svc *sqlite.ImportService, ctx context.Context, rows []server.ImportRow, opts server.ImportOptions) ([]*server.ImportResult, map[server.ImportOutcome]int) {
+	tb.Helper()
+	return storetest.RunImport(tb, svc, ctx, rows, opts)
 }

@@ -128,7 +128,7 @@ func testExport_FilterAndOrganization(t *testing.T, open Open) {
 	for _, filter := range filters {
 		want := findAllEmails(t, p.users, p.adminCtx, filter, []server.UserOrder{{Field: server.SortEmail}})
 		_, rows := exportAll(t, svc, p.adminCtx, server.ExportCreate{Filter: filter, Order: []server.UserOrder{{Field: server.SortEmail}},
-			Columns: keptColumns})
+			Columns: exportcsv.Columns})
 		if got := emails(rows); !slices.Equal(got, want) {
 			t.Errorf("filter %+v: %d rows, want %d (first difference at %d)", filter, len(got), len(want), firstDifference(got, want))
 		}
@@ -438,12 +438,6 @@ func testExport_RateLimitAcrossInstances(t *testing.T, open Open) {
 	}
 }
 
-// keptColumns are the columns both stores export: PostgreSQL does not export workspaces
-// yet.
-var keptColumns = slices.DeleteFunc(slices.Clone(exportcsv.Columns), func(c exportcsv.Column) bool {
-	return c == exportcsv.Workspaces
-})
-
 // writeAll writes run and returns its rows.
 func writeAll(tb testing.TB, svc server.ExportService, run *server.ExportRun) []exportcsv.Row {
 	tb.Helper()
@@ -455,4 +449,45 @@ func writeAll(tb testing.TB, svc server.ExportService, run *server.ExportRun) []
 		tb.Fatal(err)
 	}
 	return rows
+}
+
+// The workspaces column holds each user's workspace names, by name, and the username
+// column their usernames; a filter on another organization's workspace is NOT_FOUND,
+// with nothing stored.
+func testExport_WorkspacesAndUsernames(t *testing.T, open Open) {
+	p := newPeople(t, open)
+	svc, spaces := p.store.Exports, p.store.Workspaces
+	team, err := spaces.CreateWorkspace(p.adminCtx, "Team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alpha, err := spaces.CreateWorkspace(p.adminCtx, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spaces.AddWorkspaceMembers(p.adminCtx, team.ID, []string{p.bob.ID, p.carol.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spaces.AddWorkspaceMembers(p.adminCtx, alpha.ID, []string{p.bob.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := exportAll(t, svc, p.adminCtx, server.ExportCreate{Filter: server.UserFilter{WorkspaceID: &team.ID},
+		Order: []server.UserOrder{{Field: server.SortEmail}}, Columns: []exportcsv.Column{exportcsv.Email, exportcsv.Username, exportcsv.Workspaces}})
+	want := []exportcsv.Row{
+		{Email: "bob@acme.example", Username: p.bob.Username, Workspaces: []string{"alpha", "Team"}},
+		{Email: "carol@acme.example", Username: p.carol.Username, Workspaces: []string{"Team"}},
+	}
+	if len(rows) != 2 || fmt.Sprint(rows[0].Email, rows[0].Username, rows[0].Workspaces, rows[1].Email, rows[1].Username, rows[1].Workspaces) !=
+		fmt.Sprint(want[0].Email, want[0].Username, want[0].Workspaces, want[1].Email, want[1].Username, want[1].Workspaces) {
+		t.Errorf("rows %+v, want %+v", rows, want)
+	}
+	theirs, err := spaces.CreateWorkspace(p.gusCtx, "Globex team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.assertUnchanged(t, func() error {
+		_, err := svc.CreateExport(p.adminCtx, server.ExportCreate{Filter: server.UserFilter{WorkspaceID: &theirs.ID}, Columns: []exportcsv.Column{exportcsv.Email}})
+		return err
+	})
+	assertCode(t, err, server.ENOTFOUND)
 }

@@ -27,6 +27,7 @@ type Store struct {
 	EmbedTokens   server.EmbedTokenService
 	Bulk          server.BulkService
 	Exports       server.ExportService
+	Imports       server.ImportService
 	Workspaces    server.WorkspaceService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
@@ -62,6 +63,9 @@ type Store struct {
 
 	// OtherExports is the exports of another instance on the same database.
 	OtherExports func(tb testing.TB) server.ExportService
+
+	// OtherImports is the imports of another instance on the same database.
+	OtherImports func(tb testing.TB) server.ImportService
 
 	// TakeChanges returns the changes of users published since it was last called, in
 	// the order they were published.
