@@ -118,7 +118,7 @@ BENCH_ENV        = BENCH_USERS=$(BENCH_USERS) BENCH_DB=$(abspath $(BENCH_DB))
 bench-figures:
 	@mkdir -p $(dir $(BENCH_OUT)) $(dir $(BENCH_DB))
 	$(BENCH_ENV) $(GO) test -run '^$$' -bench . -benchtime $(BENCH_TIME) -timeout 30m ./server/sqlite/ 2>&1 | tee $(BENCH_OUT)
-	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'FirstRows|Browse' -benchtime $(BENCH_RUNS)x -timeout 20m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'FirstRows|Browse|Export|ImportTenThousand' -benchtime $(BENCH_RUNS)x -timeout 40m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
 	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'HTTPList' -benchtime $(BENCH_HTTP_TIME) -timeout 10m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
 	@echo
 	@$(GO) run ./server/e2e/benchtable -wasm $(WASM) < $(BENCH_OUT)

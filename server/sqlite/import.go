@@ -34,10 +34,14 @@ const (
 	msgPending   = "This address has a pending invitation already: resend it from the pending invitations if the email was lost."
 )
 
-// ImportUsers imports one batch of rows in one transaction. A dry run makes the writes
-// that later rows of the batch depend on (users, usernames, invitations and the emails
-// they reserve) and rolls them back, so that its answer is what the import would do; it
-// leaves out those no row depends on (audit events, reset links, memberships).
+// ImportUsers imports one batch of rows in one transaction. The batch keeps what later
+// rows depend on (the emails and usernames taken, the active admins) as it goes, and
+// writes the users it creates, their audit events, links and memberships at the end, a
+// few statements for the whole batch: a statement per row took most of an import's
+// time. A dry run makes the writes of updates and invitations (whose rules the store
+// checks as it writes them) and rolls them back, so that its answer is what the import
+// would do; it leaves out those no row depends on (creations, audit events, reset links,
+// memberships).
 // Only an ADMIN may. Every email is looked up in the whole directory, in the
 // transaction: another organization's user is answered "already used" and never read
 // further.
@@ -87,6 +91,9 @@ func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow
 	if err := im.invite(ctx, results, values); err != nil {
 		return nil, err
 	}
+	if err := im.writeCreated(ctx); err != nil {
+		return nil, err
+	}
 	if opts.DryRun {
 		for _, r := range results {
 			r.Token, r.Invitation = "", nil
@@ -121,9 +128,18 @@ type importer struct {
 	users        map[string]*importedUser // the users of the batch's emails, in any organization
 	workspaces   map[string]importedSpace // the organization's workspaces the batch names, by folded name
 	members      map[int64]map[int64]bool // the memberships of those users of the caller's organization
+	usernames    map[string]string        // who holds each lower-case username the batch may take ("" for no one), kept up to date
 	activeAdmins int                      // the organization's active admins, kept up to date
-	invites      []int                    // the rows to invite, in order
+	created      []createdUser            // the users to create, in order, written by writeCreated
 	written      int                      // rows created, invited or updated
+}
+
+// createdUser is a user the batch creates, with the workspaces they join and the secret
+// of their reset link ("" for none).
+type createdUser struct {
+	user   *server.User
+	spaces []importedSpace
+	token  string
 }
 
 type importedUser struct {
@@ -206,9 +222,58 @@ func (im *importer) load(ctx context.Context, values []*server.ImportValues) err
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find memberships: %w", err)
 	}
+	if err := im.loadUsernames(ctx, values); err != nil {
+		return err
+	}
 	admin, on := server.RoleAdmin, true
 	im.activeAdmins, err = countUsers(ctx, im.tx, server.UserFilter{OrganizationID: &im.me.OrganizationID, Role: &admin, Activated: &on})
 	return err
+}
+
+// loadUsernames reads who holds the usernames the rows name, and those a username made
+// from each row's email could be (base, base-2, …: one range of the unique index per
+// base, as uniqueUsername reads it).
+func (im *importer) loadUsernames(ctx context.Context, values []*server.ImportValues) error {
+	var named, bases []string
+	for _, v := range values {
+		if v == nil {
+			continue
+		}
+		if v.Username != nil {
+			named = append(named, *v.Username)
+		}
+		bases = append(bases, server.UsernameFromEmail(v.Email))
+	}
+	im.usernames = map[string]string{}
+	rows, err := im.tx.QueryContext(ctx, `
+		SELECT lower(u.username), u.id FROM json_each(?) n JOIN users u ON u.username = n.value
+		UNION SELECT lower(u.username), u.id FROM json_each(?) b JOIN users u ON u.username = b.value
+			OR (u.username >= b.value || '-' AND u.username < b.value || '.')`,
+		jsonList(named), jsonList(bases))
+	if err != nil {
+		return fmt.Errorf("find usernames: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, id string
+		if err := rows.Scan(&name, &id); err != nil {
+			return fmt.Errorf("find usernames: %w", err)
+		}
+		im.usernames[name] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find usernames: %w", err)
+	}
+	return nil
+}
+
+// usernameFree answers CONFLICT when another user than exceptID holds name, as
+// checkUsernameFree does, from what the batch read and did.
+func (im *importer) usernameFree(name, exceptID string) error {
+	if id := im.usernames[strings.ToLower(name)]; id != "" && id != exceptID {
+		return errUsernameTaken()
+	}
+	return nil
 }
 
 // row decides what one checked row comes to, and writes it (invitations wait for
@@ -242,7 +307,7 @@ func (im *importer) row(ctx context.Context, r *server.ImportResult, v *server.I
 		r.Outcome = server.ImportInvited // settled by invite
 		return nil
 	}
-	return im.create(ctx, r, v, spaces)
+	return im.create(r, v, spaces)
 }
 
 // update changes an existing user of the organization to what the row gives: names,
@@ -282,7 +347,7 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 		return nil
 	}
 	if next.Username != u.Username {
-		if err := checkUsernameFree(ctx, im.tx, next.Username, u.ID); err != nil {
+		if err := im.usernameFree(next.Username, u.ID); err != nil {
 			return rowError(r, err)
 		}
 	}
@@ -314,16 +379,20 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 	if err := im.join(ctx, &next, e.num, adds); err != nil {
 		return err
 	}
+	if next.Username != u.Username {
+		im.usernames[strings.ToLower(u.Username)], im.usernames[strings.ToLower(next.Username)] = "", u.ID
+	}
 	*u = next
 	r.Outcome, r.Message = server.ImportUpdated, "Updated as this line says."
 	im.written++
 	return nil
 }
 
-// create adds the row's user without a password: they choose one with the reset link of
-// the result, which works as long as an invitation's would. A user created deactivated
-// gets no link until an admin activates them and issues one.
-func (im *importer) create(ctx context.Context, r *server.ImportResult, v *server.ImportValues, spaces []importedSpace) error {
+// create settles the row's user, created without a password (writeCreated writes them
+// at the end of the batch): they choose one with the reset link of the result, which
+// works as long as an invitation's would. A user created deactivated gets no link until
+// an admin activates them and issues one.
+func (im *importer) create(r *server.ImportResult, v *server.ImportValues, spaces []importedSpace) error {
 	u := &server.User{ID: newID(), Email: v.Email, Activated: true, OrganizationID: im.me.OrganizationID, Role: server.RoleUser,
 		CreatedAt: im.tx.now, UpdatedAt: im.tx.now}
 	if v.Firstname != nil {
@@ -339,52 +408,165 @@ func (im *importer) create(ctx context.Context, r *server.ImportResult, v *serve
 		u.Activated = *v.Activated
 	}
 	if v.Username != nil {
-		if err := checkUsernameFree(ctx, im.tx, *v.Username, ""); err != nil {
+		if err := im.usernameFree(*v.Username, ""); err != nil {
 			return rowError(r, err)
 		}
 		u.Username = *v.Username
+	} else {
+		u.Username = server.UniqueUsername(server.UsernameFromEmail(u.Email), func(lower string) bool { return im.usernames[lower] != "" })
 	}
-	if err := insertUser(ctx, im.tx, u, ""); err != nil {
-		return err
-	}
-	if err := im.unlessDry(func() error { return recordEvent(ctx, im.tx, audit.UserCreated(u, nil)) }); err != nil {
-		return err
-	}
-	if !u.Activated {
-		if err := im.unlessDry(func() error {
-			return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditUserDeactivated, User: u})
-		}); err != nil {
-			return err
-		}
-	}
-	var num int64
-	if err := im.tx.QueryRowContext(ctx, `SELECT num FROM users WHERE id = ?`, u.ID).Scan(&num); err != nil {
-		return fmt.Errorf("find imported user: %w", err)
-	}
+	im.usernames[strings.ToLower(u.Username)] = u.ID
 	if u.Role == server.RoleAdmin && u.Activated {
 		im.activeAdmins++
 	}
-	if err := im.join(ctx, u, num, spaces); err != nil {
-		return err
-	}
-	im.users[u.Email] = &importedUser{user: u, num: num}
+	im.users[u.Email] = &importedUser{user: u}
 	r.Outcome, r.UserID = server.ImportCreated, u.ID
 	im.written++
+	c := createdUser{user: u, spaces: spaces}
 	if !u.Activated {
 		r.Message = "Created, deactivated: activate them, then issue a password reset link."
+	} else {
+		expires := im.tx.now.Add(im.tx.db.invitationLifetime())
+		r.Message = "Created: they choose their password with the link of this result, which works once, until " + expires.Format("2 Jan 2006 15:04 MST") + "."
+		if !im.opts.DryRun {
+			c.token = newSecret()
+			r.Token = c.token
+		}
+	}
+	im.created = append(im.created, c)
+	return nil
+}
+
+// writeCreated writes the users the batch creates, their reset links, their memberships
+// and the audit events of all three (each user's in the order a single create records
+// them), in a few statements for the whole batch; a dry run
+// writes none of it (no later row depends on it: the batch keeps the emails and
+// usernames it took).
+func (im *importer) writeCreated(ctx context.Context) error {
+	if im.opts.DryRun || len(im.created) == 0 {
 		return nil
 	}
-	expires := im.tx.now.Add(im.tx.db.invitationLifetime())
-	r.Message = "Created: they choose their password with the link of this result, which works once, until " + expires.Format("2 Jan 2006 15:04 MST") + "."
-	if im.opts.DryRun {
-		return nil
+	now, expires := toMicro(im.tx.now), toMicro(im.tx.now.Add(im.tx.db.invitationLifetime()))
+	users := make([][]any, 0, len(im.created))
+	ids := make([]string, 0, len(im.created))
+	var resets [][]any
+	var events []audit.Record
+	for _, c := range im.created {
+		u := c.user
+		users = append(users, []any{u.ID, u.Email, u.Firstname, u.Lastname, u.Activated, u.OrganizationID, string(u.Role),
+			nil, now, now, u.Username, nil})
+		ids = append(ids, u.ID)
+		events = append(events, audit.UserCreated(u, nil))
+		if !u.Activated {
+			events = append(events, audit.Record{Action: server.AuditUserDeactivated, User: u})
+		}
+		for _, w := range c.spaces {
+			events = append(events, membershipAdded(u, w))
+		}
+		if c.token != "" {
+			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires})
+			events = append(events, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
+		}
 	}
-	r.Token = newSecret()
-	if _, err := im.tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hashSecret(r.Token), u.ID, toMicro(im.tx.now), toMicro(expires)); err != nil {
-		return fmt.Errorf("insert password reset: %w", err)
+	if err := insertRows(ctx, im.tx, `users (id, email, firstname, lastname, activated, organization_id, role, password_hash,
+		created_at, updated_at, username, last_signed_in_at)`, users); err != nil {
+		return fmt.Errorf("insert imported users: %w", err)
 	}
-	return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
+	for _, id := range ids {
+		im.tx.changed(ctx, server.ChangeCreated, im.me.OrganizationID, id)
+	}
+	if err := insertRows(ctx, im.tx, `password_resets (token_hash, user_id, created_at, expires_at)`, resets); err != nil {
+		return fmt.Errorf("insert password resets: %w", err)
+	}
+	nums, err := im.userNums(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var members [][]any
+	for _, c := range im.created {
+		for _, w := range c.spaces {
+			members = append(members, []any{w.num, nums[c.user.ID]})
+		}
+	}
+	if err := insertRows(ctx, im.tx, `workspace_members (workspace_num, user_num)`, members); err != nil {
+		return fmt.Errorf("add workspace members: %w", err)
+	}
+	return im.recordAll(ctx, events)
+}
+
+// userNums reads the numbers of the users ids.
+func (im *importer) userNums(ctx context.Context, ids []string) (map[string]int64, error) {
+	rows, err := im.tx.QueryContext(ctx, `SELECT id, num FROM users WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find imported users: %w", err)
+	}
+	defer rows.Close()
+	nums := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var id string
+		var num int64
+		if err := rows.Scan(&id, &num); err != nil {
+			return nil, fmt.Errorf("find imported users: %w", err)
+		}
+		nums[id] = num
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find imported users: %w", err)
+	}
+	return nums, nil
+}
+
+// recordAll stores records as recordEvent does each, in statements of many rows.
+func (im *importer) recordAll(ctx context.Context, records []audit.Record) error {
+	rows := make([][]any, len(records))
+	for i, r := range records {
+		row, err := r.Row(ctx)
+		if err != nil {
+			return err
+		}
+		rows[i] = []any{newID(), row.OrgID, row.Action, toMicro(im.tx.now), row.ActorID, row.ActorEmail, row.ActorKeyID,
+			row.UserID, row.UserEmail, row.InvitationID, row.APIKeyID, row.ClientAddress, row.Changes}
+	}
+	if err := insertRows(ctx, im.tx, `audit_events (id, organization_id, action, created_at, actor_id, actor_email, actor_key_id,
+		user_id, user_email, invitation_id, api_key_id, client_address, changes)`, rows); err != nil {
+		return fmt.Errorf("record imported users: %w", err)
+	}
+	return nil
+}
+
+// insertRows inserts rows into table (its name and columns, as INSERT INTO names them),
+// up to insertedPerStatement rows a statement: one statement is parsed, and its
+// triggers compiled, once for all its rows.
+func insertRows(ctx context.Context, tx *Tx, table string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), insertedPerStatement)
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + table + " VALUES ")
+		args := make([]any, 0, n*len(rows[0]))
+		for i, row := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?" + strings.Repeat(", ?", len(row)-1) + ")")
+			args = append(args, row...)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// insertedPerStatement bounds a statement's variables (13 an audit event): the driver
+// binds each variable by a search of them all, so a statement of more rows costs more
+// per row (500 rows took a third of an import's time to bind; 50, a few per cent).
+const insertedPerStatement = 50
+
+// membershipAdded is the audit record of user u added to workspace w by an import.
+func membershipAdded(u *server.User, w importedSpace) audit.Record {
+	return audit.Record{Action: server.AuditWorkspaceMembersAdded, OrgID: u.OrganizationID, User: u,
+		Changes: []server.AuditChange{auditChange("workspace", nil, audit.Text(w.name)), auditChange("users", nil, audit.Text("1"))}}
 }
 
 // join adds user u (whose number is num) to the workspaces spaces, recording each.
@@ -397,8 +579,7 @@ func (im *importer) join(ctx context.Context, u *server.User, num int64, spaces 
 			w.num, num); err != nil {
 			return fmt.Errorf("add workspace member: %w", err)
 		}
-		if err := recordEvent(ctx, im.tx, audit.Record{Action: server.AuditWorkspaceMembersAdded, OrgID: u.OrganizationID, User: u,
-			Changes: []server.AuditChange{auditChange("workspace", nil, audit.Text(w.name)), auditChange("users", nil, audit.Text("1"))}}); err != nil {
+		if err := recordEvent(ctx, im.tx, membershipAdded(u, w)); err != nil {
 			return err
 		}
 	}

@@ -58,6 +58,7 @@ var tests = []struct {
 	{"WorkspaceService_Members", testWorkspaceService_Members},
 	{"WorkspaceService_Authorization", testWorkspaceService_Authorization},
 	{"WorkspaceService_AtOnce", testWorkspaceService_AtOnce},
+	{"WorkspaceService_ReadOnlyToken", testWorkspaceService_ReadOnlyToken},
 	{"Bulk_DeactivateThousandsWithFailuresMixedIn", testBulk_DeactivateThousandsWithFailuresMixedIn},
 	{"Bulk_RoleAndDeleteBySearch", testBulk_RoleAndDeleteBySearch},
 	{"Bulk_IDsOfAnotherOrganizationAreNotFound", testBulk_IDsOfAnotherOrganizationAreNotFound},
@@ -81,4 +82,5 @@ var tests = []struct {
 	{"Import_RefusesUsersAndBadBatches", testImport_RefusesUsersAndBadBatches},
 	{"Import_AtOnceInTwoOrganizations", testImport_AtOnceInTwoOrganizations},
 	{"Import_Attacks", testImport_Attacks},
+	{"Import_UsernamesWithinOneBatch", testImport_UsernamesWithinOneBatch},
 }

@@ -165,6 +165,8 @@ func table(res results, wasm string) ([]row, []string) {
 			rows = append(rows, row{figure: "Directory: 64 clients, " + strings.TrimPrefix(name, "FindUsersParallel/"), value: res[name]["req/s"], unit: "req/s"})
 		}
 	}
+	rows = append(rows, exportRows(need)...)
+	rows = append(rows, importRows(need)...)
 	for _, sub := range []string{"Page", "PageAndCount"} {
 		name := "HTTPList/" + sub
 		rps, _ := need(name, "req/s")
@@ -177,6 +179,48 @@ func table(res results, wasm string) ([]row, []string) {
 		)
 	}
 	return rows, missing
+}
+
+// exportRows are the CSV export's figures (BenchmarkExport): by the directory's streamed
+// download, and written by the widget itself against Kili's core, which exports the
+// deactivated users only (its list has no other filter), so its time has no target.
+func exportRows(need func(name, unit string) (float64, bool)) []row {
+	var rows []row
+	for _, e := range []struct{ bench, how string }{{"Export/Directory", "streamed download"}, {"Export/Widget", "widget's pages (core)"}} {
+		n, _ := need(e.bench, "rows")
+		secs, _ := need(e.bench, "s")
+		heap, _ := need(e.bench, "peak-js-heap-MB")
+		wasm, _ := need(e.bench, "peak-wasm-MB")
+		growth, _ := need(e.bench, "renderer-growth-MB")
+		renderer, _ := need(e.bench, "peak-renderer-MB")
+		took := row{figure: fmt.Sprintf("CSV export of %s users, %s: click to the whole file", strconv.FormatFloat(n, 'f', 0, 64), e.how), value: secs, unit: "s", decimals: 1}
+		if e.bench == "Export/Directory" {
+			took.target, took.limit = "≤ 60 s", 60
+		}
+		rows = append(rows, took,
+			row{figure: "CSV export, " + e.how + ": page's JS heap at its peak", target: "≤ 100 MB", limit: 100, value: heap, unit: "MB", decimals: 1},
+			row{figure: "CSV export, " + e.how + ": page's wasm memory at its peak", value: wasm, unit: "MB", decimals: 1},
+			row{figure: "CSV export, " + e.how + ": page's renderer, growth to its peak", target: "≤ 100 MB", limit: 100, value: growth, unit: "MB", decimals: 1},
+			row{figure: "CSV export, " + e.how + ": page's renderer at its peak (resident)", value: renderer, unit: "MB", decimals: 0},
+		)
+	}
+	return rows
+}
+
+// importRows are the CSV import's figures: 10,000 new people through the page
+// (BenchmarkWidget_ImportTenThousand), and the directory's part of it
+// (BenchmarkImportService_TenThousandRows).
+func importRows(need func(name, unit string) (float64, bool)) []row {
+	preview, _ := need("Widget_ImportTenThousand", "preview-s")
+	imported, _ := need("Widget_ImportTenThousand", "import-s")
+	storePreview, _ := need("ImportService_TenThousandRows", "preview-s/op")
+	storeImport, _ := need("ImportService_TenThousandRows", "import-s/op")
+	return []row{
+		{figure: "CSV import of 10,000 rows through the page: preview and import", target: "≤ 60 s", limit: 60, value: preview + imported, unit: "s", decimals: 1},
+		{figure: "CSV import of 10,000 rows through the page: preview", value: preview, unit: "s", decimals: 1},
+		{figure: "CSV import of 10,000 rows, directory only: preview", value: storePreview, unit: "s", decimals: 2},
+		{figure: "CSV import of 10,000 rows, directory only: import", value: storeImport, unit: "s", decimals: 1},
+	}
 }
 
 // sortedNames lists the benchmarks by name.
