@@ -24,9 +24,9 @@ type directory struct {
 	EmbedTokens   server.EmbedTokenService
 	Workspaces    server.WorkspaceService
 	Audit         server.AuditService
-	Bulk          server.BulkService    // nil on PostgreSQL: bulk actions are not there yet
-	Imports       server.ImportService  // on PostgreSQL, one that refuses with a sentence
-	Exports       server.ExportService  // nil on PostgreSQL: CSV exports are not there yet
+	Bulk          server.BulkService
+	Imports       server.ImportService
+	Exports       server.ExportService
 	Changes       server.Changes        // the live updates of users
 	sweepAudit    func(context.Context) // deletes old events until ctx ends; nil when there is no audit trail
 	Ping          func(context.Context) error
@@ -60,7 +60,8 @@ func openDirectory(dsn string, logger *slog.Logger, invitationLifetime, auditRet
 		return &directory{
 			Users: postgres.NewUserService(db), Organizations: postgres.NewOrganizationService(db),
 			Auth: auth, EmbedTokens: auth, Invitations: postgres.NewInvitationService(db),
-			Audit: postgres.NewAuditService(db), Imports: postgres.ImportService{}, Changes: changes,
+			Audit: postgres.NewAuditService(db), Imports: postgres.NewImportService(db), Changes: changes,
+			Bulk: postgres.NewBulkService(db), Exports: postgres.NewExportService(db),
 			Workspaces: postgres.NewWorkspaceService(db),
 			sweepAudit: func(ctx context.Context) { db.RunAuditSweep(ctx, auditSweepInterval) },
 			Ping:       db.Ping, Close: func() error { changes.Close(); return db.Close() },

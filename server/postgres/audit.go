@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -162,4 +163,43 @@ func (db *DB) sweepBatch(ctx context.Context) (int, error) {
 // logs what fails and carries on.
 func (db *DB) RunAuditSweep(ctx context.Context, interval time.Duration) {
 	audit.RunSweep(ctx, interval, db.auditRetention(), db.Logger, db.SweepAuditEvents)
+}
+
+// recordEventsAtOnce stores records in tx in one statement, for the writes of many
+// users at once (a batch of a bulk action): the same rows as recordEvents writes.
+func recordEventsAtOnce(ctx context.Context, tx *Tx, records []audit.Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	n := len(records)
+	ids, orgs, actions, changes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	actorIDs, actorEmails, actorKeys, userIDs := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	userEmails, invitations, keys, clients := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	text := func(s sql.NullString) *string {
+		if !s.Valid {
+			return nil
+		}
+		return &s.String
+	}
+	for i, r := range records {
+		row, err := r.Row(ctx)
+		if err != nil {
+			return err
+		}
+		ids[i], orgs[i], actions[i], changes[i] = newID(), row.OrgID, row.Action, row.Changes
+		actorIDs[i], actorEmails[i], actorKeys[i], userIDs[i] = text(row.ActorID), text(row.ActorEmail), text(row.ActorKeyID), text(row.UserID)
+		userEmails[i], invitations[i], keys[i], clients[i] = text(row.UserEmail), text(row.InvitationID), text(row.APIKeyID), text(row.ClientAddress)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO audit_events (id, organization_id, action, created_at, actor_id, actor_email, actor_key_id,
+			user_id, user_email, invitation_id, api_key_id, client_address, changes)
+		SELECT id, org, action, $13, actor_id, actor_email, actor_key, user_id, user_email, invitation_id, key_id, client, changes
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[])
+			AS r (id, org, action, actor_id, actor_email, actor_key, user_id, user_email, invitation_id, key_id, client, changes)`,
+		ids, orgs, actions, actorIDs, actorEmails, actorKeys, userIDs, userEmails, invitations, keys, clients, changes,
+		toMicro(tx.now)); err != nil {
+		return fmt.Errorf("record %d events: %w", n, err)
+	}
+	return nil
 }

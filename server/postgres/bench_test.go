@@ -3,13 +3,18 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"useradmin/server"
+	"useradmin/server/exportcsv"
 	"useradmin/server/postgres"
 	"useradmin/server/postgres/pgtest"
 )
@@ -23,6 +28,7 @@ var pgBench struct {
 	users      *postgres.UserService
 	workspaces *postgres.WorkspaceService
 	ctx        context.Context
+	db         *postgres.DB
 }
 
 const pgBenchAdminKey = "ua_benchmark-admin-key"
@@ -61,7 +67,7 @@ func openPGBench(b *testing.B) error {
 		return err
 	}
 	pgBench.ctx = server.NewContextWithAuth(ctx, auth)
-	pgBench.users = postgres.NewUserService(db)
+	pgBench.users, pgBench.db = postgres.NewUserService(db), db
 	have, err := pgBench.users.CountUsers(pgBench.ctx, server.UserFilter{})
 	if err != nil {
 		return err
@@ -268,3 +274,164 @@ var pgBenchUsers int
 
 // pgBenchWorkspaces is how many workspaces the benchmark's organization has.
 func pgBenchWorkspaces() int { return max(1, pgBenchUsers/100) }
+
+// BenchmarkPG_BulkDeactivate deactivates the BENCH_BULK_USERS users (10^5 unless set)
+// of an organization, all activated, in batches of server.MaxBulkBatch, as the widget's
+// bulk action does: the target is 30 s for 10^5. Each run has an organization of its
+// own, made before the clock starts. Besides the time, it reports the CPU time of the
+// database and of the client, which a loaded machine does not inflate.
+func BenchmarkPG_BulkDeactivate(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("BENCH_BULK_USERS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db := postgres.NewDB(pgtest.NewDatabase(b))
+	if err := db.Open(); err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bulk, users := postgres.NewBulkService(db), postgres.NewUserService(db)
+	cpu := newCPUClock(b, db)
+	on, off := true, false
+	run := 0
+	for b.Loop() {
+		b.StopTimer()
+		run++
+		_, _, key, err := db.CreateOrganization(context.Background(), fmt.Sprint("Bulk ", run),
+			server.UserCreate{Email: fmt.Sprintf("admin%d@bulk.example", run), Password: "correct horse"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		auth, err := postgres.NewAuthService(db).Authenticate(context.Background(), key.Key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := server.NewContextWithAuth(context.Background(), auth)
+		if err := db.GenerateUsers(context.Background(), auth.User.OrganizationID, n); err != nil {
+			b.Fatal(err)
+		}
+		// A tenth of the generated users are deactivated: they are activated first, so
+		// that the action deactivates all n.
+		runBulk(b, bulk, ctx, server.UserFilter{Activated: &off}, server.BulkChange{Activated: &on})
+		want, err := users.CountUsers(ctx, server.UserFilter{Activated: &on})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		serverStart, selfStart := cpu.now()
+		changed := runBulk(b, bulk, ctx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off})
+		serverEnd, selfEnd := cpu.now()
+		if changed != want-1 {
+			b.Fatalf("%d users deactivated, want %d", changed, want-1)
+		}
+		b.ReportMetric(float64(changed), "users/op")
+		b.ReportMetric((serverEnd - serverStart).Seconds(), "db-cpu-s/op")
+		b.ReportMetric((selfEnd - selfStart).Seconds(), "go-cpu-s/op")
+	}
+}
+
+// BenchmarkPG_Export exports all BENCH_USERS users of the benchmark organization (run it
+// with BENCH_USERS=1000000 for the 10^6 of the target), sorted by last and first name,
+// through the store into the CSV writer: the time, and the rows a second.
+func BenchmarkPG_Export(b *testing.B) {
+	mustPGBench(b)
+	svc := postgres.NewExportService(pgBench.db)
+	columns := []exportcsv.Column{exportcsv.Email, exportcsv.Firstname, exportcsv.Lastname, exportcsv.OrganizationRole,
+		exportcsv.Activated, exportcsv.CreatedAt, exportcsv.LastSignedInAt}
+	create := server.ExportCreate{Order: []server.UserOrder{{Field: server.SortLastname}, {Field: server.SortFirstname}}, Columns: columns}
+	for b.Loop() {
+		e, err := svc.CreateExport(pgBench.ctx, create)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := svc.RedeemExport(pgBench.ctx, e.Token)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := exportcsv.NewWriter(io.Discard, run.Columns)
+		rows := 0
+		start := time.Now()
+		if err := svc.WriteExport(pgBench.ctx, run, func(r *exportcsv.Row) error { rows++; return w.WriteRow(r) }, w.Flush); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+		if rows != e.Total {
+			b.Fatalf("%d rows of %d", rows, e.Total)
+		}
+	}
+}
+
+// runBulk applies change to the users of filter in batches of server.MaxBulkBatch, as
+// the widget does, and returns how many it changed.
+func runBulk(b *testing.B, bulk *postgres.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange) int {
+	changed, after := 0, ""
+	for {
+		r, err := bulk.ApplyBulk(ctx, filter, change, server.BulkBatch{After: after, Limit: server.MaxBulkBatch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		changed += r.Changed
+		if r.Done {
+			return changed
+		}
+		after = r.Next
+	}
+}
+
+// cpuClock measures the CPU time the database server and this process spend, which,
+// unlike the wall time, does not grow with what else the machine runs: the server's
+// processes are the postmaster of db's cluster and its children (the finished ones are
+// counted in its children's times), read from /proc; none when they cannot be read.
+type cpuClock struct {
+	postmaster int
+}
+
+func newCPUClock(tb testing.TB, db *postgres.DB) *cpuClock {
+	raw := mustRaw(tb, db)
+	var dir string
+	if err := raw.QueryRow(`SHOW data_directory`).Scan(&dir); err != nil {
+		tb.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return &cpuClock{}
+	}
+	pid, _ := strconv.Atoi(strings.SplitN(string(text), "\n", 2)[0])
+	return &cpuClock{postmaster: pid}
+}
+
+// now returns the CPU time spent so far by the server and by this process.
+func (c *cpuClock) now() (server, self time.Duration) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	if c.postmaster == 0 {
+		return 0, self
+	}
+	ticks := func(pid int, withChildren bool) (ppid, t int64) {
+		text, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, 0
+		}
+		f := strings.Fields(string(text[strings.LastIndexByte(string(text), ')')+2:]))
+		num := func(i int) int64 { n, _ := strconv.ParseInt(f[i], 10, 64); return n }
+		t = num(11) + num(12) // utime, stime
+		if withChildren {
+			t += num(13) + num(14) // cutime, cstime
+		}
+		return num(1), t
+	}
+	_, total := ticks(c.postmaster, true)
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if pid, err := strconv.Atoi(d.Name()); err == nil && pid != c.postmaster {
+			if ppid, t := ticks(pid, false); ppid == int64(c.postmaster) {
+				total += t
+			}
+		}
+	}
+	return time.Duration(total) * time.Second / 100, self // USER_HZ is 100 on Linux
+}

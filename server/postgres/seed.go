@@ -175,8 +175,8 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		return fmt.Errorf("find organization %s: %w", orgID, err)
 	}
 	domain := emailLocal(name, "") + ".example"
-	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert_delete, DISABLE TRIGGER users_address_lock,
-		DISABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert, DISABLE TRIGGER users_address_lock,
+		DISABLE TRIGGER user_sign_in_days_insert`); err != nil {
 		return err
 	}
 	var base int64
@@ -210,8 +210,8 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, columns, rows); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert_delete, ENABLE TRIGGER users_address_lock,
-		ENABLE TRIGGER user_sign_in_days_insert_delete`); err != nil {
+	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert, ENABLE TRIGGER users_address_lock,
+		ENABLE TRIGGER user_sign_in_days_insert`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `

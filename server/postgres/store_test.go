@@ -65,6 +65,39 @@ func openStore(tb testing.TB) *storetest.Store {
 		SetInvitationLimit: func(l server.InvitationLimit) { db.InvitationLimit = l },
 		SetHasher:          func(h *argon.Hasher) { db.Hasher = h },
 		Raw:                raw,
+		Bulk:               postgres.NewBulkService(db),
+		GenerateUsers:      db.GenerateUsers,
+		OtherBulk:          func(tb testing.TB) server.BulkService { return postgres.NewBulkService(otherDB(tb, db, db.Now)) },
+		Exports:            postgres.NewExportService(db),
+		OtherExports:       func(tb testing.TB) server.ExportService { return postgres.NewExportService(otherDB(tb, db, db.Now)) },
+		Imports:            postgres.NewImportService(db),
+		OtherImports:       func(tb testing.TB) server.ImportService { return postgres.NewImportService(otherDB(tb, db, db.Now)) },
+		TakeChanges:        changesAfter(raw),
+	}
+}
+
+// changesAfter returns a function that reads the change log after what it read last.
+func changesAfter(raw *sql.DB) func(tb testing.TB) []server.UserChange {
+	var last int64
+	return func(tb testing.TB) []server.UserChange {
+		tb.Helper()
+		rows, err := raw.Query(`SELECT seq, organization_id, user_id, kind, by_id FROM user_changes WHERE seq > $1 ORDER BY seq`, last)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer rows.Close()
+		var out []server.UserChange
+		for rows.Next() {
+			var c server.UserChange
+			if err := rows.Scan(&last, &c.OrganizationID, &c.UserID, &c.Kind, &c.ByID); err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, c)
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatal(err)
+		}
+		return out
 	}
 }
 
@@ -127,6 +160,11 @@ func TestDB_OpenAtOnce(t *testing.T) {
 
 // otherInstance opens db's database again, as another instance of the server would.
 func otherInstance(tb testing.TB, db *postgres.DB, now func() time.Time) server.AuthService {
+	return postgres.NewAuthService(otherDB(tb, db, now))
+}
+
+// otherDB opens db's database again, with the clock now, closed when tb ends.
+func otherDB(tb testing.TB, db *postgres.DB, now func() time.Time) *postgres.DB {
 	tb.Helper()
 	other := postgres.NewDB(db.URL)
 	if err := other.Open(); err != nil {
@@ -134,5 +172,5 @@ func otherInstance(tb testing.TB, db *postgres.DB, now func() time.Time) server.
 	}
 	tb.Cleanup(func() { other.Close() })
 	other.Now = now
-	return postgres.NewAuthService(other)
+	return other
 }

@@ -25,6 +25,9 @@ type Store struct {
 	Invitations   server.InvitationService
 	Audit         server.AuditService
 	EmbedTokens   server.EmbedTokenService
+	Bulk          server.BulkService
+	Exports       server.ExportService
+	Imports       server.ImportService
 	Workspaces    server.WorkspaceService
 
 	// CreateOrganization makes an organization with its first admin and a key for them.
@@ -50,6 +53,27 @@ type Store struct {
 	// write as another program would. Queries the suite sends through it take no
 	// arguments: the two stores' placeholders differ.
 	Raw *sql.DB
+
+	// GenerateUsers adds n generated users to the organization orgID, quickly.
+	GenerateUsers func(ctx context.Context, orgID string, n int) error
+
+	// OtherBulk is the bulk actions of another instance on the same database; nil when
+	// the store has one instance at a time.
+	OtherBulk func(tb testing.TB) server.BulkService
+
+	// OtherExports is the exports of another instance on the same database.
+	OtherExports func(tb testing.TB) server.ExportService
+
+	// OtherImports is the imports of another instance on the same database.
+	OtherImports func(tb testing.TB) server.ImportService
+
+	// TakeChanges returns the changes of users published since it was last called, in
+	// the order they were published.
+	TakeChanges func(tb testing.TB) []server.UserChange
+
+	// CheckCounts checks the counts the store alone keeps against its rows; nil for
+	// none.
+	CheckCounts func(tb testing.TB)
 }
 
 // Open returns a store on a new, empty database, closed when tb ends.
@@ -69,7 +93,7 @@ func (s *Store) Dump(tb testing.TB) string {
 	var b strings.Builder
 	for _, table := range []string{"organizations", "users", "api_keys", "password_resets", "user_counts",
 		"invitations", "invitation_links", "invitation_mail_counts", "audit_events", "audit_counts", "embed_tokens",
-		"workspaces", "workspace_members", "workspace_counts"} {
+		"workspaces", "workspace_members", "workspace_counts", "exports"} {
 		order := "1, 2, 3"
 		if table == "workspace_members" {
 			order = "1, 2" // its two columns are its key

@@ -1,0 +1,366 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"useradmin/server"
+	"useradmin/server/audit"
+	"useradmin/server/exportcsv"
+)
+
+// ExportService makes CSV exports of the users of the caller's organization: a row per
+// export in the exports table (migration 009), a single-use link, and a download that
+// reads the users a page at a time.
+type ExportService struct {
+	db *DB
+}
+
+var _ server.ExportService = (*ExportService)(nil)
+
+// NewExportService returns an ExportService on db.
+func NewExportService(db *DB) *ExportService {
+	return &ExportService{db: db}
+}
+
+// Bounds of exports: how many an organization may make an hour (each one reads the
+// whole organization), and how long the rows of old ones are kept.
+const (
+	maxExportsPerHour = 30
+	exportKept        = 24 * time.Hour
+)
+
+// CreateExport checks the request, counts the users it matches and stores a new export
+// with the hash of its link's token, for an ADMIN; EXPORT_CREATED is recorded with it.
+func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCreate) (*server.Export, error) {
+	if err := create.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can export users: ask an admin of your organization.")
+	}
+	filter, ok := scope(create.Filter, me)
+	if !ok {
+		return nil, server.FieldErrorf("organization", "You can export only the users of your own organization.")
+	}
+	if err := checkWorkspaceFilter(ctx, tx, me, filter); err != nil {
+		return nil, err
+	}
+	if err := checkExportRate(ctx, tx, me.OrganizationID); err != nil {
+		return nil, err
+	}
+	total, err := countUsers(ctx, tx, filter)
+	if err != nil {
+		return nil, err
+	}
+	filterJSON, _ := json.Marshal(filter)
+	orderJSON, _ := json.Marshal(create.Order)
+	columnsJSON, _ := json.Marshal(create.Columns)
+	e := &server.Export{ID: newID(), OrganizationID: me.OrganizationID, Token: newSecret(), CreatedAt: tx.now,
+		ExpiresAt: tx.now.Add(server.ExportLifetime), Total: total}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM exports WHERE created_at < $1`, toMicro(tx.now.Add(-exportKept))); err != nil {
+		return nil, fmt.Errorf("delete old exports: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO exports (id, token_hash, organization_id, user_id, filter, sort, columns, created_at, expires_at, total)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.ID, hashSecret(e.Token), e.OrganizationID, me.ID, string(filterJSON), string(orderJSON), string(columnsJSON),
+		toMicro(e.CreatedAt), toMicro(e.ExpiresAt), total); err != nil {
+		return nil, fmt.Errorf("insert export: %w", err)
+	}
+	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditExportCreated, OrgID: me.OrganizationID,
+		Changes: exportChanges(create, total)}); err != nil {
+		return nil, err
+	}
+	return e, tx.Commit()
+}
+
+// checkExportRate refuses an export past maxExportsPerHour of the organization.
+func checkExportRate(ctx context.Context, tx *Tx, orgID string) error {
+	var n int
+	var oldest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM exports WHERE organization_id = $1 AND created_at > $2`,
+		orgID, toMicro(tx.now.Add(-time.Hour))).Scan(&n, &oldest); err != nil {
+		return fmt.Errorf("count exports: %w", err)
+	}
+	if n < maxExportsPerHour {
+		return nil
+	}
+	wait := fromMicro(oldest.Int64).Add(time.Hour).Sub(tx.now)
+	return server.RateLimitedf(wait, "Your organization made "+strconv.Itoa(maxExportsPerHour)+
+		" exports in the last hour: wait %[1]s, or use a file you exported already.")
+}
+
+// exportChanges are what EXPORT_CREATED records: the filter, the sort, the columns and
+// how many users matched, as the schema names them.
+func exportChanges(c server.ExportCreate, total int) []server.AuditChange {
+	cols := make([]string, len(c.Columns))
+	for i, col := range c.Columns {
+		cols[i] = string(col)
+	}
+	var sort []string
+	for _, o := range c.Order {
+		dir := "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		sort = append(sort, string(o.Field)+" "+dir)
+	}
+	return []server.AuditChange{
+		{Field: "where", New: audit.Text(filterText(c.Filter))},
+		{Field: "orderBy", New: audit.Text(strings.Join(sort, ", "))},
+		{Field: "columns", New: audit.Text(strings.Join(cols, ","))},
+		{Field: "total", New: audit.Text(strconv.Itoa(total))},
+	}
+}
+
+// filterText writes a filter as the UserWhere fields it came from, for the audit trail.
+func filterText(f server.UserFilter) string {
+	var parts []string
+	add := func(name, value string) { parts = append(parts, name+"="+value) }
+	if f.ID != nil {
+		add("id", *f.ID)
+	}
+	if f.IDIn != nil {
+		add("idIn", strconv.Itoa(len(f.IDIn))+" ids")
+	}
+	if f.Email != nil {
+		add("email", *f.Email)
+	}
+	if f.APIKey != nil {
+		add("apiKey", "(a key)") // never the secret
+	}
+	if f.Activated != nil {
+		add("activated", strconv.FormatBool(*f.Activated))
+	}
+	if f.Search != nil {
+		add("search", strconv.Quote(*f.Search))
+	}
+	if f.Role != nil {
+		add("organizationRole", string(*f.Role))
+	}
+	if f.Username != nil {
+		add("username", *f.Username)
+	}
+	if f.WorkspaceID != nil {
+		add("workspaceId", *f.WorkspaceID)
+	}
+	if f.SignedInBefore != nil {
+		add("lastSignedInBefore", f.SignedInBefore.UTC().Format(time.RFC3339))
+	}
+	if f.NeverSignedIn != nil {
+		add("neverSignedIn", strconv.FormatBool(*f.NeverSignedIn))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func errExportNotFound() error {
+	return server.Errorf(server.ENOTFOUND, "This export was not found: start a new export from the user list.")
+}
+
+// FindExport returns the export id of the caller's organization and how far its download
+// went, for an ADMIN.
+func (s *ExportService) FindExport(ctx context.Context, id string) (*server.Export, error) {
+	if err := server.ValidateExportID(id); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	me, err := caller(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != server.RoleAdmin {
+		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can follow an export: ask an admin of your organization.")
+	}
+	var e server.Export
+	var created, expires int64
+	err = tx.QueryRowContext(ctx, `SELECT id, organization_id, created_at, expires_at, total, written, done
+		FROM exports WHERE id = $1 AND organization_id = $2`, id, me.OrganizationID).
+		Scan(&e.ID, &e.OrganizationID, &created, &expires, &e.Total, &e.Written, &e.Done)
+	if err == sql.ErrNoRows {
+		return nil, errExportNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find export: %w", err)
+	}
+	e.CreatedAt, e.ExpiresAt = fromMicro(created), fromMicro(expires)
+	return &e, nil
+}
+
+// RedeemExport uses the link token once: in one write transaction, so that of a burst of
+// requests with the same token exactly one gets the file. The admin who made the export
+// must still be an active ADMIN of its organization. Every refusal is the same NOT_FOUND,
+// and a token that was found is used up even when refused.
+func (s *ExportService) RedeemExport(ctx context.Context, token string) (*server.ExportRun, error) {
+	if token == "" || len(token) > server.MaxKeyLength {
+		return nil, errExportLinkNotValid()
+	}
+	tx, err := s.db.beginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var run server.ExportRun
+	var userID, filterJSON, orderJSON, columnsJSON string
+	var created, expires int64
+	err = tx.QueryRowContext(ctx, `
+		UPDATE exports SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+		RETURNING id, organization_id, user_id, filter, sort, columns, created_at, expires_at, total`,
+		toMicro(tx.now), hashSecret(token)).
+		Scan(&run.Export.ID, &run.Export.OrganizationID, &userID, &filterJSON, &orderJSON, &columnsJSON, &created, &expires, &run.Export.Total)
+	if err == sql.ErrNoRows {
+		return nil, errExportLinkNotValid()
+	} else if err != nil {
+		return nil, fmt.Errorf("redeem export: %w", err)
+	}
+	run.Export.CreatedAt, run.Export.ExpiresAt = fromMicro(created), fromMicro(expires)
+	admin, err := findUserByID(ctx, tx, userID)
+	if err != nil && server.ErrorCode(err) != server.ENOTFOUND {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if admin == nil || !isActiveAdmin(admin) || admin.OrganizationID != run.Export.OrganizationID {
+		return nil, errExportLinkNotValid()
+	}
+	if err := json.Unmarshal([]byte(filterJSON), &run.Filter); err != nil {
+		return nil, fmt.Errorf("read export filter: %w", err)
+	}
+	if err := json.Unmarshal([]byte(orderJSON), &run.Order); err != nil {
+		return nil, fmt.Errorf("read export sort: %w", err)
+	}
+	if err := json.Unmarshal([]byte(columnsJSON), &run.Columns); err != nil {
+		return nil, fmt.Errorf("read export columns: %w", err)
+	}
+	// The scope is the export's organization, whatever the stored filter says.
+	run.Filter.OrganizationID = &run.Export.OrganizationID
+	return &run, nil
+}
+
+func errExportLinkNotValid() error {
+	return server.Errorf(server.ENOTFOUND, "This export link was used already or has expired: start the export again from the user list.")
+}
+
+// exportPageSize is how many users one page of a download reads: about a hundredth of
+// the export, from 1,000 to 10,000 users (a few MB), so that a million users take a
+// hundred pages and the progress moves every page.
+func exportPageSize(total int) int {
+	return min(max(total/100, 1000), 10000)
+}
+
+// WriteExport calls row for each user of run in its sort, a page per read transaction,
+// each page starting after the last row of the one before (keyset paging: a page costs
+// its own rows, and the server never holds more than one page). After each page it calls
+// flush and stores how many rows were written; the last page sets done.
+func (s *ExportService) WriteExport(ctx context.Context, run *server.ExportRun, row func(*exportcsv.Row) error, flush func() error) error {
+	filter := run.Filter
+	filter.OrganizationID = &run.Export.OrganizationID
+	withWorkspaces := slices.Contains(run.Columns, exportcsv.Workspaces)
+	pager := newExportPager(filter, run.Order, exportPageSize(run.Export.Total))
+	written := 0
+	for {
+		users, workspaces, last, err := s.exportPage(ctx, pager, withWorkspaces)
+		if err != nil {
+			return err
+		}
+		for i, u := range users {
+			r := exportcsv.Row{Email: u.Email, Firstname: u.Firstname, Lastname: u.Lastname, Username: u.Username,
+				OrganizationRole: string(u.Role), Activated: u.Activated, CreatedAt: u.CreatedAt, LastSignedInAt: u.LastSignedInAt,
+				Workspaces: workspaces[i]}
+			if err := row(&r); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		written += len(users)
+		if err := s.storeProgress(ctx, run.Export.ID, written, last); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// exportPage reads the next page of pager, in a read transaction of its own, with each
+// user's workspace names when asked.
+func (s *ExportService) exportPage(ctx context.Context, p *exportPager, withWorkspaces bool) ([]*server.User, [][]string, bool, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer tx.Rollback()
+	users, last, err := p.next(ctx, tx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	workspaces := make([][]string, len(users))
+	if withWorkspaces && len(users) > 0 {
+		if err := readWorkspaceNames(ctx, tx, users, workspaces); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	return users, workspaces, last, nil
+}
+
+// readWorkspaceNames fills names[i] with the names of the workspaces of users[i], by
+// name, in one query for the page.
+func readWorkspaceNames(ctx context.Context, tx *Tx, users []*server.User, names [][]string) error {
+	index := make(map[string]int, len(users))
+	ids := make([]string, len(users))
+	for i, u := range users {
+		index[u.ID], ids[i] = i, u.ID
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT m.user_id, w.name FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+		WHERE m.user_id = ANY($1) ORDER BY m.user_id, w.name_key`, ids)
+	if err != nil {
+		return fmt.Errorf("read workspaces: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("read workspaces: %w", err)
+		}
+		i := index[id]
+		names[i] = append(names[i], name)
+	}
+	return rows.Err()
+}
+
+// storeProgress stores how many rows the download of export id wrote, and whether it is
+// done, for export(id) to read from any instance.
+func (s *ExportService) storeProgress(ctx context.Context, id string, written int, done bool) error {
+	tx, err := s.db.beginUnlockedTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE exports SET written = $1, done = $2 WHERE id = $3`, written, done, id); err != nil {
+		return fmt.Errorf("store export progress: %w", err)
+	}
+	return tx.Commit()
+}
