@@ -42,9 +42,6 @@ func (r *queryResolver) CountAuditEvents(ctx context.Context, where *AuditEventW
 	return n, inContract(err, auditWhereFields)
 }
 
-// errNoAudit answers when the handler was given no audit trail to read.
-var errNoAudit = server.Errorf(server.EFORBIDDEN, "This directory keeps no audit trail: see a user's changes on their page, or ask the people who run the directory for its logs.")
-
 // filter turns where into a server.AuditFilter; nil selects all.
 func (w *AuditEventWhere) filter() server.AuditFilter {
 	if w == nil {

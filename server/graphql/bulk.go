@@ -23,7 +23,7 @@ func (r *mutationResolver) bulkBatch(ctx context.Context, where UserWhere, chang
 		return nil, err
 	}
 	if r.bulk == nil {
-		return nil, server.Errorf(server.EFORBIDDEN, "This directory has no bulk actions: change users one at a time.")
+		return nil, errNoBulk
 	}
 	res, err := r.bulk.ApplyBulk(ctx, where.filter(), change, server.BulkBatch{After: deref(after), Limit: first})
 	if err != nil {

@@ -18,8 +18,6 @@ var exportColumns = map[ExportColumn]exportcsv.Column{
 // exportPath is where the download of a link's token is served, beside /graphql.
 const exportPath = "export/"
 
-var errNoExports = server.Errorf(server.EFORBIDDEN, "This directory cannot export CSV files yet (it runs on PostgreSQL): run it on SQLite to export, or page through the users.")
-
 // CreateExport answers Mutation.createExport.
 func (r *mutationResolver) CreateExport(ctx context.Context, where UserWhere, orderBy []UserOrderBy, columns []ExportColumn) (*Export, error) {
 	if err := authenticated(ctx); err != nil {

@@ -31,7 +31,7 @@ func (r *mutationResolver) CreateEmbedToken(ctx context.Context, userID string, 
 		return nil, err
 	}
 	if r.embeds == nil {
-		return nil, server.Errorf(server.EFORBIDDEN, "This directory mints no embed tokens: hand the widget an API key instead.")
+		return nil, errNoEmbedTokens
 	}
 	create := server.EmbedTokenCreate{UserID: userID, Origin: origin}
 	if lifetimeSeconds != nil {

@@ -28,7 +28,7 @@ func (r *mutationResolver) ImportUsers(ctx context.Context, rows []ImportRow, mo
 		return nil, err
 	}
 	if r.imports == nil {
-		return nil, server.Errorf(server.EFORBIDDEN, "This directory cannot import users: add them one at a time, or invite them.")
+		return nil, errNoImports
 	}
 	in := make([]server.ImportRow, len(rows))
 	for i, row := range rows {

@@ -54,9 +54,6 @@ func (r *resolver) Subscription() SubscriptionResolver { return (*subscriptionRe
 
 type subscriptionResolver resolver
 
-// errLiveOff answers a subscription on a directory that publishes no changes.
-var errLiveOff = server.Errorf(server.EFORBIDDEN, "This directory has no live updates: reload the page to see changes.")
-
 // UserChanged follows the changes of the users the caller may see.
 func (r *subscriptionResolver) UserChanged(ctx context.Context, since *string) (<-chan *UserChange, error) {
 	if err := authenticated(ctx); err != nil {

@@ -101,10 +101,6 @@ func (r *userResolver) Workspaces(ctx context.Context, u *User, first int) ([]se
 	return derefAll(ws), nil
 }
 
-// errNoWorkspaces answers the workspace operations of a directory without them (its
-// store has none yet, as the PostgreSQL store).
-var errNoWorkspaces = server.Errorf(server.EFORBIDDEN, "This directory keeps no workspaces: its store does not have them yet. Use the directory on SQLite for workspaces.")
-
 // mayUseWorkspaces refuses a caller who is not signed in, and every caller of a directory
 // without workspaces.
 func mayUseWorkspaces(ctx context.Context, ws server.WorkspaceService) error {
