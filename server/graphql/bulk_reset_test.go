@@ -1,11 +1,14 @@
 package graphql_test
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"useradmin/server/graphql"
+	servermail "useradmin/server/mail"
 )
 
 // resetBatch is the selection of a batch of issuePasswordResets the tests read.
@@ -184,5 +187,21 @@ func TestBulkResets_Batches(t *testing.T) {
 	}
 	if f.snapshot(t) != before {
 		t.Error("the store changed")
+	}
+}
+
+// TestBulkResets_HandedBackWhenMailOnlyReachesTheLog hands the links back to the admin
+// when the mail sender only writes to the log (no SMTP), and writes none to the log.
+func TestBulkResets_HandedBackWhenMailOnlyReachesTheLog(t *testing.T) {
+	f := newFixture(t)
+	var log bytes.Buffer
+	f.handler = f.handlerWith(func(h *graphql.Handler) { h.Mailer = servermail.Log{Logger: slog.New(slog.NewTextHandler(&log, nil))} })
+	d := f.data(t, gql{query: f.expand(`mutation { issuePasswordResets(where: {idIn: ["$ACME_USER_ID"]}, first: 10) ` + resetBatch + ` }`), key: f.acmeAdminKey})
+	resets := asList(d["issuePasswordResets"].(map[string]any)["resets"])
+	if len(resets) != 1 || resets[0].(map[string]any)["mailed"] != false || resets[0].(map[string]any)["link"] == nil {
+		t.Fatalf("resets %v", resets)
+	}
+	if strings.Contains(log.String(), "token=") {
+		t.Errorf("the log holds a link: %s", log.String())
 	}
 }
