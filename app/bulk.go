@@ -265,7 +265,7 @@ func (c *userList) renderBulkResult() app.UI {
 		app.P().Role("status").Text(summary),
 		app.If(b.Err != nil, app.P().Class("error").Role("alert").Text(errText(b.Err))),
 		app.If(c.resets.url != "",
-			app.P().Class("muted").ID("bulk-reset-note").Text(countLinks(c.resets.n)+" to hand over: download them now, they are not kept. Each works once, until the time in the file; give each only to its user."),
+			app.P().Class("muted").ID("bulk-reset-note").Text(countLinks(c.resets.n)+" to hand over: download the file now, the links are not kept. Each works once, until the time in the file; give each only to its user."),
 			app.A().Class("btn").ID("bulk-reset-csv").Href(c.resets.url).Attr("download", "reset-links.csv").
 				Text("Download the links (CSV)"),
 		),
