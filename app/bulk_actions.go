@@ -16,9 +16,12 @@ const (
 	actionBulkCancel = "bulkCancel" // nothing: stop the run after its current batch
 )
 
-// bulkBatch is how many users one request of a bulk action looks at: the directory
-// answers 500 in well under a second, so progress moves at least every second.
-const bulkBatch = 500
+// bulkBatch is how many users one request of a bulk action looks at: the most the
+// directory takes (server.MaxBulkBatch). A batch has a cost of its own besides its users
+// (a transaction, a request), so that 1,000 a request take about a quarter less than 500;
+// the directory answers 1,000 in well under a second, so progress still moves at least
+// every second.
+const bulkBatch = 1000
 
 // The bulk actions the list offers.
 const (
