@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"useradmin/server"
+	"useradmin/server/embedtoken"
 )
 
 // maxResetBatch is how many users one batch of issuePasswordResets looks at: each link
@@ -22,6 +23,10 @@ const maxResetBatch = server.MaxPageSize
 // changed out of the filter meanwhile, the batch says so instead of skipping anyone.
 func (r *mutationResolver) IssuePasswordResets(ctx context.Context, where UserWhere, after *string, first int) (*BulkResult, error) {
 	if err := authenticated(ctx); err != nil {
+		return nil, err
+	}
+	// Each link is a write: a read-only embed token is refused before the first, not at each.
+	if err := embedtoken.MayWrite(ctx); err != nil {
 		return nil, err
 	}
 	me := server.UserFromContext(ctx)
