@@ -13,7 +13,8 @@ import (
 // fullCaps is what the built-in directory offers.
 var fullCaps = capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
 	SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true, Invitations: true, Paradime: true, Live: true, EmbedGrant: true,
-	Usernames: true, LastSignIn: true, Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true}
+	Usernames: true, LastSignIn: true, Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true,
+	BulkResets: true}
 
 func TestAPI_OpenSession(t *testing.T) {
 	ctx := context.Background()

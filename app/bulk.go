@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"encoding/csv"
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -60,6 +62,7 @@ var bulkLabels = map[string]string{
 	bulkMakeAdmin: "Make admin", bulkMakeUser: "Make user",
 	bulkActivate: "Activate", bulkDeactivate: "Deactivate", bulkDelete: "Delete",
 	bulkAddToWorkspace: "Add to workspace", bulkRemoveFromWorkspace: "Remove from workspace",
+	bulkResetLinks: "Send reset links",
 }
 
 // onBulk shows the end of a run: the list is read again, and the selection ends.
@@ -69,6 +72,10 @@ func (c *userList) onBulk(ctx app.Context) {
 	}
 	c.bulkBase = c.bulk.Seq
 	c.bulkShown = true
+	c.resets.free()
+	if links := c.takeResets(ctx); len(links) > 0 {
+		c.resets.make(links)
+	}
 	c.sel.clear()
 	c.load(ctx)
 	ctx.Defer(func(ctx app.Context) { focusByID("bulk-result") })
@@ -162,6 +169,9 @@ func (c *userList) renderBulkBar() app.UI {
 	n := c.sel.count(c.users.Total)
 	page := c.pageSelected()
 	actions := []string{bulkMakeAdmin, bulkMakeUser, bulkActivate, bulkDeactivate}
+	if c.session.Caps.BulkResets {
+		actions = append(actions, bulkResetLinks)
+	}
 	if c.session.Caps.DeleteUser {
 		actions = append(actions, bulkDelete)
 	}
@@ -232,10 +242,19 @@ func (c *userList) renderBulkProgress() app.UI {
 func (c *userList) renderBulkResult() app.UI {
 	b := c.bulk
 	summary := bulkLabels[b.Action] + ": " + countUsers(b.Changed) + " changed"
+	if b.Action == bulkResetLinks {
+		summary = bulkLabels[b.Action] + ": " + countLinks(b.Changed) + " issued"
+		if b.Mailed > 0 {
+			summary += ", " + groupDigits(b.Mailed) + " sent by email"
+		}
+	}
 	if b.Unchanged > 0 {
 		summary += ", " + groupDigits(b.Unchanged) + " already so"
 	}
-	if len(b.Failures) > 0 {
+	switch {
+	case len(b.Failures) > 0 && b.Action == bulkResetLinks:
+		summary += ", " + groupDigits(len(b.Failures)) + " without a link"
+	case len(b.Failures) > 0:
 		summary += ", " + groupDigits(len(b.Failures)) + " not changed"
 	}
 	summary += "."
@@ -245,6 +264,11 @@ func (c *userList) renderBulkResult() app.UI {
 	return app.Section().Class("bulk-bar bulk-result").ID("bulk-result").TabIndex(-1).Aria("label", "Result of the bulk action").Body(
 		app.P().Role("status").Text(summary),
 		app.If(b.Err != nil, app.P().Class("error").Role("alert").Text(errText(b.Err))),
+		app.If(c.resets.url != "",
+			app.P().Class("muted").ID("bulk-reset-note").Text(countLinks(c.resets.n)+" to hand over: download the file now, the links are not kept. Each works once, until the time in the file; give each only to its user."),
+			app.A().Class("btn").ID("bulk-reset-csv").Href(c.resets.url).Attr("download", "reset-links.csv").
+				Text("Download the links (CSV)"),
+		),
 		app.If(len(b.Failures) > 0,
 			app.Ul().Class("bulk-failures").Body(
 				app.Range(b.Failures).Slice(func(i int) app.UI {
@@ -258,7 +282,7 @@ func (c *userList) renderBulkResult() app.UI {
 			),
 		),
 		app.Button().Type("button").Class("btn btn-link").ID("bulk-dismiss").Text("Dismiss").
-			OnClick(func(ctx app.Context, e app.Event) { c.bulkShown = false }),
+			OnClick(func(ctx app.Context, e app.Event) { c.bulkShown = false; c.resets.free() }),
 	)
 }
 
@@ -267,6 +291,66 @@ func errText(f *failure) string {
 		return ""
 	}
 	return f.Message
+}
+
+// countLinks writes "1 link" or "1,234 links".
+func countLinks(n int) string {
+	if n == 1 {
+		return "1 link"
+	}
+	return groupDigits(n) + " links"
+}
+
+// takeResets takes the reset links of the last run out of the widget's state, where
+// they would outlive the page, and returns them.
+func (c *userList) takeResets(ctx app.Context) []issuedReset {
+	links := c.bulk.Resets
+	if len(links) == 0 {
+		return nil
+	}
+	st := c.bulk
+	st.Resets = nil
+	c.bulk.Resets = nil
+	ctx.SetState(stateBulk, st)
+	return links
+}
+
+// resetLinks is the file of the reset links of the last run: an object URL, which works
+// in a portal's frame where a data: URL may be refused, freed when the result is
+// dismissed or the list closes. The links themselves are kept nowhere else.
+type resetLinks struct {
+	url string
+	n   int
+}
+
+func (r *resetLinks) make(links []issuedReset) {
+	r.free()
+	if app.IsServer {
+		return
+	}
+	blob := app.Window().Get("Blob").New([]any{resetLinksCSV(links)}, map[string]any{"type": "text/csv;charset=utf-8"})
+	r.url, r.n = app.Window().Get("URL").Call("createObjectURL", blob).String(), len(links)
+}
+
+func (r *resetLinks) free() {
+	if r.url != "" && !app.IsServer {
+		app.Window().Get("URL").Call("revokeObjectURL", r.url)
+	}
+	r.url, r.n = "", 0
+}
+
+// resetLinksCSV is the file of reset links: email, link and when it expires, each cell a
+// spreadsheet would take for a formula made inert.
+func resetLinksCSV(links []issuedReset) string {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write([]string{"email", "link", "expires"})
+	for _, l := range links {
+		w.Write([]string{inert(l.Email), inert(l.Link), inert(l.ExpiresAt)})
+	}
+	w.Flush()
+	return "\ufeff" + b.String()
 }
 
 // countUsers writes "1 user" or "1,234 users".

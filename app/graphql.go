@@ -116,6 +116,7 @@ type capabilities struct {
 	Import             bool // importUsers: the CSV import
 	BulkMembership     bool // BulkUserData.addToWorkspace and removeFromWorkspace
 	Export             bool // createExport and export(id): the directory streams the CSV file
+	BulkResets         bool // issuePasswordResets: reset links for the selected users
 }
 
 // userModels reports whether the endpoint has the whole usernames, last sign-in and
@@ -209,6 +210,8 @@ func (q *introspection) capabilities() capabilities {
 			c.Import = true
 		case "createExport":
 			c.Export = true
+		case "issuePasswordResets":
+			c.BulkResets = true
 		}
 	}
 	hasUsers := false

@@ -39,6 +39,8 @@ type userList struct {
 	bulkBase  int       // the Seq of the run that ended before the page opened
 	bulkShown bool      // the result of the last run is shown
 	bulkWS    string    // the workspace chosen for a membership action
+
+	resets resetLinks // the reset links of the last run, to download (bulk.go)
 }
 
 func newUserList(w *Widget) *userList {
@@ -56,6 +58,7 @@ func (c *userList) OnMount(ctx app.Context) {
 	ctx.ObserveState(stateBulk).OnChange(func() { c.onBulk(ctx) }).Value(&c.bulk)
 	if !c.bulk.Running {
 		c.bulkBase = c.bulk.Seq
+		c.takeResets(ctx) // a run that ended elsewhere: its links are not kept
 	}
 }
 
@@ -108,6 +111,7 @@ func (c *userList) loadWorkspaces(ctx app.Context) {
 func (c *userList) OnDismount() {
 	c.retry.reset()
 	c.stopSearch()
+	c.resets.free()
 }
 
 // onSession loads the page again when the session, once open, shows that the endpoint

@@ -173,3 +173,14 @@ type Mailer interface {
 	// was handed to the mail server), in order.
 	SendInvitations(ctx context.Context, mails []InvitationMail) []error
 }
+
+// Delivers reports whether m's emails reach their recipients: a Mailer that only writes
+// them to the log (mail.Log) says so with a method Delivers() bool that answers false,
+// and the links it would send are then handed to the admin instead, as without a Mailer.
+func Delivers(m Mailer) bool {
+	if m == nil {
+		return false
+	}
+	d, ok := m.(interface{ Delivers() bool })
+	return !ok || d.Delivers()
+}

@@ -146,6 +146,10 @@ var auditedMutations = map[string]struct {
 		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`,
 		"USER_DELETED",
 		`mutation { deleteUsers(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`},
+	"issuePasswordResets": {"Admin",
+		`mutation { issuePasswordResets(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`,
+		"PASSWORD_RESET_ISSUED",
+		`mutation { issuePasswordResets(where: {idIn: ["$ACME_USER_ID"]}, first: 10) { changed } }`},
 	"importUsers": {"Admin",
 		`mutation { importUsers(rows: [{line: 2, email: "new@example.test", firstname: "Nia", workspaces: ["annotators"]}], mode: CREATE, existing: SKIP, dryRun: false) { outcome } }`,
 		"USER_CREATED WORKSPACE_MEMBERS_ADDED PASSWORD_RESET_ISSUED USERS_IMPORTED",
@@ -179,6 +183,7 @@ var refusedBy = map[string]string{
 	"updateUsers":          "User",
 	"deleteUsers":          "User",
 	"importUsers":          "User",
+	"issuePasswordResets":  "User",
 }
 
 func TestHandler_EveryMutationRecordsAuditEvent(t *testing.T) {

@@ -30,7 +30,7 @@ func (r *mutationResolver) bulkBatch(ctx context.Context, where UserWhere, chang
 		return nil, inContract(err, bulkFields, whereFields)
 	}
 	out := &BulkResult{Matched: res.Matched, Changed: res.Changed, Unchanged: res.Unchanged, Done: res.Done,
-		Failures: make([]BulkFailure, len(res.Failures))}
+		Failures: make([]BulkFailure, len(res.Failures)), Resets: []IssuedPasswordReset{}}
 	if !res.Done {
 		out.Next = &res.Next
 	}

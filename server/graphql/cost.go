@@ -69,6 +69,7 @@ var assumedItems = map[string]int{
 	"ListUsers.activeUsers":  maxListed,
 	"ListUsers.invitedUsers": maxListed,
 	"AuditEvent.changes":     maxAuditChanges,
+	"BulkResult.resets":      maxResetBatch, // a link per user of a batch of issuePasswordResets
 }
 
 // maxAuditChanges is the most changes an audit event holds: a new or deleted user's

@@ -76,6 +76,7 @@ type MutationResolver interface {
 	DeleteUsers(ctx context.Context, where UserWhere, after *string, first int) (*BulkResult, error)
 	ImportUsers(ctx context.Context, rows []ImportRow, mode ImportMode, existing ImportExisting, dryRun bool) ([]ImportRowResult, error)
 	CreateExport(ctx context.Context, where UserWhere, orderBy []UserOrderBy, columns []ExportColumn) (*Export, error)
+	IssuePasswordResets(ctx context.Context, where UserWhere, after *string, first int) (*BulkResult, error)
 }
 type QueryResolver interface {
 	Users(ctx context.Context, where UserWhere, first int, skip int, orderBy []UserOrderBy) ([]User, error)
@@ -375,6 +376,8 @@ func (ec *executionContext) childFields_BulkResult(ctx context.Context, field gr
 		return ec.fieldContext_BulkResult_next(ctx, field)
 	case "done":
 		return ec.fieldContext_BulkResult_done(ctx, field)
+	case "resets":
+		return ec.fieldContext_BulkResult_resets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BulkResult", field.Name)
 }
@@ -541,6 +544,22 @@ func (ec *executionContext) childFields_InvitedUser(ctx context.Context, field g
 		return ec.fieldContext_InvitedUser_inviteStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvitedUser", field.Name)
+}
+
+func (ec *executionContext) childFields_IssuedPasswordReset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IssuedPasswordReset_id(ctx, field)
+	case "email":
+		return ec.fieldContext_IssuedPasswordReset_email(ctx, field)
+	case "link":
+		return ec.fieldContext_IssuedPasswordReset_link(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_IssuedPasswordReset_expiresAt(ctx, field)
+	case "mailed":
+		return ec.fieldContext_IssuedPasswordReset_mailed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssuedPasswordReset", field.Name)
 }
 
 func (ec *executionContext) childFields_ListUsers(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1174,6 +1193,36 @@ func (ec *executionContext) field_Mutation_issuePasswordReset_args(ctx context.C
 		return nil, err
 	}
 	args["where"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_issuePasswordResets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (UserWhere, error) {
+			return ec.unmarshalNUserWhere2useradminᚋserverᚋgraphqlᚐUserWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -2744,6 +2793,38 @@ func (ec *executionContext) fieldContext_BulkResult_done(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("BulkResult", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _BulkResult_resets(ctx context.Context, field graphql.CollectedField, obj *BulkResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkResult_resets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []IssuedPasswordReset) graphql.Marshaler {
+			return ec.marshalNIssuedPasswordReset2ᚕuseradminᚋserverᚋgraphqlᚐIssuedPasswordResetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkResult_resets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IssuedPasswordReset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DisableUser_ok(ctx context.Context, field graphql.CollectedField, obj *ParadimeResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3896,6 +3977,121 @@ func (ec *executionContext) _InvitedUser_inviteStatus(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_InvitedUser_inviteStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InvitedUser", field, false, false, "InviteStatus")
+}
+
+func (ec *executionContext) _IssuedPasswordReset_id(ctx context.Context, field graphql.CollectedField, obj *IssuedPasswordReset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedPasswordReset_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedPasswordReset_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedPasswordReset", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IssuedPasswordReset_email(ctx context.Context, field graphql.CollectedField, obj *IssuedPasswordReset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedPasswordReset_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedPasswordReset_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedPasswordReset", field, false, false, "String")
+}
+
+func (ec *executionContext) _IssuedPasswordReset_link(ctx context.Context, field graphql.CollectedField, obj *IssuedPasswordReset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedPasswordReset_link(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Link, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedPasswordReset_link(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedPasswordReset", field, false, false, "String")
+}
+
+func (ec *executionContext) _IssuedPasswordReset_expiresAt(ctx context.Context, field graphql.CollectedField, obj *IssuedPasswordReset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedPasswordReset_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedPasswordReset_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedPasswordReset", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IssuedPasswordReset_mailed(ctx context.Context, field graphql.CollectedField, obj *IssuedPasswordReset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedPasswordReset_mailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedPasswordReset_mailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedPasswordReset", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ListUsers_ok(ctx context.Context, field graphql.CollectedField, obj *ListUsers) (ret graphql.Marshaler) {
@@ -5234,6 +5430,50 @@ func (ec *executionContext) fieldContext_Mutation_createExport(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_issuePasswordResets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_issuePasswordResets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IssuePasswordResets(ctx, fc.Args["where"].(UserWhere), fc.Args["after"].(*string), fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *BulkResult) graphql.Marshaler {
+			return ec.marshalNBulkResult2ᚖuseradminᚋserverᚋgraphqlᚐBulkResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_issuePasswordResets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_issuePasswordResets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9118,6 +9358,11 @@ func (ec *executionContext) _BulkResult(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "resets":
+			out.Values[i] = ec._BulkResult_resets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9688,6 +9933,59 @@ func (ec *executionContext) _InvitedUser(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var issuedPasswordResetImplementors = []string{"IssuedPasswordReset"}
+
+func (ec *executionContext) _IssuedPasswordReset(ctx context.Context, sel ast.SelectionSet, obj *IssuedPasswordReset) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, issuedPasswordResetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IssuedPasswordReset")
+		case "id":
+			out.Values[i] = ec._IssuedPasswordReset_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._IssuedPasswordReset_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "link":
+			out.Values[i] = ec._IssuedPasswordReset_link(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._IssuedPasswordReset_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mailed":
+			out.Values[i] = ec._IssuedPasswordReset_mailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var listUsersImplementors = []string{"ListUsers"}
 
 func (ec *executionContext) _ListUsers(ctx context.Context, sel ast.SelectionSet, obj *ListUsers) graphql.Marshaler {
@@ -9949,6 +10247,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createExport":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createExport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuePasswordResets":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_issuePasswordResets(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11378,6 +11683,26 @@ func (ec *executionContext) marshalNInvitedUser2ᚕuseradminᚋserverᚋgraphql�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvitedUser2useradminᚋserverᚋgraphqlᚐInvitedUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIssuedPasswordReset2useradminᚋserverᚋgraphqlᚐIssuedPasswordReset(ctx context.Context, sel ast.SelectionSet, v IssuedPasswordReset) graphql.Marshaler {
+	return ec._IssuedPasswordReset(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIssuedPasswordReset2ᚕuseradminᚋserverᚋgraphqlᚐIssuedPasswordResetᚄ(ctx context.Context, sel ast.SelectionSet, v []IssuedPasswordReset) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIssuedPasswordReset2useradminᚋserverᚋgraphqlᚐIssuedPasswordReset(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

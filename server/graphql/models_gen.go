@@ -98,6 +98,8 @@ type BulkResult struct {
 	Next *string `json:"next,omitempty"`
 	// True when no matching user is left after this batch.
 	Done bool `json:"done"`
+	// The links issuePasswordResets issued in this batch, one per changed user; empty for the other bulk actions.
+	Resets []IssuedPasswordReset `json:"resets"`
 }
 
 // The change a bulk action makes to each user (extension). Only the fields sent with a value change.
@@ -180,6 +182,20 @@ type InvitedUser struct {
 	AccountType string `json:"accountType"`
 	// ACTIVE while pending, EXPIRED once its link expired.
 	InviteStatus string `json:"inviteStatus"`
+}
+
+// A password-reset link issuePasswordResets issued (extension).
+type IssuedPasswordReset struct {
+	// The user's id.
+	ID string `json:"id"`
+	// The user's email.
+	Email string `json:"email"`
+	// The link with which the user chooses a new password; null when it was emailed to them.
+	Link *string `json:"link,omitempty"`
+	// When the link stops working.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// True when the link was emailed to the user.
+	Mailed bool `json:"mailed"`
 }
 
 // Paradime's listUsers answer (extension).
@@ -295,17 +311,23 @@ const (
 	BulkFailureReasonLastAdmin BulkFailureReason = "LAST_ADMIN"
 	// An id of where.idIn that names no user the caller may see.
 	BulkFailureReasonNotFound BulkFailureReason = "NOT_FOUND"
+	// A deactivated user, who cannot sign in with a new password: activate them first.
+	BulkFailureReasonDeactivated BulkFailureReason = "DEACTIVATED"
+	// The link could not be issued; message says why.
+	BulkFailureReasonNotIssued BulkFailureReason = "NOT_ISSUED"
 )
 
 var AllBulkFailureReason = []BulkFailureReason{
 	BulkFailureReasonSelf,
 	BulkFailureReasonLastAdmin,
 	BulkFailureReasonNotFound,
+	BulkFailureReasonDeactivated,
+	BulkFailureReasonNotIssued,
 }
 
 func (e BulkFailureReason) IsValid() bool {
 	switch e {
-	case BulkFailureReasonSelf, BulkFailureReasonLastAdmin, BulkFailureReasonNotFound:
+	case BulkFailureReasonSelf, BulkFailureReasonLastAdmin, BulkFailureReasonNotFound, BulkFailureReasonDeactivated, BulkFailureReasonNotIssued:
 		return true
 	}
 	return false

@@ -241,6 +241,9 @@ func (l Log) SendPasswordReset(_ context.Context, to, link string, expiresAt tim
 	return nil
 }
 
+// Delivers answers false: the emails reach the log only (server.Delivers).
+func (Log) Delivers() bool { return false }
+
 // SendInvitations logs each invitation email it would send.
 func (l Log) SendInvitations(_ context.Context, mails []server.InvitationMail) []error {
 	for _, m := range mails {

@@ -1,9 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,7 +95,6 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
 	for i, u := range users {
 		b.decide(result, u, nums[i], change)
 	}
@@ -181,15 +183,14 @@ func (s numScanner) Scan(dest ...any) error {
 	return s.row.Scan(append([]any{s.num}, dest...)...)
 }
 
-// bulkWriter applies a bulk change to one user after another in one transaction, with
-// its statements prepared once and the organization's active admins counted once and
-// kept up to date.
+// bulkWriter decides a bulk change for one user after another in one transaction, with
+// the organization's active admins counted once and kept up to date, and then writes
+// the changes of the whole batch at once (flush).
 type bulkWriter struct {
 	tx           *Tx
 	me           *server.User
 	activeAdmins int
 	changes      []bulkChange
-	grams        *sql.Stmt
 }
 
 func newBulkWriter(ctx context.Context, tx *Tx, me *server.User) (*bulkWriter, error) {
@@ -198,21 +199,7 @@ func newBulkWriter(ctx context.Context, tx *Tx, me *server.User) (*bulkWriter, e
 	if err != nil {
 		return nil, err
 	}
-	b := &bulkWriter{tx: tx, me: me, activeAdmins: n}
-	if b.grams, err = tx.PrepareContext(ctx, `INSERT INTO user_grams (organization_id, gram, role, activated, n) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = n + excluded.n`); err != nil {
-		b.close()
-		return nil, fmt.Errorf("prepare grams: %w", err)
-	}
-	return b, nil
-}
-
-func (b *bulkWriter) close() {
-	for _, st := range []*sql.Stmt{b.grams} {
-		if st != nil {
-			st.Close()
-		}
-	}
+	return &bulkWriter{tx: tx, me: me, activeAdmins: n}, nil
 }
 
 // bulkChange is one user a batch changes: as stored, and as it will be.
@@ -258,29 +245,52 @@ func (b *bulkWriter) decide(result *server.BulkResult, u *server.User, num int64
 	result.Changed++
 }
 
-// flush writes the changes decided, or deletes their users, with the grams of the
-// search counters moved for the whole batch at once (see 009_bulk.sql).
+// flush writes the changes decided, or deletes their users, with every counter kept
+// exact for the whole batch at once: while bulk_writing holds its row the counters' row
+// triggers stand aside (009_bulk.sql, 013_bulk_counts.sql), and the batch moves each
+// counter once per group instead, out of the groups its users leave before the write
+// and into those they join after it, counted by GROUP BY over the stored rows. The
+// audit events are inserted in one statement too, one row per event as a single write
+// records it.
 func (b *bulkWriter) flush(ctx context.Context, change server.BulkChange) error {
 	remove := change.Delete
 	if len(b.changes) == 0 {
 		return nil
 	}
+	nums := make([]int64, len(b.changes))
+	for i, c := range b.changes {
+		nums[i] = c.num
+	}
+	list, err := json.Marshal(nums)
+	if err != nil {
+		return fmt.Errorf("bulk write: %w", err)
+	}
 	if _, err := b.tx.ExecContext(ctx, `INSERT INTO bulk_writing (one) VALUES (1)`); err != nil {
 		return fmt.Errorf("bulk guard: %w", err)
 	}
-	if err := b.moveGrams(ctx, -1, func(c bulkChange) *server.User { return c.before }); err != nil {
+	if err := moveCounts(ctx, b.tx, string(list), -1); err != nil {
 		return err
 	}
-	if err := b.write(ctx, change); err != nil {
+	if err := b.moveGrams(ctx, remove); err != nil {
 		return err
 	}
-	if err := b.record(ctx, remove); err != nil {
+	if remove {
+		// The memberships go first, while their users' groups can still be read; the
+		// counts of their workspaces were moved with the users'.
+		if _, err := b.tx.ExecContext(ctx, `DELETE FROM workspace_members WHERE user_num IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+			return fmt.Errorf("bulk delete memberships: %w", err)
+		}
+	}
+	if err := b.write(ctx, change, string(list)); err != nil {
 		return err
 	}
 	if !remove {
-		if err := b.moveGrams(ctx, +1, func(c bulkChange) *server.User { return c.after }); err != nil {
+		if err := moveCounts(ctx, b.tx, string(list), +1); err != nil {
 			return err
 		}
+	}
+	if err := b.record(ctx, remove); err != nil {
+		return err
 	}
 	if _, err := b.tx.ExecContext(ctx, `DELETE FROM bulk_writing`); err != nil {
 		return fmt.Errorf("bulk guard: %w", err)
@@ -288,74 +298,182 @@ func (b *bulkWriter) flush(ctx context.Context, change server.BulkChange) error 
 	return nil
 }
 
+// countMoves are the statements that add sign (? 1) times the users of a batch (? 2, a
+// JSON array of nums) to each counter of users, by the group each counts them in: the
+// row triggers' work, done once per group. The users are those of one organization, the
+// caller's, as the batch found them.
+var countMoves = []struct{ name, query string }{
+	{"user counts", `INSERT INTO user_counts (organization_id, role, activated, n)
+		SELECT organization_id, role, activated, ? * COUNT(*) FROM users
+		WHERE num IN (SELECT value FROM json_each(?)) GROUP BY organization_id, role, activated
+		ON CONFLICT (organization_id, role, activated) DO UPDATE SET n = n + excluded.n`},
+	{"sign-in days", `INSERT INTO user_sign_in_days (organization_id, day, role, activated, n)
+		SELECT organization_id, COALESCE(last_signed_in_at / 86400000000, -1), role, activated, ? * COUNT(*) FROM users
+		WHERE num IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3, 4
+		ON CONFLICT (organization_id, day, role, activated) DO UPDATE SET n = n + excluded.n`},
+	{"workspace counts", `INSERT INTO workspace_counts (workspace_num, role, activated, n)
+		SELECT m.workspace_num, u.role, u.activated, ? * COUNT(*)
+		FROM workspace_members m JOIN users u ON u.num = m.user_num
+		WHERE m.user_num IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3
+		ON CONFLICT (workspace_num, role, activated) DO UPDATE SET n = n + excluded.n`},
+}
+
+// moveCounts adds sign times the users whose nums list holds to the counters of users.
+func moveCounts(ctx context.Context, tx *Tx, list string, sign int) error {
+	for _, m := range countMoves {
+		if _, err := tx.ExecContext(ctx, m.query, sign, list); err != nil {
+			return fmt.Errorf("move %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
 // record writes the audit events of the batch's changes, in its transaction, as the
-// single writes record theirs: each user's role or activation, or their deletion.
+// single writes record theirs (each user's role or activation, or their deletion): the
+// rows are made as recordEvent makes them and inserted in one statement, with the
+// organization's count of each action moved once. What all the events of a batch share
+// (the organization, the actor and their key, the client's address) is sent once.
 func (b *bulkWriter) record(ctx context.Context, remove bool) error {
+	var records []audit.Record
 	for _, c := range b.changes {
 		if remove {
-			names, role, _ := audit.ProfileChanges(c.before, nil)
-			if err := recordEvent(ctx, b.tx, audit.Record{Action: server.AuditUserDeleted, User: c.before, Changes: append(names, role...)}); err != nil {
-				return err
-			}
-			continue
+			records = append(records, audit.UserDeleted(c.before))
+		} else {
+			records = append(records, audit.UserChanged(c.before, c.after)...)
 		}
-		if err := recordEvents(ctx, b.tx, audit.UserChanged(c.before, c.after)...); err != nil {
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	var shared audit.Row
+	events := make([][5]any, len(records)) // id, action, user_id, user_email, changes
+	for i, r := range records {
+		row, err := r.Row(ctx)
+		if err != nil {
 			return err
 		}
+		own := [5]any{newID(), row.Action, nullable(row.UserID), nullable(row.UserEmail), row.Changes}
+		row.Action, row.UserID, row.UserEmail, row.Changes = "", sql.NullString{}, sql.NullString{}, ""
+		if i == 0 {
+			shared = row
+		} else if row != shared {
+			return fmt.Errorf("record bulk events: the events of one batch differ in more than their user")
+		}
+		events[i] = own
+	}
+	list, err := json.Marshal(events)
+	if err != nil {
+		return fmt.Errorf("record bulk events: %w", err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO audit_events (id, organization_id, action, created_at, actor_id, actor_email, actor_key_id,
+			user_id, user_email, invitation_id, api_key_id, client_address, changes)
+		SELECT value ->> 0, ?, value ->> 1, ?, ?, ?, ?, value ->> 2, value ->> 3, ?, ?, ?, value ->> 4
+		FROM json_each(?) ORDER BY key`,
+		shared.OrgID, toMicro(b.tx.now), shared.ActorID, shared.ActorEmail, shared.ActorKeyID,
+		shared.InvitationID, shared.APIKeyID, shared.ClientAddress, string(list)); err != nil {
+		return fmt.Errorf("record bulk events: %w", err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO audit_counts (organization_id, action, n)
+		SELECT ?, value ->> 1, COUNT(*) FROM json_each(?) GROUP BY 2
+		ON CONFLICT (organization_id, action) DO UPDATE SET n = n + excluded.n`, shared.OrgID, string(list)); err != nil {
+		return fmt.Errorf("count bulk events: %w", err)
 	}
 	return nil
 }
 
-// moveGrams adds sign to the user_grams counts of the changed users, each counted in the
-// group (role and activation) that group gives it: -1 for the groups they leave, +1 for
-// those they join. The grams are counted here, as short_grams counts them, and written
-// once per distinct gram and group.
-func (b *bulkWriter) moveGrams(ctx context.Context, sign int, group func(bulkChange) *server.User) error {
-	type key struct {
+// nullable is a stored text as JSON: null for NULL.
+func nullable(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// moveGrams moves the user_grams counts of the changed users: -1 in the group (role and
+// activation) each leaves, +1 in the one each joins unless remove (they are deleted).
+// A bulk write changes no text, so each user's grams are counted once, as short_grams
+// counts them, for the move between their two groups; the moves are written in one
+// statement, a row per distinct gram and group.
+func (b *bulkWriter) moveGrams(ctx context.Context, remove bool) error {
+	type group struct {
 		role      server.Role
 		activated bool
-		gram      string
+	}
+	type move struct {
+		from, to group // to is the zero group for a deleted user
+		gram     string
+	}
+	moved := map[move]int{}
+	for _, c := range b.changes {
+		m := move{from: group{c.before.Role, c.before.Activated}}
+		if !remove {
+			m.to = group{c.after.Role, c.after.Activated}
+		}
+		for _, g := range shortGrams(c.before.Email, c.before.Firstname, c.before.Lastname, c.before.Username) {
+			m.gram = g
+			moved[m]++
+		}
+	}
+	type key struct {
+		group
+		gram string
 	}
 	counts := map[key]int{}
-	var order []key
-	for _, c := range b.changes {
-		if sign > 0 && c.before.Role == c.after.Role && c.before.Activated == c.after.Activated {
-			continue
-		}
-		u := group(c)
-		for _, g := range shortGrams(u.Email, u.Firstname, u.Lastname, u.Username) {
-			k := key{u.Role, u.Activated, g}
-			if _, ok := counts[k]; !ok {
-				order = append(order, k)
-			}
-			counts[k] += sign
+	for m, n := range moved {
+		counts[key{m.from, m.gram}] -= n
+		if !remove {
+			counts[key{m.to, m.gram}] += n
 		}
 	}
-	for _, k := range order {
-		if _, err := b.grams.ExecContext(ctx, b.me.OrganizationID, k.gram, string(k.role), k.activated, counts[k]); err != nil {
-			return fmt.Errorf("move grams: %w", err)
+	type row struct {
+		Gram      string `json:"g"`
+		Role      string `json:"r"`
+		Activated bool   `json:"a"`
+		N         int    `json:"n"`
+	}
+	rows := make([]row, 0, len(counts))
+	for k, n := range counts {
+		if n != 0 {
+			rows = append(rows, row{k.gram, string(k.role), k.activated, n})
 		}
+	}
+	// In the order of the table's key, so that the statement walks it once.
+	slices.SortFunc(rows, func(x, y row) int {
+		return cmp.Or(strings.Compare(x.Gram, y.Gram), strings.Compare(x.Role, y.Role), cmp.Compare(b2i(x.Activated), b2i(y.Activated)))
+	})
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("move grams: %w", err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `INSERT INTO user_grams (organization_id, gram, role, activated, n)
+		SELECT ?, value ->> 'g', value ->> 'r', value ->> 'a', value ->> 'n' FROM json_each(?) WHERE true
+		ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = n + excluded.n`, b.me.OrganizationID, string(list)); err != nil {
+		return fmt.Errorf("move grams: %w", err)
 	}
 	return nil
 }
 
-// write stores the changes, or deletes their users, in one statement scoped to the
-// caller's organization, like writeUser: it must reach every user of the batch, or the
-// batch rolls back. Only the columns that change are set, so that the triggers of the
-// names and the full-text index do not fire; updated_at moves on as nextUpdatedAt says.
-// A deactivated user's sessions end.
-func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error {
-	remove := change.Delete
-	nums := make([]any, len(b.changes))
-	for i, c := range b.changes {
-		nums[i] = c.num
+func b2i(v bool) int {
+	if v {
+		return 1
 	}
-	in := strings.TrimSuffix(strings.Repeat("?,", len(nums)), ",")
+	return 0
+}
+
+// write stores the changes, or deletes their users (whose nums list holds), in one
+// statement scoped to the caller's organization, like writeUser: it must reach every
+// user of the batch, or the batch rolls back. Only the columns that change are set, so
+// that the triggers of the names and the full-text index do not fire; updated_at moves
+// on as nextUpdatedAt says. A deactivated user's sessions end.
+func (b *bulkWriter) write(ctx context.Context, change server.BulkChange, list string) error {
+	remove := change.Delete
 	var query string
 	var args []any
 	switch {
 	case remove:
-		query, args = `DELETE FROM users WHERE organization_id = ? AND num IN (`+in+`)`, []any{b.me.OrganizationID}
+		query = `DELETE FROM users WHERE organization_id = ? AND num IN (SELECT value FROM json_each(?))`
 	default:
 		set := ""
 		if change.Role != nil {
@@ -364,16 +482,16 @@ func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error 
 		if change.Activated != nil {
 			set, args = set+"activated = ?, ", append(args, *change.Activated)
 		}
-		query = `UPDATE users SET ` + set + `updated_at = MAX(?, updated_at + 1) WHERE organization_id = ? AND num IN (` + in + `)`
-		args = append(args, toMicro(b.tx.now), b.me.OrganizationID)
+		query = `UPDATE users SET ` + set + `updated_at = MAX(?, updated_at + 1) WHERE organization_id = ? AND num IN (SELECT value FROM json_each(?))`
+		args = append(args, toMicro(b.tx.now))
 	}
-	res, err := b.tx.ExecContext(ctx, query, append(args, nums...)...)
+	res, err := b.tx.ExecContext(ctx, query, append(args, b.me.OrganizationID, list)...)
 	if err != nil {
 		return fmt.Errorf("bulk write: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("bulk write: %w", err)
-	} else if n != int64(len(nums)) {
+	} else if n != int64(len(b.changes)) {
 		return errOutsideOrganization()
 	}
 	kind := server.ChangeUpdated
@@ -383,7 +501,7 @@ func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error 
 	for _, c := range b.changes {
 		b.tx.changed(ctx, kind, b.me.OrganizationID, c.before.ID)
 	}
-	var ended []any
+	var ended []string
 	for _, c := range b.changes {
 		if !remove && c.before.Activated && !c.after.Activated {
 			ended = append(ended, c.before.ID)
@@ -392,9 +510,13 @@ func (b *bulkWriter) write(ctx context.Context, change server.BulkChange) error 
 	if len(ended) == 0 {
 		return nil
 	}
+	ids, err := json.Marshal(ended)
+	if err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
 	if _, err := b.tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
-		WHERE kind = 'session' AND revoked_at IS NULL AND user_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ended)), ",")+`)`,
-		append([]any{toMicro(b.tx.now)}, ended...)...); err != nil {
+		WHERE kind = 'session' AND revoked_at IS NULL AND user_id IN (SELECT value FROM json_each(?))`,
+		toMicro(b.tx.now), string(ids)); err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
