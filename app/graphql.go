@@ -375,7 +375,7 @@ func contractCaps(contract string) (capabilities, bool) {
 		return capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
 			SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true,
 			Invitations: true, Paradime: true, Live: true, EmbedGrant: true, Usernames: true, LastSignIn: true,
-			Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true}, true
+			Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true, BulkResets: true}, true
 	case "core":
 		return capabilities{}, true
 	case "paradime":

@@ -17,6 +17,7 @@ import (
 	"useradmin/server/exportcsv"
 	"useradmin/server/postgres"
 	"useradmin/server/postgres/pgtest"
+	"useradmin/server/storetest"
 )
 
 // The benchmarks run on one organization of BENCH_USERS users (10^5 unless set), made
@@ -315,14 +316,15 @@ func BenchmarkPG_BulkDeactivate(b *testing.B) {
 		}
 		// A tenth of the generated users are deactivated: they are activated first, so
 		// that the action deactivates all n.
-		runBulk(b, bulk, ctx, server.UserFilter{Activated: &off}, server.BulkChange{Activated: &on})
+		storetest.RunBulk(b, bulk, ctx, server.UserFilter{Activated: &off}, server.BulkChange{Activated: &on}, server.MaxBulkBatch)
 		want, err := users.CountUsers(ctx, server.UserFilter{Activated: &on})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 		serverStart, selfStart := cpu.now()
-		changed := runBulk(b, bulk, ctx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off})
+		got, _ := storetest.RunBulk(b, bulk, ctx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off}, server.MaxBulkBatch)
+		changed := got.Changed
 		serverEnd, selfEnd := cpu.now()
 		if changed != want-1 {
 			b.Fatalf("%d users deactivated, want %d", changed, want-1)
@@ -361,23 +363,6 @@ func BenchmarkPG_Export(b *testing.B) {
 		if rows != e.Total {
 			b.Fatalf("%d rows of %d", rows, e.Total)
 		}
-	}
-}
-
-// runBulk applies change to the users of filter in batches of server.MaxBulkBatch, as
-// the widget does, and returns how many it changed.
-func runBulk(b *testing.B, bulk *postgres.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange) int {
-	changed, after := 0, ""
-	for {
-		r, err := bulk.ApplyBulk(ctx, filter, change, server.BulkBatch{After: after, Limit: server.MaxBulkBatch})
-		if err != nil {
-			b.Fatal(err)
-		}
-		changed += r.Changed
-		if r.Done {
-			return changed
-		}
-		after = r.Next
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/sqlite"
+	"useradmin/server/storetest"
 )
 
 // checkExactCounts checks every counter the store keeps of users and events against a
@@ -162,7 +163,7 @@ func TestBulkCounts_ExactAfterBulkWritesWithFailuresMixedIn(t *testing.T) {
 		for _, u := range allMatching(t, f, st.filter) {
 			before[u.ID] = u
 		}
-		got, _ := runBulk(t, bulk, f.adminCtx, st.filter, st.change, st.size)
+		got, _ := storetest.RunBulk(t, bulk, f.adminCtx, st.filter, st.change, st.size)
 		if got.Matched != len(before) || got.Changed+got.Unchanged+len(got.Failures) != got.Matched {
 			t.Fatalf("%s: %+v for %d matching", st.name, got, len(before))
 		}
@@ -232,11 +233,11 @@ func TestBulkCounts_ExactAfterBulkWritesWithFailuresMixedIn(t *testing.T) {
 			_, last = eventsSince(t, f.db, last)
 		}
 	}
-	if n := countIn(t, f, f.adminCtx, server.UserFilter{}); n != 1 {
+	if n, err := f.users.CountUsers(f.adminCtx, server.UserFilter{}); err != nil || n != 1 {
 		t.Errorf("%d users left in Acme, want the caller", n)
 	}
 	// Ids of another organization and of no one are not found, and Globex is as it was.
-	got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: append(globexIDs, "nosuchid")}, server.BulkChange{Activated: &off}, 1000)
+	got, _ := storetest.RunBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: append(globexIDs, "nosuchid")}, server.BulkChange{Activated: &off}, 1000)
 	if got.Changed != 0 || len(got.Failures) != len(globexIDs)+1 {
 		t.Errorf("ids of Globex: %+v", got)
 	}

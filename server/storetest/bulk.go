@@ -10,8 +10,8 @@ import (
 	"useradmin/server"
 )
 
-// runBulk sends batches of size until the action is done and adds up their results.
-func runBulk(tb testing.TB, bulk server.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
+// RunBulk sends batches of size until the action is done and adds up their results.
+func RunBulk(tb testing.TB, bulk server.BulkService, ctx context.Context, filter server.UserFilter, change server.BulkChange, size int) (*server.BulkResult, int) {
 	tb.Helper()
 	total := &server.BulkResult{Failures: []server.BulkFailure{}}
 	batches := 0
@@ -107,7 +107,7 @@ func testBulk_DeactivateThousandsWithFailuresMixedIn(t *testing.T, open Open) {
 
 	on, off := true, false
 	before := f.countIn(t, f.adminCtx, server.UserFilter{Activated: &on})
-	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off}, 1000)
+	got, batches := RunBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &on}, server.BulkChange{Activated: &off}, 1000)
 	if got.Matched != before || got.Changed != before-1 || got.Unchanged != 0 || len(got.Failures) != 1 {
 		t.Fatalf("matched %d changed %d unchanged %d failures %v; %d were activated", got.Matched, got.Changed, got.Unchanged, got.Failures, before)
 	}
@@ -137,7 +137,7 @@ func testBulk_DeactivateThousandsWithFailuresMixedIn(t *testing.T, open Open) {
 	f.checkCounts(t)
 
 	// Again: nothing left to change, the same answer for the caller.
-	again, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, 1000)
+	again, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Activated: &off}, 1000)
 	if all := f.countIn(t, f.adminCtx, server.UserFilter{}); again.Changed != 0 || again.Unchanged != all-1 || len(again.Failures) != 1 {
 		t.Errorf("second run: changed %d unchanged %d failures %d", again.Changed, again.Unchanged, len(again.Failures))
 	}
@@ -155,7 +155,7 @@ func testBulk_RoleAndDeleteBySearch(t *testing.T, open Open) {
 	admin := server.RoleAdmin
 	search := "sales"
 	// Batches of 7: the cursor carries the action across them.
-	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{Search: &search}, server.BulkChange{Role: &admin}, 7)
+	got, batches := RunBulk(t, bulk, f.adminCtx, server.UserFilter{Search: &search}, server.BulkChange{Role: &admin}, 7)
 	if got.Matched != 30 || got.Changed != 30 || batches != 5 {
 		t.Fatalf("matched %d changed %d in %d batches", got.Matched, got.Changed, batches)
 	}
@@ -169,7 +169,7 @@ func testBulk_RoleAndDeleteBySearch(t *testing.T, open Open) {
 	if _, err := bulk.ApplyBulk(f.adminCtx, server.UserFilter{Search: &dee}, server.BulkChange{Activated: &off}, server.BulkBatch{Limit: 2}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &user, Activated: &off}, 1000)
+	got, _ = RunBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{Role: &user, Activated: &off}, 1000)
 	if got.Changed != 33 || got.Unchanged != 2 || len(got.Failures) != 1 {
 		t.Fatalf("role and activation: %+v", got)
 	}
@@ -193,7 +193,7 @@ func testBulk_RoleAndDeleteBySearch(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	// The promoted admins can be deleted: the caller stays.
-	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{Role: &admin}, server.BulkChange{Delete: true}, 1000)
+	got, _ = RunBulk(t, bulk, f.adminCtx, server.UserFilter{Role: &admin}, server.BulkChange{Delete: true}, 1000)
 	if got.Changed != 30 || len(got.Failures) != 1 || got.Failures[0].Reason != server.BulkSelf {
 		t.Fatalf("delete: %+v", got)
 	}
@@ -235,7 +235,7 @@ func testBulk_IDsOfAnotherOrganizationAreNotFound(t *testing.T, open Open) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, change := range []server.BulkChange{{Activated: &off}, {Delete: true}, {Role: &admin}} {
 				f.assertUnchanged(t, func() error {
-					got, _ := runBulk(t, bulk, f.adminCtx, tt.filter, change, 10)
+					got, _ := RunBulk(t, bulk, f.adminCtx, tt.filter, change, 10)
 					if got.Matched != 0 || got.Changed != 0 {
 						t.Errorf("%+v", got)
 					}
@@ -253,7 +253,7 @@ func testBulk_IDsOfAnotherOrganizationAreNotFound(t *testing.T, open Open) {
 		})
 	}
 	// Mixed with one of Acme's own: only that one changes.
-	got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: []string{gil.ID, uma.ID}}, server.BulkChange{Activated: &off}, 10)
+	got, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: []string{gil.ID, uma.ID}}, server.BulkChange{Activated: &off}, 10)
 	if got.Changed != 1 || len(got.Failures) != 1 || got.Failures[0].UserID != gil.ID {
 		t.Errorf("%+v", got)
 	}
@@ -267,7 +267,7 @@ func testBulk_IDsOfAnotherOrganizationAreNotFound(t *testing.T, open Open) {
 		many[i] = gil.ID
 	}
 	f.assertUnchanged(t, func() error {
-		got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: many}, server.BulkChange{Delete: true}, server.MaxBulkBatch)
+		got, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: many}, server.BulkChange{Delete: true}, server.MaxBulkBatch)
 		if got.Changed != 0 || len(got.Failures) != 1 {
 			t.Errorf("%d ids, all Gil's: changed %d, %d failures", len(many), got.Changed, len(got.Failures))
 		}
@@ -435,7 +435,7 @@ func testBulk_WorkspaceMembership(t *testing.T, open Open) {
 		return f.countIn(t, f.adminCtx, server.UserFilter{WorkspaceID: &ws.ID})
 	}
 
-	got, batches := runBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{AddToWorkspace: &ws.ID}, 1000)
+	got, batches := RunBulk(t, bulk, f.adminCtx, server.UserFilter{}, server.BulkChange{AddToWorkspace: &ws.ID}, 1000)
 	if got.Matched != all || got.Changed != all-10 || got.Unchanged != 10 || len(got.Failures) != 0 || batches != 3 {
 		t.Fatalf("add: matched %d changed %d unchanged %d failures %v in %d batches; %d users, 10 members already",
 			got.Matched, got.Changed, got.Unchanged, got.Failures, batches, all)
@@ -454,7 +454,7 @@ func testBulk_WorkspaceMembership(t *testing.T, open Open) {
 	// Remove the inactive ones: the others stay members.
 	off := false
 	inactive := f.countIn(t, f.adminCtx, server.UserFilter{Activated: &off})
-	got, _ = runBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &off}, server.BulkChange{RemoveFromWorkspace: &ws.ID}, 500)
+	got, _ = RunBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &off}, server.BulkChange{RemoveFromWorkspace: &ws.ID}, 500)
 	if got.Matched != inactive || got.Changed != inactive || got.Unchanged != 0 {
 		t.Fatalf("remove: %+v; %d inactive", got, inactive)
 	}
@@ -464,7 +464,7 @@ func testBulk_WorkspaceMembership(t *testing.T, open Open) {
 	if n := events(server.AuditWorkspaceMembersRemoved); n != inactive {
 		t.Errorf("%d audit events of users removed, want %d", n, inactive)
 	}
-	again, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &off}, server.BulkChange{RemoveFromWorkspace: &ws.ID}, 500)
+	again, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{Activated: &off}, server.BulkChange{RemoveFromWorkspace: &ws.ID}, 500)
 	if again.Changed != 0 || again.Unchanged != inactive {
 		t.Errorf("removing again: %+v", again)
 	}
@@ -519,7 +519,7 @@ func testBulk_WorkspaceMembershipRefused(t *testing.T, open Open) {
 		})
 	}
 	// Acme's admin adds Globex's user to Acme's workspace: not found, not added.
-	got, _ := runBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: []string{gil.ID}}, server.BulkChange{AddToWorkspace: &mine.ID}, 10)
+	got, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: []string{gil.ID}}, server.BulkChange{AddToWorkspace: &mine.ID}, 10)
 	if got.Changed != 0 || len(got.Failures) != 1 || got.Failures[0].Reason != server.BulkNotFound {
 		t.Errorf("%+v", got)
 	}
