@@ -190,9 +190,10 @@ func benchWorkspace(b *testing.B, name string) string {
 
 // BenchmarkPG_Workspaces measures, at BENCH_USERS users in BENCH_USERS/100 workspaces, a
 // page filtered by a workspace and its count, for a workspace of about a hundred members
-// and for one of a fifth of the users; pages sorted by last sign-in and by username; the
-// dormant count and page; a search by username; a page of workspaces with their member
-// counts, and the workspaces of a page of users.
+// and for one of a fifth of the users, and a page of the latter a tenth of the way in;
+// pages sorted by last sign-in and by username; the dormant count and page; a search by
+// username; a page of workspaces with their member counts, and the workspaces of a page
+// of users.
 func BenchmarkPG_Workspaces(b *testing.B) {
 	mustPGBench(b)
 	small := benchWorkspace(b, fmt.Sprintf("Workspace %05d", 4242%pgBenchWorkspaces()))
@@ -204,19 +205,22 @@ func BenchmarkPG_Workspaces(b *testing.B) {
 		name   string
 		filter server.UserFilter
 		order  []server.UserOrder
+		offset int
 	}{
-		{"SmallWorkspace", server.UserFilter{WorkspaceID: &small}, nil},
-		{"LargeWorkspace", server.UserFilter{WorkspaceID: &large}, nil},
-		{"LargeWorkspaceByLastname", server.UserFilter{WorkspaceID: &large}, []server.UserOrder{{Field: server.SortLastname}}},
-		{"BySignIn", server.UserFilter{}, []server.UserOrder{{Field: server.SortLastSignedInAt}}},
-		{"BySignInDesc", server.UserFilter{}, []server.UserOrder{{Field: server.SortLastSignedInAt, Desc: true}}},
-		{"Dormant90Days", server.UserFilter{SignedInBefore: &dormant}, nil},
-		{"NeverSignedIn", server.UserFilter{NeverSignedIn: ptrTo(true)}, nil},
-		{"ByUsername", server.UserFilter{}, []server.UserOrder{{Field: server.SortUsername}}},
-		{"SearchUsername", server.UserFilter{Search: &search}, nil},
-		{"Username", server.UserFilter{Username: ptrTo("QWZ_BENCH_7")}, nil},
+		{"SmallWorkspace", server.UserFilter{WorkspaceID: &small}, nil, 0},
+		{"LargeWorkspace", server.UserFilter{WorkspaceID: &large}, nil, 0},
+		{"LargeWorkspaceByLastname", server.UserFilter{WorkspaceID: &large}, []server.UserOrder{{Field: server.SortLastname}}, 0},
+		{"LargeWorkspaceDeepPage", server.UserFilter{WorkspaceID: &large}, []server.UserOrder{{Field: server.SortCreatedAt}}, pgBenchUsers / 50},
+		{"BySignIn", server.UserFilter{}, []server.UserOrder{{Field: server.SortLastSignedInAt}}, 0},
+		{"BySignInDesc", server.UserFilter{}, []server.UserOrder{{Field: server.SortLastSignedInAt, Desc: true}}, 0},
+		{"Dormant90Days", server.UserFilter{SignedInBefore: &dormant}, nil, 0},
+		{"NeverSignedIn", server.UserFilter{NeverSignedIn: ptrTo(true)}, nil, 0},
+		{"ByUsername", server.UserFilter{}, []server.UserOrder{{Field: server.SortUsername}}, 0},
+		{"SearchUsername", server.UserFilter{Search: &search}, nil, 0},
+		{"Username", server.UserFilter{Username: ptrTo("QWZ_BENCH_7")}, nil, 0},
 	} {
 		b.Run("Find/"+bc.name, func(b *testing.B) {
+			page := server.Page{Limit: page.Limit, Offset: bc.offset}
 			for b.Loop() {
 				if users, err := pgBench.users.FindUsers(pgBench.ctx, bc.filter, page, bc.order); err != nil {
 					b.Fatal(err)

@@ -609,6 +609,9 @@ func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) 
 // findUsers returns a page of the users matching filter, which must already be scoped to
 // the caller, in order.
 func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
+	if dir, ok := memberOrder(filter, order); ok {
+		return findMembers(ctx, tx, filter, page, dir)
+	}
 	var a queryArgs
 	where := userWhere(&a, filter)
 	orderBy := userOrder(order)
@@ -622,7 +625,29 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page serve
 			SELECT id FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit + `)
 			ORDER BY ` + orderBy
 	}
-	rows, err := tx.QueryContext(ctx, query, a...)
+	return queryUsers(ctx, tx, query, a...)
+}
+
+// findMembers returns a page of the members of a workspace, for a filter and order that
+// memberOrder accepts, in the direction dir. The page, and the rows its offset skips,
+// are read from the index of the memberships in that order alone (migration 011), and
+// only the users of the page from the table: a large workspace costs as much as a small
+// one. Members are of their workspace's organization (the database refuses others, and
+// the workspace was found in the caller's), which the outer query checks again.
+func findMembers(ctx context.Context, tx *Tx, filter server.UserFilter, page server.Page, dir string) ([]*server.User, error) {
+	var a queryArgs
+	query := `SELECT ` + userColumns + ` FROM users WHERE id IN (
+		SELECT user_id FROM workspace_members WHERE workspace_id = ` + a.add(*filter.WorkspaceID) + `
+		ORDER BY user_created_at ` + dir + `, user_id ` + dir + `
+		LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset) + `)
+		AND organization_id = ` + a.add(*filter.OrganizationID) + `
+		ORDER BY created_at ` + dir + `, id ` + dir
+	return queryUsers(ctx, tx, query, a...)
+}
+
+// queryUsers reads the users that query selects, in its order.
+func queryUsers(ctx context.Context, tx *Tx, query string, args ...any) ([]*server.User, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
 	}
@@ -640,6 +665,24 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page serve
 		return nil, fmt.Errorf("find users: %w", err)
 	}
 	return users, nil
+}
+
+// memberOrder reports whether filter is only an organization and a workspace and order
+// the default one (by createdAt, then id), with the direction of that order: the page
+// that the index of the memberships in that order (workspace_members_order) reads.
+func memberOrder(f server.UserFilter, order []server.UserOrder) (string, bool) {
+	if !workspaceCounted(f) || f.Role != nil || f.Activated != nil {
+		return "", false
+	}
+	switch {
+	case len(order) == 0:
+		return "ASC", true
+	case len(order) == 1 && order[0].Field == server.SortCreatedAt && order[0].Desc:
+		return "DESC", true
+	case len(order) == 1 && order[0].Field == server.SortCreatedAt:
+		return "ASC", true
+	}
+	return "", false
 }
 
 // countUsers counts the users matching filter, which must already be scoped to the

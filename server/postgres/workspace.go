@@ -279,7 +279,8 @@ func (s *WorkspaceService) DeleteWorkspace(ctx context.Context, id string, evenI
 // an ADMIN may. Users in it already stay; a user not found changes nothing.
 func (s *WorkspaceService) AddWorkspaceMembers(ctx context.Context, id string, userIDs []string) (*server.Workspace, error) {
 	return s.changeMembers(ctx, id, userIDs, server.AuditWorkspaceMembersAdded, `
-		INSERT INTO workspace_members (workspace_id, user_id) SELECT $1, u FROM unnest($2::text[]) AS u ORDER BY u
+		INSERT INTO workspace_members (workspace_id, user_id, user_created_at)
+		SELECT $1, u.id, u.created_at FROM users u WHERE u.id = ANY($2::text[]) ORDER BY u.id
 		ON CONFLICT DO NOTHING`)
 }
 

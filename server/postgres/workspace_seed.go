@@ -33,13 +33,13 @@ func (db *DB) GenerateWorkspaces(ctx context.Context, orgID string, n int) error
 			SELECT left(md5(random()::text || i), 20), $1, name, lower(name), $3
 			FROM (SELECT i, CASE WHEN i = 0 THEN 'All hands' ELSE 'Workspace ' || lpad(i::text, 5, '0') END AS name
 				FROM generate_series(0, $2 - 1) AS i) AS named`, []any{orgID, n, now}},
-		{`INSERT INTO workspace_members (workspace_id, user_id)
-			SELECT w.id, u.id
-			FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS r FROM users WHERE organization_id = $1) AS u
+		{`INSERT INTO workspace_members (workspace_id, user_id, user_created_at)
+			SELECT w.id, u.id, u.created_at
+			FROM (SELECT id, created_at, row_number() OVER (ORDER BY created_at, id) AS r FROM users WHERE organization_id = $1) AS u
 			JOIN (SELECT id, row_number() OVER (ORDER BY name_key) - 1 AS k FROM workspaces WHERE organization_id = $1) AS w
 				ON w.k = u.r % $2`, []any{orgID, n}},
-		{`INSERT INTO workspace_members (workspace_id, user_id)
-			SELECT w.id, u.id FROM workspaces w JOIN users u ON u.organization_id = w.organization_id
+		{`INSERT INTO workspace_members (workspace_id, user_id, user_created_at)
+			SELECT w.id, u.id, u.created_at FROM workspaces w JOIN users u ON u.organization_id = w.organization_id
 			WHERE w.organization_id = $1 AND w.name = 'All hands' AND abs(hashtext(u.id)) % 5 = 0
 			ON CONFLICT DO NOTHING`, []any{orgID}},
 		{`INSERT INTO workspace_counts (workspace_id, role, activated, n)
