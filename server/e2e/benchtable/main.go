@@ -186,6 +186,15 @@ func instanceRows(need func(name, unit string) (float64, bool)) []row {
 		{figure: "HTTP /graphql on PostgreSQL, 64 clients, Page: 2 instances, 1 database (1 core each)", value: two, unit: "req/s"},
 		{figure: "HTTP /graphql on PostgreSQL: 2 instances vs 1", target: "≥ 1.7×", atLeast: 1.7, value: ratio, unit: "×", decimals: 2},
 	}
+	// What the instances alone would allow, were PostgreSQL and the clients on cores of
+	// their own: each instance's core divided by its CPU per request.
+	cpuOne, _ := need("Instances/One", "instance-cpu-ms")
+	cpuTwo, _ := need("Instances/Two", "instance-cpu-ms")
+	bound := 0.0
+	if cpuTwo > 0 {
+		bound = 2 * cpuOne / cpuTwo
+	}
+	rows = append(rows, row{figure: "  2 vs 1 as the instances' CPU per request bounds it (database and clients apart)", value: bound, unit: "×", decimals: 2})
 	for _, sub := range []string{"One", "Two"} {
 		for _, m := range []struct{ unit, what string }{{"instance-cpu-ms", "the instances"}, {"pg-cpu-ms", "PostgreSQL"}, {"client-cpu-ms", "the clients"}} {
 			v, _ := need("Instances/"+sub, m.unit)
