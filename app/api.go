@@ -64,9 +64,63 @@ func (a api) mutate(ctx context.Context, m any, vars map[string]any) *failure {
 	return toFailure(a.client().Mutate(ctx, m, vars))
 }
 
-// openSession finds what the endpoint offers, then checks the key: with viewer, or, on an
-// endpoint with Paradime's API alone, which has no viewer, by listing its users.
+// openSession finds what the endpoint offers and checks the key. Where the endpoint
+// answers the introspection and viewer in one request (the built-in directory, and any
+// endpoint with the core) that is one round trip; elsewhere, or when that request fails,
+// it goes step by step (openStepwise), which also says why a key is refused.
 func (a api) openSession(ctx context.Context) (sessionState, *failure) {
+	var look sessionLook
+	if a.query(ctx, &look, nil) == nil {
+		if st, ok := look.session(a.endpoint); ok {
+			return st, nil
+		}
+	}
+	return a.openStepwise(ctx)
+}
+
+// openPortalSession is openSession for the portal's token c, with the scope the token
+// allows where the endpoint has embedGrant; c gets the token's expiry from it when the
+// portal did not say.
+func (a api) openPortalSession(ctx context.Context, c *credential) (sessionState, *failure) {
+	var look portalLook
+	if a.query(ctx, &look, nil) == nil {
+		if st, ok := look.session(a.endpoint); ok {
+			st.Scope = look.Grant.scope(c)
+			return st, nil
+		}
+	}
+	st, f := a.openStepwise(ctx)
+	if f == nil && st.Caps.EmbedGrant {
+		st.Scope, f = a.embedGrant(ctx, c)
+	}
+	return st, f
+}
+
+// sessionLook is what openSession asks for in one request.
+type sessionLook struct {
+	introspection
+	Viewer user `graphql:"viewer"`
+}
+
+// portalLook adds what a portal's token allows.
+type portalLook struct {
+	sessionLook
+	Grant *embedGrantAnswer `graphql:"embedGrant" json:"embedGrant"`
+}
+
+// session is the open session the answer l shows, if it shows one: an endpoint whose
+// introspection finds no users query has no viewer either, and goes step by step.
+func (l *sessionLook) session(endpoint string) (sessionState, bool) {
+	caps := l.capabilities()
+	if caps.NoCore || l.Viewer.ID == "" {
+		return sessionState{}, false
+	}
+	return sessionState{Status: statusReady, Endpoint: endpoint, Viewer: l.Viewer, Caps: caps}, true
+}
+
+// openStepwise finds what the endpoint offers, then checks the key: with viewer, or, on
+// an endpoint with Paradime's API alone, which has no viewer, by listing its users.
+func (a api) openStepwise(ctx context.Context) (sessionState, *failure) {
 	caps, f := a.capabilities(ctx)
 	if f != nil {
 		return sessionState{}, f

@@ -26,12 +26,41 @@ func TestAPI_OpenSession(t *testing.T) {
 		if st.Status != statusReady || st.Viewer.Email != d.AdminEmail || st.Caps != fullCaps {
 			t.Fatalf("got %+v, want %s with every extension", st, d.AdminEmail)
 		}
+		if caps, ok := contractCaps("full"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the full contract for %+v, its introspection finds %+v", caps, st.Caps)
+		}
+		// The introspection and the viewer go in one request: a round trip before the rows.
+		if docs := d.rec.documents(); len(docs) != 1 {
+			t.Fatalf("the session opened in %d requests, want 1", len(docs))
+		}
+	})
+	t.Run("PortalOneRequest", func(t *testing.T) {
+		d := startDirectory(t, false)
+		c := credential{}
+		st, f := d.api(d.AdminKey).openPortalSession(ctx, &c)
+		if f != nil || st.Viewer.Email != d.AdminEmail || st.Caps != fullCaps || st.Scope != "" || !c.ExpiresAt.IsZero() {
+			t.Fatalf("got %+v %+v %v, want %s with every extension and an API key's empty scope", st, c, f, d.AdminEmail)
+		}
+		if docs := d.rec.documents(); len(docs) != 1 {
+			t.Fatalf("the portal's session opened in %d requests, want 1", len(docs))
+		}
+	})
+	t.Run("PortalCoreOnly", func(t *testing.T) {
+		// Without embedGrant the one request is refused: the session opens step by step.
+		d := startDirectory(t, true)
+		st, f := d.api(d.AdminKey).openPortalSession(ctx, &credential{})
+		if f != nil || st.Status != statusReady || st.Viewer.Email != d.AdminEmail || st.Caps != (capabilities{}) {
+			t.Fatalf("got %+v %v, want %s on the core alone", st, f, d.AdminEmail)
+		}
 	})
 	t.Run("CoreOnly", func(t *testing.T) {
 		d := startDirectory(t, true)
 		st, f := d.api(d.AdminKey).openSession(ctx)
-		if f != nil || st.Caps != (capabilities{}) {
-			t.Fatalf("got %+v %v, want the core alone", st.Caps, f)
+		if f != nil || st.Caps != (capabilities{}) || st.Viewer.Email != d.AdminEmail {
+			t.Fatalf("got %+v %v, want %s on the core alone", st, f, d.AdminEmail)
+		}
+		if caps, ok := contractCaps("core"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the core contract for %+v, its introspection finds %+v", caps, st.Caps)
 		}
 	})
 	t.Run("ParadimeOnly", func(t *testing.T) {
@@ -39,6 +68,12 @@ func TestAPI_OpenSession(t *testing.T) {
 		st, f := d.api(d.AdminKey).openSession(ctx)
 		if f != nil || st.Caps != (capabilities{Paradime: true, NoCore: true}) {
 			t.Fatalf("got %+v %v, want Paradime's API alone", st.Caps, f)
+		}
+		if caps, ok := contractCaps("paradime"); !ok || caps != st.Caps {
+			t.Fatalf("the widget takes the paradime contract for %+v, its introspection finds %+v", caps, st.Caps)
+		}
+		if _, ok := contractCaps(""); ok {
+			t.Fatal("another endpoint than the built-in directory has known capabilities")
 		}
 		if _, f := d.api("not-a-key").openSession(ctx); f == nil || f.Code != codeUnauthenticated {
 			t.Fatalf("a wrong key: %+v", f)

@@ -348,10 +348,7 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 	}
 	p.hand(c)
 	dir := w.api(c.Endpoint, c.Key)
-	st, f := dir.openSession(ctx)
-	if f == nil && st.Caps.EmbedGrant {
-		st.Scope, f = dir.embedGrant(ctx, &c)
-	}
+	st, f := dir.openPortalSession(ctx, &c)
 	if f != nil {
 		p.refuse(ctx, f.Message)
 		return
@@ -482,19 +479,29 @@ func (p *portal) frameOrigin(endpoint string) string {
 // directory's, so that the widget asks for the next one in time.
 func (a api) embedGrant(ctx context.Context, c *credential) (string, *failure) {
 	var q struct {
-		Grant *struct {
-			Scope     string
-			ExpiresAt string
-		} `graphql:"embedGrant" json:"embedGrant"`
+		Grant *embedGrantAnswer `graphql:"embedGrant" json:"embedGrant"`
 	}
 	if f := a.query(ctx, &q, nil); f != nil {
 		return "", f
 	}
-	if q.Grant == nil {
-		return "", nil
+	return q.Grant.scope(c), nil
+}
+
+// embedGrantAnswer is what embedGrant answers: null for a credential that is not a
+// portal's token.
+type embedGrantAnswer struct {
+	Scope     string
+	ExpiresAt string
+}
+
+// scope is the token's scope, "" without a grant; c gets the grant's expiry when it has
+// none.
+func (g *embedGrantAnswer) scope(c *credential) string {
+	if g == nil {
+		return ""
 	}
-	if t, err := time.Parse(time.RFC3339, q.Grant.ExpiresAt); err == nil && c.ExpiresAt.IsZero() {
+	if t, err := time.Parse(time.RFC3339, g.ExpiresAt); err == nil && c.ExpiresAt.IsZero() {
 		c.ExpiresAt = t
 	}
-	return q.Grant.Scope, nil
+	return g.Scope
 }

@@ -90,7 +90,7 @@ func onPage(t *testing.T, fn func(ctx app.Context)) {
 func TestSession(t *testing.T) {
 	t.Run("PortalCredentialNotStored", func(t *testing.T) {
 		store := &memoryStorage{}
-		s := newSession(store)
+		s := newSession(store, &memoryStorage{})
 		onPage(t, func(ctx app.Context) {
 			s.start(ctx, sessionState{FromPortal: true}, credential{Endpoint: "https://d.test/graphql", Key: "tok"})
 		})
@@ -102,7 +102,7 @@ func TestSession(t *testing.T) {
 		}
 	})
 	t.Run("RenewKeepsTheSessionAndOldFailuresDoNotEndIt", func(t *testing.T) {
-		s := newSession(&memoryStorage{})
+		s := newSession(&memoryStorage{}, &memoryStorage{})
 		onPage(t, func(ctx app.Context) {
 			st := s.start(ctx, sessionState{FromPortal: true, Viewer: ada}, credential{Key: "tok1"})
 			_, old, _ := s.signedIn()
@@ -120,7 +120,7 @@ func TestSession(t *testing.T) {
 	})
 	t.Run("StoredKeyExpires", func(t *testing.T) {
 		store := &memoryStorage{}
-		s := newSession(store)
+		s := newSession(store, &memoryStorage{})
 		onPage(t, func(ctx app.Context) {
 			s.start(ctx, sessionState{}, credential{Endpoint: "https://d.test/graphql", Key: "k", ExpiresAt: time.Now().Add(time.Hour)})
 		})

@@ -130,29 +130,30 @@ type apiKey struct {
 	ExpiresAt string
 }
 
-// introspection is one request that asks for the names the capabilities depend on.
+// introspection is one request that asks for the names the capabilities depend on. The
+// json tags let encoding/json read it too, where it is part of a larger answer (sessionLook).
 type introspection struct {
 	User struct {
 		Fields []struct{ Name string }
-	} `graphql:"userType: __type(name: \"User\")"`
+	} `graphql:"userType: __type(name: \"User\")" json:"userType"`
 	UserWhere struct {
 		InputFields []struct{ Name string }
-	} `graphql:"userWhere: __type(name: \"UserWhere\")"`
+	} `graphql:"userWhere: __type(name: \"UserWhere\")" json:"userWhere"`
 	Mutation struct {
 		Fields []struct{ Name string }
-	} `graphql:"mutationType: __type(name: \"Mutation\")"`
+	} `graphql:"mutationType: __type(name: \"Mutation\")" json:"mutationType"`
 	Query struct {
 		Fields []struct {
 			Name string
 			Args []struct{ Name string }
 		}
-	} `graphql:"queryType: __type(name: \"Query\")"`
+	} `graphql:"queryType: __type(name: \"Query\")" json:"queryType"`
 	Subscription struct {
 		Fields []struct{ Name string }
-	} `graphql:"subscriptionType: __type(name: \"Subscription\")"`
+	} `graphql:"subscriptionType: __type(name: \"Subscription\")" json:"subscriptionType"`
 	BulkUserData struct {
 		InputFields []struct{ Name string }
-	} `graphql:"bulkUserData: __type(name: \"BulkUserData\")"`
+	} `graphql:"bulkUserData: __type(name: \"BulkUserData\")" json:"bulkUserData"`
 }
 
 // capabilities reads what the introspection found.
@@ -360,4 +361,22 @@ func userFromMap(m map[string]interface{}) *user {
 	}
 	u.Activated, _ = m["activated"].(bool)
 	return u
+}
+
+// contractCaps is what the built-in directory offers with each of its contracts (its
+// -contract flag, which the page names as DIRECTORY_CONTRACT), as its introspection finds
+// it: TestAPI_OpenSession checks that they agree.
+func contractCaps(contract string) (capabilities, bool) {
+	switch contract {
+	case "full":
+		return capabilities{Search: true, RoleFilter: true, OrderBy: true, DeleteUser: true, SignIn: true,
+			SignOut: true, IssuePasswordReset: true, Organizations: true, UpdatedAt: true, APIKeys: true,
+			Invitations: true, Paradime: true, Live: true, EmbedGrant: true, Usernames: true, LastSignIn: true,
+			Workspaces: true, AuditEvents: true, Bulk: true, Import: true, BulkMembership: true, Export: true}, true
+	case "core":
+		return capabilities{}, true
+	case "paradime":
+		return capabilities{Paradime: true, NoCore: true}, true
+	}
+	return capabilities{}, false
 }

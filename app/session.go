@@ -13,7 +13,7 @@ const (
 	storageKey      = "useradmin.key"
 	storageEndpoint = "useradmin.endpoint"
 	storageExpires  = "useradmin.expires"
-	storageCaps     = "useradmin.caps:" // + endpoint: the capabilities it last had
+	storageCaps     = "useradmin.caps:" // + endpoint: the capabilities it last had (in caps)
 )
 
 // sessionState is who is signed in, where, and what that endpoint offers, as the pages
@@ -68,21 +68,22 @@ type credential struct {
 }
 
 // session is the one owner of the credential, of the storage that keeps it across a
-// reload, and of the cache of what each endpoint offers. Opening a session (after a
-// reload) happens once at a time, under opening.
+// reload, and of the cache of what each endpoint offers (caps, see capsStorage). Opening a
+// session (after a reload) happens once at a time, under opening.
 type session struct {
 	opening sync.Mutex
 
 	mu     sync.Mutex
 	store  storage
+	caps   storage
 	cred   credential
 	state  sessionState
 	gen    int
 	expiry *time.Timer // ends the session when its credential expires
 }
 
-func newSession(store storage) *session {
-	return &session{store: store}
+func newSession(store, caps storage) *session {
+	return &session{store: store, caps: caps}
 }
 
 // signedIn returns the open session and its credential, if there is one.
@@ -231,12 +232,12 @@ func (s *session) signedOutQuietly(ctx app.Context) {
 	ctx.SetState(stateSession, st)
 }
 
-// cachedCaps is what endpoint offered when this tab last opened a session on it.
+// cachedCaps is what endpoint offered when this browser last opened a session on it.
 func (s *session) cachedCaps(endpoint string) (capabilities, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var caps capabilities
-	raw := s.store.get(storageCaps + endpoint)
+	raw := s.caps.get(storageCaps + endpoint)
 	if raw == "" || json.Unmarshal([]byte(raw), &caps) != nil {
 		return capabilities{}, false
 	}
@@ -248,7 +249,7 @@ func (s *session) cacheCaps(endpoint string, caps capabilities) {
 	b, _ := json.Marshal(caps)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.store.set(storageCaps+endpoint, string(b))
+	s.caps.set(storageCaps+endpoint, string(b))
 }
 
 // sessionEnded is what the sign-in page says when the directory stopped accepting the

@@ -37,18 +37,21 @@ func (w *Widget) currentSession(ctx app.Context) (sessionState, credential, *fai
 	return st, c, nil
 }
 
-// readSession is the session to read a list page with. After a reload the page need not
-// wait for the session to open (two requests, viewer and capabilities): with the stored
-// key it goes out at once, alongside them, when the capabilities the query depends on
-// are known from an earlier visit or q needs none of them. A key that no longer works
-// then fails the page, which ends the session as any read does.
-func (w *Widget) readSession(ctx app.Context, q listQuery) (sessionState, credential, *failure) {
+// readSession is the session to read a list page with. After a reload, or framed by a
+// portal, the page need not wait for the session to open: with the stored key, or the one
+// the portal handed over, it goes out at once, alongside the session's request, when the
+// capabilities the page depends on are known (knownCaps). Without them it waits
+// for the session (one request, see openSession): read without the endpoint's extensions,
+// the page would be read again once they are known, a second page's worth of time before
+// the rows. A key that no longer works fails the page, which ends the session as any read
+// does.
+func (w *Widget) readSession(ctx app.Context) (sessionState, credential, *failure) {
 	if st, c, ok := w.session.signedIn(); ok {
 		return st, c, nil
 	}
 	// Framed, the portal's credential goes out with the page while its session opens.
 	if c, ok := w.portal.credential(ctx); ok {
-		if caps, known := w.session.cachedCaps(c.Endpoint); known || q == q.supported(capabilities{}) {
+		if caps, known := w.knownCaps(c.Endpoint); known {
 			return sessionState{Endpoint: c.Endpoint, Caps: caps}, c, nil
 		}
 	}
@@ -60,12 +63,26 @@ func (w *Widget) readSession(ctx app.Context, q listQuery) (sessionState, creden
 	if c.Endpoint == "" {
 		c.Endpoint = w.defaultEndpoint()
 	}
-	caps, known := w.session.cachedCaps(c.Endpoint)
-	if !known && q != q.supported(capabilities{}) {
+	caps, known := w.knownCaps(c.Endpoint)
+	if !known {
 		return w.currentSession(ctx)
 	}
 	ctx.Async(func() { w.currentSession(ctx) })
 	return sessionState{Endpoint: c.Endpoint, Caps: caps}, c, nil
+}
+
+// knownCaps is what endpoint offers as far as the widget knows before asking it: what it
+// offered when this browser last opened a session on it, else, for the built-in directory
+// the page comes from, what its contract offers (DIRECTORY_CONTRACT). The session's
+// introspection checks them all the same: a page read with others is read again.
+func (w *Widget) knownCaps(endpoint string) (capabilities, bool) {
+	if caps, ok := w.session.cachedCaps(endpoint); ok {
+		return caps, true
+	}
+	if endpoint != w.defaultEndpoint() {
+		return capabilities{}, false
+	}
+	return contractCaps(w.contract)
 }
 
 // failed reports f and, when the credential c stopped working, ends the session.

@@ -12,8 +12,8 @@ import (
 // cookies blocked): reading window.localStorage or window.sessionStorage then throws a
 // SecurityError. Elsewhere storage is partitioned: it works, but holds only what this frame
 // wrote under this portal. The widget depends on neither: a session it cannot keep lives in
-// memory for the page, and a framed widget keeps nothing at all, since its portal hands the
-// credential over again on every load.
+// memory for the page, and a framed widget keeps no credential at all, since its portal
+// hands it over again on every load (only what endpoints offer, see capsStorage).
 
 // storage keeps the session's strings across a reload, or for the page only.
 type storage interface {
@@ -28,6 +28,20 @@ type storage interface {
 func pageStorage(framed bool) storage {
 	if !framed && storageWorks("sessionStorage") {
 		return browserStorage{name: "sessionStorage"}
+	}
+	return &memoryStorage{}
+}
+
+// capsStorage is where what each endpoint offers is remembered, framed or not: the
+// browser's localStorage when it lets the widget use it (for a frame, partitioned under
+// the portal's site), else memory. The capabilities are no secret, and remembered they let
+// the first page of the next load go out at once with the columns the endpoint offers,
+// alongside the request that opens the session and checks them again (readSession). works
+// is storageWorks("localStorage"), read before guardStorage may replace a denied
+// localStorage by one that keeps nothing.
+func capsStorage(works bool) storage {
+	if works {
+		return browserStorage{name: "localStorage"}
 	}
 	return &memoryStorage{}
 }
@@ -53,8 +67,9 @@ func storageWorks(name string) (ok bool) {
 // guardStorage keeps go-app's own use of localStorage (it reads it at start and for every
 // state observed before it is set) from aborting the widget where the browser denies it:
 // window.localStorage is then replaced, for this page, by a storage that keeps nothing.
-// The widget keeps nothing in localStorage itself, and go-app only what a state persisted
-// with app.Persist would, which the widget never asks for.
+// The widget keeps only what endpoints offer in localStorage itself (capsStorage), and
+// go-app only what a state persisted with app.Persist would, which the widget never asks
+// for.
 func guardStorage() {
 	if storageReadable("localStorage") {
 		return
@@ -88,7 +103,7 @@ func isFramed() bool {
 	return !w.Get("parent").Equal(w.Get("self"))
 }
 
-// browserStorage is window.sessionStorage. Values are JSON strings, as go-app's storage
+// browserStorage is window.sessionStorage, or localStorage for capsStorage. Values are JSON strings, as go-app's storage
 // wrote them before, so that a tab open across an upgrade keeps its session. A write the
 // browser refuses (its quota) is dropped: the session also lives in memory.
 type browserStorage struct{ name string }

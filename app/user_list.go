@@ -95,9 +95,11 @@ func newer(a, b string) bool {
 }
 
 // loadWorkspaces reads the workspace filter's choices once the session shows the
-// endpoint has workspaces.
+// endpoint has workspaces, and once the first page is shown: read alongside it, their
+// answer would be decoded in the page's way, before the rows.
 func (c *userList) loadWorkspaces(ctx app.Context) {
-	if c.session.Status == statusReady && c.session.Caps.Workspaces && c.workspaces.Status == statusIdle {
+	shown := c.users.Status == statusReady || c.users.Status == statusFailed
+	if shown && c.session.Status == statusReady && c.session.Caps.Workspaces && c.workspaces.Status == statusIdle {
 		ctx.NewActionWithValue(actionLoadWorkspaces, workspacesQuery{Page: 1})
 	}
 }
@@ -132,6 +134,7 @@ func (c *userList) onUsers(ctx app.Context) {
 			c.load(ctx)
 		}
 	}
+	c.loadWorkspaces(ctx)
 }
 
 // load asks for the page of users the URL names.

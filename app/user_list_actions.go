@@ -81,7 +81,7 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 	var prev usersState
 	ctx.GetState(stateUsers, &prev)
 	ctx.SetState(stateUsers, usersState{Status: statusLoading, Query: q, Users: prev.Users, Total: prev.Total, Extras: prev.Extras, Models: prev.Models})
-	st, c, f := w.readSession(ctx, q)
+	st, c, f := w.readSession(ctx)
 	if f != nil {
 		ctx.SetState(stateUsers, usersState{Status: statusFailed, Query: q, Err: f})
 		return
@@ -93,6 +93,14 @@ func (w *Widget) handleLoadUsers(ctx app.Context, a app.Action) {
 	}
 	mark(markListRequest)
 	page := w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps), st.Caps)
+	if page.Status == statusFailed && st.Status != statusReady && page.Err.Code != codeUnauthenticated && !retryable(page.Err) {
+		// Read with remembered capabilities that the endpoint may no longer have: read
+		// again with what the session finds it has now.
+		if open, oc, f := w.currentSession(ctx); f == nil && open.Caps != st.Caps && !open.Caps.NoCore {
+			st, c = open, oc
+			page = w.api(c.Endpoint, c.Key).users(ctx, q.supported(st.Caps), st.Caps)
+		}
+	}
 	mark(markListDecoded)
 	if !w.seqs.latest(stateUsers, seq) {
 		return

@@ -18,6 +18,7 @@ import (
 // action handlers do nothing, so it is shared by concurrent requests without harm.
 type Widget struct {
 	endpoint string   // the configured GraphQL endpoint, as written (GRAPHQL_ENDPOINT)
+	contract string   // what the built-in directory there serves, "" for another endpoint (DIRECTORY_CONTRACT)
 	allowed  []string // the portals that may frame the widget (ALLOWED_ORIGINS)
 	prefix   string   // the path the widget is served under, "" at the root
 	http     *http.Client
@@ -39,16 +40,18 @@ func New() *Widget {
 	mark(markMain)
 	w := &Widget{
 		endpoint: app.Getenv("GRAPHQL_ENDPOINT"),
+		contract: app.Getenv("DIRECTORY_CONTRACT"),
 		allowed:  splitOrigins(app.Getenv("ALLOWED_ORIGINS")),
 		prefix:   pathPrefix(app.Getenv("GOAPP_ROOT_PREFIX")),
 		http:     &http.Client{Timeout: requestTimeout},
 	}
-	framed := false
+	framed, remembers := false, false
 	if app.IsClient {
+		remembers = storageWorks("localStorage")
 		guardStorage()
 		framed = isFramed()
 	}
-	w.session = newSession(pageStorage(framed))
+	w.session = newSession(pageStorage(framed), capsStorage(remembers))
 	w.portal = newPortal(w)
 	return w
 }

@@ -209,7 +209,14 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if endpoint == "" {
 		endpoint = cfg.PathPrefix + "/graphql"
 	}
-	h, err := newAppHandler(cfg.Assets, cfg.PathPrefix, endpoint, cfg.AllowedOrigins)
+	// The widget calls the built-in directory when no other endpoint is named: it is told
+	// which contract that serves, so that its first page need not wait for the
+	// introspection to know the columns (it checks them with it all the same).
+	contract := ""
+	if cfg.Directory && cfg.GraphQLEndpoint == "" {
+		contract = cfg.Contract
+	}
+	h, err := newAppHandler(cfg.Assets, cfg.PathPrefix, endpoint, contract, cfg.AllowedOrigins)
 	if err != nil {
 		return err
 	}
@@ -344,7 +351,7 @@ func printMail(w io.Writer, cfg Config) {
 // app.wasm and of the start script added to app.js (serverhttp.StartScript): it keys the
 // service worker's cache and versions the URLs of styles and icons, so browsers keep them
 // until a new build is deployed.
-func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*app.Handler, error) {
+func newAppHandler(assets, prefix, endpoint, contract string, allowedOrigins []string) (*app.Handler, error) {
 	wasm, err := os.ReadFile(filepath.Join(assets, "web", "app.wasm"))
 	if err != nil {
 		return nil, fmt.Errorf("the widget is not built (%v): run `make build` first, or point -assets at the folder that holds web/app.wasm", err)
@@ -380,6 +387,9 @@ func newAppHandler(assets, prefix, endpoint string, allowedOrigins []string) (*a
 		Env: app.Environment{
 			"GRAPHQL_ENDPOINT": endpoint,
 			"ALLOWED_ORIGINS":  strings.Join(allowedOrigins, ","),
+			// full, core or paradime: what the built-in directory at GRAPHQL_ENDPOINT
+			// serves; empty when the endpoint is another one.
+			"DIRECTORY_CONTRACT": contract,
 		},
 		Resources:               serverhttp.Assets{Dir: assets, Prefix: prefix},
 		WasmContentLengthHeader: serverhttp.WasmLengthHeader,

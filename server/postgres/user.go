@@ -614,9 +614,10 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page serve
 	orderBy := userOrder(order)
 	limit := ` LIMIT ` + a.add(page.Limit) + ` OFFSET ` + a.add(page.Offset)
 	query := `SELECT ` + userColumns + ` FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit
-	if page.Offset > 0 {
+	if page.Offset > 0 || filter.WorkspaceID != nil {
 		// The rows skipped are read from the index alone (each index of an order ends
-		// with id), and only the rows of the page from the table, as on SQLite.
+		// with id), and only the rows of the page from the table, as on SQLite; so are
+		// the rows walked past that are not members of the workspace filtered by.
 		query = `SELECT ` + userColumns + ` FROM users WHERE id IN (
 			SELECT id FROM users WHERE ` + where + ` ORDER BY ` + orderBy + limit + `)
 			ORDER BY ` + orderBy

@@ -461,13 +461,14 @@ func workspaceWhere(a *queryArgs, caller *server.User, f server.WorkspaceFilter)
 	return strings.Join(conds, " AND ")
 }
 
-// queryWorkspaces reads the workspaces of the query's rest (from WHERE on), with their
-// member counts for an ADMIN.
+// queryWorkspaces reads the workspaces of the query's rest (from WHERE on, in the order
+// of their names), with their member counts for an ADMIN. The counts are read for the
+// page alone, not for the workspaces its offset skips.
 func queryWorkspaces(ctx context.Context, tx *Tx, caller *server.User, rest string, args ...any) ([]*server.Workspace, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT w.id, w.organization_id, w.name, w.created_at,
 			(SELECT COALESCE(SUM(c.n), 0)::bigint FROM workspace_counts c WHERE c.workspace_id = w.id)
-		FROM workspaces w `+rest, args...)
+		FROM (SELECT w.* FROM workspaces w `+rest+`) AS w ORDER BY w.name_key`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find workspaces: %w", err)
 	}

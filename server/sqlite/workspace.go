@@ -130,7 +130,9 @@ func (s *WorkspaceService) UsersWorkspaces(ctx context.Context, userIDs []string
 	if err != nil {
 		return nil, err
 	}
-	visible, args := `u.id IN (SELECT value FROM json_each(?)) AND u.organization_id = ?`, []any{jsonList(userIDs), me.OrganizationID}
+	// The unary + keeps SQLite from reading the users by the organization's index (every
+	// user of the organization, checked against the list) rather than by id (the page's).
+	visible, args := `u.id IN (SELECT value FROM json_each(?)) AND +u.organization_id = ?`, []any{jsonList(userIDs), me.OrganizationID}
 	if me.Role != server.RoleAdmin {
 		visible, args = visible+` AND u.id = ?`, append(args, me.ID)
 	}

@@ -58,4 +58,5 @@ var tests = []struct {
 	{"WorkspaceService_Members", testWorkspaceService_Members},
 	{"WorkspaceService_Authorization", testWorkspaceService_Authorization},
 	{"WorkspaceService_AtOnce", testWorkspaceService_AtOnce},
+	{"WorkspaceService_ReadOnlyToken", testWorkspaceService_ReadOnlyToken},
 }

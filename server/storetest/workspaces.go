@@ -464,3 +464,40 @@ func testWorkspaceService_AtOnce(t *testing.T, open Open) {
 		t.Fatalf("member count %v, %d members, %v", got, len(members), err)
 	}
 }
+
+func testWorkspaceService_ReadOnlyToken(t *testing.T, open Open) {
+	// An ADMIN's read-only embed token, which the role alone would let write workspaces:
+	// every write is refused FORBIDDEN, alone and ten at once, and nothing changes;
+	// reads work.
+	p, ws, w := newWorkspaces(t, open)
+	ctx := p.mustTokenContext(t, p.mustMint(t, p.adminCtx, p.admin, server.ScopeReadOnly, 0).Token)
+	writes := map[string]func() error{
+		"create": func() error { _, err := ws.CreateWorkspace(ctx, "Mine"); return err },
+		"rename": func() error { _, err := ws.RenameWorkspace(ctx, w.ID, "Mine"); return err },
+		"delete": func() error { return ws.DeleteWorkspace(ctx, w.ID, true) },
+		"add":    func() error { _, err := ws.AddWorkspaceMembers(ctx, w.ID, []string{p.bob.ID}); return err },
+		"remove": func() error { _, err := ws.RemoveWorkspaceMembers(ctx, w.ID, []string{p.bob.ID}); return err },
+		"username": func() error {
+			_, err := p.users.UpdateUser(ctx, server.UserRef{ID: p.bob.ID}, server.UserUpdate{Username: ptr("bobby")})
+			return err
+		},
+	}
+	for name, write := range writes {
+		assertCodeNamed(t, name, p.assertUnchanged(t, write), server.EFORBIDDEN)
+	}
+	var all []func() error
+	for _, write := range writes {
+		all = append(all, write)
+	}
+	var errs []error
+	p.assertUnchanged(t, func() error {
+		errs = AtOnce(10*len(all), func(i int) error { return all[i%len(all)]() })
+		return nil
+	})
+	if n := Codes(errs); n[server.EFORBIDDEN] != len(errs) {
+		t.Fatalf("parallel writes: %v, want all FORBIDDEN", n)
+	}
+	if list, err := ws.FindWorkspaces(ctx, server.WorkspaceFilter{}, server.Page{Limit: 10}); err != nil || len(list) != 1 {
+		t.Fatalf("workspaces %v %v", list, err)
+	}
+}
