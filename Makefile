@@ -93,8 +93,10 @@ test-deps:
 		npm install --silent --no-audit --no-fund --prefix .bin/npm axe-core@$(AXE_VERSION) >/dev/null; }
 
 ## bench: every performance figure at $(BENCH_USERS) users, as one table: the directory's
-## benchmarks, the widget and a minimal hand-written page in headless Chromium, and 64
-## HTTP clients. The database is made once under ./data/, then reused.
+## benchmarks on SQLite and on PostgreSQL side by side, one vs two instances on one
+## PostgreSQL database, live updates' latency on both stores, the widget and a minimal
+## hand-written page in headless Chromium, and 64 HTTP clients. The SQLite database is
+## made once under ./data/, then reused (PostgreSQL's: see bench-figures).
 bench: build
 	mkdir -p data
 	@$(MAKE) --no-print-directory bench-figures
@@ -106,8 +108,12 @@ bench-smoke: build
 		BENCH_TIME=1x BENCH_RUNS=1 BENCH_HTTP_TIME=200x BENCH_OUT=.bin/bench-smoke.txt
 
 # bench-figures runs the benchmarks into BENCH_OUT and prints the table; benchtable fails
-# when a benchmark failed or a figure is missing. BENCH_TIME is the directory benchmarks'
-# -benchtime, BENCH_RUNS the browser measurements' number of runs (the table shows their
+# when a benchmark failed or a figure is missing (the stores' benchmarks, as `go test
+# -list` lists them, must all give theirs). The PostgreSQL benchmarks (server/postgres's
+# BenchmarkPG_*, and server/e2e's of several instances and of live updates) run on a
+# database of BENCH_USERS users made on the tests' throwaway cluster at each run, or on
+# the database at BENCH_PG_URL, which is filled once and then reused. BENCH_TIME is the
+# directory benchmarks' -benchtime, BENCH_RUNS the browser measurements' number of runs (the table shows their
 # median), BENCH_HTTP_TIME how long the 64 HTTP clients run, for the page and for the page
 # with its count.
 BENCH_TIME      ?= 2s
@@ -117,9 +123,11 @@ BENCH_OUT       ?= data/bench.txt
 BENCH_ENV        = BENCH_USERS=$(BENCH_USERS) BENCH_DB=$(abspath $(BENCH_DB))
 bench-figures:
 	@mkdir -p $(dir $(BENCH_OUT)) $(dir $(BENCH_DB))
-	$(BENCH_ENV) $(GO) test -run '^$$' -bench . -benchtime $(BENCH_TIME) -timeout 30m ./server/sqlite/ 2>&1 | tee $(BENCH_OUT)
-	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'FirstRows|Browse|Export|ImportTenThousand' -benchtime $(BENCH_RUNS)x -timeout 40m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
-	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'HTTPList' -benchtime $(BENCH_HTTP_TIME) -timeout 10m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
+	$(GO) test -list '^Benchmark' ./server/sqlite/ ./server/postgres/ > $(BENCH_OUT)
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench . -benchtime $(BENCH_TIME) -timeout 30m ./server/sqlite/ 2>&1 | tee -a $(BENCH_OUT)
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'PG' -benchtime $(BENCH_TIME) -timeout 40m ./server/postgres/ 2>&1 | tee -a $(BENCH_OUT)
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'FirstRows|Browse|Export|ImportTenThousand|Live' -benchtime $(BENCH_RUNS)x -timeout 40m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'HTTPList|Instances' -benchtime $(BENCH_HTTP_TIME) -timeout 20m ./server/e2e/ 2>&1 | tee -a $(BENCH_OUT)
 	@echo
 	@$(GO) run ./server/e2e/benchtable -wasm $(WASM) < $(BENCH_OUT)
 

@@ -199,7 +199,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 // graphql posts a document to the server's /graphql with the admin key and decodes the
 // data into out; GraphQL errors fail the test.
-func (s *server) graphql(t *testing.T, query string, variables map[string]any, out any) {
+func (s *server) graphql(t testing.TB, query string, variables map[string]any, out any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+s.Prefix+"/graphql", bytes.NewReader(body))
@@ -345,7 +345,7 @@ type browser struct {
 }
 
 // newBrowser starts Chromium for the test; it is closed at the end of the test.
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	ctx, close := launchBrowser(t)
 	t.Cleanup(close)
@@ -354,13 +354,13 @@ func newBrowser(t *testing.T) *browser {
 
 // tab is one browser tab (its own sessionStorage), bound to a test.
 type tab struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 }
 
 // newTab opens a tab for t; when t fails, a screenshot of the tab is saved and its path
 // printed.
-func (b *browser) newTab(t *testing.T) *tab {
+func (b *browser) newTab(t testing.TB) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	// The first Run opens the tab and binds it to its context: it must not be one of the

@@ -34,7 +34,7 @@ func TestLive_ListUpdatesInPlace(t *testing.T) {
 // liveListLatencies signs tb in to the widget of view, renames a user through writer
 // liveLatencyRuns times, and returns, sorted, the times from each write to the row of
 // view's list showing it, without a reload.
-func liveListLatencies(t *testing.T, tb *tab, view, writer *server) []time.Duration {
+func liveListLatencies(t testing.TB, tb *tab, view, writer *server) []time.Duration {
 	t.Helper()
 	s := writer
 	tb.signInWithKey(view)

@@ -126,15 +126,15 @@ func benchCount(b *testing.B, filter server.UserFilter) {
 }
 
 func BenchmarkPG_FirstPage(b *testing.B) {
-	benchFind(b, server.UserFilter{}, server.Page{Limit: 50}, nil)
+	benchFind(b, server.UserFilter{}, server.Page{Limit: 100}, nil)
 }
 
 func BenchmarkPG_PageByLastname(b *testing.B) {
-	benchFind(b, server.UserFilter{}, server.Page{Limit: 50}, []server.UserOrder{{Field: server.SortLastname}})
+	benchFind(b, server.UserFilter{}, server.Page{Limit: 100}, []server.UserOrder{{Field: server.SortLastname}})
 }
 
 func BenchmarkPG_DeepPage(b *testing.B) {
-	benchFind(b, server.UserFilter{}, server.Page{Offset: 50_000, Limit: 50}, nil)
+	benchFind(b, server.UserFilter{}, server.Page{Offset: 50_000, Limit: 100}, nil)
 }
 
 func BenchmarkPG_Count(b *testing.B) {
@@ -148,7 +148,7 @@ func BenchmarkPG_CountAdminsActive(b *testing.B) {
 
 func BenchmarkPG_SearchPage(b *testing.B) {
 	q := "kowal"
-	benchFind(b, server.UserFilter{Search: &q}, server.Page{Limit: 50}, nil)
+	benchFind(b, server.UserFilter{Search: &q}, server.Page{Limit: 100}, nil)
 }
 
 func BenchmarkPG_SearchCount(b *testing.B) {
