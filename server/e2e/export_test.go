@@ -24,7 +24,7 @@ func allowDownloads(tb *tab) string {
 }
 
 // downloaded waits for the one finished file in dir and returns its name and content.
-func downloaded(t *testing.T, dir string) (string, string) {
+func downloaded(t testing.TB, dir string) (string, string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
