@@ -26,8 +26,10 @@ func TestWidget_BulkActions(t *testing.T) {
 					two = append(two, u)
 				}
 			}
-			for _, u := range two {
-				tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID))
+			// Each check shows in the bar before the next: the bar's coming moves the rows down.
+			for i, u := range two {
+				tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID),
+					waitText("#bulk-bar .bulk-count", func(s string) bool { return s == countSelected(i+1) }))
 			}
 			tb.run(
 				waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
@@ -105,4 +107,12 @@ func TestWidget_BulkQuickSelect(t *testing.T) {
 			chromedp.Click("#clear-selection"),
 		)
 	}
+}
+
+// countSelected is what the bar says when n users are selected.
+func countSelected(n int) string {
+	if n == 1 {
+		return "1 user selected"
+	}
+	return strconv.Itoa(n) + " users selected"
 }
