@@ -309,7 +309,11 @@ func (c *userList) Render() app.UI {
 				),
 			),
 			c.renderToolbar(),
-			app.If(c.canBulk(), c.renderBulk()),
+			// The bar's own element, there whether the bar shows or not: the elements after
+			// it keep their place among main's children, so that the bar's coming and going
+			// does not build the table again, dropping the checks its old checkboxes had
+			// received but not yet handed to the list.
+			app.Div().Class("bulk-slot").Body(app.If(c.canBulk(), c.renderBulk())),
 			c.renderTable(),
 			c.renderPager(),
 		),

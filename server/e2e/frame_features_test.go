@@ -57,8 +57,10 @@ func TestCrossSite_ImportBulkLive(t *testing.T) {
 				if len(two) != 2 {
 					t.Fatalf("the directory has %d activated users to deactivate", len(two))
 				}
-				for _, u := range two {
-					frame.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID))
+				// Each check shows in the bar before the next: the bar's coming moves the rows down.
+				for i, u := range two {
+					frame.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID),
+						waitText("#bulk-bar .bulk-count", func(s string) bool { return s == countSelected(i+1) }))
 				}
 				frame.run(
 					waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
