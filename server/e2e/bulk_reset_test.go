@@ -48,9 +48,7 @@ func TestWidget_BulkResetLinks(t *testing.T) {
 
 	tb := b.newTab(t)
 	tb.signInWithKey(s)
-	for _, u := range two {
-		tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID))
-	}
+	tb.selectRows(two)
 	tb.run(
 		waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
 		chromedp.Click("#bulk-reset-links"),

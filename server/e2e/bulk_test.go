@@ -26,11 +26,7 @@ func TestWidget_BulkActions(t *testing.T) {
 					two = append(two, u)
 				}
 			}
-			// Each check shows in the bar before the next: the bar's coming moves the rows down.
-			for i, u := range two {
-				tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID),
-					waitText("#bulk-bar .bulk-count", func(s string) bool { return s == countSelected(i+1) }))
-			}
+			tb.selectRows(two)
 			tb.run(
 				waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
 				chromedp.Click("#bulk-deactivate"),
@@ -106,6 +102,17 @@ func TestWidget_BulkQuickSelect(t *testing.T) {
 			waitApp(`document.getElementById(`+a+`).checked && document.getElementById(`+c+`).checked`),
 			chromedp.Click("#clear-selection"),
 		)
+	}
+}
+
+// selectRows checks the rows of users one by one, as a person does, each check seen in
+// the bulk bar before the next: the bar's coming moves the rows down, so that a click
+// aimed before it came would land on another row.
+func (tb *tab) selectRows(users []apiUser) {
+	tb.t.Helper()
+	for i, u := range users {
+		tb.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID),
+			waitText("#bulk-bar .bulk-count", func(s string) bool { return s == countSelected(i+1) }))
 	}
 }
 

@@ -57,11 +57,7 @@ func TestCrossSite_ImportBulkLive(t *testing.T) {
 				if len(two) != 2 {
 					t.Fatalf("the directory has %d activated users to deactivate", len(two))
 				}
-				// Each check shows in the bar before the next: the bar's coming moves the rows down.
-				for i, u := range two {
-					frame.run(chromedp.WaitVisible(`#select-`+u.ID), chromedp.Click(`#select-`+u.ID),
-						waitText("#bulk-bar .bulk-count", func(s string) bool { return s == countSelected(i+1) }))
-				}
+				frame.selectRows(two)
 				frame.run(
 					waitText("#bulk-bar .bulk-count", func(s string) bool { return s == "2 users selected" }),
 					chromedp.Click("#bulk-deactivate"),
