@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"useradmin/server/exportcsv"
@@ -14,6 +15,22 @@ const AuditExportCreated AuditAction = "EXPORT_CREATED"
 // ExportLifetime is how long the link of a new export works before it is used; once
 // used it works no more.
 const ExportLifetime = 5 * time.Minute
+
+// MaxExportsPerHour is how many exports an organization may make an hour: each one
+// reads the whole organization.
+const MaxExportsPerHour = 30
+
+// ErrTooManyExports refuses an export past MaxExportsPerHour, the oldest of the hour's
+// made at oldest.
+func ErrTooManyExports(oldest, now time.Time) error {
+	return RateLimitedf(oldest.Add(time.Hour).Sub(now), "Your organization made "+strconv.Itoa(MaxExportsPerHour)+
+		" exports in the last hour: wait %[1]s, or use a file you exported already.")
+}
+
+// ErrExportNotFound answers an export that is not there, or not the caller's to see.
+func ErrExportNotFound() error {
+	return Errorf(ENOTFOUND, "This export was not found: start a new export from the user list.")
+}
 
 // MaxExportColumns bounds the columns of one export: each column at most once.
 var MaxExportColumns = len(exportcsv.Columns)

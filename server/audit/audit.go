@@ -284,3 +284,66 @@ func Invitation(action server.AuditAction, inv *server.Invitation) Record {
 	return Record{Action: action, OrgID: inv.OrganizationID, InvitationID: inv.ID,
 		Changes: []server.AuditChange{{Field: "email", New: Text(inv.Email)}}}
 }
+
+// ExportChanges are what EXPORT_CREATED records: the filter, the sort, the columns and
+// how many users matched, as the schema names them.
+func ExportChanges(c server.ExportCreate, total int) []server.AuditChange {
+	cols := make([]string, len(c.Columns))
+	for i, col := range c.Columns {
+		cols[i] = string(col)
+	}
+	var sort []string
+	for _, o := range c.Order {
+		dir := "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		sort = append(sort, string(o.Field)+" "+dir)
+	}
+	return []server.AuditChange{
+		{Field: "where", New: Text(filterText(c.Filter))},
+		{Field: "orderBy", New: Text(strings.Join(sort, ", "))},
+		{Field: "columns", New: Text(strings.Join(cols, ","))},
+		{Field: "total", New: Text(strconv.Itoa(total))},
+	}
+}
+
+// filterText writes a filter as the UserWhere fields it came from, for the audit trail.
+func filterText(f server.UserFilter) string {
+	var parts []string
+	add := func(name, value string) { parts = append(parts, name+"="+value) }
+	if f.ID != nil {
+		add("id", *f.ID)
+	}
+	if f.IDIn != nil {
+		add("idIn", strconv.Itoa(len(f.IDIn))+" ids")
+	}
+	if f.Email != nil {
+		add("email", *f.Email)
+	}
+	if f.APIKey != nil {
+		add("apiKey", "(a key)") // never the secret
+	}
+	if f.Activated != nil {
+		add("activated", strconv.FormatBool(*f.Activated))
+	}
+	if f.Search != nil {
+		add("search", strconv.Quote(*f.Search))
+	}
+	if f.Role != nil {
+		add("organizationRole", string(*f.Role))
+	}
+	if f.Username != nil {
+		add("username", *f.Username)
+	}
+	if f.WorkspaceID != nil {
+		add("workspaceId", *f.WorkspaceID)
+	}
+	if f.SignedInBefore != nil {
+		add("lastSignedInBefore", f.SignedInBefore.UTC().Format(time.RFC3339))
+	}
+	if f.NeverSignedIn != nil {
+		add("neverSignedIn", strconv.FormatBool(*f.NeverSignedIn))
+	}
+	return strings.Join(parts, "; ")
+}

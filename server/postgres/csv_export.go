@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"useradmin/server"
@@ -32,8 +30,7 @@ func NewExportService(db *DB) *ExportService {
 // Bounds of exports: how many an organization may make an hour (each one reads the
 // whole organization), and how long the rows of old ones are kept.
 const (
-	maxExportsPerHour = 30
-	exportKept        = 24 * time.Hour
+	exportKept = 24 * time.Hour
 )
 
 // CreateExport checks the request, counts the users it matches and stores a new export
@@ -85,13 +82,13 @@ func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCr
 		return nil, fmt.Errorf("insert export: %w", err)
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditExportCreated, OrgID: me.OrganizationID,
-		Changes: exportChanges(create, total)}); err != nil {
+		Changes: audit.ExportChanges(create, total)}); err != nil {
 		return nil, err
 	}
 	return e, tx.Commit()
 }
 
-// checkExportRate refuses an export past maxExportsPerHour of the organization.
+// checkExportRate refuses an export past server.MaxExportsPerHour of the organization.
 func checkExportRate(ctx context.Context, tx *Tx, orgID string) error {
 	var n int
 	var oldest sql.NullInt64
@@ -99,79 +96,10 @@ func checkExportRate(ctx context.Context, tx *Tx, orgID string) error {
 		orgID, toMicro(tx.now.Add(-time.Hour))).Scan(&n, &oldest); err != nil {
 		return fmt.Errorf("count exports: %w", err)
 	}
-	if n < maxExportsPerHour {
+	if n < server.MaxExportsPerHour {
 		return nil
 	}
-	wait := fromMicro(oldest.Int64).Add(time.Hour).Sub(tx.now)
-	return server.RateLimitedf(wait, "Your organization made "+strconv.Itoa(maxExportsPerHour)+
-		" exports in the last hour: wait %[1]s, or use a file you exported already.")
-}
-
-// exportChanges are what EXPORT_CREATED records: the filter, the sort, the columns and
-// how many users matched, as the schema names them.
-func exportChanges(c server.ExportCreate, total int) []server.AuditChange {
-	cols := make([]string, len(c.Columns))
-	for i, col := range c.Columns {
-		cols[i] = string(col)
-	}
-	var sort []string
-	for _, o := range c.Order {
-		dir := "ASC"
-		if o.Desc {
-			dir = "DESC"
-		}
-		sort = append(sort, string(o.Field)+" "+dir)
-	}
-	return []server.AuditChange{
-		{Field: "where", New: audit.Text(filterText(c.Filter))},
-		{Field: "orderBy", New: audit.Text(strings.Join(sort, ", "))},
-		{Field: "columns", New: audit.Text(strings.Join(cols, ","))},
-		{Field: "total", New: audit.Text(strconv.Itoa(total))},
-	}
-}
-
-// filterText writes a filter as the UserWhere fields it came from, for the audit trail.
-func filterText(f server.UserFilter) string {
-	var parts []string
-	add := func(name, value string) { parts = append(parts, name+"="+value) }
-	if f.ID != nil {
-		add("id", *f.ID)
-	}
-	if f.IDIn != nil {
-		add("idIn", strconv.Itoa(len(f.IDIn))+" ids")
-	}
-	if f.Email != nil {
-		add("email", *f.Email)
-	}
-	if f.APIKey != nil {
-		add("apiKey", "(a key)") // never the secret
-	}
-	if f.Activated != nil {
-		add("activated", strconv.FormatBool(*f.Activated))
-	}
-	if f.Search != nil {
-		add("search", strconv.Quote(*f.Search))
-	}
-	if f.Role != nil {
-		add("organizationRole", string(*f.Role))
-	}
-	if f.Username != nil {
-		add("username", *f.Username)
-	}
-	if f.WorkspaceID != nil {
-		add("workspaceId", *f.WorkspaceID)
-	}
-	if f.SignedInBefore != nil {
-		add("lastSignedInBefore", f.SignedInBefore.UTC().Format(time.RFC3339))
-	}
-	if f.NeverSignedIn != nil {
-		add("neverSignedIn", strconv.FormatBool(*f.NeverSignedIn))
-	}
-	return strings.Join(parts, "; ")
-}
-
-func errExportNotFound() error {
-	return server.Errorf(server.ENOTFOUND, "This export was not found: start a new export from the user list.")
+	return server.ErrTooManyExports(fromMicro(oldest.Int64), tx.now)
 }
 
 // FindExport returns the export id of the caller's organization and how far its download
@@ -198,7 +126,7 @@ func (s *ExportService) FindExport(ctx context.Context, id string) (*server.Expo
 		FROM exports WHERE id = $1 AND organization_id = $2`, id, me.OrganizationID).
 		Scan(&e.ID, &e.OrganizationID, &created, &expires, &e.Total, &e.Written, &e.Done)
 	if err == sql.ErrNoRows {
-		return nil, errExportNotFound()
+		return nil, server.ErrExportNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find export: %w", err)
 	}
