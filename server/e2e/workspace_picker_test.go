@@ -17,6 +17,9 @@ import (
 // filter, and the bulk bar. The pickers with their search box pass axe-core, light and
 // dark, at 1440 and 390 px.
 func TestWidget_WorkspacePickersBeyondAHundred(t *testing.T) {
+	// The workspace filter's finder comes once the list has read the workspaces, after the
+	// first rows, and moves the table down: a click aimed before it came would miss.
+	filterFinderShown := waitApp(`document.querySelector("#workspace-filter-search")`)
 	axe := axeSource(t)
 	s := startServer(t)
 	b := newBrowser(t)
@@ -58,7 +61,7 @@ func TestWidget_WorkspacePickersBeyondAHundred(t *testing.T) {
 		waitText("table.users tbody.user-rows td.col-workspaces", func(s string) bool { return s == "Team 149" }))
 
 	// The bulk bar: the page's users added to the 149th workspace, found by search.
-	tb.run(chromedp.Navigate(s.URL+"/"), rowsLoaded(), chromedp.Click("#select-page"),
+	tb.run(chromedp.Navigate(s.URL+"/"), rowsLoaded(), filterFinderShown, chromedp.Click("#select-page"),
 		setValue("#bulk-workspace-search", "148"),
 		waitApp(`document.querySelector("#bulk-workspace option[value='`+other+`']")`),
 		selectValue("#bulk-workspace", other),
@@ -79,8 +82,8 @@ func TestWidget_WorkspacePickersBeyondAHundred(t *testing.T) {
 				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/users/"+url.PathEscape(u.ID)),
 					waitApp(`document.querySelector("#member-search") && document.querySelectorAll("fieldset.membership input[type=checkbox]").length === 100`))
 				tb.checkPage(axe, "membership-finder-"+label, scheme)
-				tb.run(chromedp.Navigate(s.URL+"/"), rowsLoaded(), chromedp.Click("#select-page"),
-					waitApp(`document.querySelector("#workspace-filter-search") && document.querySelector("#bulk-workspace-search")`))
+				tb.run(chromedp.Navigate(s.URL+"/"), rowsLoaded(), filterFinderShown, chromedp.Click("#select-page"),
+					waitApp(`document.querySelector("#bulk-workspace-search")`))
 				tb.checkPage(axe, "list-finders-"+label, scheme)
 			}
 		})
