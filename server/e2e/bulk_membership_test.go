@@ -47,6 +47,8 @@ func TestWidget_BulkWorkspaceMembership(t *testing.T) {
 		chromedp.Click("#select-page"),
 		waitApp(`document.querySelector("#bulk-workspace option[value='`+ws+`']")`),
 		selectValue("#bulk-workspace", ws),
+		// The button is enabled once the widget has the choice: a click before does nothing.
+		waitApp(`!document.querySelector("#bulk-add-to-workspace").disabled`),
 		chromedp.Click("#bulk-add-to-workspace"),
 		waitText("#bulk-result", func(s string) bool { return strings.Contains(s, "Add to workspace: ") }),
 	)
@@ -67,6 +69,7 @@ func TestWidget_BulkWorkspaceMembership(t *testing.T) {
 		chromedp.Click("#select-all-matching"),
 		waitText("#bulk-bar .bulk-count", func(got string) bool { return digits(got) == strconv.Itoa(total) }),
 		selectValue("#bulk-workspace", ws),
+		waitApp(`!document.querySelector("#bulk-add-to-workspace").disabled`),
 		chromedp.Click("#bulk-add-to-workspace"),
 		waitText("#bulk-result", func(s string) bool { return strings.Contains(s, "already so") }),
 	)
