@@ -68,9 +68,7 @@ func TestEmbed(t *testing.T) {
 		if accent != "#7c3aed" || radius != "10px" {
 			t.Errorf("theme: --ua-accent %q, button radius %q; want #7c3aed and 10px", accent, radius)
 		}
-		var bodyHeight int
-		frame.run(chromedp.Evaluate(`Math.ceil(document.body.getBoundingClientRect().height)`, &bodyHeight))
-		portal.run(waitJS(`document.getElementById("widget").style.height === "` + strconv.Itoa(max(320, bodyHeight)) + `px"`))
+		waitFrameFits(portal, frame)
 
 		// The key went by postMessage only: no URL holds it.
 		var urls []string
@@ -144,6 +142,11 @@ func TestEmbed(t *testing.T) {
 			setValue("#invite-emails", "framed@e2e.test"),
 			chromedp.Click("#send-invitations"),
 			waitText("#invite-summary", func(s string) bool { return s == "1 invited." }),
+		)
+		// The results made the widget taller: click once the portal has grown the frame,
+		// so that the button is not moved under the click.
+		waitFrameFits(portal, frame)
+		frame.run(
 			chromedp.Click("#invite-link-0-copy"),
 			waitText(".copy-status", func(s string) bool { return s != "" }),
 		)
@@ -572,3 +575,11 @@ func waitAcrossLoad(expr string) chromedp.Action {
 
 // awaitPromise makes Evaluate wait for the promise the expression returns.
 func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+
+// waitFrameFits waits until the portal has set its frame to the widget's height, which
+// the widget reports as its content grows (at least 320 px).
+func waitFrameFits(portal, frame *tab) {
+	var bodyHeight int
+	frame.run(chromedp.Evaluate(`Math.ceil(document.body.getBoundingClientRect().height)`, &bodyHeight))
+	portal.run(waitJS(`document.getElementById("widget").style.height === "` + strconv.Itoa(max(320, bodyHeight)) + `px"`))
+}
