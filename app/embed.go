@@ -343,6 +343,7 @@ func (w *Widget) handlePortalInit(ctx app.Context, a app.Action) {
 			}
 		}
 		w.session.renew(ctx, c, scope)
+		mark(markRenewed)
 		p.settleWith(ctx, "")
 		return
 	}

@@ -11,6 +11,7 @@ const (
 	markMain        = "useradmin:main"         // main is running: the Go runtime and package inits are done
 	markReady       = "useradmin:ready"        // useradmin:ready posted to the portal
 	markInit        = "useradmin:init"         // the portal's useradmin:init received
+	markRenewed     = "useradmin:renewed"      // the portal's first new token taken in place of the old
 	markSession     = "useradmin:session"      // the session is open (viewer and capabilities known)
 	markListRequest = "useradmin:list-request" // a page of users asked for
 	markListDecoded = "useradmin:list-decoded" // a page of users answered and decoded

@@ -112,6 +112,9 @@ func TestCrossSite(t *testing.T) {
 
 				// The widget asks, the portal answers with the second token.
 				tb.run(waitJS(`window.sent === 2`))
+				// The widget checks the new token (who it signs in, with what rights) before
+				// it uses it: the old one is revoked only once the widget has moved on.
+				frame.run(waitJS(`performance.getEntriesByName("useradmin:renewed", "mark").length === 1`))
 				var events []string
 				tb.run(chromedp.Evaluate(`window.events`, &events))
 				if !containsInOrder(events, "useradmin:ready", "useradmin:token-expiring") {
