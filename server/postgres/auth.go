@@ -52,22 +52,20 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	if auth.Embed != nil {
 		return embedCaller(ctx, tx, auth)
 	}
-	user, err := findUserByID(ctx, tx, auth.User.ID)
-	if server.ErrorCode(err) == server.ENOTFOUND {
+	// The user and their key in one statement: every request makes this check.
+	var keyWorks bool
+	user, err := scanUser(scanFunc(func(dest ...any) error {
+		return tx.QueryRowContext(ctx, `
+			SELECT `+userColumns+`, $2 = '' OR EXISTS (
+				SELECT 1 FROM api_keys k
+				WHERE k.id = $2 AND k.user_id = users.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $3))
+			FROM users WHERE id = $1`, auth.User.ID, auth.KeyID, toMicro(tx.now)).
+			Scan(append(dest, &keyWorks)...)
+	}))
+	if err == sql.ErrNoRows || (err == nil && !keyWorks) {
 		return nil, errKeyNotValid()
 	} else if err != nil {
-		return nil, err
-	}
-	if auth.KeyID != "" {
-		var n int
-		if err := tx.QueryRowContext(ctx, `
-			SELECT COUNT(*) FROM api_keys
-			WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
-			return nil, fmt.Errorf("check key: %w", err)
-		} else if n == 0 {
-			return nil, errKeyNotValid()
-		}
+		return nil, fmt.Errorf("find caller: %w", err)
 	}
 	if !user.Activated {
 		return nil, errDeactivated()
@@ -106,35 +104,42 @@ func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (
 }
 
 // authenticate checks key and, unless wantID is empty, that it is the key with that id,
-// before anything else is told about it.
+// before anything else is told about it. Every request makes this check, so an API key's
+// is one statement outside any transaction: the key, its user and the client's failures
+// read together.
 func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*server.Auth, error) {
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
-	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
-		return nil, err
-	}
+	view := s.db.beginReadView()
+	subject := secretClientSubject(ctx)
 	if wantID == "" && embedtoken.Is(key) {
-		return authenticateEmbed(ctx, tx, key)
+		if err := s.db.checkNotLimited(ctx, view, subject); err != nil {
+			return nil, err
+		}
+		return authenticateEmbed(ctx, view, key)
 	}
 	var keyID string
-	var expiresAt, revokedAt sql.NullInt64
+	var expiresAt, revokedAt, failures, resetAt sql.NullInt64
 	user, err := scanUser(scanFunc(func(dest ...any) error {
-		return tx.QueryRowContext(ctx, `
-			SELECT k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
+		return view.QueryRowContext(ctx, `
+			SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
 			FROM api_keys k JOIN users u ON u.id = k.user_id
-			WHERE k.key_hash = $1`, hashSecret(key)).
-			Scan(append([]any{&keyID, &expiresAt, &revokedAt}, dest...)...)
+			LEFT JOIN credential_attempts a ON a.key = $2 AND a.reset_at > $3
+			WHERE k.key_hash = $1`, hashSecret(key), subject.key(), toMicro(view.now)).
+			Scan(append([]any{&failures, &resetAt, &keyID, &expiresAt, &revokedAt}, dest...)...)
 	}))
-	if err == sql.ErrNoRows || (err == nil && wantID != "" && keyID != wantID) {
+	if err == sql.ErrNoRows {
+		// No such key: the client's failures are read alone, and a client over the
+		// limit learns only that it must wait.
+		if err := s.db.checkNotLimited(ctx, view, subject); err != nil {
+			return nil, err
+		}
 		return nil, errKeyNotValid()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) {
+	if err := s.db.limited(subject, failures, resetAt, view.now); err != nil {
+		return nil, err
+	}
+	if (wantID != "" && keyID != wantID) || revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) {
 		return nil, errKeyNotValid()
 	}
 	if !user.Activated {

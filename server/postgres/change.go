@@ -58,14 +58,17 @@ func (tx *Tx) changed(ctx context.Context, kind server.ChangeKind, orgID, id str
 // their numbers: a listener that has read change n has read, or will never see, every
 // change before it.
 func (tx *Tx) Commit() error {
+	if tx.tx == nil {
+		return nil // a view wrote nothing
+	}
 	if len(tx.changes) > 0 {
-		if err := recordChanges(context.Background(), tx.Tx, tx.changes); err != nil {
-			tx.Tx.Rollback()
+		if err := recordChanges(context.Background(), tx.tx, tx.changes); err != nil {
+			tx.tx.Rollback()
 			return err
 		}
 		tx.changes = nil
 	}
-	return tx.Tx.Commit()
+	return tx.tx.Commit()
 }
 
 // recordChanges writes changes to the change log and announces them, in tx.

@@ -189,9 +189,11 @@ func migrateFile(ctx context.Context, conn *sql.Conn, name string) error {
 	return tx.Commit()
 }
 
-// Tx is a transaction that knows the time it started at.
+// Tx is a transaction that knows the time it started at, or a view (see beginReadView):
+// statements on the pool, outside any transaction.
 type Tx struct {
-	*sql.Tx
+	querier         // tx, or the pool for a view
+	tx      *sql.Tx // nil for a view
 	db      *DB
 	now     time.Time
 	changes []server.UserChange // the writes of users to record in the change log at commit
@@ -226,12 +228,35 @@ func (db *DB) beginReadTx(ctx context.Context) (*Tx, error) {
 	return db.begin(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 }
 
+// beginReadView starts a read whose statements each see the database as it is when they
+// run, outside any transaction: for the reads that need no snapshot across statements
+// (the caller checked, then one read scoped to them), which every request makes. A
+// transaction would cost two more round trips, BEGIN and ROLLBACK, each time.
+func (db *DB) beginReadView() *Tx {
+	return &Tx{querier: db.db, db: db, now: db.now()}
+}
+
 func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	tx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
+	return &Tx{querier: tx, tx: tx, db: db, now: db.now(), write: opts == nil || !opts.ReadOnly}, nil
+}
+
+// querier runs statements: a transaction or the pool.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Rollback ends the transaction without its writes; a view has nothing to end.
+func (tx *Tx) Rollback() error {
+	if tx.tx == nil {
+		return nil
+	}
+	return tx.tx.Rollback()
 }
 
 // lockOrganization takes the row lock of the organization orgID until the transaction

@@ -26,12 +26,7 @@ func NewOrganizationService(db *DB) *OrganizationService {
 
 // FindOrganizationByID returns the caller's organization if it has id, else NOT_FOUND.
 func (s *OrganizationService) FindOrganizationByID(ctx context.Context, id string) (*server.Organization, error) {
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -44,12 +39,7 @@ func (s *OrganizationService) FindOrganizationByID(ctx context.Context, id strin
 
 // FindOrganizations returns a page of the organizations the caller may see: their own.
 func (s *OrganizationService) FindOrganizations(ctx context.Context, page server.Page) ([]*server.Organization, error) {
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -69,12 +59,7 @@ func (s *OrganizationService) FindOrganizations(ctx context.Context, page server
 
 // CountOrganizations returns how many organizations the caller may see: 1, their own.
 func (s *OrganizationService) CountOrganizations(ctx context.Context) (int, error) {
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-
+	tx := s.db.beginReadView()
 	if _, err := caller(ctx, tx); err != nil {
 		return 0, err
 	}

@@ -36,12 +36,7 @@ func (s *UserService) FindUsers(ctx context.Context, filter server.UserFilter, p
 	if err := server.ValidateOrder(order); err != nil {
 		return nil, err
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -61,12 +56,7 @@ func (s *UserService) CountUsers(ctx context.Context, filter server.UserFilter) 
 	if err := filter.Validate(); err != nil {
 		return 0, err
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return 0, err

@@ -55,11 +55,7 @@ func (s *WorkspaceService) FindWorkspaces(ctx context.Context, filter server.Wor
 	if err := page.Validate(); err != nil {
 		return nil, err
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -74,11 +70,7 @@ func (s *WorkspaceService) CountWorkspaces(ctx context.Context, filter server.Wo
 	if err := filter.Validate(); err != nil {
 		return 0, err
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -131,11 +123,7 @@ func (s *WorkspaceService) UsersWorkspaces(ctx context.Context, userIDs []string
 	if len(userIDs) > server.MaxIDs {
 		return nil, server.FieldErrorf("userIds", "At most %d users at once (%d were sent).", server.MaxIDs, len(userIDs))
 	}
-	tx, err := s.db.beginReadTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+	tx := s.db.beginReadView()
 	me, err := caller(ctx, tx)
 	if err != nil {
 		return nil, err
