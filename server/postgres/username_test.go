@@ -24,6 +24,8 @@ func TestMigration_Usernames(t *testing.T) {
 	long := strings.Repeat("a", 200)
 	for _, stmt := range []string{
 		// The database as migration 004 left it.
+		`DROP TRIGGER users_username_fill ON users`, `DROP FUNCTION users_username_fill()`,
+		`DELETE FROM migrations WHERE name = 'migration/012_username_fill.sql'`,
 		`ALTER TABLE users DROP COLUMN username`,
 		`UPDATE users SET search = regexp_replace(search, E'\n[^\n]*$', '')`,
 		`DELETE FROM migrations WHERE name = 'migration/005_usernames.sql'`,
@@ -109,5 +111,69 @@ func TestMigration_Usernames(t *testing.T) {
 		if _, err := raw.Exec(stmt); err == nil {
 			t.Errorf("%s: stored", stmt)
 		}
+	}
+}
+
+// An instance still running code from before usernames inserts users as that code did,
+// without a username: the database gives them one, as the store would, and a user of
+// the new code then gets the next free name.
+func TestMigration_OlderInstancesCreateUsers(t *testing.T) {
+	db := mustOpenDB(t)
+	ctx := context.Background()
+	org, _, key, err := db.CreateOrganization(ctx, "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := mustRaw(t, db)
+	// createUser's statement before migration 005.
+	insert := `INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at, search)
+		VALUES ($1, $2, 'Ann', 'Old', true, $3, 'USER', NULL, 1, 1, $2 || E'\nann\nold')`
+	for id, email := range map[string]string{"old1": "ann@old.example", "old2": "Ann@other.example"} {
+		if _, err := raw.Exec(insert, id, email, org.ID); err != nil {
+			t.Fatalf("the older code's insert of %s: %v", email, err)
+		}
+	}
+	want := map[string]bool{"ann-2": true, "ann-3": true} // ann is the organization's first admin
+	rows, err := raw.Query(`SELECT username, search FROM users WHERE id LIKE 'old%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, search string
+		if err := rows.Scan(&name, &search); err != nil {
+			t.Fatal(err)
+		}
+		if !want[name] {
+			t.Errorf("username %q, want one of %v", name, want)
+		}
+		delete(want, name)
+		if !strings.HasSuffix(search, "\nold\n"+name) {
+			t.Errorf("search %q does not end with the username", search)
+		}
+	}
+
+	auth, err := postgres.NewAuthService(db).Authenticate(ctx, key.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx := server.NewContextWithAuth(ctx, auth)
+	users := postgres.NewUserService(db)
+	search := "ann-3"
+	if got, err := users.FindUsers(actx, server.UserFilter{Search: &search}, server.Page{Limit: 10}, nil); err != nil || len(got) != 1 {
+		t.Fatalf("search %q: %v %v, want one user", search, got, err)
+	}
+	ann, err := users.CreateUser(actx, server.UserCreate{Email: "ann@new.example", Password: "correct horse", Role: server.RoleUser})
+	if err != nil || ann.Username != "ann-4" {
+		t.Fatalf("new ann %+v %v, want ann-4", ann, err)
+	}
+	// A username the writer gives is kept.
+	if _, err := raw.Exec(`INSERT INTO users (id, email, organization_id, role, created_at, updated_at, search, username)
+		VALUES ('new1', 'x@new.example', $1, 'USER', 1, 1, '', 'Chosen')`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := raw.QueryRow(`SELECT username FROM users WHERE id = 'new1'`).Scan(&name); err != nil || name != "Chosen" {
+		t.Fatalf("username %q %v, want Chosen", name, err)
 	}
 }
