@@ -110,6 +110,32 @@ func TestAccessibility_Bulk(t *testing.T) {
 	}
 }
 
+// TestAccessibility_ListLoading checks the list while a page loads, the previous rows
+// still shown: its answer is held back by the proxy, so the busy state lasts as long as
+// axe-core needs. The rows once faded there, and their muted text fell below 4.5:1.
+func TestAccessibility_ListLoading(t *testing.T) {
+	axe := axeSource(t)
+	s := startServer(t)
+	p := startProxy(t, s.URL)
+	b := newBrowser(t)
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			tb := b.newTab(t)
+			tb.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}))
+			p.set(passThrough)
+			tb.signInAt(p.URL(), s.Key)
+			for _, width := range []int64{1440, 390} {
+				p.set(passThrough)
+				tb.run(chromedp.EmulateViewport(width, 900), chromedp.Navigate(p.URL()+"/"), rowsLoaded())
+				p.set(hangAfterForwarding)
+				tb.run(chromedp.Click(`a[rel=next]`),
+					waitApp(`document.querySelector("table.users[aria-busy=true] tbody.user-rows td.col-name a")`))
+				tb.checkPage(axe, "list-loading-"+scheme+"-"+strconv.FormatInt(width, 10), scheme)
+			}
+		})
+	}
+}
+
 // TestAccessibility_Paradime checks the widget's list against Paradime's API alone as
 // TestAccessibility checks the other pages.
 func TestAccessibility_Paradime(t *testing.T) {
