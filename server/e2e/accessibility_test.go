@@ -112,7 +112,7 @@ func TestAccessibility_Bulk(t *testing.T) {
 
 // TestAccessibility_ListLoading checks the list while a page loads, the previous rows
 // still shown: its answer is held back by the proxy, so the busy state lasts as long as
-// axe-core needs. The rows once faded there, and their muted text fell below 4.5:1.
+// axe-core needs. The rows were once faded there, below 4.5:1.
 func TestAccessibility_ListLoading(t *testing.T) {
 	axe := axeSource(t)
 	s := startServer(t)
