@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"testing"
@@ -14,13 +15,8 @@ import (
 // oldest first, by the migration, which instances starting at once apply once; the
 // search then finds them by it.
 func TestMigration_Usernames(t *testing.T) {
-	db := mustOpenDB(t)
+	db, org, key, raw := openAcme(t)
 	ctx := context.Background()
-	org, _, key, err := db.CreateOrganization(ctx, "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := mustRaw(t, db)
 	long := strings.Repeat("a", 200)
 	for _, stmt := range []string{
 		// The database as migration 004 left it.
@@ -118,13 +114,8 @@ func TestMigration_Usernames(t *testing.T) {
 // without a username: the database gives them one, as the store would, and a user of
 // the new code then gets the next free name.
 func TestMigration_OlderInstancesCreateUsers(t *testing.T) {
-	db := mustOpenDB(t)
+	db, org, key, raw := openAcme(t)
 	ctx := context.Background()
-	org, _, key, err := db.CreateOrganization(ctx, "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := mustRaw(t, db)
 	// createUser's statement before migration 005.
 	insert := `INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, password_hash, created_at, updated_at, search)
 		VALUES ($1, $2, 'Ann', 'Old', true, $3, 'USER', NULL, 1, 1, $2 || E'\nann\nold')`
@@ -176,4 +167,16 @@ func TestMigration_OlderInstancesCreateUsers(t *testing.T) {
 	if err := raw.QueryRow(`SELECT username FROM users WHERE id = 'new1'`).Scan(&name); err != nil || name != "Chosen" {
 		t.Fatalf("username %q %v, want Chosen", name, err)
 	}
+}
+
+// openAcme opens a database with the organization Acme and its admin ann@acme.example,
+// and a connection to it that goes around the store.
+func openAcme(t *testing.T) (*postgres.DB, *server.Organization, *server.APIKey, *sql.DB) {
+	t.Helper()
+	db := mustOpenDB(t)
+	org, _, key, err := db.CreateOrganization(context.Background(), "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, org, key, mustRaw(t, db)
 }
