@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -11,7 +12,7 @@ import (
 // themeVars are the custom properties of web/styles.css that a portal may set, with the
 // kind of value each takes. Anything else a portal sends is ignored: a theme changes
 // values, never rules.
-var themeVars = map[string]*regexp.Regexp{
+var themeVars = map[string]themeValue{
 	"--ua-font":           fontValue,
 	"--ua-font-size":      lengthValue,
 	"--ua-line-height":    numberValue,
@@ -39,24 +40,58 @@ var themeVars = map[string]*regexp.Regexp{
 	"--ua-info-bg":        colorValue,
 }
 
-// The values a theme variable may take. None of them admits a quote-less parenthesis,
-// semicolon, brace, backslash or url(), so a value cannot end itself and start more CSS.
-var (
-	// #rgb, #rrggbb(aa), a colour function over numbers and units, or a colour's name.
-	colorValue = regexp.MustCompile(`^(#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|(rgba?|hsla?|hwb|lab|lch|oklab|oklch)\([0-9a-z.,%/ +-]{1,60}\)|[a-zA-Z]{3,24})$`)
-	// A length in the units a layout needs.
-	lengthValue = regexp.MustCompile(`^(0|[0-9]{1,4}(\.[0-9]{1,3})?(px|rem|em|%|ch|vw|vh))$`)
-	// A plain number, such as a line height.
-	numberValue = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,3})?$`)
-	// A list of font families, names quoted or not.
-	fontValue = regexp.MustCompile(`^[\p{L}\p{N} ,._"'-]{1,200}$`)
+// themeValue is a kind of value a theme variable takes.
+type themeValue int
+
+const (
+	colorValue  themeValue = iota // #rgb, #rrggbb(aa), a colour function over numbers and units, or a colour's name
+	lengthValue                   // a length in the units a layout needs
+	numberValue                   // a plain number, such as a line height
+	fontValue                     // a list of font families, names quoted or not
 )
+
+// themeChecks returns the check of each kind of value. None of them admits a quote-less
+// parenthesis, semicolon, brace, backslash or url(), so a value cannot end itself and start
+// more CSS. The regexps are compiled for each theme a portal sends rather than once for
+// the package: compiled at start, they made every load of the widget wait for them, theme
+// or not.
+func themeChecks() [4]func(string) bool {
+	return [...]func(string) bool{
+		colorValue:  regexp.MustCompile(`^(#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|(rgba?|hsla?|hwb|lab|lch|oklab|oklch)\([0-9a-z.,%/ +-]{1,60}\)|[a-zA-Z]{3,24})$`).MatchString,
+		lengthValue: regexp.MustCompile(`^(0|[0-9]{1,4}(\.[0-9]{1,3})?(px|rem|em|%|ch|vw|vh))$`).MatchString,
+		numberValue: regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,3})?$`).MatchString,
+		fontValue:   isFontList,
+	}
+}
+
+// maxFontList is the longest list of font families a theme may set, in characters.
+const maxFontList = 200
+
+// isFontList reports whether v is a list of font families, names quoted or not: 1 to
+// maxFontList letters, digits, spaces and ,._"'- (what ^[\p{L}\p{N} ,._"'-]{1,200}$ says).
+// It is a loop rather than that regexp because the regexp compiles its counted repetition
+// into 200 copies of a class as large as \p{L}: 8 ms and 7.7 MB at every start of the
+// widget natively, over 100 ms of a cold start in the browser, and a garbage collection.
+func isFontList(v string) bool {
+	n := 0
+	for _, r := range v {
+		n++
+		if n > maxFontList || !(unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune(` ,._"'-`, r)) {
+			return false
+		}
+	}
+	return n > 0
+}
 
 // sanitizeTheme keeps the variables of theme that are known and whose value has the
 // expected form, reads its colour scheme, and names the others. An empty value means
 // "the widget's default".
 func sanitizeTheme(theme map[string]string) (kept map[string]string, scheme string, refused []string) {
 	kept = map[string]string{}
+	if len(theme) == 0 {
+		return kept, "", nil // an init without a theme, the most common: no checks to compile
+	}
+	valid := themeChecks()
 	for name, value := range theme {
 		if name == colorSchemeKey {
 			var ok bool
@@ -66,13 +101,13 @@ func sanitizeTheme(theme map[string]string) (kept map[string]string, scheme stri
 			continue
 		}
 		value = strings.TrimSpace(value)
-		re, known := themeVars[name]
+		kind, known := themeVars[name]
 		switch {
 		case !known:
 			refused = append(refused, name+" (not a theme variable)")
 		case value == "":
 			kept[name] = ""
-		case !re.MatchString(value) || !balancedQuotes(value):
+		case !valid[kind](value) || !balancedQuotes(value):
 			refused = append(refused, name+" (not a valid value)")
 		default:
 			kept[name] = value

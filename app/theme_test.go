@@ -2,7 +2,10 @@ package app
 
 import (
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestSanitizeTheme(t *testing.T) {
@@ -60,4 +63,21 @@ func TestSanitizeTheme(t *testing.T) {
 			t.Errorf("refused:\n got %v\nwant %v", refused, want)
 		}
 	})
+}
+
+// TestIsFontList checks the loop against the regexp it stands for, on every character
+// alone and on lists at and past the length limit.
+func TestIsFontList(t *testing.T) {
+	pattern := regexp.MustCompile(`^[\p{L}\p{N} ,._"'-]{1,200}$`)
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if s := string(r); isFontList(s) != pattern.MatchString(s) {
+			t.Fatalf("%U: isFontList %v, the pattern %v", r, isFontList(s), pattern.MatchString(s))
+		}
+	}
+	for _, s := range []string{"", "a", strings.Repeat("é", 200), strings.Repeat("é", 201), strings.Repeat("a", 199) + ";",
+		`"Inter Display", Inter, system-ui, sans-serif`, "Noto Sans 日本語", "a\xffb", "a\nb"} {
+		if got, want := isFontList(s), pattern.MatchString(s); got != want {
+			t.Errorf("isFontList(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
 }
