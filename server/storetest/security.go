@@ -579,6 +579,56 @@ func testSecurity_SecretLimits(t *testing.T, open Open) {
 		}
 	})
 
+	t.Run("OverTheLimitLearnsNothing", func(t *testing.T) {
+		// A client over the limit is told only to wait, whatever it sends: a valid key, a
+		// revoked one, one of a deactivated user, a pair naming another key, an embed
+		// token, a key that does not exist. The key, its user and the client's failures
+		// are read together: none of them may answer before the limit, and none is counted.
+		p := newPeople(t, open)
+		_, revoked := p.mustUserContext(t, p.adminCtx, p.bob)
+		if err := p.auth.RevokeAPIKey(p.adminCtx, revoked.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, carolKey := p.mustUserContext(t, p.adminCtx, p.carol)
+		token := p.mustMint(t, p.adminCtx, p.bob, server.ScopeFull, time.Hour)
+		if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		const client = "198.51.100.9"
+		ctx := fromClient(fromOrigin(portalOrigin), client)
+		for i := range server.DefaultCredentialFailures {
+			p.auth.Authenticate(ctx, fmt.Sprint("ua_guess", i))
+		}
+		before := p.store.Dump(t)
+		for name, try := range map[string]func() error{
+			"a valid key":               func() error { _, err := p.auth.Authenticate(ctx, p.bobKey.Key); return err },
+			"a revoked key":             func() error { _, err := p.auth.Authenticate(ctx, revoked.Key); return err },
+			"a deactivated user's key":  func() error { _, err := p.auth.Authenticate(ctx, carolKey.Key); return err },
+			"a pair naming another key": func() error { _, err := p.auth.AuthenticatePair(ctx, carolKey.ID, p.bobKey.Key); return err },
+			"the right pair":            func() error { _, err := p.auth.AuthenticatePair(ctx, p.bobKey.ID, p.bobKey.Key); return err },
+			"an embed token":            func() error { _, err := p.auth.Authenticate(ctx, token.Token); return err },
+			"a key that does not exist": func() error { _, err := p.auth.Authenticate(ctx, "ua_nope"); return err },
+			"all of them at once, 5 each": func() error {
+				return firstError(AtOnce(5, func(int) error { _, err := p.auth.Authenticate(ctx, revoked.Key); return err }))
+			},
+		} {
+			if err := try(); server.ErrorCode(err) != server.ERATELIMITED {
+				t.Errorf("%s from a client over the limit: %v, want RATE_LIMITED", name, err)
+			}
+		}
+		if after := p.store.Dump(t); after != before {
+			t.Error("refusals over the limit changed what is stored")
+		}
+		// Another client is told the truth about each.
+		other := fromClient(fromOrigin(portalOrigin), "198.51.100.10")
+		if _, err := p.auth.Authenticate(other, revoked.Key); server.ErrorCode(err) != server.EUNAUTHENTICATED {
+			t.Errorf("a revoked key from another client: %v", err)
+		}
+		if _, err := p.auth.Authenticate(other, token.Token); err != nil {
+			t.Errorf("the embed token from another client: %v", err)
+		}
+	})
+
 	t.Run("ResetTokensAtOnce", func(t *testing.T) {
 		p := newPeople(t, open)
 		reset, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
@@ -766,4 +816,15 @@ func testSecurity_CredentialsEnd(t *testing.T, open Open) {
 			t.Fatal("the key works at its expiry")
 		}
 	})
+}
+
+// firstError returns the first error of errs that is not RATE_LIMITED, or a RATE_LIMITED
+// one when all are: the answer of a batch that should be refused as a whole.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if server.ErrorCode(err) != server.ERATELIMITED {
+			return err
+		}
+	}
+	return errs[0]
 }
