@@ -9,7 +9,7 @@ func TestActivityPage(t *testing.T) {
 	caps.AuditEvents = true
 	c := &activityPage{w: &Widget{}}
 	d := mount(t, c, caps)
-	assertHas(t, html(c), "Activity", "All actions", "Role changed")
+	assertHas(t, rendered(c), "Activity", "All actions", "Role changed")
 
 	old, new := "USER", "ADMIN"
 	set(d, stateActivity, activityState{Status: statusReady, Total: 1, Items: []auditEvent{{
@@ -17,22 +17,22 @@ func TestActivityPage(t *testing.T) {
 		UserEmail: "uma@example.com", ClientAddress: "192.0.2.7",
 		Changes: []auditChange{{Field: "organizationRole", Old: &old, New: &new}},
 	}}})
-	assertHas(t, html(c), "1 event", "uma@example.com", "by admin@example.com from 192.0.2.7", "Role: ", "User", "Admin")
+	assertHas(t, rendered(c), "1 event", "uma@example.com", "by admin@example.com from 192.0.2.7", "Role: ", "User", "Admin")
 
 	set(d, stateActivity, activityState{Status: statusFailed})
-	assertHas(t, html(c), "this endpoint may keep no audit trail", "Retry")
+	assertHas(t, rendered(c), "this endpoint may keep no audit trail", "Retry")
 	set(d, stateActivity, activityState{Status: statusFailed, Err: &failure{Code: codeForbidden, Message: "no"}})
-	assertHas(t, html(c), "Only an admin can see the organization&#39;s activity")
+	assertHas(t, rendered(c), "Only an admin can see the organization&#39;s activity")
 }
 
 // TestActivityTimeline renders a user's Activity, and nothing of another user's events.
 func TestActivityTimeline(t *testing.T) {
 	c := &activityTimeline{UserID: "u1"}
 	d := mount(t, c, allCaps)
-	assertHas(t, html(c), "Loading activity")
+	assertHas(t, rendered(c), "Loading activity")
 	set(d, stateActivity, activityState{Status: statusReady, Query: activityQuery{UserID: "u2"}, Total: 1,
 		Items: []auditEvent{{ID: "e2", Action: "USER_DELETED", UserEmail: "other@example.com"}}})
-	assertHasNot(t, html(c), "User deleted")
+	assertHasNot(t, rendered(c), "User deleted")
 	set(d, stateActivity, activityState{Status: statusReady, Query: activityQuery{UserID: "u1"}})
-	assertHas(t, html(c), "No activity is recorded for this user yet.")
+	assertHas(t, rendered(c), "No activity is recorded for this user yet.")
 }

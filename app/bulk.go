@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"encoding/csv"
-	"strconv"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -82,8 +81,7 @@ func (c *userList) onBulk(ctx app.Context) {
 }
 
 // onSelectRow is a row's checkbox.
-func (c *userList) onSelectRow(ctx app.Context, id, email string) {
-	on := ctx.JSSrc().Get("checked").Bool()
+func (c *userList) onSelectRow(id, email string, on bool) {
 	c.sel.set(id, email, on)
 	c.confirm = ""
 }
@@ -361,11 +359,3 @@ func countUsers(n int) string {
 	return groupDigits(n) + " users"
 }
 
-// selectCell is a row's checkbox cell.
-func selectCell(id, email, label string, checked bool, onChange func(ctx app.Context, id, email string)) app.UI {
-	return app.Td().Class("col-select").Body(
-		app.Input().Type("checkbox").Class("row-select").ID("select-"+id).Checked(checked).
-			Aria("label", "Select "+label).
-			OnChange(func(ctx app.Context, e app.Event) { onChange(ctx, id, email) }, id, strconv.FormatBool(checked)),
-	)
-}

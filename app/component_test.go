@@ -28,8 +28,8 @@ func set(d app.ClientDispatcher, key string, v any) {
 	d.Consume()
 }
 
-// html is what the component renders now.
-func html(c app.UI) string {
+// rendered is what the component renders now.
+func rendered(c app.UI) string {
 	return app.HTMLString(c)
 }
 

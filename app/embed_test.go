@@ -36,14 +36,14 @@ func TestSignIn_Portal(t *testing.T) {
 	t.Run("WaitingShowsNoForm", func(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateEmbed, embedState{Waiting: true})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "Signing in through your portal…")
 		assertHasNot(t, h, `<form`, `for="key"`)
 	})
 	t.Run("ErrRefusedShowsFormAndWhy", func(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateEmbed, embedState{Notice: "Your portal could not sign you in. This API key was not accepted."})
-		assertHas(t, html(c), `<form`, "Your portal could not sign you in. This API key was not accepted.")
+		assertHas(t, rendered(c), `<form`, "Your portal could not sign you in. This API key was not accepted.")
 	})
 }
 

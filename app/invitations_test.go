@@ -60,9 +60,9 @@ func TestInvitationsQuery(t *testing.T) {
 
 func TestUserList_InvitationLinks(t *testing.T) {
 	c, set := listPage(t, capabilities{}, "")
-	assertHasNot(t, html(c), `id="invite-people"`, `id="pending-invitations"`)
+	assertHasNot(t, rendered(c), `id="invite-people"`, `id="pending-invitations"`)
 	set(stateSession, sessionState{Status: statusReady, Caps: capabilities{Invitations: true}})
-	assertHas(t, html(c), `id="invite-people"`, `href="/invite"`, `id="pending-invitations"`, `href="/invitations"`)
+	assertHas(t, rendered(c), `id="invite-people"`, `href="/invite"`, `id="pending-invitations"`, `href="/invitations"`)
 }
 
 func TestInvitationsPage(t *testing.T) {
@@ -79,7 +79,7 @@ func TestInvitationsPage(t *testing.T) {
 			{ID: "i2", Email: "yan@acme.test", OrganizationRole: "USER", Status: "ACCEPTED",
 				CreatedAt: now.Add(-time.Hour).Format(time.RFC3339), ExpiresAt: now.Format(time.RFC3339)},
 		}})
-	h := html(c)
+	h := rendered(c)
 	assertHas(t, h, `id="tab-all"`, `aria-current="page"`, "Pending", ">1<", ">2<", "3 days ago", "in 4 days",
 		`id="resend-i1"`, `id="revoke-i1"`, `id="link-i1-make"`, "Accepted")
 	assertHasNot(t, h, `id="resend-i2"`, `id="revoke-i2"`)
@@ -87,14 +87,14 @@ func TestInvitationsPage(t *testing.T) {
 	// Revoking asks first; Escape takes it back.
 	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) { c.askRevoke("i1")(ctx, app.Event{}) }})
 	d.Consume()
-	assertHas(t, html(c), `id="revoke-confirm"`, `id="revoke-cancel"`)
-	assertHasNot(t, html(c), `id="revoke-i1"`)
+	assertHas(t, rendered(c), `id="revoke-confirm"`, `id="revoke-cancel"`)
+	assertHasNot(t, rendered(c), `id="revoke-i1"`)
 
 	// A link asked for shows above the list, to copy.
 	c.baseSeq = 0
 	set(d, stateInvitationWrite, invitationWriteState{Status: statusReady, Seq: 1, Link: "http://x/accept-invitation?token=ua_t",
 		Write: invitationWrite{Kind: "link", ID: "i1", Email: "zoe@acme.test"}, Notice: "Here is a link."})
-	assertHas(t, html(c), `id="new-link"`, `value="http://x/accept-invitation?token=ua_t"`, `id="new-link-copy"`, "Here is a link.")
+	assertHas(t, rendered(c), `id="new-link"`, `value="http://x/accept-invitation?token=ua_t"`, `id="new-link-copy"`, "Here is a link.")
 }
 
 func TestInvitePage(t *testing.T) {
@@ -102,13 +102,13 @@ func TestInvitePage(t *testing.T) {
 	d := mount(t, c, capabilities{Invitations: true})
 	d.Nav(&url.URL{Path: "/invite"})
 	d.Consume()
-	assertHas(t, html(c), `id="invite-emails"`, `id="invite-role"`, `id="send-invitations"`, `href="/invitations"`)
+	assertHas(t, rendered(c), `id="invite-emails"`, `id="invite-role"`, `id="send-invitations"`, `href="/invitations"`)
 	set(d, stateInvite, inviteState{Status: statusReady, Seq: c.baseSeq + 1, Results: []inviteResult{
 		{Email: "zoe@acme.test", Status: "INVITED", Link: "http://x/accept-invitation?token=ua_z", Mailed: true, ExpiresAt: "2025-03-15T12:00:00Z"},
 		{Email: "bob@acme.test", Status: "ALREADY_USER", Message: "This address already has an account in the directory."},
 		{Email: "nope", Status: "INVALID", Message: "Email \"nope\" is not a valid address."},
 	}})
-	h := html(c)
+	h := rendered(c)
 	assertHas(t, h, "1 invited · 1 already a user · 1 invalid.", `value="http://x/accept-invitation?token=ua_z"`, "Emailed.",
 		"This address already has an account in the directory.")
 	if c.emails != "nope" {
@@ -121,7 +121,7 @@ func TestParadimeUsers(t *testing.T) {
 	set(stateParadime, paradimeState{Status: statusReady,
 		Active:  []paradimeUser{{UID: "u1", Email: "ada@acme.io", Name: "Ada", AccountType: "ADMIN"}, {UID: "u2", Email: "matt@acme.io", AccountType: "DEVELOPER"}},
 		Invited: []paradimeInvite{{Email: "max@acme.io", AccountType: "ADMIN", InviteStatus: "EXPIRED"}}})
-	h := html(c)
+	h := rendered(c)
 	assertHas(t, h, "2 users · 1 invited", `id="type-u2"`, `id="apply-u2"`, `id="disable-u2"`, "matt@acme.io", "Expired", `href="/invite"`)
 	// What Paradime's API lacks is not offered: search, sort, pages, names to edit.
 	assertHasNot(t, h, `id="search"`, `class="sort"`, `rel="next"`, `href="/users/`, `id="firstname"`)

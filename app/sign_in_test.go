@@ -20,7 +20,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("KeyOnlyWithoutSignIn", func(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateProbe, probe{Status: statusReady, Endpoint: c.endpoint})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, `<label for="endpoint">GraphQL endpoint</label>`, `<label for="key">API key</label>`, "Sign in")
 		assertHasNot(t, h, `for="password"`, "Use an API key instead")
 	})
@@ -28,7 +28,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("PasswordFirstWithSignIn", func(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateProbe, probe{Status: statusReady, Endpoint: c.endpoint, Caps: capabilities{SignIn: true}})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, `<label for="email">Email</label>`, `<label for="password">Password</label>`, "Use an API key instead")
 		assertHasNot(t, h, `for="key"`)
 	})
@@ -54,7 +54,7 @@ func TestSignIn(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateSignIn, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: &failure{Code: codeUnauthenticated, Message: "This API key was not accepted. Check it, or ask an admin for a new one."}})
-		if got := fieldMessage(html(c), "key"); !strings.HasPrefix(got, "This API key was not accepted.") {
+		if got := fieldMessage(rendered(c), "key"); !strings.HasPrefix(got, "This API key was not accepted.") {
 			t.Errorf("key message: got %q", got)
 		}
 	})
@@ -63,7 +63,7 @@ func TestSignIn(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateSignIn, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: &failure{Code: codeUnreachable, Message: "Cannot reach the GraphQL endpoint."}})
-		if got := fieldMessage(html(c), "endpoint"); got != "Cannot reach the GraphQL endpoint." {
+		if got := fieldMessage(rendered(c), "endpoint"); got != "Cannot reach the GraphQL endpoint." {
 			t.Errorf("endpoint message: got %q", got)
 		}
 	})

@@ -10,7 +10,7 @@ func TestUserCount(t *testing.T) {
 	t.Run("UnknownShowsNothing", func(t *testing.T) {
 		c := newUserCount()
 		mount(t, c, capabilities{})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, `id="user-count"`)
 		assertHasNot(t, h, " user")
 	})

@@ -105,13 +105,13 @@ func TestUserEdit(t *testing.T) {
 		if c.id != "u1" || c.typed.Lastname != "Lovelace" {
 			t.Fatalf("got id %q form %+v", c.id, c.typed)
 		}
-		assertHas(t, html(c), `value="Lovelace"`, `for="email"`, "Deactivate", "Create reset link", "Delete…")
+		assertHas(t, rendered(c), `value="Lovelace"`, `for="email"`, "Deactivate", "Create reset link", "Delete…")
 	})
 
 	t.Run("CoreOnlyHidesDeleteAndPicker", func(t *testing.T) {
 		c, set := editPage(t, capabilities{}, "/users/u1", &ada)
 		set(stateOrganizations, []organization{{ID: "org1", Name: "Acme"}})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "Organization ID", `value="org1"`, "Send password reset", "Deactivate")
 		assertHasNot(t, h, "Delete…", "Create reset link", "Acme")
 	})
@@ -119,7 +119,7 @@ func TestUserEdit(t *testing.T) {
 	t.Run("OrganizationPicker", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
 		set(stateOrganizations, []organization{{ID: "org1", Name: "Acme"}, {ID: "org2", Name: "Globex"}})
-		assertHas(t, html(c), "Acme", "Globex")
+		assertHas(t, rendered(c), "Acme", "Globex")
 	})
 
 	t.Run("FieldErrorKeepsTypedValues", func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestUserEdit(t *testing.T) {
 		c.typed.Firstname = "Augusta"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: &failure{Code: codeBadInput, Field: "email", Message: "Email is already taken."}})
-		h := html(c)
+		h := rendered(c)
 		if got := fieldMessage(h, "email"); got != "Email is already taken." {
 			t.Errorf("email message: got %q", got)
 		}
@@ -145,7 +145,7 @@ func TestUserEdit(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: &failure{Code: codeConflict, Message: "An organization needs at least one active admin."}})
-		assertHas(t, html(c), `role="alert"`, "An organization needs at least one active admin.")
+		assertHas(t, rendered(c), `role="alert"`, "An organization needs at least one active admin.")
 	})
 
 	t.Run("Conflict", func(t *testing.T) {
@@ -155,7 +155,7 @@ func TestUserEdit(t *testing.T) {
 		current := ada
 		current.Lastname, current.Firstname, current.UpdatedAt = "King", "Augusta", "2024-05-03T10:00:00Z"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "Someone else changed this user", "Yours (not saved)", "Theirs (stored now)",
 			`class="conflict-lastname clash"`, "Both changed", "Byron", "King", "Augusta",
 			`class="conflict-role"`, "Apply my changes again", "Discard mine", `value="Lovelace"`)
@@ -201,7 +201,7 @@ func TestUserEdit(t *testing.T) {
 		if c.conflict != nil || c.busy || c.original != current || c.typed != formOf(current) || c.shown != formOf(current) {
 			t.Fatalf("conflict %v busy %v original %+v form %+v", c.conflict, c.busy, c.original, c.typed)
 		}
-		assertHas(t, html(c), "Your changes are discarded", `value="King"`)
+		assertHas(t, rendered(c), "Your changes are discarded", `value="King"`)
 	})
 
 	t.Run("ConflictAlreadyStored", func(t *testing.T) {
@@ -210,7 +210,7 @@ func TestUserEdit(t *testing.T) {
 		current := ada
 		current.Lastname, current.Email, current.UpdatedAt = "King", "ada@king.example.com", "2024-05-03T10:00:00Z"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeConflict, Current: &current}})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "Saved: the directory already had your change.")
 		assertHasNot(t, h, "Someone else changed this user")
 		if c.original != current || c.typed.Email != "ada@king.example.com" {
@@ -223,7 +223,7 @@ func TestUserEdit(t *testing.T) {
 		c.typed.Lastname = "Byron"
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1,
 			Err: writeFailure(&failure{Code: codeTimeout}, unsureSave)})
-		assertHas(t, html(c), "The directory did not answer in time; your change may not have been saved: check the user before saving again.",
+		assertHas(t, rendered(c), "The directory did not answer in time; your change may not have been saved: check the user before saving again.",
 			`id="check-user"`)
 		if c.typed.Lastname != "Byron" || c.busy {
 			t.Errorf("form %+v busy %v", c.typed, c.busy)
@@ -238,7 +238,7 @@ func TestUserEdit(t *testing.T) {
 		stored := ada
 		stored.Lastname, stored.UpdatedAt = "Byron", "2024-05-03T10:00:00Z"
 		set(d, stateUser, userState{Status: statusReady, ID: "u1", User: stored})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "The directory has your change: it is saved.")
 		assertHasNot(t, h, "did not answer in time", `id="check-user"`)
 		if c.original != stored {
@@ -252,7 +252,7 @@ func TestUserEdit(t *testing.T) {
 		set(d, stateSave, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: writeFailure(&failure{Code: codeUnreachable}, unsureSave)})
 		c.check(d.Context(), app.Event{})
 		set(d, stateUser, userState{Status: statusReady, ID: "u1", User: ada})
-		assertHas(t, html(c), "The directory does not have your change: it is not saved.")
+		assertHas(t, rendered(c), "The directory does not have your change: it is not saved.")
 		if c.typed.Lastname != "Byron" {
 			t.Errorf("typed last name lost: %q", c.typed.Lastname)
 		}
@@ -262,7 +262,7 @@ func TestUserEdit(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
 		c.typed.Firstname = "Augusta"
 		set(stateUser, userState{Status: statusFailed, ID: "u1", Err: &failure{Code: codeUnreachable}})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "The directory is not answering; retrying", `id="retry-now"`, `id="firstname"`, "Save")
 		if c.typed.Firstname != "Augusta" || c.original != ada {
 			t.Errorf("form %+v original %+v", c.typed, c.original)
@@ -272,9 +272,9 @@ func TestUserEdit(t *testing.T) {
 	t.Run("FirstLoadRetried", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", nil)
 		set(stateUser, userState{Status: statusFailed, ID: "u1", Err: &failure{Code: codeUnavailable, Status: "503 Service Unavailable"}})
-		assertHas(t, html(c), "The directory answered with an error (503 Service Unavailable); retrying", "Retry now")
+		assertHas(t, rendered(c), "The directory answered with an error (503 Service Unavailable); retrying", "Retry now")
 		set(stateUser, userState{Status: statusReady, ID: "u1", User: ada})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, `value="Lovelace"`)
 		assertHasNot(t, h, "retrying")
 	})
@@ -288,7 +288,7 @@ func TestUserEdit(t *testing.T) {
 		if !c.busy {
 			t.Fatal("the form is not busy once the save is sent")
 		}
-		h := html(c)
+		h := rendered(c)
 		if b := submitButton(h); !strings.Contains(b, " disabled") || !strings.Contains(b, " aria-busy") || !strings.HasSuffix(b, ">Saving…") {
 			t.Error("Save is enabled while a save is pending")
 		}
@@ -297,7 +297,7 @@ func TestUserEdit(t *testing.T) {
 	t.Run("OldResultIgnored", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/u1", &ada)
 		set(stateSave, result{Status: statusFailed, Seq: c.baseSeq, Err: &failure{Message: "stale"}})
-		assertHasNot(t, html(c), "stale")
+		assertHasNot(t, rendered(c), "stale")
 	})
 
 	t.Run("Saved", func(t *testing.T) {
@@ -310,13 +310,13 @@ func TestUserEdit(t *testing.T) {
 		if c.original.UpdatedAt != saved.UpdatedAt {
 			t.Fatalf("the next save would carry the old updatedAt %q", c.original.UpdatedAt)
 		}
-		assertHas(t, html(c), "Saved.", `value="King"`)
+		assertHas(t, rendered(c), "Saved.", `value="King"`)
 	})
 
 	t.Run("New", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/new", nil)
 		set(stateUser, userState{Status: statusReady})
-		h := html(c)
+		h := rendered(c)
 		assertHas(t, h, "New user", "Create user", `id="password"`, `id="password2"`)
 		assertHasNot(t, h, "Deactivate", "Organization")
 	})
@@ -324,7 +324,7 @@ func TestUserEdit(t *testing.T) {
 	t.Run("NotFound", func(t *testing.T) {
 		c, set := editPage(t, allCaps, "/users/nope", nil)
 		set(stateUser, userState{Status: statusFailed, ID: "nope", Err: &failure{Code: codeNotFound, Message: "This user does not exist."}})
-		assertHas(t, html(c), "This user does not exist.", "Retry")
+		assertHas(t, rendered(c), "This user does not exist.", "Retry")
 	})
 
 	t.Run("ConfirmDeleteNamesUser", func(t *testing.T) {
@@ -332,7 +332,7 @@ func TestUserEdit(t *testing.T) {
 		c.askDelete(d.Context(), app.Event{})
 		c.Update()
 		d.Consume()
-		assertHas(t, html(c), "Delete Ada Lovelace (ada@example.com)? This cannot be undone.")
+		assertHas(t, rendered(c), "Delete Ada Lovelace (ada@example.com)? This cannot be undone.")
 	})
 }
 

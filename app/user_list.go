@@ -1,7 +1,6 @@
 package app
 
 import (
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -487,93 +486,6 @@ func (c *userList) renderBody() app.UI {
 // users (one mutation per user where it has no bulk mutations).
 func (c *userList) canBulk() bool {
 	return c.session.Viewer.OrganizationRole == "ADMIN" && !c.session.Caps.NoCore
-}
-
-// userRows is the table's body when it shows users. It is a component of its own so that
-// what else changes on the page (loading the next page, the count, the session, the
-// search box) does not render and compare its rows again: go-app renders a component
-// only when its exported fields change.
-type userRows struct {
-	app.Compo
-
-	Users  []user
-	Extras []userExtras // with the usernames, last sign-in and workspaces extension
-	Prefix string       // the widget's path prefix, which the links carry
-	// List, when set, gives each row a checkbox for its selection; Version is the
-	// selection's, so that the rows render again when it changes.
-	List    *userList
-	Version int
-}
-
-// Render shows one row per user: plain elements, no component, so a page of 100 rows
-// stays light.
-func (r *userRows) Render() app.UI {
-	rows := make([]app.UI, len(r.Users))
-	now := time.Now()
-	for i, u := range r.Users {
-		var sel app.UI
-		if r.List != nil {
-			sel = selectCell(u.ID, u.Email, u.displayName(), r.List.sel.all || r.List.sel.has(u.ID), r.onSelect)
-		}
-		if i < len(r.Extras) {
-			rows[i] = modelRow(r.Prefix, u, r.Extras[i], now, sel)
-		} else {
-			rows[i] = userRow(r.Prefix, u, sel)
-		}
-	}
-	return app.TBody().Class("user-rows").Body(rows...)
-}
-
-// onSelect is a row's checkbox: the list changes its selection and shows its bar.
-func (r *userRows) onSelect(ctx app.Context, id, email string) {
-	r.List.onSelectRow(ctx, id, email)
-	r.Version = r.List.sel.version
-	r.List.Update()
-}
-
-// userRow is one user of the table; its link carries the widget's path prefix. sel is
-// the cell of its checkbox, or nil.
-func userRow(prefix string, u user, sel app.UI) app.UI {
-	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
-		sel,
-		app.Td().Class("col-name").Body(
-			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
-		),
-		app.Td().Class("col-email").Text(u.Email),
-		app.Td().Class("col-role").Body(
-			app.Span().Class(roleBadge(u.OrganizationRole)).Text(roleLabel(u.OrganizationRole)),
-		),
-		app.Td().Class("col-status").Body(
-			app.Span().Class(statusBadge(u.Activated)).Text(statusLabel(u.Activated)),
-		),
-		app.Td().Class("col-created").Title(u.CreatedAt).Text(formatDate(u.CreatedAt)),
-	)
-}
-
-// modelRow is one user of the table with the usernames, last sign-in and workspaces
-// extension; sel is the cell of its checkbox, or nil.
-func modelRow(prefix string, u user, x userExtras, now time.Time, sel app.UI) app.UI {
-	signIn, exact := "Never", "Never signed in"
-	if x.LastSignedInAt != "" {
-		signIn, exact = relativeTime(x.LastSignedInAt, now), formatTime(x.LastSignedInAt)
-	}
-	return app.Tr().Class(classIf(!u.Activated, "inactive")).Body(
-		sel,
-		app.Td().Class("col-name").Body(
-			app.A().Href(prefix+"/users/"+url.PathEscape(u.ID)).Text(u.displayName()),
-		),
-		app.Td().Class("col-username").Text(x.Username),
-		app.Td().Class("col-email").Text(u.Email),
-		app.Td().Class("col-role").Body(
-			app.Span().Class(roleBadge(u.OrganizationRole)).Text(roleLabel(u.OrganizationRole)),
-		),
-		app.Td().Class("col-status").Body(
-			app.Span().Class(statusBadge(u.Activated)).Text(statusLabel(u.Activated)),
-		),
-		app.Td().Class("col-workspaces").Text(workspaceNames(x.Workspaces)),
-		app.Td().Class("col-signin").Title(exact).Text(signIn),
-		app.Td().Class("col-created").Title(u.CreatedAt).Text(formatDate(u.CreatedAt)),
-	)
 }
 
 // workspaceNames lists the first workspaces of a user, and says when there are more.
