@@ -358,4 +358,3 @@ func countUsers(n int) string {
 	}
 	return groupDigits(n) + " users"
 }
-
