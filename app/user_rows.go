@@ -58,7 +58,7 @@ func (r *userRows) write() {
 		body.Set("innerHTML", rowsHTML(rows))
 		r.checked = make([]bool, len(rows))
 	} else if changed > 0 {
-		writeChangedCells(body.Get("rows"), r.shown, rows)
+		r.writeChangedCells(body.Get("rows"), rows)
 	}
 	r.shown = rows
 	r.writeChecked(body.Get("rows"))
@@ -181,22 +181,32 @@ func equalCells(a, b []string) bool {
 }
 
 // writeChangedCells writes the classes and cells of rows that differ from what is shown;
-// shown and rows have the same number of rows.
-func writeChangedCells(trs app.Value, shown, rows [][]string) {
+// rows has as many rows as are shown. A checkbox keeps its element, and so its focus:
+// its id and label are set on it.
+func (r *userRows) writeChangedCells(trs app.Value, rows [][]string) {
 	for i, row := range rows {
-		if equalCells(shown[i], row) {
+		shown := r.shown[i]
+		if equalCells(shown, row) {
 			continue
 		}
 		tr := trs.Index(i)
-		if len(shown[i]) != len(row) {
+		if len(shown) != len(row) {
 			tr.Set("outerHTML", rowHTML(row))
+			r.checked[i] = false
 			continue
 		}
-		if row[0] != shown[i][0] {
+		if row[0] != shown[0] {
 			tr.Set("className", row[0])
 		}
 		for j := 1; j < len(row); j++ {
-			if row[j] != shown[i][j] {
+			switch {
+			case row[j] == shown[j]:
+			case j == 1 && r.List != nil:
+				u := r.Users[i]
+				box := tr.Get("cells").Index(0).Get("firstElementChild")
+				box.Set("id", "select-"+u.ID)
+				box.Call("setAttribute", "aria-label", "Select "+u.displayName())
+			default:
 				tr.Get("cells").Index(j-1).Set("outerHTML", row[j])
 			}
 		}

@@ -22,6 +22,7 @@ func TestLive_ListUpdatesInPlace(t *testing.T) {
 	s := startServer(t)
 	tb := newBrowser(t).newTab(t)
 	latencies := liveListLatencies(t, tb, s, s)
+	expectChangeKeepsFocus(t, tb, s)
 
 	// A user added by someone else appears, the count with it.
 	var before string
@@ -29,6 +30,32 @@ func TestLive_ListUpdatesInPlace(t *testing.T) {
 	s.graphql(t, `mutation { createUser(data: {email: "live-new@e2e.test", password: "correct horse battery", organizationRole: USER}) { id } }`, nil, new(struct{}))
 	tb.run(waitText("#user-count", func(v string) bool { return v != before }))
 	t.Logf("live update, write to DOM: median %v, worst %v over %d changes", latencies[len(latencies)/2], latencies[len(latencies)-1], len(latencies))
+}
+
+// expectChangeKeepsFocus focuses the checkbox of the first row, has someone else rename
+// that user, and checks that the row changed in place: the same elements, the focus on
+// the same checkbox, its label with the new name.
+func expectChangeKeepsFocus(t *testing.T, tb *tab, s *server) {
+	t.Helper()
+	var id string
+	tb.run(chromedp.Evaluate(`(() => {
+		window.rowsBefore = Array.from(document.querySelectorAll("table.users tbody tr"));
+		window.box = window.rowsBefore[0].querySelector("input.row-select");
+		window.box.focus();
+		return window.rowsBefore[0].querySelector("td.col-name a").getAttribute("href").replace("/users/", "");
+	})()`, &id))
+	s.graphql(t, `mutation($id: ID, $n: String) { updatePropertiesInUser(where: {id: $id}, data: {firstname: $n}) { id } }`,
+		map[string]any{"id": id, "n": "Focused"}, new(struct{}))
+	tb.run(waitJS(`window.rowsBefore[0].querySelector("td.col-name a").innerText.startsWith("Focused ")`))
+	var report string
+	tb.run(chromedp.Evaluate(`[
+		window.rowsBefore.every(tr => tr.isConnected) ? "" : "a row was replaced",
+		document.activeElement === window.box ? "" : "the checkbox lost the focus to " + document.activeElement.outerHTML.slice(0, 80),
+		window.box.getAttribute("aria-label").startsWith("Select Focused ") ? "" : "the checkbox is labelled " + window.box.getAttribute("aria-label"),
+	].filter(Boolean).join("; ")`, &report))
+	if report != "" {
+		t.Errorf("a live change of a row: %s", report)
+	}
 }
 
 // liveListLatencies signs tb in to the widget of view, renames a user through writer
