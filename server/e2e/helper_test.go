@@ -186,6 +186,19 @@ func (s *server) logs() string {
 	return s.stderr.String()
 }
 
+// logged waits up to 5 s for the server's log to hold part, and reports whether it came:
+// the log reaches the test through a pipe, a moment after the server writes it.
+func (s *server) logged(part string) bool {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(s.logs(), part) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 type lockedWriter struct {
 	mu *sync.Mutex
 	w  io.Writer
