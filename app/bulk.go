@@ -80,7 +80,7 @@ func (c *userList) onBulk(ctx app.Context) {
 	ctx.Defer(func(ctx app.Context) { focusByID("bulk-result") })
 }
 
-// onSelectRow is a row's checkbox.
+// onSelectRow is a row's checkbox, on when checked.
 func (c *userList) onSelectRow(id, email string, on bool) {
 	c.sel.set(id, email, on)
 	c.confirm = ""

@@ -168,6 +168,8 @@ func changedRows(a, b [][]string) int {
 	return n
 }
 
+// equalCells is slices.Equal for a row's cells; slices.Equal itself, instantiated for
+// them, made the brotli wasm 2.4 kB larger in one build.
 func equalCells(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
