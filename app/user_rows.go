@@ -3,6 +3,7 @@ package app
 import (
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,25 +162,11 @@ func writeRow(b *strings.Builder, row []string) {
 func changedRows(a, b [][]string) int {
 	n := 0
 	for i, row := range b {
-		if i >= len(a) || !equalCells(a[i], row) {
+		if i >= len(a) || !slices.Equal(a[i], row) {
 			n++
 		}
 	}
 	return n
-}
-
-// equalCells is slices.Equal for a row's cells; slices.Equal itself, instantiated for
-// them, made the brotli wasm 2.4 kB larger in one build.
-func equalCells(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // writeChangedCells writes the classes and cells of rows that differ from what is shown;
@@ -188,7 +175,7 @@ func equalCells(a, b []string) bool {
 func (r *userRows) writeChangedCells(trs app.Value, rows [][]string) {
 	for i, row := range rows {
 		shown := r.shown[i]
-		if equalCells(shown, row) {
+		if slices.Equal(shown, row) {
 			continue
 		}
 		tr := trs.Index(i)
