@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"useradmin/server"
 	"useradmin/server/audit"
@@ -35,13 +39,19 @@ const (
 	msgPending   = "This address has a pending invitation already: resend it from the pending invitations if the email was lost."
 )
 
-// ImportUsers imports one batch of rows in one transaction. A dry run makes the writes
-// that later rows of the batch depend on (users, usernames, invitations and the emails
-// they reserve) and rolls them back, so that its answer is what the import would do; it
-// leaves out those no row depends on (audit events, reset links, memberships).
+// ImportUsers imports one batch of rows in one transaction. The batch keeps what later
+// rows depend on (the emails and usernames taken, the active admins) as it goes, and
+// writes the users it creates, the invitations it sends, their audit events, links and
+// memberships at the end, a few statements for the whole batch: a statement per row took
+// most of an import's time. A dry run makes the writes of updates (whose rules the store
+// checks as it writes them) and rolls them back, so that its answer is what the import
+// would do; it leaves out those no row depends on (creations, invitations, audit events,
+// reset links, memberships).
 // Only an ADMIN may. Every email is looked up in the whole directory, in the
 // transaction: another organization's user is answered "already used" and never read
-// further.
+// further. A batch that meets what another organization's import wrote since it read
+// (an address, a username) is done again from the start, in a new transaction, which
+// reads it: those rows are then answered one by one.
 func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow, opts server.ImportOptions) ([]*server.ImportResult, error) {
 	if err := opts.Validate(rows); err != nil {
 		return nil, err
@@ -49,6 +59,40 @@ func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow
 	if err := embedtoken.MayWrite(ctx); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		results, err := s.importBatch(ctx, rows, opts)
+		if !errors.Is(err, errImportRaced) {
+			return results, err
+		}
+		if attempt == importAttempts {
+			return nil, server.Errorf(server.ECONFLICT, "Another import wrote some of these addresses or usernames at the same moment: import this batch again.")
+		}
+	}
+}
+
+// importAttempts is how many times a batch is done again when other imports write its
+// addresses or usernames between its reads and its writes; each attempt reads what the
+// ones before met, so a second is nearly always the last.
+const importAttempts = 3
+
+// errImportRaced is a batch's write refused for a row that another transaction wrote
+// since the batch read (a unique address or username, a pending invitation), or a
+// deadlock between two such batches: the batch is done again.
+var errImportRaced = errors.New("another transaction wrote the batch's addresses or usernames")
+
+// raced reports whether err is a write of the batch refused by what another transaction
+// committed since the batch read, or a deadlock with it.
+func raced(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == uniqueViolation || pe.Code == deadlockDetected ||
+		pe.Code == checkViolation && pe.ConstraintName == "invitations_not_a_user"
+}
+
+// importBatch is one attempt at a batch, in one transaction.
+func (s *ImportService) importBatch(ctx context.Context, rows []server.ImportRow, opts server.ImportOptions) ([]*server.ImportResult, error) {
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return nil, err
@@ -94,13 +138,20 @@ func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow
 		}
 		return results, nil // the deferred Rollback undoes every write
 	}
+	if err := im.writeCreated(ctx); err != nil {
+		return nil, err
+	}
+	if err := im.writeInvited(ctx); err != nil {
+		return nil, err
+	}
 	if im.written > 0 {
-		if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditUsersImported, OrgID: me.OrganizationID, Changes: []server.AuditChange{
+		im.events = append(im.events, audit.Record{Action: server.AuditUsersImported, OrgID: me.OrganizationID, Changes: []server.AuditChange{
 			auditChange("mode", nil, audit.Text(string(opts.Mode))), auditChange("existing", nil, audit.Text(string(opts.Existing))),
 			auditChange("rows", nil, audit.Text(strconv.Itoa(len(rows)))), auditChange("written", nil, audit.Text(strconv.Itoa(im.written))),
-		}}); err != nil {
-			return nil, err
-		}
+		}})
+	}
+	if err := recordEventsAtOnce(ctx, tx, im.events); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("import users: %w", err)
@@ -112,7 +163,8 @@ func fail(r *server.ImportResult, message string) {
 	r.Outcome, r.Message = server.ImportFailed, message
 }
 
-// importer is one batch of an import: what it read of the store once, and what it wrote.
+// importer is one batch of an import: what it read of the store once, and what it wrote
+// or is to write.
 type importer struct {
 	tx   *Tx
 	me   *server.User
@@ -122,7 +174,13 @@ type importer struct {
 	users        map[string]*server.User    // the users of the batch's emails, in any organization
 	workspaces   map[string]importedSpace   // the organization's workspaces the batch names, by folded name
 	members      map[string]map[string]bool // the memberships of those users of the caller's organization
+	usernames    map[string]string          // who holds each lower-case username the batch may take ("" for no one), kept up to date
+	pending      map[string]pendingInvite   // the organization's pending invitations of the batch's new emails
 	activeAdmins int                        // the organization's active admins, kept up to date
+	created      []createdUser              // the users to create, in order, written by writeCreated
+	joins        []importedMember           // the memberships of existing users to add, written by writeCreated
+	invited      []invitedRow               // the invitations to send, written by writeInvited
+	events       []audit.Record             // the audit events of the batch, in order, recorded at its end
 	written      int                        // rows created, invited or updated
 }
 
@@ -131,8 +189,36 @@ type importedSpace struct {
 	name string
 }
 
+// createdUser is a user the batch creates, with the workspaces they join and the secret
+// of their reset link ("" for none).
+type createdUser struct {
+	user   *server.User
+	spaces []importedSpace
+	token  string
+}
+
+// importedMember is an existing user the batch adds to a workspace.
+type importedMember struct {
+	user  *server.User
+	space importedSpace
+}
+
+// pendingInvite is a pending invitation as the batch read it.
+type pendingInvite struct {
+	id      string
+	expired bool // past its expiry: it is marked EXPIRED, and a new one takes its place
+}
+
+// invitedRow is an invitation the batch sends, and the result that answers it.
+type invitedRow struct {
+	result *server.ImportResult
+	values *server.ImportValues
+	issued *server.IssuedInvitation
+}
+
 // load reads, in a few statements, the users with the batch's emails, the workspaces it
-// names, the memberships of those users, and the count of active admins.
+// names, the memberships of those users, the usernames it may take, the pending
+// invitations of its new emails, and the count of active admins.
 func (im *importer) load(ctx context.Context, values []*server.ImportValues) error {
 	emails, names := []string{}, []string{}
 	for _, v := range values {
@@ -164,30 +250,61 @@ func (im *importer) load(ctx context.Context, values []*server.ImportValues) err
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find imported users: %w", err)
 	}
-	if rows, err = im.tx.QueryContext(ctx, `SELECT id, name, name_key FROM workspaces
-		WHERE organization_id = $1 AND name_key = ANY($2)`, im.me.OrganizationID, names); err != nil {
+	if err := im.loadWorkspaces(ctx, names); err != nil {
+		return err
+	}
+	if err := im.loadMembers(ctx, ids); err != nil {
+		return err
+	}
+	if err := im.loadUsernames(ctx, values); err != nil {
+		return err
+	}
+	if err := im.loadPending(ctx, values); err != nil {
+		return err
+	}
+	admin, on := server.RoleAdmin, true
+	im.activeAdmins, err = countUsers(ctx, im.tx, server.UserFilter{OrganizationID: &im.me.OrganizationID, Role: &admin, Activated: &on})
+	return err
+}
+
+// loadWorkspaces reads the organization's workspaces of the folded names.
+func (im *importer) loadWorkspaces(ctx context.Context, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	rows, err := im.tx.QueryContext(ctx, `SELECT id, name, name_key FROM workspaces
+		WHERE organization_id = $1 AND name_key = ANY($2)`, im.me.OrganizationID, names)
+	if err != nil {
 		return fmt.Errorf("find imported workspaces: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var w importedSpace
 		var key string
 		if err := rows.Scan(&w.id, &w.name, &key); err != nil {
-			rows.Close()
 			return fmt.Errorf("find imported workspaces: %w", err)
 		}
 		im.workspaces[key] = w
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find imported workspaces: %w", err)
 	}
-	if rows, err = im.tx.QueryContext(ctx, `SELECT user_id, workspace_id FROM workspace_members WHERE user_id = ANY($1)`, ids); err != nil {
+	return nil
+}
+
+// loadMembers reads the memberships of the users ids, when the batch names workspaces.
+func (im *importer) loadMembers(ctx context.Context, ids []string) error {
+	if len(ids) == 0 || len(im.workspaces) == 0 {
+		return nil
+	}
+	rows, err := im.tx.QueryContext(ctx, `SELECT user_id, workspace_id FROM workspace_members WHERE user_id = ANY($1)`, ids)
+	if err != nil {
 		return fmt.Errorf("find memberships: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var user, space string
 		if err := rows.Scan(&user, &space); err != nil {
-			rows.Close()
 			return fmt.Errorf("find memberships: %w", err)
 		}
 		if im.members[user] == nil {
@@ -195,13 +312,105 @@ func (im *importer) load(ctx context.Context, values []*server.ImportValues) err
 		}
 		im.members[user][space] = true
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find memberships: %w", err)
 	}
-	admin, on := server.RoleAdmin, true
-	im.activeAdmins, err = countUsers(ctx, im.tx, server.UserFilter{OrganizationID: &im.me.OrganizationID, Role: &admin, Activated: &on})
-	return err
+	return nil
+}
+
+// loadUsernames reads who holds the usernames the rows name, and, for the rows that may
+// create a user, those a username made from its email could be (base, base-2, …: one
+// range of the unique index per base, as uniqueUsername reads it). A batch that creates
+// and renames no one reads none.
+func (im *importer) loadUsernames(ctx context.Context, values []*server.ImportValues) error {
+	named, bases := []string{}, []string{}
+	for _, v := range values {
+		if v == nil {
+			continue
+		}
+		if v.Username != nil {
+			named = append(named, strings.ToLower(*v.Username))
+		}
+		if im.users[v.Email] == nil && im.opts.Mode == server.ImportCreate {
+			bases = append(bases, server.UsernameFromEmail(v.Email))
+		}
+	}
+	im.usernames = map[string]string{}
+	if len(named) == 0 && len(bases) == 0 {
+		return nil
+	}
+	// The planner cannot tell how few names each range holds (a third of a third of the
+	// users, it guesses), and at 10^5 users compiles the statement (JIT) for half a
+	// second to read a few rows by the index.
+	if _, err := im.tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return fmt.Errorf("find usernames: %w", err)
+	}
+	rows, err := im.tx.QueryContext(ctx, `
+		SELECT lower(username), id FROM users WHERE lower(username) = ANY($1) OR lower(username) = ANY($2)
+		UNION
+		SELECT lower(u.username), u.id FROM unnest($2::text[]) AS b (base)
+		JOIN users u ON lower(u.username) >= b.base || '-' AND lower(u.username) < b.base || '.'`,
+		named, bases)
+	if err != nil {
+		return fmt.Errorf("find usernames: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, id string
+		if err := rows.Scan(&name, &id); err != nil {
+			return fmt.Errorf("find usernames: %w", err)
+		}
+		im.usernames[name] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find usernames: %w", err)
+	}
+	return nil
+}
+
+// loadPending reads, in an invitation batch, the organization's pending invitations of
+// the emails that are no user's.
+func (im *importer) loadPending(ctx context.Context, values []*server.ImportValues) error {
+	im.pending = map[string]pendingInvite{}
+	if im.opts.Mode != server.ImportInvite {
+		return nil
+	}
+	emails := []string{}
+	for _, v := range values {
+		if v != nil && im.users[v.Email] == nil {
+			emails = append(emails, v.Email)
+		}
+	}
+	if len(emails) == 0 {
+		return nil
+	}
+	rows, err := im.tx.QueryContext(ctx, `SELECT id, email, expires_at FROM invitations
+		WHERE organization_id = $1 AND status = 'PENDING' AND email = ANY($2)`, im.me.OrganizationID, emails)
+	if err != nil {
+		return fmt.Errorf("find pending invitations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, email string
+		var expires int64
+		if err := rows.Scan(&id, &email, &expires); err != nil {
+			return fmt.Errorf("find pending invitations: %w", err)
+		}
+		im.pending[email] = pendingInvite{id: id, expired: expires <= toMicro(im.tx.now)}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find pending invitations: %w", err)
+	}
+	return nil
+}
+
+// usernameFree answers CONFLICT when another user than exceptID holds name, as
+// checkUsernameFree does, from what the batch read and did.
+func (im *importer) usernameFree(name, exceptID string) error {
+	if id := im.usernames[strings.ToLower(name)]; id != "" && id != exceptID {
+		return errUsernameTaken()
+	}
+	return nil
 }
 
 // row decides what one checked row comes to, and writes it (invitations wait for
@@ -235,12 +444,14 @@ func (im *importer) row(ctx context.Context, r *server.ImportResult, v *server.I
 		r.Outcome = server.ImportInvited // settled by invite
 		return nil
 	}
-	return im.create(ctx, r, v, spaces)
+	im.create(r, v, spaces)
+	return nil
 }
 
 // update changes an existing user of the organization to what the row gives: names,
 // username, role, activation, and the workspaces it names added (an import never takes
-// a user out of a workspace: a file that lists fewer is no reason to).
+// a user out of a workspace: a file that lists fewer is no reason to). The user's row is
+// written at once, its memberships and events at the end of the batch.
 func (im *importer) update(ctx context.Context, r *server.ImportResult, v *server.ImportValues, u *server.User, spaces []importedSpace) error {
 	r.UserID = u.ID
 	next := *u
@@ -274,7 +485,7 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 		return nil
 	}
 	if next.Username != u.Username {
-		if err := checkUsernameFree(ctx, im.tx, next.Username, u.ID); err != nil {
+		if err := im.usernameFree(next.Username, u.ID); err != nil {
 			return rowError(r, err)
 		}
 	}
@@ -286,11 +497,13 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 	if next != *u {
 		next.UpdatedAt = nextUpdatedAt(im.tx.now, u.UpdatedAt)
 		if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
+			// The batch found the username free: another organization took it since.
+			if server.ErrorCode(err) == server.ECONFLICT || raced(err) {
+				return errImportRaced
+			}
 			return err
 		}
-		if err := im.unlessDry(func() error { return recordEvents(ctx, im.tx, audit.UserChanged(u, &next)...) }); err != nil {
-			return err
-		}
+		im.events = append(im.events, audit.UserChanged(u, &next)...)
 		if u.Activated && !next.Activated {
 			if err := im.unlessDry(func() error { return revokeSessions(ctx, im.tx, u.ID, "") }); err != nil {
 				return err
@@ -303,8 +516,12 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 	case !isActiveAdmin(u) && isActiveAdmin(&next):
 		im.activeAdmins++
 	}
-	if err := im.join(ctx, &next, adds); err != nil {
-		return err
+	for _, w := range adds {
+		im.joins = append(im.joins, importedMember{user: u, space: w})
+		im.events = append(im.events, membershipAdded(&next, w))
+	}
+	if next.Username != u.Username {
+		im.usernames[strings.ToLower(u.Username)], im.usernames[strings.ToLower(next.Username)] = "", u.ID
 	}
 	*u = next
 	r.Outcome, r.Message = server.ImportUpdated, "Updated as this line says."
@@ -312,10 +529,11 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 	return nil
 }
 
-// create adds the row's user without a password: they choose one with the reset link of
-// the result, which works as long as an invitation's would. A user created deactivated
-// gets no link until an admin activates them and issues one.
-func (im *importer) create(ctx context.Context, r *server.ImportResult, v *server.ImportValues, spaces []importedSpace) error {
+// create settles the row's user, created without a password (writeCreated writes them
+// at the end of the batch): they choose one with the reset link of the result, which
+// works as long as an invitation's would. A user created deactivated gets no link until
+// an admin activates them and issues one.
+func (im *importer) create(r *server.ImportResult, v *server.ImportValues, spaces []importedSpace) {
 	u := &server.User{ID: newID(), Email: v.Email, Activated: true, OrganizationID: im.me.OrganizationID, Role: server.RoleUser,
 		CreatedAt: im.tx.now, UpdatedAt: im.tx.now}
 	if v.Firstname != nil {
@@ -331,93 +549,160 @@ func (im *importer) create(ctx context.Context, r *server.ImportResult, v *serve
 		u.Activated = *v.Activated
 	}
 	if v.Username != nil {
-		if err := checkUsernameFree(ctx, im.tx, *v.Username, ""); err != nil {
-			return rowError(r, err)
+		if err := im.usernameFree(*v.Username, ""); err != nil {
+			fail(r, server.ErrorMessage(err))
+			return
 		}
 		u.Username = *v.Username
+	} else {
+		u.Username = server.UniqueUsername(server.UsernameFromEmail(u.Email), func(lower string) bool { return im.usernames[lower] != "" })
 	}
-	if err := insertUser(ctx, im.tx, u, ""); err != nil {
-		return err
-	}
-	if err := im.unlessDry(func() error { return recordEvent(ctx, im.tx, audit.UserCreated(u, nil)) }); err != nil {
-		return err
-	}
-	if !u.Activated {
-		if err := im.unlessDry(func() error {
-			return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditUserDeactivated, User: u})
-		}); err != nil {
-			return err
-		}
-	}
+	im.usernames[strings.ToLower(u.Username)] = u.ID
 	if u.Role == server.RoleAdmin && u.Activated {
 		im.activeAdmins++
-	}
-	if err := im.join(ctx, u, spaces); err != nil {
-		return err
 	}
 	im.users[u.Email] = u
 	r.Outcome, r.UserID = server.ImportCreated, u.ID
 	im.written++
+	c := createdUser{user: u, spaces: spaces}
 	if !u.Activated {
 		r.Message = "Created, deactivated: activate them, then issue a password reset link."
-		return nil
+	} else {
+		expires := im.tx.now.Add(im.tx.db.invitationLifetime())
+		r.Message = "Created: they choose their password with the link of this result, which works once, until " + expires.Format("2 Jan 2006 15:04 MST") + "."
+		if !im.opts.DryRun {
+			c.token = newSecret()
+			r.Token = c.token
+		}
 	}
-	expires := im.tx.now.Add(im.tx.db.invitationLifetime())
-	r.Message = "Created: they choose their password with the link of this result, which works once, until " + expires.Format("2 Jan 2006 15:04 MST") + "."
-	if im.opts.DryRun {
-		return nil
-	}
-	r.Token = newSecret()
-	if _, err := im.tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		hashSecret(r.Token), u.ID, toMicro(im.tx.now), toMicro(expires)); err != nil {
-		return fmt.Errorf("insert password reset: %w", err)
-	}
-	return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
-}
-
-// join adds user u to the workspaces spaces, recording each.
-func (im *importer) join(ctx context.Context, u *server.User, spaces []importedSpace) error {
-	if im.opts.DryRun {
-		return nil
+	im.created = append(im.created, c)
+	// Each user's events in the order a single create records them.
+	im.events = append(im.events, audit.UserCreated(u, nil))
+	if !u.Activated {
+		im.events = append(im.events, audit.Record{Action: server.AuditUserDeactivated, User: u})
 	}
 	for _, w := range spaces {
-		if _, err := im.tx.ExecContext(ctx, `INSERT INTO workspace_members (workspace_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			w.id, u.ID); err != nil {
-			return fmt.Errorf("add workspace member: %w", err)
+		im.events = append(im.events, membershipAdded(u, w))
+	}
+	if c.token != "" {
+		im.events = append(im.events, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
+	}
+}
+
+// membershipAdded is the audit record of user u added to workspace w by an import.
+func membershipAdded(u *server.User, w importedSpace) audit.Record {
+	return audit.Record{Action: server.AuditWorkspaceMembersAdded, OrgID: u.OrganizationID, User: u,
+		Changes: []server.AuditChange{auditChange("workspace", nil, audit.Text(w.name)), auditChange("users", nil, audit.Text("1"))}}
+}
+
+// writeCreated writes the users the batch creates, in one statement, then their reset
+// links and every membership the batch adds, a statement each. The users are written in
+// the order of their addresses, since each insert locks its address (see migration 000):
+// two imports of the same addresses at once, in two organizations, then wait for each
+// other rather than deadlock.
+func (im *importer) writeCreated(ctx context.Context) error {
+	if err := im.insertCreated(ctx); err != nil {
+		return err
+	}
+	expires := toMicro(im.tx.now.Add(im.tx.db.invitationLifetime()))
+	var hashes, resetUsers []string
+	var spaces, members []string
+	var joined []int64
+	for _, c := range im.created {
+		if c.token != "" {
+			hashes, resetUsers = append(hashes, hashSecret(c.token)), append(resetUsers, c.user.ID)
 		}
-		if err := recordEvent(ctx, im.tx, audit.Record{Action: server.AuditWorkspaceMembersAdded, OrgID: u.OrganizationID, User: u,
-			Changes: []server.AuditChange{auditChange("workspace", nil, audit.Text(w.name)), auditChange("users", nil, audit.Text("1"))}}); err != nil {
-			return err
+		for _, w := range c.spaces {
+			spaces, members, joined = append(spaces, w.id), append(members, c.user.ID), append(joined, toMicro(c.user.CreatedAt))
+		}
+	}
+	for _, j := range im.joins {
+		spaces, members, joined = append(spaces, j.space.id), append(members, j.user.ID), append(joined, toMicro(j.user.CreatedAt))
+	}
+	if len(hashes) > 0 {
+		if _, err := im.tx.ExecContext(ctx, `
+			INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
+			SELECT token_hash, user_id, $3, $4 FROM unnest($1::text[], $2::text[]) AS r (token_hash, user_id)`,
+			hashes, resetUsers, toMicro(im.tx.now), expires); err != nil {
+			return fmt.Errorf("insert password resets: %w", err)
+		}
+	}
+	if len(spaces) > 0 {
+		if _, err := im.tx.ExecContext(ctx, `
+			INSERT INTO workspace_members (workspace_id, user_id, user_created_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+			ON CONFLICT DO NOTHING`, spaces, members, joined); err != nil {
+			return fmt.Errorf("add workspace members: %w", err)
 		}
 	}
 	return nil
 }
 
-// invite invites the new addresses of the batch, with the invitation service's rules:
-// an address with a pending invitation is skipped, and the organization's hourly
+// insertCreated inserts the users the batch creates, in one statement, in the order of
+// their addresses; each is recorded in the change log in the order of the rows.
+func (im *importer) insertCreated(ctx context.Context) error {
+	if len(im.created) == 0 {
+		return nil
+	}
+	users := make([]*server.User, len(im.created))
+	for i, c := range im.created {
+		users[i] = c.user
+	}
+	sort.Slice(users, func(x, y int) bool { return users[x].Email < users[y].Email })
+	n := len(users)
+	ids, emails, firsts, lasts, roles, searches, names := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	activated := make([]bool, n)
+	for i, u := range users {
+		ids[i], emails[i], firsts[i], lasts[i], roles[i], searches[i], names[i] = u.ID, u.Email, u.Firstname, u.Lastname,
+			string(u.Role), searchText(u), u.Username
+		activated[i] = u.Activated
+	}
+	_, err := im.tx.ExecContext(ctx, `
+		INSERT INTO users (id, email, firstname, lastname, activated, organization_id, role, created_at, updated_at, search, username)
+		SELECT id, email, firstname, lastname, activated, $8, role, $9, $9, search, username
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[], $10::text[])
+			AS r (id, email, firstname, lastname, activated, role, search, username)`,
+		ids, emails, firsts, lasts, activated, roles, searches, im.me.OrganizationID, toMicro(im.tx.now), names)
+	if raced(err) {
+		// The batch found these addresses and usernames free: another organization's
+		// import took one since.
+		return errImportRaced
+	} else if err != nil {
+		return fmt.Errorf("insert imported users: %w", err)
+	}
+	for _, c := range im.created {
+		im.tx.changed(ctx, server.ChangeCreated, im.me.OrganizationID, c.user.ID)
+	}
+	return nil
+}
+
+// invite settles the new addresses of an invitation batch, with the invitation
+// service's rules: an address with a pending invitation is skipped (one past its expiry
+// is marked EXPIRED, and a new one takes its place), and the organization's hourly
 // allowance of invitation emails is reserved for all of them at once, the first lines
-// first. An invitation keeps the address and the role; the person types their names when
-// they accept.
+// first. writeInvited writes the invitations. An invitation keeps the address and the
+// role; the person types their names when they accept.
 func (im *importer) invite(ctx context.Context, results []*server.ImportResult, values []*server.ImportValues) error {
-	svc := &InvitationService{db: im.tx.db}
 	var todo []int
+	var expired []string
 	for i, r := range results {
 		if r.Outcome != server.ImportInvited || r.Token != "" {
 			continue
 		}
-		var check server.InvitationResult
-		if err := svc.checkInvitable(ctx, im.tx, im.me.OrganizationID, &check, values[i].Email); err != nil {
-			return err
-		}
-		switch check.Outcome {
-		case server.InviteAlreadyInvited:
+		if p, ok := im.pending[values[i].Email]; ok && !p.expired {
 			r.Outcome, r.Message = server.ImportSkipped, msgPending
 			continue
-		case server.InviteAlreadyUser:
-			fail(r, msgEmailUsed)
-			continue
+		} else if ok {
+			expired = append(expired, p.id)
 		}
 		todo = append(todo, i)
+	}
+	if len(expired) > 0 {
+		if _, err := im.tx.ExecContext(ctx, `UPDATE invitations SET status = 'EXPIRED', ended_at = $1 WHERE id = ANY($2)`,
+			toMicro(im.tx.now), expired); err != nil {
+			return fmt.Errorf("replace expired invitations: %w", err)
+		}
 	}
 	if len(todo) == 0 {
 		return nil
@@ -430,35 +715,24 @@ func (im *importer) invite(ctx context.Context, results []*server.ImportResult, 
 		fail(results[i], fmt.Sprintf("Your organization sent its %d invitation emails of the hour: import this line again in %s.",
 			im.tx.db.InvitationLimit.OrDefault().Mails, server.HumanDuration(retryAfter)))
 	}
-	// The granted addresses are written in the order of the addresses, since each insert
-	// locks its address (see migration 000): two imports of the same addresses at once,
-	// in two organizations, then wait for each other rather than deadlock.
-	todo = todo[:granted]
-	sort.Slice(todo, func(x, y int) bool { return values[todo[x]].Email < values[todo[y]].Email })
-	for _, i := range todo {
+	for _, i := range todo[:granted] {
 		r, v := results[i], values[i]
 		role := server.RoleUser
 		if v.Role != nil {
 			role = *v.Role
 		}
-		issued, err := insertInvitation(ctx, im.tx, im.me, v.Email, role)
-		if errors.Is(err, errInvitationTaken) {
-			r.Outcome, r.Message = server.ImportSkipped, msgPending
-			continue
-		} else if errors.Is(err, errAddressIsUser) {
-			fail(r, msgEmailUsed)
-			continue
-		} else if err != nil {
-			return err
+		inv := &server.Invitation{ID: newID(), Email: v.Email, Role: role, Status: server.InvitationPending,
+			OrganizationID: im.me.OrganizationID, CreatedAt: im.tx.now, SentAt: im.tx.now,
+			ExpiresAt: im.tx.now.Add(im.tx.db.invitationLifetime()), InvitedBy: im.me}
+		issued := &server.IssuedInvitation{Invitation: inv}
+		if !im.opts.DryRun {
+			issued.Token = newSecret()
 		}
-		if err := im.unlessDry(func() error {
-			return recordEvent(ctx, im.tx, audit.Record{Action: server.AuditInvitationSent, OrgID: im.me.OrganizationID, InvitationID: issued.Invitation.ID,
-				Changes: []server.AuditChange{{Field: "email", New: audit.Text(v.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}})
-		}); err != nil {
-			return err
-		}
+		im.invited = append(im.invited, invitedRow{result: r, values: v, issued: issued})
+		im.events = append(im.events, audit.Record{Action: server.AuditInvitationSent, OrgID: im.me.OrganizationID, InvitationID: inv.ID,
+			Changes: []server.AuditChange{{Field: "email", New: audit.Text(v.Email)}, {Field: "organizationRole", New: audit.Text(string(role))}}})
 		r.Token, r.Invitation = issued.Token, issued
-		r.Message = "Invited as " + string(role) + ": the link works once, until " + issued.Invitation.ExpiresAt.Format("2 Jan 2006 15:04 MST") + "."
+		r.Message = "Invited as " + string(role) + ": the link works once, until " + inv.ExpiresAt.Format("2 Jan 2006 15:04 MST") + "."
 		if v.Firstname != nil || v.Lastname != nil || v.Username != nil || len(v.Workspaces) > 0 || v.Activated != nil {
 			r.Message += " An invitation keeps the address and role only: the person types their names on accepting; add workspaces after."
 		}
@@ -467,9 +741,45 @@ func (im *importer) invite(ctx context.Context, results []*server.ImportResult, 
 	return nil
 }
 
-// unlessDry runs write, a write no later row's outcome depends on (an audit event, a
-// reset link, the end of sessions), except in a dry run: those are rolled back anyway,
-// and leaving them out halves a preview's time.
+// writeInvited writes the invitations the batch sends and their first links, a
+// statement each. The invitations are written in the order of their addresses, since
+// each insert locks its address (see migration 000): two imports of the same addresses
+// at once, in two organizations, then wait for each other rather than deadlock. An
+// address that became a user's since the batch read it (the database refuses the
+// invitation) has the batch done again.
+func (im *importer) writeInvited(ctx context.Context) error {
+	if len(im.invited) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(im.invited)
+	sort.Slice(sorted, func(x, y int) bool { return sorted[x].issued.Invitation.Email < sorted[y].issued.Invitation.Email })
+	n := len(sorted)
+	ids, emails, roles, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, w := range sorted {
+		inv := w.issued.Invitation
+		ids[i], emails[i], roles[i], hashes[i] = inv.ID, inv.Email, string(inv.Role), hashSecret(w.issued.Token)
+	}
+	now, expires := toMicro(im.tx.now), toMicro(sorted[0].issued.Invitation.ExpiresAt)
+	_, err := im.tx.ExecContext(ctx, `
+		INSERT INTO invitations (id, organization_id, email, role, status, invited_by, created_at, sent_at, expires_at)
+		SELECT id, $4, email, role, 'PENDING', $5, $6, $6, $7 FROM unnest($1::text[], $2::text[], $3::text[]) AS r (id, email, role)`,
+		ids, emails, roles, im.me.OrganizationID, im.me.ID, now, expires)
+	if raced(err) {
+		return errImportRaced
+	} else if err != nil {
+		return fmt.Errorf("insert invitations: %w", err)
+	}
+	if _, err := im.tx.ExecContext(ctx, `
+		INSERT INTO invitation_links (token_hash, invitation_id, created_at)
+		SELECT token_hash, invitation_id, $3 FROM unnest($1::text[], $2::text[]) AS r (token_hash, invitation_id)`,
+		hashes, ids, now); err != nil {
+		return fmt.Errorf("insert invitation links: %w", err)
+	}
+	return nil
+}
+
+// unlessDry runs write, a write no later row's outcome depends on (the end of
+// sessions), except in a dry run: those are rolled back anyway.
 func (im *importer) unlessDry(write func() error) error {
 	if im.opts.DryRun {
 		return nil
@@ -487,3 +797,7 @@ func rowError(r *server.ImportResult, err error) error {
 	}
 	return err
 }
+
+// deadlockDetected is the SQLSTATE of a transaction the database ended to break a
+// deadlock: two batches that wait for each other's usernames.
+const deadlockDetected = "40P01"

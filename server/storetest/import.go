@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"useradmin/server"
 )
@@ -185,7 +186,19 @@ func testImport_InviteMode(t *testing.T, open Open) {
 		{Line: 4, Email: "ned@example.test", Firstname: "Ned"},
 	}
 	opts := server.ImportOptions{Mode: server.ImportInvite, Existing: server.ImportSkip}
+	// The preview writes nothing (no invitation, no email counted) and answers as the
+	// import does.
+	var preview []*server.ImportResult
+	f.assertUnchanged(t, func() error {
+		preview, _ = RunImport(t, svc, f.adminCtx, rows, server.ImportOptions{Mode: opts.Mode, Existing: opts.Existing, DryRun: true})
+		return nil
+	})
 	res, counts := RunImport(t, svc, f.adminCtx, rows, opts)
+	for i, r := range res {
+		if preview[i].Outcome != r.Outcome || preview[i].Message != r.Message || preview[i].Token != "" || preview[i].Invitation != nil {
+			t.Errorf("line %d: preview %+v, import %+v", r.Line, preview[i], r)
+		}
+	}
 	if counts[server.ImportInvited] != 2 || counts[server.ImportSkipped] != 1 || res[0].Token == "" || res[0].Invitation == nil {
 		t.Fatalf("invite: %v %+v", counts, res[0])
 	}
@@ -204,6 +217,16 @@ func testImport_InviteMode(t *testing.T, open Open) {
 		}
 		return nil
 	})
+	// Past their expiry, the invitations are replaced by new ones.
+	f.clock.Add(8 * 24 * time.Hour)
+	res, counts = RunImport(t, svc, f.adminCtx, rows, opts)
+	if counts[server.ImportInvited] != 2 || counts[server.ImportSkipped] != 1 || res[0].Token == "" {
+		t.Fatalf("after expiry: %v %+v", counts, res[0])
+	}
+	invs, err = f.store.Invitations.FindInvitations(f.adminCtx, server.InvitationFilter{Statuses: []server.InvitationStatus{server.InvitationPending}}, server.Page{Limit: 10})
+	if err != nil || len(invs) != 2 || !slices.Contains(invitationIDs(invs), res[0].Invitation.Invitation.ID) || !slices.Contains(invitationIDs(invs), res[2].Invitation.Invitation.ID) {
+		t.Fatalf("pending invitations = %v %v", invs, err)
+	}
 }
 
 func testImport_RefusesUsersAndBadBatches(t *testing.T, open Open) {
@@ -240,8 +263,9 @@ func testImport_RefusesUsersAndBadBatches(t *testing.T, open Open) {
 
 // Two organizations import the same file at once, each through its own instance, twice
 // over: every address ends as one user, of one organization; a batch that met the
-// other's uncommitted user is refused whole (CONFLICT) and changes nothing, and the
-// rows of the one that went through are the other's "already used" the next time.
+// other's uncommitted users answers them "already used", or, when it keeps meeting
+// them, is refused whole (CONFLICT) and changes nothing; and the rows of the one that
+// went through are the other's "already used" the next time.
 func testImport_AtOnceInTwoOrganizations(t *testing.T, open Open) {
 	f := newFixture(t, open)
 	_, _, _, globexCtx := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Grant")
@@ -422,4 +446,13 @@ func testImport_UsernamesWithinOneBatch(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	f.checkCounts(t)
+}
+
+// invitationIDs returns the ids of invitations, in order.
+func invitationIDs(invs []*server.Invitation) []string {
+	var s []string
+	for _, inv := range invs {
+		s = append(s, inv.ID)
+	}
+	return s
 }

@@ -83,4 +83,8 @@ var tests = []struct {
 	{"Import_AtOnceInTwoOrganizations", testImport_AtOnceInTwoOrganizations},
 	{"Import_Attacks", testImport_Attacks},
 	{"Import_UsernamesWithinOneBatch", testImport_UsernamesWithinOneBatch},
+	{"Import_OtherOrganizationsUserAmongWrites", testImport_OtherOrganizationsUserAmongWrites},
+	{"Import_DuplicatesWithinOneBatch", testImport_DuplicatesWithinOneBatch},
+	{"Import_SameNewAddressAtOnce", testImport_SameNewAddressAtOnce},
+	{"Import_CutOffMidwayStoresAllOrNothing", testImport_CutOffMidwayStoresAllOrNothing},
 }
