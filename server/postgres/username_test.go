@@ -103,10 +103,16 @@ func TestMigration_Usernames(t *testing.T) {
 		`UPDATE users SET username = '' WHERE id = 'u2'`,
 		`UPDATE users SET username = 'bob baker' WHERE id = 'u2'`,
 		`UPDATE users SET username = '` + strings.Repeat("b", server.MaxUsernameLength+1) + `' WHERE id = 'u2'`,
+		`UPDATE users SET username = E'bob\n' WHERE id = 'u2'`,
+		`UPDATE users SET username = 'bøb' WHERE id = 'u2'`,
 	} {
 		if _, err := raw.Exec(stmt); err == nil {
 			t.Errorf("%s: stored", stmt)
 		}
+	}
+	// And takes the longest name the program makes (migration 014 rewrote the check).
+	if _, err := raw.Exec(`UPDATE users SET username = '` + strings.Repeat("c", server.MaxUsernameLength) + `' WHERE id = 'u2'`); err != nil {
+		t.Errorf("a username of %d characters: %v", server.MaxUsernameLength, err)
 	}
 }
 

@@ -527,3 +527,66 @@ func testBulk_WorkspaceMembershipRefused(t *testing.T, open Open) {
 		t.Errorf("%d members", n)
 	}
 }
+
+// A batch changes exactly the users it was asked to, each with its own audit event and
+// published change: the users picked here are made in an order of their own, apart from
+// their ids', mixed with the caller and users of another organization, and the action
+// walks them in small batches.
+func testBulk_ChangesExactlyTheUsersAsked(t *testing.T, open Open) {
+	f := newFixture(t, open)
+	bulk := f.store.Bulk
+	_, gus, _, globexCtx := f.mustCreateOrganization(t, "Globex", "gus@globex.example", "Gus", "Globex")
+	gil := f.mustCreateUser(t, globexCtx, "gil@globex.example", "Gil", "Globex", server.RoleUser)
+	var all []*server.User
+	picked := map[string]*server.User{}
+	ids := []string{gil.ID, f.admin.ID, gus.ID}
+	for i := range 20 {
+		u := f.mustCreateUser(t, f.adminCtx, fmt.Sprintf("u%02d@acme.example", i), "U", fmt.Sprint(i), server.RoleUser)
+		all = append(all, u)
+		if i%3 != 1 {
+			continue
+		}
+		picked[u.ID] = u
+		ids = append(ids, u.ID)
+	}
+	f.store.TakeChanges(t)
+	off := false
+	got, _ := RunBulk(t, bulk, f.adminCtx, server.UserFilter{IDIn: ids}, server.BulkChange{Activated: &off}, 4)
+	if got.Changed != len(picked) || got.Matched != len(picked)+1 || len(got.Failures) != 3 {
+		t.Fatalf("changed %d matched %d failures %+v; %d picked", got.Changed, got.Matched, got.Failures, len(picked))
+	}
+	for _, u := range all {
+		now, err := f.users.FindUsers(f.adminCtx, server.UserFilter{ID: &u.ID}, server.Page{Limit: 1}, nil)
+		if err != nil || len(now) != 1 {
+			t.Fatalf("%s: %v %v", u.Email, now, err)
+		}
+		_, isPicked := picked[u.ID]
+		if now[0].Activated == isPicked || now[0].UpdatedAt.Equal(u.UpdatedAt) == isPicked {
+			t.Errorf("%s: activated %v, updatedAt %v (was %v); picked %v", u.Email, now[0].Activated, now[0].UpdatedAt, u.UpdatedAt, isPicked)
+		}
+		events, err := f.store.Audit.FindAuditEvents(f.adminCtx, server.AuditFilter{UserID: &u.ID, Action: ptr(server.AuditUserDeactivated)}, server.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[isPicked]; len(events) != want {
+			t.Errorf("%s: %d USER_DEACTIVATED events, want %d", u.Email, len(events), want)
+		} else if isPicked && (events[0].UserEmail != u.Email || events[0].ActorID != f.admin.ID) {
+			t.Errorf("%s: event %+v", u.Email, events[0])
+		}
+	}
+	changes := f.store.TakeChanges(t)
+	if len(changes) != len(picked) {
+		t.Errorf("%d changes published, want %d", len(changes), len(picked))
+	}
+	for _, c := range changes {
+		if _, ok := picked[c.UserID]; !ok || c.Kind != server.ChangeUpdated || c.OrganizationID != f.org.ID {
+			t.Errorf("published %+v, which was not asked", c)
+		}
+	}
+	for _, u := range []*server.User{gil, gus} {
+		if now, err := f.users.FindUsers(globexCtx, server.UserFilter{ID: &u.ID}, server.Page{Limit: 1}, nil); err != nil || !now[0].Activated || !now[0].UpdatedAt.Equal(u.UpdatedAt) {
+			t.Errorf("Globex's %s: %v %v", u.Email, now, err)
+		}
+	}
+	f.checkCounts(t)
+}

@@ -65,6 +65,7 @@ var tests = []struct {
 	{"Bulk_RefusesUsersAndBadInput", testBulk_RefusesUsersAndBadInput},
 	{"Bulk_ParallelRunsKeepAnAdmin", testBulk_ParallelRunsKeepAnAdmin},
 	{"Bulk_PublishesEachChange", testBulk_PublishesEachChange},
+	{"Bulk_ChangesExactlyTheUsersAsked", testBulk_ChangesExactlyTheUsersAsked},
 	{"Bulk_WorkspaceMembership", testBulk_WorkspaceMembership},
 	{"Bulk_WorkspaceMembershipRefused", testBulk_WorkspaceMembershipRefused},
 	{"Export_OrderOfEverySort", testExport_OrderOfEverySort},
