@@ -192,3 +192,38 @@ func TestUsersState_Settling(t *testing.T) {
 		t.Error("a page read with the session open is settling")
 	}
 }
+
+// TestUserList_WriteRowsNow checks which pages the list writes in its rows as soon as
+// they arrive: another page of the same columns, and nothing else.
+func TestUserList_WriteRowsNow(t *testing.T) {
+	others := []user{{ID: "u3", Email: "grace@example.com", Firstname: "Grace", Lastname: "Hopper", Activated: true, OrganizationRole: "USER"}}
+	c, d := listPageDispatcher(t, allCaps, "")
+	set(d, stateUsers, usersState{Status: statusReady, Users: someUsers, Total: 3})
+	d.Consume() // the rows' OnMount
+	if c.rows == nil || len(c.rows.Users) != len(someUsers) || c.rows.Owner != c {
+		t.Fatal("the list does not know the rows it shows")
+	}
+
+	c.users = usersState{Status: statusReady, Users: others, Total: 3}
+	c.writeRowsNow()
+	if len(c.rows.Users) != 1 || c.rows.Users[0].ID != "u3" {
+		t.Errorf("another page of the same columns: rows hold %v, want Grace's row", c.rows.Users)
+	}
+
+	c.users = usersState{Status: statusReady, Users: someUsers, Extras: make([]userExtras, len(someUsers)), Total: 3}
+	c.writeRowsNow()
+	if len(c.rows.Extras) != 0 || c.rows.Users[0].ID != "u3" {
+		t.Error("a page with other columns was written before the table's head changed")
+	}
+
+	c.users = usersState{Status: statusFailed, Err: &failure{Code: codeForbidden, Message: "Only admins may list users."}}
+	c.writeRowsNow()
+	if c.rows.Users[0].ID != "u3" {
+		t.Error("a failed page was written in the rows")
+	}
+
+	set(d, stateUsers, usersState{Status: statusReady, Total: 0})
+	if c.rows != nil {
+		t.Error("the list still holds rows it no longer shows")
+	}
+}

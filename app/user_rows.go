@@ -31,6 +31,9 @@ type userRows struct {
 	// selection's, so that the checkboxes follow it when it changes.
 	List    *userList
 	Version int
+	// Owner is the list that shows these rows: it writes a new page in them as soon as
+	// the page arrives (userList.writeRowsNow).
+	Owner *userList
 
 	shown   [][]string // per row, its class and its cells as last written
 	checked []bool     // per row, the state last given to its checkbox
@@ -41,8 +44,20 @@ func (r *userRows) Render() app.UI {
 	return app.TBody().Class("user-rows").OnChange(r.onChange)
 }
 
-// OnMount writes the first rows.
-func (r *userRows) OnMount(ctx app.Context) { r.write() }
+// OnMount writes the first rows, and tells the list they are shown.
+func (r *userRows) OnMount(ctx app.Context) {
+	if r.Owner != nil {
+		r.Owner.rows = r
+	}
+	r.write()
+}
+
+// OnDismount tells the list the rows are gone.
+func (r *userRows) OnDismount() {
+	if r.Owner != nil && r.Owner.rows == r {
+		r.Owner.rows = nil
+	}
+}
 
 // OnUpdate writes what changed in the rows.
 func (r *userRows) OnUpdate(ctx app.Context) { r.write() }
