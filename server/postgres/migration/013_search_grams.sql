@@ -30,7 +30,11 @@ $$;
 -- of a bulk action writes up to 1,000 users in one statement. The writers of an
 -- organization's users hold its row lock while they move them, and the rows are written
 -- in key order, so that two writers never wait for each other in opposite orders.
-CREATE FUNCTION user_grams_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- jit is off in them: the planner cannot tell how many grams a user has (search_grams is
+-- inlined, generate_series guessed at 1,000 rows), so it estimates a batch of a bulk
+-- action in millions of rows and compiled it to machine code each time, 10 s a batch of
+-- 1,000 users where running it takes 0.3 s.
+CREATE FUNCTION user_grams_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
 	INSERT INTO user_grams (organization_id, gram, role, activated, n)
 	SELECT u.organization_id, g.gram, u.role, u.activated, COUNT(*)
@@ -46,8 +50,14 @@ END $$;
 -- taking them from both rows. A user whose text changed has both sets taken, and the
 -- grams in both cancel out (HAVING), so an edit of a first name writes only the grams
 -- that name adds or removes.
-CREATE FUNCTION user_grams_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION user_grams_update() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
+	-- Most updates move no gram (a sign-in, a password): they are let go after one cheap
+	-- join rather than the whole statement below.
+	IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+		WHERE (o.search, o.organization_id, o.role, o.activated) IS DISTINCT FROM (n.search, n.organization_id, n.role, n.activated)) THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO user_grams (organization_id, gram, role, activated, n)
 	SELECT organization_id, gram, role, activated, SUM(d) FROM (
 		SELECT k.organization_id, m.gram, k.role, k.activated, m.n * k.d AS d
@@ -70,7 +80,7 @@ BEGIN
 	RETURN NULL;
 END $$;
 
-CREATE FUNCTION user_grams_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION user_grams_delete() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
 	UPDATE user_grams c SET n = c.n - d.n
 	FROM (SELECT u.organization_id, g.gram, u.role, u.activated, COUNT(*) AS n
