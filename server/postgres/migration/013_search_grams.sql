@@ -18,12 +18,18 @@ CREATE TABLE user_grams (
 -- strings.ToLower, as the SQLite store folds them), one per line: the grams are taken
 -- from it, not from the columns folded again here, so that they are folded exactly as
 -- searches are, whatever the database's locale. A pair never spans two lines (two
--- fields), and names cannot hold a line break (the program refuses control characters).
--- substr and length count characters in a UTF-8 database.
+-- fields). Each line is cut in C rather than a row per position: into its characters,
+-- and into its pairs from the first character and from the second (a mark, chr(1),
+-- after every two; the program refuses control characters in every field, so none holds
+-- it). That is 1.5 to 3 times faster than substr over generate_series, which a bulk
+-- batch of 1,000 users pays for every user.
 CREATE FUNCTION search_grams(search TEXT) RETURNS TABLE (gram TEXT) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT DISTINCT substr(line, i, w) COLLATE "C"
-	FROM unnest(string_to_array(search, E'\n')) AS line, generate_series(1, length(line)) AS i, (VALUES (1), (2)) AS l (w)
-	WHERE i + w - 1 <= length(line)
+	SELECT DISTINCT g COLLATE "C"
+	FROM unnest(string_to_array(search, E'\n')) AS line,
+	unnest(string_to_array(line, NULL)
+		|| string_to_array(regexp_replace(line, '..', '\&' || chr(1), 'g'), chr(1))
+		|| string_to_array(regexp_replace(substr(line, 2), '..', '\&' || chr(1), 'g'), chr(1))) AS g
+	WHERE g != ''
 $$;
 
 -- The counts move once per statement, as user_counts does since migration 008: a batch
@@ -31,9 +37,9 @@ $$;
 -- organization's users hold its row lock while they move them, and the rows are written
 -- in key order, so that two writers never wait for each other in opposite orders.
 -- jit is off in them: the planner cannot tell how many grams a user has (search_grams is
--- inlined, generate_series guessed at 1,000 rows), so it estimates a batch of a bulk
--- action in millions of rows and compiled it to machine code each time, 10 s a batch of
--- 1,000 users where running it takes 0.3 s.
+-- inlined, its rows guessed), and with a first version of search_grams it estimated a
+-- batch of a bulk action in millions of rows and compiled it to machine code each time,
+-- 10 s a batch of 1,000 users where running it took 0.3 s.
 CREATE FUNCTION user_grams_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
 	INSERT INTO user_grams (organization_id, gram, role, activated, n)
