@@ -176,7 +176,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 	}
 	domain := emailLocal(name, "") + ".example"
 	if _, err := tx.Exec(ctx, `ALTER TABLE users DISABLE TRIGGER user_counts_insert, DISABLE TRIGGER users_address_lock,
-		DISABLE TRIGGER user_sign_in_days_insert`); err != nil {
+		DISABLE TRIGGER user_sign_in_days_insert, DISABLE TRIGGER user_grams_insert`); err != nil {
 		return err
 	}
 	var base int64
@@ -211,7 +211,7 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		return err
 	}
 	if _, err := tx.Exec(ctx, `ALTER TABLE users ENABLE TRIGGER user_counts_insert, ENABLE TRIGGER users_address_lock,
-		ENABLE TRIGGER user_sign_in_days_insert`); err != nil {
+		ENABLE TRIGGER user_sign_in_days_insert, ENABLE TRIGGER user_grams_insert`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `
@@ -225,6 +225,13 @@ func generateUsers(ctx context.Context, conn *pgx.Conn, now time.Time, orgID str
 		SELECT organization_id, COALESCE(last_signed_in_at / 86400000000, -1), role, activated, COUNT(*)
 		FROM users WHERE organization_id = $1 GROUP BY 1, 2, 3, 4
 		ON CONFLICT (organization_id, day, role, activated) DO UPDATE SET n = excluded.n`, orgID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO user_grams (organization_id, gram, role, activated, n)
+		SELECT u.organization_id, g.gram, u.role, u.activated, COUNT(*)
+		FROM users u CROSS JOIN LATERAL search_grams(u.search) g WHERE u.organization_id = $1 GROUP BY 1, 2, 3, 4
+		ON CONFLICT (organization_id, gram, role, activated) DO UPDATE SET n = excluded.n`, orgID); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"useradmin/server"
 	"useradmin/server/audit"
@@ -602,6 +603,18 @@ func findUsers(ctx context.Context, tx *Tx, filter server.UserFilter, page serve
 	if dir, ok := memberOrder(filter, order); ok {
 		return findMembers(ctx, tx, filter, page, dir)
 	}
+	if gramCounted(filter) {
+		// No index finds a search this short: a page past the last match, or of a search
+		// that matches nothing, would scan the whole organization to find no row. The
+		// count says so from a few rows of user_grams, as on SQLite.
+		matches, err := countUsers(ctx, tx, filter)
+		if err != nil {
+			return nil, err
+		}
+		if matches <= page.Offset {
+			return []*server.User{}, nil
+		}
+	}
 	var a queryArgs
 	where := userWhere(&a, filter)
 	orderBy := userOrder(order)
@@ -676,13 +689,17 @@ func memberOrder(f server.UserFilter, order []server.UserOrder) (string, bool) {
 }
 
 // countUsers counts the users matching filter, which must already be scoped to the
-// caller. When the filter is only an organization, a role and an activation, it reads
-// the counters that a trigger keeps instead of counting rows.
+// caller. When the filter is only an organization, a role, an activation and perhaps a
+// search of one or two characters, it reads the counters that triggers keep instead of
+// counting rows.
 func countUsers(ctx context.Context, tx *Tx, filter server.UserFilter) (int, error) {
 	var a queryArgs
 	var query string
 	if onlyCounted(filter) {
 		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_counts WHERE ` + countedWhere(&a, filter)
+	} else if gramCounted(filter) {
+		query = `SELECT COALESCE(SUM(n), 0)::bigint FROM user_grams WHERE ` + countedWhere(&a, filter) +
+			` AND gram = ` + a.add(foldText(searchOf(filter)))
 	} else if workspaceCounted(filter) {
 		return countMembers(ctx, tx, filter)
 	} else if signInCounted(filter) {
@@ -706,7 +723,8 @@ func (a *queryArgs) add(v any) string {
 	return "$" + strconv.Itoa(len(*a))
 }
 
-// countedWhere returns the condition on user_counts of a filter for which onlyCounted holds.
+// countedWhere returns the condition on user_counts or user_grams of a filter for which
+// onlyCounted or gramCounted holds.
 func countedWhere(a *queryArgs, f server.UserFilter) string {
 	where := `organization_id = ` + a.add(*f.OrganizationID)
 	if f.Role != nil {
@@ -721,8 +739,19 @@ func countedWhere(a *queryArgs, f server.UserFilter) string {
 // onlyCounted reports whether f is only an organization, a role and an activation, which
 // user_counts counts.
 func onlyCounted(f server.UserFilter) bool {
+	return onlyOrganizationRoleActivated(f) && searchOf(f) == ""
+}
+
+// gramCounted reports whether f is an organization, a role, an activation and a search of
+// one or two characters, which user_grams counts (migration 013).
+func gramCounted(f server.UserFilter) bool {
+	n := utf8.RuneCountInString(searchOf(f))
+	return onlyOrganizationRoleActivated(f) && n >= 1 && n <= 2
+}
+
+func onlyOrganizationRoleActivated(f server.UserFilter) bool {
 	return f.OrganizationID != nil && f.ID == nil && f.IDIn == nil && f.Email == nil && f.APIKey == nil &&
-		f.SignedInBefore == nil && f.NeverSignedIn == nil && f.Username == nil && f.WorkspaceID == nil && searchOf(f) == ""
+		f.SignedInBefore == nil && f.NeverSignedIn == nil && f.Username == nil && f.WorkspaceID == nil
 }
 
 // userWhere returns the SQL condition of filter, its arguments added to a.

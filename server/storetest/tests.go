@@ -10,6 +10,7 @@ var tests = []struct {
 	{"UserService_FindUsers", testUserService_FindUsers},
 	{"UserService_Search", testUserService_Search},
 	{"UserService_CountUsers", testUserService_CountUsers},
+	{"UserService_ShortSearchCounts", testUserService_ShortSearchCounts},
 	{"UserService_CreateUser", testUserService_CreateUser},
 	{"UserService_UpdateUser", testUserService_UpdateUser},
 	{"UserService_UpdatePassword", testUserService_UpdatePassword},
