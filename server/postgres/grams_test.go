@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"useradmin/server"
@@ -32,22 +31,7 @@ func TestMigration_SearchGrams(t *testing.T) {
 	}
 	db.Close()
 
-	dbs := make([]*postgres.DB, 3)
-	errs := make([]error, len(dbs))
-	var wg sync.WaitGroup
-	for i := range dbs {
-		wg.Go(func() {
-			dbs[i] = postgres.NewDB(db.URL)
-			errs[i] = dbs[i].Open()
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("instance %d: %v", i, err)
-		}
-		defer dbs[i].Close()
-	}
+	dbs := openAtOnce(t, db.URL, 3)
 	var migrations int
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM migrations WHERE name = 'migration/013_search_grams.sql'`).Scan(&migrations); err != nil || migrations != 1 {
 		t.Fatalf("migration 013 recorded %d times, %v", migrations, err)

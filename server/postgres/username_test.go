@@ -36,22 +36,7 @@ func TestMigration_Usernames(t *testing.T) {
 	}
 	db.Close()
 
-	dbs := make([]*postgres.DB, 3)
-	errs := make([]error, len(dbs))
-	var wg sync.WaitGroup
-	for i := range dbs {
-		wg.Go(func() {
-			dbs[i] = postgres.NewDB(db.URL)
-			errs[i] = dbs[i].Open()
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("instance %d: %v", i, err)
-		}
-		defer dbs[i].Close()
-	}
+	dbs := openAtOnce(t, db.URL, 3)
 
 	want := map[string]string{
 		"u1": "bob", "u2": "bob-2", "u3": "bob-2-2", "u4": "user", "u5": "user-2",
@@ -185,4 +170,28 @@ func openAcme(t *testing.T) (*postgres.DB, *server.Organization, *server.APIKey,
 		t.Fatal(err)
 	}
 	return db, org, key, mustRaw(t, db)
+}
+
+// openAtOnce opens n instances of the store on the database at url at the same time, as
+// instances started together do, so that their migrations race; they close at the end of
+// the test.
+func openAtOnce(t *testing.T, url string, n int) []*postgres.DB {
+	t.Helper()
+	dbs := make([]*postgres.DB, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Go(func() {
+			dbs[i] = postgres.NewDB(url)
+			errs[i] = dbs[i].Open()
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		t.Cleanup(func() { dbs[i].Close() })
+	}
+	return dbs
 }
