@@ -305,16 +305,8 @@ func BenchmarkPG_BulkDeactivate(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		run++
-		_, _, key, err := db.CreateOrganization(context.Background(), fmt.Sprint("Bulk ", run),
+		ctx, auth := benchAdmin(b, db, fmt.Sprint("Bulk ", run),
 			server.UserCreate{Email: fmt.Sprintf("admin%d@bulk.example", run), Password: "correct horse"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		auth, err := postgres.NewAuthService(db).Authenticate(context.Background(), key.Key)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := server.NewContextWithAuth(context.Background(), auth)
 		if err := db.GenerateUsers(context.Background(), auth.User.OrganizationID, n); err != nil {
 			b.Fatal(err)
 		}
@@ -423,4 +415,19 @@ func (c *cpuClock) now() (server, self time.Duration) {
 		}
 	}
 	return time.Duration(total) * time.Second / 100, self // USER_HZ is 100 on Linux
+}
+
+// benchAdmin creates an organization named name with admin as its first admin, and
+// returns a context signed in with the admin's key.
+func benchAdmin(b *testing.B, db *postgres.DB, name string, admin server.UserCreate) (context.Context, *server.Auth) {
+	b.Helper()
+	_, _, key, err := db.CreateOrganization(context.Background(), name, admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	auth, err := postgres.NewAuthService(db).Authenticate(context.Background(), key.Key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return server.NewContextWithAuth(context.Background(), auth), auth
 }

@@ -15,16 +15,7 @@ import (
 func newImportBench(b *testing.B) (*postgres.DB, *postgres.ImportService, context.Context) {
 	b.Helper()
 	db := mustOpenDB(b)
-	_, _, key, err := db.CreateOrganization(context.Background(), "Acme",
-		server.UserCreate{Email: "ann@acme.example", Password: "correct horse", Firstname: "Ann", Lastname: "Admin"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	auth, err := postgres.NewAuthService(db).Authenticate(context.Background(), key.Key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := server.NewContextWithAuth(context.Background(), auth)
+	ctx, _ := benchAdmin(b, db, "Acme", server.UserCreate{Email: "ann@acme.example", Password: "correct horse", Firstname: "Ann", Lastname: "Admin"})
 	if _, err := postgres.NewWorkspaceService(db).CreateWorkspace(ctx, "Team"); err != nil {
 		b.Fatal(err)
 	}
