@@ -142,8 +142,8 @@ func BenchmarkInstances(b *testing.B) {
 const clockTicks = 100
 
 // cpuSample is CPU used so far: by the instances and by PostgreSQL's server and its
-// backends, in clock ticks; by this process (the clients), in ns; and the machine's idle
-// and total ticks from /proc/stat.
+// backends, in clock ticks (none without a postmaster, 0); by this process (the clients),
+// in ns; and the machine's idle and total ticks from /proc/stat.
 type cpuSample struct {
 	instances, postgres, client, machineIdle, machineTotal float64
 }
@@ -153,15 +153,17 @@ func sampleCPU(instances []int, postmaster int) cpuSample {
 	for _, pid := range instances {
 		s.instances += procCPU(pid)
 	}
-	s.postgres = procCPU(postmaster)
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if parent, _ := procStat(pid); parent == postmaster {
-			s.postgres += procCPU(pid)
+	if postmaster > 0 {
+		s.postgres = procCPU(postmaster)
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if parent, _ := procStat(pid); parent == postmaster {
+				s.postgres += procCPU(pid)
+			}
 		}
 	}
 	var ru syscall.Rusage

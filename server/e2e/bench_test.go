@@ -240,12 +240,24 @@ const (
 
 // BenchmarkHTTPList is 64 clients posting list queries (pages of 100 at offsets spread
 // over the first 100 pages, or all of them in a smaller directory) to the binary's /graphql on loopback, for -benchtime: the
-// page alone, and the page with its count as the widget asks it.
+// page alone, and the page with its count as the widget asks it. Besides the requests a
+// second, it reports the CPU a request took in the server (server-cpu-ms, to compare with
+// the store's own, BenchmarkFindUsersParallel's cpu-ms) and in the clients, which share
+// the machine's cores with it (client-cpu-ms), and how busy the cores were.
 func BenchmarkHTTPList(b *testing.B) {
 	s := startBenchServer(b)
 	pages := int64(max(1, min(100, benchDB.users/100)))
 	for _, bc := range []struct{ name, query string }{{"Page", listPageQuery}, {"PageAndCount", listQuery}} {
-		b.Run(bc.name, func(b *testing.B) { benchList(b, []*server{s}, bc.query, pages) })
+		b.Run(bc.name, func(b *testing.B) {
+			before := sampleCPU([]int{s.cmd.Process.Pid}, 0)
+			benchList(b, []*server{s}, bc.query, pages)
+			after := sampleCPU([]int{s.cmd.Process.Pid}, 0)
+			b.ReportMetric((after.instances-before.instances)/clockTicks*1000/float64(b.N), "server-cpu-ms")
+			b.ReportMetric((after.client-before.client)/1e6/float64(b.N), "client-cpu-ms")
+			if total := after.machineTotal - before.machineTotal; total > 0 {
+				b.ReportMetric(100*(1-(after.machineIdle-before.machineIdle)/total), "machine-busy-%")
+			}
+		})
 	}
 }
 
