@@ -243,6 +243,8 @@ func fieldLabel(field string) string {
 		return "First name"
 	case "lastname":
 		return "Last name"
+	case "username":
+		return "Username"
 	case "organizationRole":
 		return "Role"
 	case "activated":

@@ -13,7 +13,7 @@ type AuditAction string
 // same transaction as the write: a write that is refused records nothing.
 const (
 	AuditUserCreated             AuditAction = "USER_CREATED"
-	AuditUserUpdated             AuditAction = "USER_UPDATED" // names or email
+	AuditUserUpdated             AuditAction = "USER_UPDATED" // names, email or username
 	AuditRoleChanged             AuditAction = "ROLE_CHANGED"
 	AuditUserActivated           AuditAction = "USER_ACTIVATED"
 	AuditUserDeactivated         AuditAction = "USER_DEACTIVATED"

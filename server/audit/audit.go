@@ -93,7 +93,7 @@ func Text(s string) *string { return &s }
 // ProfileChanges are a user's fields that differ between before and after, as the
 // schema names them; before nil lists after's (a new user), after nil before's (a deleted
 // one). Each of the three groups is its own action, so that a role change can be found
-// among the changes of names.
+// among the changes of names; the names group holds the username too when it changes.
 func ProfileChanges(before, after *server.User) (names, role, activated []server.AuditChange) {
 	field := func(b, a *server.User, get func(*server.User) string) (old, new *string) {
 		if b != nil {
@@ -114,13 +114,20 @@ func ProfileChanges(before, after *server.User) (names, role, activated []server
 	names = diff(names, "email", func(u *server.User) string { return u.Email })
 	names = diff(names, "firstname", func(u *server.User) string { return u.Firstname })
 	names = diff(names, "lastname", func(u *server.User) string { return u.Lastname })
+	if before != nil && after != nil {
+		// A change of username is a change of how the user signs in and is found: it is
+		// recorded with the names. A new or deleted user's username is not: it is made
+		// from their email unless chosen, and the email is there.
+		names = diff(names, "username", func(u *server.User) string { return u.Username })
+	}
 	role = diff(role, "organizationRole", func(u *server.User) string { return string(u.Role) })
 	activated = diff(activated, "activated", func(u *server.User) string { return strconv.FormatBool(u.Activated) })
 	return names, role, activated
 }
 
-// UserChanged is what a write changed of a user: USER_UPDATED for the email and names,
-// ROLE_CHANGED, and USER_ACTIVATED or USER_DEACTIVATED, each only when it changed.
+// UserChanged is what a write changed of a user: USER_UPDATED for the email, names and
+// username, ROLE_CHANGED, and USER_ACTIVATED or USER_DEACTIVATED, each only when it
+// changed.
 func UserChanged(before, after *server.User) []Record {
 	names, role, activated := ProfileChanges(before, after)
 	var out []Record

@@ -85,6 +85,7 @@ var tests = []struct {
 	{"Import_AtOnceInTwoOrganizations", testImport_AtOnceInTwoOrganizations},
 	{"Import_Attacks", testImport_Attacks},
 	{"Import_UsernamesWithinOneBatch", testImport_UsernamesWithinOneBatch},
+	{"Import_UpdatesMixedInOneBatch", testImport_UpdatesMixedInOneBatch},
 	{"Import_OtherOrganizationsUserAmongWrites", testImport_OtherOrganizationsUserAmongWrites},
 	{"Import_DuplicatesWithinOneBatch", testImport_DuplicatesWithinOneBatch},
 	{"Import_SameNewAddressAtOnce", testImport_SameNewAddressAtOnce},
