@@ -403,6 +403,19 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
+// revokeSessionsOf ends the sign-in sessions of the users with userIDs, in one statement:
+// a batch of a bulk action or of an import that deactivates them.
+func revokeSessionsOf(ctx context.Context, tx *Tx, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
+		WHERE user_id = ANY($2) AND kind = 'session' AND revoked_at IS NULL`, toMicro(tx.now), userIDs); err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}
+
 func revokeAPIKey(ctx context.Context, tx *Tx, id string) (revoked bool, err error) {
 	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
 		toMicro(tx.now), id)

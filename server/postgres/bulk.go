@@ -250,14 +250,7 @@ func (b *bulkWriter) flush(ctx context.Context, change server.BulkChange) error 
 	if err := recordEventsAtOnce(ctx, b.tx, records); err != nil {
 		return err
 	}
-	if len(ended) == 0 {
-		return nil
-	}
-	if _, err := b.tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
-		WHERE user_id = ANY($2) AND kind = 'session' AND revoked_at IS NULL`, toMicro(b.tx.now), ended); err != nil {
-		return fmt.Errorf("revoke sessions: %w", err)
-	}
-	return nil
+	return revokeSessionsOf(ctx, b.tx, ended)
 }
 
 // write stores the changes, or deletes their users (their keys and tokens with them), in

@@ -138,6 +138,9 @@ func (s *ImportService) importBatch(ctx context.Context, rows []server.ImportRow
 		}
 		return results, nil // the deferred Rollback undoes every write
 	}
+	if err := im.writeUpdated(ctx); err != nil {
+		return nil, err
+	}
 	if err := im.writeCreated(ctx); err != nil {
 		return nil, err
 	}
@@ -178,6 +181,8 @@ type importer struct {
 	pending      map[string]pendingInvite   // the organization's pending invitations of the batch's new emails
 	activeAdmins int                        // the organization's active admins, kept up to date
 	created      []createdUser              // the users to create, in order, written by writeCreated
+	updated      []server.User              // the users to change who keep their usernames, in order, written by writeUpdated
+	ended        []string                   // the users the batch deactivates, whose sessions end
 	joins        []importedMember           // the memberships of existing users to add, written by writeCreated
 	invited      []invitedRow               // the invitations to send, written by writeInvited
 	events       []audit.Record             // the audit events of the batch, in order, recorded at its end
@@ -450,8 +455,10 @@ func (im *importer) row(ctx context.Context, r *server.ImportResult, v *server.I
 
 // update changes an existing user of the organization to what the row gives: names,
 // username, role, activation, and the workspaces it names added (an import never takes
-// a user out of a workspace: a file that lists fewer is no reason to). The user's row is
-// written at once, its memberships and events at the end of the batch.
+// a user out of a workspace: a file that lists fewer is no reason to). A user whose
+// username changes is written at once, in the order of the rows, since one row may free
+// the name the next one takes; the others, most rows, are written together at the end of
+// the batch (writeUpdated), with the memberships, events and ended sessions.
 func (im *importer) update(ctx context.Context, r *server.ImportResult, v *server.ImportValues, u *server.User, spaces []importedSpace) error {
 	r.UserID = u.ID
 	next := *u
@@ -496,7 +503,9 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 	}
 	if next != *u {
 		next.UpdatedAt = nextUpdatedAt(im.tx.now, u.UpdatedAt)
-		if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
+		if next.Username == u.Username {
+			im.updated = append(im.updated, next)
+		} else if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
 			// The batch found the username free: another organization took it since.
 			if server.ErrorCode(err) == server.ECONFLICT || raced(err) {
 				return errImportRaced
@@ -505,9 +514,7 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 		}
 		im.events = append(im.events, audit.UserChanged(u, &next)...)
 		if u.Activated && !next.Activated {
-			if err := im.unlessDry(func() error { return revokeSessions(ctx, im.tx, u.ID, "") }); err != nil {
-				return err
-			}
+			im.ended = append(im.ended, u.ID)
 		}
 	}
 	switch {
@@ -636,6 +643,16 @@ func (im *importer) writeCreated(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// writeUpdated writes the users the batch changes but whose usernames it keeps, in one
+// statement, and ends the sessions of the users it deactivates, in another. A dry run
+// never comes here: nothing a later row decides depends on these writes.
+func (im *importer) writeUpdated(ctx context.Context) error {
+	if err := writeUsers(ctx, im.tx, im.me.OrganizationID, im.updated); err != nil {
+		return err
+	}
+	return revokeSessionsOf(ctx, im.tx, im.ended)
 }
 
 // insertCreated inserts the users the batch creates, in one statement, in the order of
@@ -776,15 +793,6 @@ func (im *importer) writeInvited(ctx context.Context) error {
 		return fmt.Errorf("insert invitation links: %w", err)
 	}
 	return nil
-}
-
-// unlessDry runs write, a write no later row's outcome depends on (the end of
-// sessions), except in a dry run: those are rolled back anyway.
-func (im *importer) unlessDry(write func() error) error {
-	if im.opts.DryRun {
-		return nil
-	}
-	return write()
 }
 
 // rowError makes a refusal of the store's rules (a username taken) the row's FAILED

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,4 +71,32 @@ func BenchmarkPG_ImportTenThousandRowsAgain(b *testing.B) {
 			b.Fatalf("again: %v", counts)
 		}
 	}
+}
+
+// BenchmarkPG_ImportTenThousandRowsChanged imports the same 10,000 people again with a
+// new last name on every row, updating existing users: every row UPDATED, each run with
+// other names than the last. It reports the CPU time of the database and of this process.
+func BenchmarkPG_ImportTenThousandRowsChanged(b *testing.B) {
+	rows := storetest.ImportRows(10_000)
+	db, svc, ctx := newImportBench(b)
+	storetest.RunImport(b, svc, ctx, rows, server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportSkip})
+	cpu := newCPUClock(b, db)
+	var dbCPU, goCPU time.Duration
+	run := 0
+	for b.Loop() {
+		run++
+		for i := range rows {
+			rows[i].Lastname = fmt.Sprintf("Changed %d %d", run, i)
+		}
+		serverStart, selfStart := cpu.now()
+		_, counts := storetest.RunImport(b, svc, ctx, rows, server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportUpdate})
+		if counts[server.ImportUpdated] != len(rows) {
+			b.Fatalf("changed: %v", counts)
+		}
+		serverEnd, selfEnd := cpu.now()
+		dbCPU += serverEnd - serverStart
+		goCPU += selfEnd - selfStart
+	}
+	b.ReportMetric(dbCPU.Seconds()/float64(b.N), "db-cpu-s/op")
+	b.ReportMetric(goCPU.Seconds()/float64(b.N), "go-cpu-s/op")
 }

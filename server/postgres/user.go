@@ -501,6 +501,48 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	return nil
 }
 
+// writeUsers writes the names, role, activation and updatedAt of users, all of
+// organization orgID, in one statement; their emails and usernames stay as stored, so
+// that no unique index can refuse one row for another's sake, whatever their order. Like
+// writeUser, it must reach every one of them in the organization, or it fails.
+func writeUsers(ctx context.Context, tx *Tx, orgID string, users []server.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	n := len(users)
+	ids, firsts, lasts, roles, searches := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	activated, updated := make([]bool, n), make([]int64, n)
+	for i := range users {
+		u := &users[i]
+		if u.OrganizationID != orgID {
+			return errOutsideOrganization()
+		}
+		ids[i], firsts[i], lasts[i], roles[i], searches[i] = u.ID, u.Firstname, u.Lastname, string(u.Role), searchText(u)
+		activated[i], updated[i] = u.Activated, toMicro(u.UpdatedAt)
+	}
+	res, err := tx.ExecContext(ctx, `
+		UPDATE users u SET firstname = r.firstname, lastname = r.lastname, activated = r.activated, role = r.role,
+			updated_at = r.updated_at, search = r.search
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::bigint[], $7::text[])
+			AS r (id, firstname, lastname, activated, role, updated_at, search)
+		WHERE u.id = r.id AND u.organization_id = $8`,
+		ids, firsts, lasts, activated, roles, updated, searches, orgID)
+	if code, _ := constraint(err); code == checkViolation {
+		return errOutsideOrganization()
+	} else if err != nil {
+		return fmt.Errorf("update users: %w", err)
+	}
+	if done, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update users: %w", err)
+	} else if done != int64(n) {
+		return errOutsideOrganization()
+	}
+	for _, id := range ids {
+		tx.changed(ctx, server.ChangeUpdated, orgID, id)
+	}
+	return nil
+}
+
 // deleteUserRow deletes the user with id, when it is in organization orgID; its keys and
 // reset tokens go with it (ON DELETE CASCADE).
 func deleteUserRow(ctx context.Context, tx *Tx, orgID, id string) error {
