@@ -394,6 +394,20 @@ func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
 	return kind == "session", nil
 }
 
+// revokeSessionsOf ends the sessions of the users with userIDs, in one statement: a
+// batch of a bulk action or of an import that deactivates them. API keys stay.
+func revokeSessionsOf(ctx context.Context, tx *Tx, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
+		WHERE kind = 'session' AND revoked_at IS NULL AND user_id IN (SELECT value FROM json_each(?))`,
+		toMicro(tx.now), jsonList(userIDs)); err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}
+
 // revokeSessions ends every session of the user with userID but the one with exceptKeyID
 // (none when empty): their password changed. API keys stay.
 func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) error {

@@ -507,17 +507,5 @@ func (b *bulkWriter) write(ctx context.Context, change server.BulkChange, list s
 			ended = append(ended, c.before.ID)
 		}
 	}
-	if len(ended) == 0 {
-		return nil
-	}
-	ids, err := json.Marshal(ended)
-	if err != nil {
-		return fmt.Errorf("revoke sessions: %w", err)
-	}
-	if _, err := b.tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?
-		WHERE kind = 'session' AND revoked_at IS NULL AND user_id IN (SELECT value FROM json_each(?))`,
-		toMicro(b.tx.now), string(ids)); err != nil {
-		return fmt.Errorf("revoke sessions: %w", err)
-	}
-	return nil
+	return revokeSessionsOf(ctx, b.tx, ended)
 }

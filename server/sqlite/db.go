@@ -203,8 +203,26 @@ type Tx struct {
 	*sql.Tx
 	db      *DB
 	now     time.Time
-	changes []server.UserChange // the writes of users to publish once committed
-	write   bool                // a write transaction, which a read-only embed token may not use
+	changes []server.UserChange  // the writes of users to publish once committed
+	write   bool                 // a write transaction, which a read-only embed token may not use
+	stmts   map[string]*sql.Stmt // the statements prepared (see prepared), closed with the transaction
+}
+
+// prepared returns query prepared in tx, once for the transaction: a statement run for
+// each row of a batch, such as an import's update of each user, is parsed only once.
+func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // beginTx starts a write transaction; it holds the database's write lock until it ends.

@@ -91,6 +91,9 @@ func (s *ImportService) ImportUsers(ctx context.Context, rows []server.ImportRow
 	if err := im.invite(ctx, results, values); err != nil {
 		return nil, err
 	}
+	if err := im.writeUpdated(ctx); err != nil {
+		return nil, err
+	}
 	if err := im.writeCreated(ctx); err != nil {
 		return nil, err
 	}
@@ -131,6 +134,8 @@ type importer struct {
 	usernames    map[string]string        // who holds each lower-case username the batch may take ("" for no one), kept up to date
 	activeAdmins int                      // the organization's active admins, kept up to date
 	created      []createdUser            // the users to create, in order, written by writeCreated
+	events       []audit.Record           // the audit events of the updates, in order, recorded by writeUpdated
+	ended        []string                 // the users the batch deactivates, whose sessions writeUpdated ends
 	written      int                      // rows created, invited or updated
 }
 
@@ -361,13 +366,9 @@ func (im *importer) update(ctx context.Context, r *server.ImportResult, v *serve
 		if err := writeUser(ctx, im.tx, im.me.OrganizationID, &next, nil); err != nil {
 			return err
 		}
-		if err := im.unlessDry(func() error { return recordEvents(ctx, im.tx, audit.UserChanged(u, &next)...) }); err != nil {
-			return err
-		}
+		im.events = append(im.events, audit.UserChanged(u, &next)...)
 		if u.Activated && !next.Activated {
-			if err := im.unlessDry(func() error { return revokeSessions(ctx, im.tx, u.ID, "") }); err != nil {
-				return err
-			}
+			im.ended = append(im.ended, u.ID)
 		}
 	}
 	switch {
@@ -435,6 +436,21 @@ func (im *importer) create(r *server.ImportResult, v *server.ImportValues, space
 	}
 	im.created = append(im.created, c)
 	return nil
+}
+
+// writeUpdated records the audit events of the users the batch changed, in statements
+// of many rows, and ends the sessions of those it deactivated, in one; a dry run writes
+// neither (no later row depends on them).
+func (im *importer) writeUpdated(ctx context.Context) error {
+	if im.opts.DryRun {
+		return nil
+	}
+	if len(im.events) > 0 {
+		if err := im.recordAll(ctx, im.events); err != nil {
+			return err
+		}
+	}
+	return revokeSessionsOf(ctx, im.tx, im.ended)
 }
 
 // writeCreated writes the users the batch creates, their reset links, their memberships
@@ -579,9 +595,7 @@ func (im *importer) join(ctx context.Context, u *server.User, num int64, spaces 
 			w.num, num); err != nil {
 			return fmt.Errorf("add workspace member: %w", err)
 		}
-		if err := recordEvent(ctx, im.tx, membershipAdded(u, w)); err != nil {
-			return err
-		}
+		im.events = append(im.events, membershipAdded(u, w))
 	}
 	return nil
 }

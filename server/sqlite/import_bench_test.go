@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,6 +54,30 @@ func BenchmarkImportService_TenThousandRowsAgain(b *testing.B) {
 		_, counts := runImport(b, svc, f.adminCtx, rows, server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportUpdate})
 		if counts[server.ImportUnchanged] != len(rows) {
 			b.Fatalf("again: %v", counts)
+		}
+	}
+}
+
+// BenchmarkImportService_TenThousandRowsChanged imports the same 10,000 people again with
+// a new last name on every row, updating existing users: every row UPDATED, each run with
+// other names than the last.
+func BenchmarkImportService_TenThousandRowsChanged(b *testing.B) {
+	rows := importRows(10_000)
+	f := newFixture(b)
+	svc := sqlite.NewImportService(f.db)
+	if _, err := sqlite.NewWorkspaceService(f.db).CreateWorkspace(f.adminCtx, "Team"); err != nil {
+		b.Fatal(err)
+	}
+	runImport(b, svc, f.adminCtx, rows, server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportSkip})
+	run := 0
+	for b.Loop() {
+		run++
+		for i := range rows {
+			rows[i].Lastname = fmt.Sprintf("Changed %d %d", run, i)
+		}
+		_, counts := runImport(b, svc, f.adminCtx, rows, server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportUpdate})
+		if counts[server.ImportUpdated] != len(rows) {
+			b.Fatalf("changed: %v", counts)
 		}
 	}
 }

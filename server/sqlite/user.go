@@ -482,14 +482,17 @@ func writeUser(ctx context.Context, tx *Tx, orgID string, next *server.User, pas
 	if passwordHash != nil {
 		hash = sql.NullString{String: *passwordHash, Valid: true}
 	}
-	var after string
-	err := tx.QueryRowContext(ctx, `
+	st, err := tx.prepared(ctx, `
 		UPDATE users SET email = ?, firstname = ?, lastname = ?, activated = ?, role = ?, updated_at = ?,
 			password_hash = COALESCE(?, password_hash), username = ?
 		WHERE id = ? AND organization_id = ?
-		RETURNING organization_id`,
-		next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role), toMicro(next.UpdatedAt),
-		hash, next.Username, next.ID, orgID).Scan(&after)
+		RETURNING organization_id`)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	var after string
+	err = st.QueryRowContext(ctx, next.Email, next.Firstname, next.Lastname, next.Activated, string(next.Role),
+		toMicro(next.UpdatedAt), hash, next.Username, next.ID, orgID).Scan(&after)
 	if err == sql.ErrNoRows {
 		return errOutsideOrganization()
 	} else if err != nil {
