@@ -418,6 +418,9 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err := embedtoken.MayRemove(ctx); err != nil {
 		return err
 	}
+	if err := server.ValidateID("id", id); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err

@@ -275,6 +275,22 @@ func testAuthService_RevokeAPIKey(t *testing.T, open Open) {
 			assertError(t, err, server.ENOTFOUND, "", "API key not found.")
 		})
 	}
+
+	// An id longer than any the directory makes is refused on its field before it is
+	// looked up, by its owner as by anyone: the id of a real key with text after it, and
+	// 10 kB of text.
+	t.Run("ErrIDTooLong", func(t *testing.T) {
+		p := newPeople(t, open)
+		for _, id := range []string{p.bobKey.ID + strings.Repeat("x", server.MaxIDLength), strings.Repeat("k", 10_000)} {
+			for _, ctx := range []context.Context{p.bobCtx, p.adminCtx, p.gusCtx} {
+				err := p.assertUnchanged(t, func() error { return p.auth.RevokeAPIKey(ctx, id) })
+				assertError(t, err, server.EINVALID, "id", "An id has at most 64 characters: check the one sent.")
+			}
+		}
+		if _, err := p.auth.Authenticate(context.Background(), p.bobKey.Key); err != nil {
+			t.Fatalf("Bob's key stopped working: %v", err)
+		}
+	})
 }
 
 func testAuthService_FindAPIKeys(t *testing.T, open Open) {
