@@ -34,6 +34,7 @@ var tests = []struct {
 	{"Security_SecretLimits", testSecurity_SecretLimits},
 	{"Security_HashingBounded", testSecurity_HashingBounded},
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
+	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"AuthService_Authenticate", testAuthService_Authenticate},
 	{"AuthService_AuthenticatePair", testAuthService_AuthenticatePair},
 	{"AuthService_SignIn", testAuthService_SignIn},
