@@ -35,6 +35,7 @@ var tests = []struct {
 	{"Security_HashingBounded", testSecurity_HashingBounded},
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
+	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"AuthService_Authenticate", testAuthService_Authenticate},
 	{"AuthService_AuthenticatePair", testAuthService_AuthenticatePair},
 	{"AuthService_SignIn", testAuthService_SignIn},
