@@ -36,6 +36,7 @@ var tests = []struct {
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
+	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
 	{"AuthService_Authenticate", testAuthService_Authenticate},
 	{"AuthService_AuthenticatePair", testAuthService_AuthenticatePair},
 	{"AuthService_SignIn", testAuthService_SignIn},
