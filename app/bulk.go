@@ -170,7 +170,7 @@ func (c *userList) renderBulkBar() app.UI {
 	if c.session.Caps.BulkResets {
 		actions = append(actions, bulkResetLinks)
 	}
-	if c.session.Caps.DeleteUser {
+	if c.session.Caps.DeleteUser && c.session.mayRemove() {
 		actions = append(actions, bulkDelete)
 	}
 	return app.Section().Class("bulk-bar").ID("bulk-bar").Aria("label", "Bulk actions").Body(

@@ -175,6 +175,12 @@ func (f *UserFilter) Validate() error {
 	return nil
 }
 
+// ValidateID checks the length of an id sent on its own (a key's, an invitation's), which
+// the directory makes far shorter: a longer one names nothing and is refused on field.
+func ValidateID(field, id string) error {
+	return validateID(field, &id)
+}
+
 // validateID checks the length of an id, which the directory makes far shorter.
 func validateID(field string, id *string) error {
 	if id != nil && len(*id) > MaxIDLength {

@@ -25,6 +25,9 @@ func (r *mutationResolver) bulkBatch(ctx context.Context, where UserWhere, chang
 	if r.bulk == nil {
 		return nil, errNoBulk
 	}
+	if err := noPrecondition(&where); err != nil {
+		return nil, err
+	}
 	res, err := r.bulk.ApplyBulk(ctx, where.filter(), change, server.BulkBatch{After: deref(after), Limit: first})
 	if err != nil {
 		return nil, inContract(err, bulkFields, whereFields)
@@ -41,4 +44,15 @@ func (r *mutationResolver) bulkBatch(ctx context.Context, where UserWhere, chang
 		}
 	}
 	return out, nil
+}
+
+// noPrecondition refuses where.updatedAt on a write to many users: it is the
+// precondition of a single update, which a batch cannot check user by user, and the
+// store's filter has no such field, so that it would be dropped and a stale precondition
+// would let the write through.
+func noPrecondition(where *UserWhere) error {
+	if where.UpdatedAt != nil {
+		return server.FieldErrorf("where.updatedAt", "A bulk action cannot check updatedAt for each user: remove it from where, or change each user on their own with updatePropertiesInUser.")
+	}
+	return nil
 }

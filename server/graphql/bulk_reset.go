@@ -33,6 +33,9 @@ func (r *mutationResolver) IssuePasswordResets(ctx context.Context, where UserWh
 	if me.Role != server.RoleAdmin {
 		return nil, server.Errorf(server.EFORBIDDEN, "Only an admin can reset passwords: change your own with your current password.")
 	}
+	if err := noPrecondition(&where); err != nil {
+		return nil, err
+	}
 	if first < 1 || first > maxResetBatch {
 		return nil, server.FieldErrorf("first", "A batch of reset links holds from 1 to %d users (%d were asked for).", maxResetBatch, first)
 	}

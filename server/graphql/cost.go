@@ -47,6 +47,10 @@ const (
 	// bounded by MaxQueryLength already.
 	MaxVariableText = 10_000
 	MaxVariableList = 1000
+	// MaxVariableName is the longest name a variable, or a field of an input object in
+	// one, may have, in bytes, declared or not: the schema's are under 30. A longer one
+	// names nothing, and is refused without being quoted back.
+	MaxVariableName = 255
 )
 
 // assumedItems is how many items a list without a first argument is counted as, for
@@ -115,6 +119,9 @@ type measurer struct {
 // variables, for the items of its lists and its distinct root fields.
 func measure(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) *server.Error {
 	for name, v := range vars {
+		if len(name) > MaxVariableName {
+			return server.FieldErrorf("variables", "A variable's name is %d bytes long: a name may have at most %d. Check the variables sent.", len(name), MaxVariableName)
+		}
 		if err := checkVariable(name, v); err != nil {
 			return err
 		}
@@ -327,11 +334,11 @@ func checkVariable(path string, v any) *server.Error {
 	switch v := v.(type) {
 	case string:
 		if len(v) > MaxVariableText {
-			return server.FieldErrorf(path, "%s is %d bytes long: a value may have at most %d.", path, len(v), MaxVariableText)
+			return server.FieldErrorf(clip(path), "%s is %d bytes long: a value may have at most %d.", clip(path), len(v), MaxVariableText)
 		}
 	case []any:
 		if len(v) > MaxVariableList {
-			return server.FieldErrorf(path, "%s has %d items: a list may have at most %d; send the rest in other requests.", path, len(v), MaxVariableList)
+			return server.FieldErrorf(clip(path), "%s has %d items: a list may have at most %d; send the rest in other requests.", clip(path), len(v), MaxVariableList)
 		}
 		for _, item := range v {
 			if err := checkVariable(path, item); err != nil {
@@ -340,6 +347,9 @@ func checkVariable(path string, v any) *server.Error {
 		}
 	case map[string]any:
 		for k, item := range v {
+			if len(k) > MaxVariableName {
+				return server.FieldErrorf(clip(path), "%s has a field whose name is %d bytes long: a name may have at most %d. Check the fields sent.", clip(path), len(k), MaxVariableName)
+			}
 			if err := checkVariable(path+"."+k, item); err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func operation(doc *ast.QueryDocument, operationName string) (*ast.OperationDefi
 	}
 	op := doc.Operations.ForName(operationName)
 	if op == nil {
-		return nil, server.FieldErrorf("operationName", "The query has no operation named %q: check operationName.", operationName)
+		return nil, server.FieldErrorf("operationName", "The query has no operation named %q: check operationName.", clip(operationName))
 	}
 	return op, nil
 }

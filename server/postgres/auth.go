@@ -431,6 +431,9 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err := embedtoken.MayRemove(ctx); err != nil {
 		return err
 	}
+	if err := server.ValidateID("id", id); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -548,8 +551,8 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 	}
 	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by) VALUES ($1, $2, $3, $4, $5)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
@@ -595,7 +598,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	var userID, orgID string
 	err = tx.QueryRowContext(ctx, `
 		UPDATE password_resets r SET used_at = $3 FROM users u
-		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id
+		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
 		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
 	if err == sql.ErrNoRows {
 		return errResetNotValid()
@@ -643,10 +646,19 @@ func errResetNotValid() error {
 	return server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
 }
 
+// resetUsable holds for a reset link r whose issuer is still an active ADMIN of its
+// user's organization, or that names no issuer (made before migration 015): a link must
+// not outlive its issuer's role, or a demoted admin could take over an account, an
+// admin's included, with a link they kept.
+const resetUsable = `(r.issued_by IS NULL OR EXISTS (
+			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
+			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
+
 func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	err := tx.QueryRowContext(ctx, `
-		SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+		SELECT r.user_id FROM password_resets r
+		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND `+resetUsable,
 		hashSecret(token), toMicro(tx.now)).Scan(&userID)
 	if err == sql.ErrNoRows {
 		return "", errResetNotValid()

@@ -7,6 +7,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // BulkService applies one change to many users of the caller's organization, a batch
@@ -38,6 +39,13 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	}
 	if err := batch.Validate(); err != nil {
 		return nil, err
+	}
+	// A bulk delete removes users as deleteUser does: a token whose scope forbids removing
+	// (NO_DELETE, READ_ONLY) is refused here too, before any user is read.
+	if change.Delete {
+		if err := embedtoken.MayRemove(ctx); err != nil {
+			return nil, err
+		}
 	}
 	after, _ := batch.Position()
 	tx, err := s.db.beginTx(ctx)

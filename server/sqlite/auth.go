@@ -436,6 +436,9 @@ func (s *AuthService) RevokeAPIKey(ctx context.Context, id string) error {
 	if err := mayRemove(ctx); err != nil {
 		return err
 	}
+	if err := server.ValidateID("id", id); err != nil {
+		return err
+	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -552,8 +555,8 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 	}
 	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt)); err != nil {
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
@@ -631,10 +634,19 @@ func (s *AuthService) findReset(ctx context.Context, token string) (string, erro
 	return findResetTx(ctx, tx, token)
 }
 
+// resetIssuerActive holds for a reset link r whose issuer is still an active ADMIN of its
+// user's organization, or that names no issuer (made before migration 014): a link must
+// not outlive its issuer's role, or a demoted admin could take over an account, an
+// admin's included, with a link they kept.
+const resetIssuerActive = `(r.issued_by IS NULL OR EXISTS (
+			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
+			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
+
 func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	err := tx.QueryRowContext(ctx, `
-		SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+		SELECT r.user_id FROM password_resets r
+		WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ? AND `+resetIssuerActive,
 		hashSecret(token), toMicro(tx.now)).Scan(&userID)
 	if err == sql.ErrNoRows {
 		return "", server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")

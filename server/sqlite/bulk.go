@@ -43,6 +43,13 @@ func (s *BulkService) ApplyBulk(ctx context.Context, filter server.UserFilter, c
 	if err := batch.Validate(); err != nil {
 		return nil, err
 	}
+	// A bulk delete removes users as deleteUser does: a token whose scope forbids removing
+	// (NO_DELETE, READ_ONLY) is refused here too, before any user is read.
+	if change.Delete {
+		if err := mayRemove(ctx); err != nil {
+			return nil, err
+		}
+	}
 	after, _ := batch.Position()
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {

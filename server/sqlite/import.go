@@ -480,7 +480,7 @@ func (im *importer) writeCreated(ctx context.Context) error {
 			events = append(events, membershipAdded(u, w))
 		}
 		if c.token != "" {
-			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires})
+			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires, im.me.ID})
 			events = append(events, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
 		}
 	}
@@ -491,7 +491,7 @@ func (im *importer) writeCreated(ctx context.Context) error {
 	for _, id := range ids {
 		im.tx.changed(ctx, server.ChangeCreated, im.me.OrganizationID, id)
 	}
-	if err := insertRows(ctx, im.tx, `password_resets (token_hash, user_id, created_at, expires_at)`, resets); err != nil {
+	if err := insertRows(ctx, im.tx, `password_resets (token_hash, user_id, created_at, expires_at, issued_by)`, resets); err != nil {
 		return fmt.Errorf("insert password resets: %w", err)
 	}
 	nums, err := im.userNums(ctx, ids)

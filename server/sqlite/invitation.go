@@ -630,6 +630,10 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 		return dead("This link was replaced by a newer one: open the link of the latest invitation email, or ask %s to resend it.", who)
 	case inv.Status == server.InvitationExpired:
 		return dead("This invitation expired on %s: ask %s to send it again.", inv.ExpiresAt.Format("2 Jan 2006"), who)
+	case inv.Role == server.RoleAdmin && !activeAdminOf(inv.InvitedBy, inv.OrganizationID):
+		// A link outlives its maker's role: an admin demoted, deactivated or deleted since
+		// must not make themselves an admin again with a link they kept.
+		return dead("This invitation would make you an admin, but %s is no longer an admin of %s: ask an admin of %s to invite you again.", who, l.orgName, l.orgName)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, inv.Email).Scan(&n); err != nil {
@@ -638,6 +642,11 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 		return dead("An account with the address %s exists already: sign in with it.", inv.Email)
 	}
 	return nil
+}
+
+// activeAdminOf reports whether u (nil: deleted) is an active ADMIN of organization orgID.
+func activeAdminOf(u *server.User, orgID string) bool {
+	return u != nil && u.Role == server.RoleAdmin && u.Activated && u.OrganizationID == orgID
 }
 
 // displayName is how a user reads in a sentence: their name, else their email.

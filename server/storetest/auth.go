@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -275,6 +276,22 @@ func testAuthService_RevokeAPIKey(t *testing.T, open Open) {
 			assertError(t, err, server.ENOTFOUND, "", "API key not found.")
 		})
 	}
+
+	// An id longer than any the directory makes is refused on its field before it is
+	// looked up, by its owner as by anyone: the id of a real key with text after it, and
+	// 10 kB of text.
+	t.Run("ErrIDTooLong", func(t *testing.T) {
+		p := newPeople(t, open)
+		for _, id := range []string{p.bobKey.ID + strings.Repeat("x", server.MaxIDLength), strings.Repeat("k", 10_000)} {
+			for _, ctx := range []context.Context{p.bobCtx, p.adminCtx, p.gusCtx} {
+				err := p.assertUnchanged(t, func() error { return p.auth.RevokeAPIKey(ctx, id) })
+				assertError(t, err, server.EINVALID, "id", "An id has at most 64 characters: check the one sent.")
+			}
+		}
+		if _, err := p.auth.Authenticate(context.Background(), p.bobKey.Key); err != nil {
+			t.Fatalf("Bob's key stopped working: %v", err)
+		}
+	})
 }
 
 func testAuthService_FindAPIKeys(t *testing.T, open Open) {
@@ -379,6 +396,72 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 			return p.auth.CompletePasswordReset(context.Background(), reset.Token, "another password")
 		})
 		assertError(t, err, server.EINVALID, "token", notValid)
+	})
+
+	// A link an admin issued (one at a time, or for a user their import made) works only
+	// while they are still an active admin of the organization: demoted, deactivated or
+	// deleted, they must not take over the account, an admin's included, with a link they
+	// kept. The link refuses as any link that no longer works does, nothing changes, and it
+	// works again once its issuer is an admin again; a link of another admin still works.
+	t.Run("ErrIssuerNoLongerAdmin", func(t *testing.T) {
+		for _, change := range []string{"demoted", "deactivated", "deleted"} {
+			t.Run(change, func(t *testing.T) {
+				p := newPeople(t, open)
+				admin, user, off, on := server.RoleAdmin, server.RoleUser, false, true
+				for _, u := range []*server.User{p.bob, p.carol} {
+					if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: u.ID}, server.UserUpdate{Role: &admin}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				carolCtx, _ := p.mustUserContext(t, p.adminCtx, p.carol)
+				forBob, _, err := p.auth.IssuePasswordReset(carolCtx, server.UserRef{ID: p.bob.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				imported, err := p.store.Imports.ImportUsers(carolCtx, []server.ImportRow{{Line: 2, Email: "imp@acme.example", Role: "ADMIN"}},
+					server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportSkip})
+				if err != nil || imported[0].Token == "" {
+					t.Fatalf("import: %+v %v", imported, err)
+				}
+				byAnn, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch change {
+				case "demoted":
+					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
+				case "deactivated":
+					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: &off})
+				case "deleted":
+					err = p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.carol.ID})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, token := range []string{forBob.Token, imported[0].Token} {
+					err := p.assertUnchanged(t, func() error {
+						return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 40+i)), token, "taken over now")
+					})
+					assertError(t, err, server.EINVALID, "token", notValid)
+				}
+				for _, email := range []string{"bob@acme.example", "imp@acme.example"} {
+					if _, err := p.auth.SignIn(fromClient(context.Background(), "198.51.100.50"), email, "taken over now"); server.ErrorCode(err) != server.EUNAUTHENTICATED {
+						t.Fatalf("%s signs in with the password of the refused link: %v", email, err)
+					}
+				}
+				if change != "deleted" {
+					if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin, Activated: &on}); err != nil {
+						t.Fatal(err)
+					}
+					if err := p.auth.CompletePasswordReset(context.Background(), imported[0].Token, "chosen by imp"); err != nil {
+						t.Fatalf("once Carol is an admin again: %v", err)
+					}
+				}
+				if err := p.auth.CompletePasswordReset(context.Background(), byAnn.Token, "chosen by bob"); err != nil {
+					t.Fatalf("Ann's link: %v", err)
+				}
+			})
+		}
 	})
 
 	t.Run("OneLinkUsedEndsTheOthers", func(t *testing.T) {

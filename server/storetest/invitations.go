@@ -362,6 +362,80 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 		}
 	})
 
+	// An invitation as ADMIN made by an admin who is no longer one (demoted, deactivated
+	// or deleted since) would let them make themselves an admin again with a link they
+	// kept: it is refused, in its preview as on accepting, and nothing is stored; an
+	// invitation as USER of theirs still works, and one as ADMIN works again once they are
+	// an active admin again.
+	t.Run("ErrAdminInvitationOfFormerAdmin", func(t *testing.T) {
+		for _, change := range []string{"demoted", "deactivated", "deleted"} {
+			t.Run(change, func(t *testing.T) {
+				p := newPeople(t, open)
+				admin, user, off, on := server.RoleAdmin, server.RoleUser, false, true
+				if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+					t.Fatal(err)
+				}
+				carolCtx, _ := p.mustUserContext(t, p.adminCtx, p.carol)
+				asAdmin := p.mustInvite(t, carolCtx, "mallory@acme.example", server.RoleAdmin)
+				asUser := p.mustInvite(t, carolCtx, "una@acme.example", server.RoleUser)
+				var err error
+				switch change {
+				case "demoted":
+					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
+				case "deactivated":
+					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: &off})
+				case "deleted":
+					err = p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.carol.ID})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				who := "Carol Clark"
+				if change == "deleted" {
+					who = "the admin who invited you"
+				}
+				want := "This invitation would make you an admin, but " + who + " is no longer an admin of Acme: ask an admin of Acme to invite you again."
+				err = p.assertUnchanged(t, func() error {
+					_, err := p.invites.FindInvitationByToken(context.Background(), asAdmin.Token)
+					return err
+				})
+				assertError(t, err, server.EINVALID, "token", want)
+				for _, pw := range []string{password, "another password"} {
+					err = p.assertUnchanged(t, func() error {
+						_, err := p.invites.AcceptInvitation(context.Background(), asAdmin.Token, server.InvitationAccept{Firstname: "Mallory", Password: pw})
+						return err
+					})
+					assertError(t, err, server.EINVALID, "token", want)
+				}
+				errs := AtOnce(8, func(i int) error {
+					_, err := p.invites.AcceptInvitation(fromClient(context.Background(), fmt.Sprint("198.51.100.", 20+i)), asAdmin.Token,
+						server.InvitationAccept{Firstname: "Mallory", Password: password})
+					return err
+				})
+				if n := Codes(errs); n[server.EINVALID] != len(errs) {
+					t.Fatalf("at once: %v", n)
+				}
+				var made int
+				if err := p.store.Raw.QueryRow(`SELECT COUNT(*) FROM users WHERE email = 'mallory@acme.example'`).Scan(&made); err != nil || made != 0 {
+					t.Fatalf("%d users made (%v)", made, err)
+				}
+				s, err := p.invites.AcceptInvitation(context.Background(), asUser.Token, server.InvitationAccept{Firstname: "Una", Password: password})
+				if err != nil || s.User.Role != server.RoleUser {
+					t.Fatalf("the invitation as USER: %+v %v", s, err)
+				}
+				if change == "deleted" {
+					return
+				}
+				if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin, Activated: &on}); err != nil {
+					t.Fatal(err)
+				}
+				if s, err := p.invites.AcceptInvitation(context.Background(), asAdmin.Token, server.InvitationAccept{Firstname: "Mallory", Password: password}); err != nil || s.User.Role != server.RoleAdmin {
+					t.Fatalf("once Carol is an admin again: %+v %v", s, err)
+				}
+			})
+		}
+	})
+
 	t.Run("ErrAddressTakenSince", func(t *testing.T) {
 		p := newPeople(t, open)
 		p.mustCreateUser(t, p.gusCtx, "ivy@acme.example", "Ivy", "Elsewhere", server.RoleUser)
