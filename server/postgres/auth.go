@@ -41,6 +41,15 @@ func errDeactivated() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
 }
 
+// keyIssuerActive holds for an API key k that an admin made for someone else while that
+// admin is still an active ADMIN of the key's user's organization, and for every other
+// key (issued_by NULL: the user's own, a session, or one made before migration 017). A
+// key must not outlive its issuer's role, or a demoted admin would keep acting as the
+// user, another admin included, with a key they made for them.
+const keyIssuerActive = `(k.issued_by IS NULL OR EXISTS (
+			SELECT 1 FROM users a JOIN users t ON t.id = k.user_id
+			WHERE a.id = k.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
+
 // caller returns the user calling, as stored now, so that a change of role or a
 // deactivation counts at once. UNAUTHENTICATED when there is no caller, their key stopped
 // working, or they are deactivated.
@@ -58,7 +67,8 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 		return tx.QueryRowContext(ctx, `
 			SELECT `+userColumns+`, $2 = '' OR EXISTS (
 				SELECT 1 FROM api_keys k
-				WHERE k.id = $2 AND k.user_id = users.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $3))
+				WHERE k.id = $2 AND k.user_id = users.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $3)
+					AND `+keyIssuerActive+`)
 			FROM users WHERE id = $1`, auth.User.ID, auth.KeyID, toMicro(tx.now)).
 			Scan(append(dest, &keyWorks)...)
 	}))
@@ -118,13 +128,14 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	}
 	var keyID string
 	var expiresAt, revokedAt, failures, resetAt sql.NullInt64
+	var issuerActive bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return view.QueryRowContext(ctx, `
-			SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
+			SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, `+keyIssuerActive+`, `+prefixed("u.", userColumns)+`
 			FROM api_keys k JOIN users u ON u.id = k.user_id
 			LEFT JOIN credential_attempts a ON a.key = $2 AND a.reset_at > $3
 			WHERE k.key_hash = $1`, hashSecret(key), subject.key(), toMicro(view.now)).
-			Scan(append([]any{&failures, &resetAt, &keyID, &expiresAt, &revokedAt}, dest...)...)
+			Scan(append([]any{&failures, &resetAt, &keyID, &expiresAt, &revokedAt, &issuerActive}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {
 		// No such key: the client's failures are read alone, and a client over the
@@ -139,7 +150,7 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	if err := s.db.limited(subject, failures, resetAt, view.now); err != nil {
 		return nil, err
 	}
-	if (wantID != "" && keyID != wantID) || revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) {
+	if (wantID != "" && keyID != wantID) || revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) || !issuerActive {
 		return nil, errKeyNotValid()
 	}
 	if !user.Activated {
@@ -323,7 +334,11 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	if err != nil {
 		return nil, err
 	}
-	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
+	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession}
+	if user.ID != me.ID {
+		nk.issuedBy = me.ID
+	}
+	key, err := createAPIKey(ctx, tx, user.ID, nk)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +355,7 @@ type newKey struct {
 	expiresAt          *time.Time
 	session            bool // a session's key, which a password change or reset ends
 	createdWithSession bool
+	issuedBy           string // the admin who made it for someone else; "" for the user's own
 }
 
 // createAPIKey stores the hash of a new key for userID and returns the key with its secret.
@@ -354,15 +370,16 @@ func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*serve
 		Session:            nk.session,
 		CreatedWithSession: nk.createdWithSession,
 	}
-	return key, insertAPIKey(ctx, tx, key)
+	return key, insertAPIKey(ctx, tx, key, nk.issuedBy)
 }
 
-func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey) error {
+// insertAPIKey stores key, made by issuedBy for someone else ("" for the user's own).
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, issuedBy string) error {
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
-		keyKind(key.Session), key.CreatedWithSession); err != nil {
+		keyKind(key.Session), key.CreatedWithSession, sql.NullString{String: issuedBy, Valid: issuedBy != ""}); err != nil {
 		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil

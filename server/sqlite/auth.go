@@ -61,8 +61,9 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	if auth.KeyID != "" {
 		var n int
 		if err := tx.QueryRowContext(ctx, `
-			SELECT COUNT(*) FROM api_keys
-			WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+			SELECT COUNT(*) FROM api_keys k
+			WHERE k.id = ? AND k.user_id = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)
+				AND `+keyIssuerActive,
 			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
 			return nil, fmt.Errorf("check key: %w", err)
 		} else if n == 0 {
@@ -143,19 +144,20 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	}
 	var keyID string
 	var expiresAt, revokedAt sql.NullInt64
+	var issuerActive bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return tx.QueryRowContext(ctx, `
-			SELECT k.id, k.expires_at, k.revoked_at, `+prefixed("u.", userColumns)+`
+			SELECT k.id, k.expires_at, k.revoked_at, `+keyIssuerActive+`, `+prefixed("u.", userColumns)+`
 			FROM api_keys k JOIN users u ON u.id = k.user_id
 			WHERE k.key_hash = ?`, hashSecret(key)).
-			Scan(append([]any{&keyID, &expiresAt, &revokedAt}, dest...)...)
+			Scan(append([]any{&keyID, &expiresAt, &revokedAt, &issuerActive}, dest...)...)
 	}))
 	if err == sql.ErrNoRows || (err == nil && wantID != "" && keyID != wantID) {
 		return nil, errKeyNotValid()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) {
+	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) || !issuerActive {
 		return nil, errKeyNotValid()
 	}
 	if !user.Activated {
@@ -163,6 +165,15 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	}
 	return &server.Auth{User: user, KeyID: keyID}, nil
 }
+
+// keyIssuerActive holds for an API key k that an admin made for someone else while that
+// admin is still an active ADMIN of the key's user's organization, and for every other
+// key (issued_by NULL: the user's own, a session, or one made before migration 015). A
+// key must not outlive its issuer's role, or a demoted admin would keep acting as the
+// user, another admin included, with a key they made for them.
+const keyIssuerActive = `(k.issued_by IS NULL OR EXISTS (
+			SELECT 1 FROM users a JOIN users t ON t.id = k.user_id
+			WHERE a.id = k.issued_by AND a.role = 'ADMIN' AND a.activated = 1 AND a.organization_id = t.organization_id))`
 
 // scanFunc lets a function with extra columns stand in for a row.
 type scanFunc func(dest ...any) error
@@ -326,7 +337,11 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 	if err != nil {
 		return nil, err
 	}
-	key, err := createAPIKey(ctx, tx, user.ID, newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession})
+	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession}
+	if user.ID != me.ID {
+		nk.issuedBy = me.ID
+	}
+	key, err := createAPIKey(ctx, tx, user.ID, nk)
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +358,7 @@ type newKey struct {
 	expiresAt          *time.Time
 	session            bool // a session's key, which a password change or reset ends
 	createdWithSession bool
+	issuedBy           string // the admin who made it for someone else; "" for the user's own
 }
 
 // createAPIKey stores the hash of a new key for userID and returns the key with its secret.
@@ -357,15 +373,16 @@ func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*serve
 		Session:            nk.session,
 		CreatedWithSession: nk.createdWithSession,
 	}
-	return key, insertAPIKey(ctx, tx, key)
+	return key, insertAPIKey(ctx, tx, key, nk.issuedBy)
 }
 
-func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey) error {
+// insertAPIKey stores key, made by issuedBy for someone else ("" for the user's own).
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, issuedBy string) error {
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
-		keyKind(key.Session), key.CreatedWithSession); err != nil {
+		keyKind(key.Session), key.CreatedWithSession, sql.NullString{String: issuedBy, Valid: issuedBy != ""}); err != nil {
 		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil

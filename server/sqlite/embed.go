@@ -19,7 +19,8 @@ func findEmbedToken(ctx context.Context, tx *Tx, column, value string) (*embedto
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return tx.QueryRowContext(ctx, `
 			SELECT t.id, t.role, t.origin, t.scope, t.expires_at, t.revoked_at IS NOT NULL,
-				k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?) AND m.activated = 1 AND m.role = 'ADMIN',
+				k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?) AND m.activated = 1 AND m.role = 'ADMIN'
+					AND `+keyIssuerActive+`,
 				`+prefixed("u.", userColumns)+`
 			FROM embed_tokens t
 			JOIN users u ON u.id = t.user_id

@@ -38,6 +38,7 @@ var tests = []struct {
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
 	{"AuthService_Authenticate", testAuthService_Authenticate},
+	{"AuthService_KeysOfAFormerAdmin", testAuthService_KeysOfAFormerAdmin},
 	{"AuthService_AuthenticatePair", testAuthService_AuthenticatePair},
 	{"AuthService_SignIn", testAuthService_SignIn},
 	{"AuthService_SignOut", testAuthService_SignOut},
