@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -309,6 +310,28 @@ func (f *fixture) data(tb testing.TB, q gql) map[string]any {
 	}
 	data, _ := got["data"].(map[string]any)
 	return data
+}
+
+// refusal is one error of an answer: its message, and its extensions' code and field.
+type refusal struct{ message, code, field string }
+
+// mustRefuse returns the errors of the answer got, and fails the test when it has none:
+// the request was accepted.
+func mustRefuse(tb testing.TB, got map[string]any) []refusal {
+	tb.Helper()
+	errs, _ := got["errors"].([]any)
+	if len(errs) == 0 {
+		tb.Fatalf("accepted: %v", got)
+	}
+	out := make([]refusal, len(errs))
+	for i, e := range errs {
+		e, _ := e.(map[string]any)
+		ext, _ := e["extensions"].(map[string]any)
+		out[i].message = fmt.Sprint(e["message"])
+		out[i].code, _ = ext["code"].(string)
+		out[i].field, _ = ext["field"].(string)
+	}
+	return out
 }
 
 // firstError runs a request that must fail and returns its first error's message and
