@@ -31,8 +31,9 @@ func TestAccessibility(t *testing.T) {
 	s.graphql(t, `mutation($w: UserWhere) { createApiKey(name: "build server", where: $w) { id } }`,
 		map[string]any{"w": map[string]any{"id": u.ID}}, new(struct{}))
 
-	// A change of Uma's name and role, for the Activity of her page and the organization's.
-	s.graphql(t, `mutation($w: UserWhere!) { updatePropertiesInUser(where: $w, data: {lastname: "Audited", organizationRole: ADMIN}) { id } }`,
+	// A change of Uma's name, username and role, for the Activity of her page and the
+	// organization's.
+	s.graphql(t, `mutation($w: UserWhere!) { updatePropertiesInUser(where: $w, data: {lastname: "Audited", username: "audited.user", organizationRole: ADMIN}) { id } }`,
 		map[string]any{"w": map[string]any{"id": u.ID}}, new(struct{}))
 	var invited struct {
 		InviteUsers []struct{ Link string }

@@ -404,10 +404,10 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 	// kept. The link refuses as any link that no longer works does, nothing changes, and it
 	// works again once its issuer is an admin again; a link of another admin still works.
 	t.Run("ErrIssuerNoLongerAdmin", func(t *testing.T) {
-		for _, change := range []string{"demoted", "deactivated", "deleted"} {
+		for _, change := range formerAdmin {
 			t.Run(change, func(t *testing.T) {
 				p := newPeople(t, open)
-				admin, user, off, on := server.RoleAdmin, server.RoleUser, false, true
+				admin, on := server.RoleAdmin, true
 				for _, u := range []*server.User{p.bob, p.carol} {
 					if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: u.ID}, server.UserUpdate{Role: &admin}); err != nil {
 						t.Fatal(err)
@@ -427,17 +427,7 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				switch change {
-				case "demoted":
-					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
-				case "deactivated":
-					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: &off})
-				case "deleted":
-					err = p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.carol.ID})
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				p.removeAdmin(t, p.carol, change)
 				for i, token := range []string{forBob.Token, imported[0].Token} {
 					err := p.assertUnchanged(t, func() error {
 						return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 40+i)), token, "taken over now")

@@ -85,6 +85,29 @@ func (f *fixture) mustUserContext(tb testing.TB, adminCtx context.Context, user 
 	return f.mustAuthenticate(tb, key.Key), key
 }
 
+// formerAdmin are the ways an admin stops being one, as removeAdmin takes them.
+var formerAdmin = []string{"demoted", "deactivated", "deleted"}
+
+// removeAdmin has Ann make the admin user no longer one: "demoted" to USER, "deactivated"
+// or "deleted".
+func (f *fixture) removeAdmin(tb testing.TB, user *server.User, how string) {
+	tb.Helper()
+	var err error
+	switch how {
+	case "demoted":
+		_, err = f.users.UpdateUser(f.adminCtx, server.UserRef{ID: user.ID}, server.UserUpdate{Role: ptr(server.RoleUser)})
+	case "deactivated":
+		_, err = f.users.UpdateUser(f.adminCtx, server.UserRef{ID: user.ID}, server.UserUpdate{Activated: ptr(false)})
+	case "deleted":
+		err = f.users.DeleteUser(f.adminCtx, server.UserRef{ID: user.ID})
+	default:
+		tb.Fatalf("no way %q to remove an admin", how)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // assertUnchanged calls fn and checks that it stored nothing; it returns fn's error.
 func (f *fixture) assertUnchanged(tb testing.TB, fn func() error) error {
 	tb.Helper()

@@ -368,10 +368,10 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 	// invitation as USER of theirs still works, and one as ADMIN works again once they are
 	// an active admin again.
 	t.Run("ErrAdminInvitationOfFormerAdmin", func(t *testing.T) {
-		for _, change := range []string{"demoted", "deactivated", "deleted"} {
+		for _, change := range formerAdmin {
 			t.Run(change, func(t *testing.T) {
 				p := newPeople(t, open)
-				admin, user, off, on := server.RoleAdmin, server.RoleUser, false, true
+				admin, on := server.RoleAdmin, true
 				if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
 					t.Fatal(err)
 				}
@@ -379,17 +379,7 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 				asAdmin := p.mustInvite(t, carolCtx, "mallory@acme.example", server.RoleAdmin)
 				asUser := p.mustInvite(t, carolCtx, "una@acme.example", server.RoleUser)
 				var err error
-				switch change {
-				case "demoted":
-					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
-				case "deactivated":
-					_, err = p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Activated: &off})
-				case "deleted":
-					err = p.users.DeleteUser(p.adminCtx, server.UserRef{ID: p.carol.ID})
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				p.removeAdmin(t, p.carol, change)
 				who := "Carol Clark"
 				if change == "deleted" {
 					who = "the admin who invited you"

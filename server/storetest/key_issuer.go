@@ -11,35 +11,15 @@ import (
 // An admin may make API keys for the users of their organization, other admins too. Such
 // a key works only while its issuer is still an active admin: demoted, deactivated or
 // deleted, the issuer keeps no way to act as the user through it, not with the key, not
-// with a context authenticated before, not through an embed token minted with it. The
-// user's own keys, and the issuer's own, are untouched.
+// with a context authenticated before, not through an embed token minted with it. Ann's
+// and Uma's own keys are untouched, and a demoted issuer's own key works, as a USER's.
 func testAuthService_KeysOfAFormerAdmin(t *testing.T, open Open) {
 	f := newFixture(t, open)
 	uma := f.mustCreateUser(t, f.adminCtx, "uma@acme.example", "Uma", "User", server.RoleUser)
-	for _, c := range []struct {
-		name   string
-		remove func(tb testing.TB, issuer *server.User) // what Ann does to the issuer
-		kept   bool                                     // the issuer's own key still works
-	}{
-		{"demoted", func(tb testing.TB, issuer *server.User) {
-			if _, err := f.users.UpdateUser(f.adminCtx, server.UserRef{ID: issuer.ID}, server.UserUpdate{Role: ptr(server.RoleUser)}); err != nil {
-				tb.Fatal(err)
-			}
-		}, true},
-		{"deactivated", func(tb testing.TB, issuer *server.User) {
-			if _, err := f.users.UpdateUser(f.adminCtx, server.UserRef{ID: issuer.ID}, server.UserUpdate{Activated: ptr(false)}); err != nil {
-				tb.Fatal(err)
-			}
-		}, false},
-		{"deleted", func(tb testing.TB, issuer *server.User) {
-			if err := f.users.DeleteUser(f.adminCtx, server.UserRef{ID: issuer.ID}); err != nil {
-				tb.Fatal(err)
-			}
-		}, false},
-	} {
-		t.Run(c.name, func(t *testing.T) {
+	for _, how := range formerAdmin {
+		t.Run(how, func(t *testing.T) {
 			f.clock.Add(time.Hour) // the keys refused below count against the client's limit: a new window
-			issuer := f.mustCreateUser(t, f.adminCtx, c.name+"@acme.example", "Ida", c.name, server.RoleAdmin)
+			issuer := f.mustCreateUser(t, f.adminCtx, how+"@acme.example", "Ida", how, server.RoleAdmin)
 			issuerCtx, _ := f.mustUserContext(t, f.adminCtx, issuer)
 			own, err := f.auth.CreateAPIKey(issuerCtx, server.APIKeyCreate{Name: "own"}, nil)
 			if err != nil {
@@ -63,7 +43,7 @@ func testAuthService_KeysOfAFormerAdmin(t *testing.T, open Open) {
 				t.Fatalf("the embed token does not work before: %v", err)
 			}
 
-			c.remove(t, issuer)
+			f.removeAdmin(t, issuer, how)
 
 			for _, key := range []*server.APIKey{forAnn, forUma} {
 				_, err := f.auth.Authenticate(context.Background(), key.Key)
@@ -95,8 +75,9 @@ func testAuthService_KeysOfAFormerAdmin(t *testing.T, open Open) {
 			if _, err := f.users.FindUsers(umaCtx, server.UserFilter{ID: &uma.ID}, server.Page{Limit: 1}, nil); err != nil {
 				t.Errorf("Uma's key from Ann: %v", err)
 			}
-			if auth, err := f.auth.Authenticate(context.Background(), own.Key); c.kept != (err == nil) {
-				t.Errorf("the issuer's own key: %v, want it to work: %v", err, c.kept)
+			// Demoted, the issuer keeps their own key, as a USER.
+			if auth, err := f.auth.Authenticate(context.Background(), own.Key); (how == "demoted") != (err == nil) {
+				t.Errorf("the issuer's own key: %v, want it to work: %v", err, how == "demoted")
 			} else if err == nil && auth.User.Role != server.RoleUser {
 				t.Errorf("the issuer's own key acts as %s", auth.User.Role)
 			}
