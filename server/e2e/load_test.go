@@ -94,8 +94,12 @@ func TestLoad(t *testing.T) {
 
 	var q struct{ CreateUser struct{ ID string } }
 	pServer.graphql(t, `mutation { createUser(data: {email: "q@churn.example", password: "a long password", organizationRole: ADMIN}) { id } }`, nil, &q)
+	// Q's key is one Q makes, with the key P made for them: a key P made works only while
+	// P is an admin, and P is demoted half of the time.
 	var k struct{ CreateApiKey struct{ Key string } }
-	pServer.graphql(t, `mutation($id: ID!) { createApiKey(name: "load", where: {id: $id}) { key } }`, map[string]any{"id": q.CreateUser.ID}, &k)
+	pServer.graphql(t, `mutation($id: ID!) { createApiKey(name: "from P", where: {id: $id}) { key } }`, map[string]any{"id": q.CreateUser.ID}, &k)
+	fromP := &server{URL: s.URL, Key: k.CreateApiKey.Key}
+	fromP.graphql(t, `mutation { createApiKey(name: "load") { key } }`, nil, &k)
 	qServer := &server{URL: s.URL, Key: k.CreateApiKey.Key}
 	var p struct{ Viewer struct{ ID string } }
 	pServer.graphql(t, `{ viewer { id } }`, nil, &p)
