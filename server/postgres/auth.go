@@ -47,8 +47,8 @@ func errDeactivated() error {
 // key must not outlive its issuer's role, or a demoted admin would keep acting as the
 // user, another admin included, with a key they made for them.
 const keyIssuerActive = `(k.issued_by IS NULL OR EXISTS (
-			SELECT 1 FROM users a JOIN users t ON t.id = k.user_id
-			WHERE a.id = k.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
+			SELECT 1 FROM users issuer JOIN users holder ON holder.id = k.user_id
+			WHERE issuer.id = k.issued_by AND issuer.role = 'ADMIN' AND issuer.activated AND issuer.organization_id = holder.organization_id))`
 
 // caller returns the user calling, as stored now, so that a change of role or a
 // deactivation counts at once. UNAUTHENTICATED when there is no caller, their key stopped
