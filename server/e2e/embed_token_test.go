@@ -120,6 +120,13 @@ func TestEmbedTokens(t *testing.T) {
 				frame := b.frame(t, widget+"/")
 				frame.run(rowsLoaded(), waitText("#scope-note", func(s string) bool { return strings.HasPrefix(s, "Your portal lets you change users here") }))
 				u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 2, nil)[0]
+				// The bulk bar over a selected row offers the writes, but no delete.
+				frame.selectRows([]apiUser{u})
+				var bulk []int
+				frame.run(chromedp.Evaluate(`[document.querySelectorAll("#bulk-delete").length, document.querySelectorAll("#bulk-deactivate").length]`, &bulk))
+				if bulk[0] != 0 || bulk[1] != 1 {
+					t.Errorf("no-delete bulk bar: %d delete buttons, %d deactivate; want 0 and 1", bulk[0], bulk[1])
+				}
 				frame.openUser(u, true)
 				var got []int
 				frame.run(chromedp.Evaluate(`[document.querySelectorAll("#delete-user").length, document.querySelectorAll("#toggle-activated, #user-form button[type=submit]").length]`, &got))
