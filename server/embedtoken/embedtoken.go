@@ -137,7 +137,7 @@ type Checker struct {
 	Find        Find
 	Now         int64 // the transaction's time, unix microseconds
 	Write       bool  // a write transaction, which a read-only token may not use
-	NotValid    error // the store's answer to a key that does not work
+	NotValid    error // the store's answer to a token that worked and no longer does
 	Deactivated error // the store's answer to a deactivated user
 }
 

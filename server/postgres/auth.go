@@ -32,10 +32,20 @@ func errSignInFirst() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
 }
 
-// errKeyNotValid is the answer to a key that is unknown, expired or revoked.
+// errKeyNotValid is the answer to a key that is unknown: a guess, counted against the
+// client's limit.
 func errKeyNotValid() error { return keyNotValid }
 
 var keyNotValid = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
+
+// errKeyEnded is the answer to a key that once worked and no longer does: revoked,
+// expired, or made by an admin who no longer is one. Its holder is told what a guess is
+// told, but it is not counted as one: no guess finds such a key, and a script that kept
+// sending its ended key would otherwise lock every client of its address out for the
+// limit's window.
+func errKeyEnded() error { return keyEnded }
+
+var keyEnded = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
 
 func errDeactivated() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
@@ -73,7 +83,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 			Scan(append(dest, &keyWorks)...)
 	}))
 	if err == sql.ErrNoRows || (err == nil && !keyWorks) {
-		return nil, errKeyNotValid()
+		return nil, errKeyEnded()
 	} else if err != nil {
 		return nil, fmt.Errorf("find caller: %w", err)
 	}
@@ -150,8 +160,11 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	if err := s.db.limited(subject, failures, resetAt, view.now); err != nil {
 		return nil, err
 	}
-	if (wantID != "" && keyID != wantID) || revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) || !issuerActive {
+	if wantID != "" && keyID != wantID {
 		return nil, errKeyNotValid()
+	}
+	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) || !issuerActive {
+		return nil, errKeyEnded()
 	}
 	if !user.Activated {
 		return nil, errDeactivated()

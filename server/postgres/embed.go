@@ -42,7 +42,7 @@ func embedChecker(ctx context.Context, tx *Tx) embedtoken.Checker {
 		Find:     func(column, value string) (*embedtoken.Row, error) { return findEmbedToken(ctx, tx, column, value) },
 		Now:      toMicro(tx.now),
 		Write:    tx.write,
-		NotValid: errKeyNotValid(), Deactivated: errDeactivated(),
+		NotValid: errKeyEnded(), Deactivated: errDeactivated(),
 	}
 }
 

@@ -31,10 +31,20 @@ func errSignInFirst() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
 }
 
-// errKeyNotValid is the answer to a key that is unknown, expired or revoked.
+// errKeyNotValid is the answer to a key that is unknown: a guess, counted against the
+// client's limit.
 func errKeyNotValid() error { return keyNotValid }
 
 var keyNotValid = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
+
+// errKeyEnded is the answer to a key that once worked and no longer does: revoked,
+// expired, or made by an admin who no longer is one. Its holder is told what a guess is
+// told, but it is not counted as one: no guess finds such a key, and a script that kept
+// sending its ended key would otherwise lock every client of its address out for the
+// limit's window.
+func errKeyEnded() error { return keyEnded }
+
+var keyEnded = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
 
 func errDeactivated() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
@@ -54,7 +64,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	}
 	user, err := findUserByID(ctx, tx, auth.User.ID)
 	if server.ErrorCode(err) == server.ENOTFOUND {
-		return nil, errKeyNotValid()
+		return nil, errKeyEnded()
 	} else if err != nil {
 		return nil, err
 	}
@@ -67,7 +77,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
 			return nil, fmt.Errorf("check key: %w", err)
 		} else if n == 0 {
-			return nil, errKeyNotValid()
+			return nil, errKeyEnded()
 		}
 	}
 	if !user.Activated {
@@ -158,7 +168,7 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) || !issuerActive {
-		return nil, errKeyNotValid()
+		return nil, errKeyEnded()
 	}
 	if !user.Activated {
 		return nil, errDeactivated()

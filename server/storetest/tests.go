@@ -32,6 +32,7 @@ var tests = []struct {
 	{"Security_SignInLimit", testSecurity_SignInLimit},
 	{"Security_UpdatePasswordLimit", testSecurity_UpdatePasswordLimit},
 	{"Security_SecretLimits", testSecurity_SecretLimits},
+	{"Security_EndedKeysAreNotGuesses", testSecurity_EndedKeysAreNotGuesses},
 	{"Security_HashingBounded", testSecurity_HashingBounded},
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
