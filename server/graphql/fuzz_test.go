@@ -39,11 +39,10 @@ func FuzzHandler(f *testing.F) {
 			} else if variables != "" {
 				req["variables"] = variables
 			}
-			b, err := json.Marshal(req)
-			if err != nil {
-				t.Skip() // not a request: variables that are valid JSON yet not marshalable
+			// Variables that are valid JSON yet cannot be marshaled go as they are, raw.
+			if b, err := json.Marshal(req); err == nil {
+				body = string(b)
 			}
-			body = string(b)
 		}
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
