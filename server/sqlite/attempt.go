@@ -152,17 +152,20 @@ func (db *DB) checkReserved(ctx context.Context, res *reservation, hash, passwor
 // checkNotLimited answers RATE_LIMITED when subject already failed as often as the limit
 // allows, for checks cheap enough to make first and count after (see recordFailure).
 func (db *DB) checkNotLimited(ctx context.Context, tx *Tx, subject attemptSubject) error {
-	limit := db.CredentialLimit.OrDefault()
-	var failures, resetAt int64
+	var failures, resetAt sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT failures, reset_at FROM credential_attempts WHERE key = ? AND reset_at > ?`,
 		subject.key(), toMicro(tx.now)).Scan(&failures, &resetAt)
-	if err == sql.ErrNoRows {
-		return nil
-	} else if err != nil {
+	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("read attempts: %w", err)
 	}
-	if failures >= int64(limit.Failures) {
-		return errTooManyFailures(subject, fromMicro(resetAt).Sub(tx.now))
+	return db.limited(subject, failures, resetAt, tx.now)
+}
+
+// limited answers RATE_LIMITED when subject's failures of the window that ends at resetAt
+// (both NULL: none) reached the limit.
+func (db *DB) limited(subject attemptSubject, failures, resetAt sql.NullInt64, now time.Time) error {
+	if failures.Valid && failures.Int64 >= int64(db.CredentialLimit.OrDefault().Failures) {
+		return errTooManyFailures(subject, fromMicro(resetAt.Int64).Sub(now))
 	}
 	return nil
 }

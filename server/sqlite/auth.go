@@ -138,42 +138,81 @@ func (s *AuthService) recordDailySignIn(ctx context.Context, user *server.User) 
 }
 
 // authenticate checks key and, unless wantID is empty, that it is the key with that id,
-// before anything else is told about it.
+// before anything else is told about it. Every request makes this check, so an API key's
+// is one prepared statement outside any transaction: the key, its user and the client's
+// failures read together.
 func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*server.Auth, error) {
-	tx, err := s.db.beginReadTx(ctx)
+	subject := secretClientSubject(ctx)
+	if wantID == "" && isEmbedToken(key) {
+		return s.authenticateEmbed(ctx, subject, key)
+	}
+	st, err := s.db.prepared(ctx, authenticateKey)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-
-	if err := s.db.checkNotLimited(ctx, tx, secretClientSubject(ctx)); err != nil {
-		return nil, err
-	}
-	if wantID == "" && isEmbedToken(key) {
-		return authenticateEmbed(ctx, tx, key)
-	}
+	now := s.db.now()
 	var keyID string
-	var expiresAt, revokedAt sql.NullInt64
+	var expiresAt, revokedAt, failures, resetAt sql.NullInt64
 	var issuerActive bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
-		return tx.QueryRowContext(ctx, `
-			SELECT k.id, k.expires_at, k.revoked_at, `+keyIssuerActive+`, `+prefixed("u.", userColumns)+`
-			FROM api_keys k JOIN users u ON u.id = k.user_id
-			WHERE k.key_hash = ?`, hashSecret(key)).
-			Scan(append([]any{&keyID, &expiresAt, &revokedAt, &issuerActive}, dest...)...)
+		return st.QueryRowContext(ctx, hashSecret(key), subject.key(), toMicro(now)).
+			Scan(append([]any{&failures, &resetAt, &keyID, &expiresAt, &revokedAt, &issuerActive}, dest...)...)
 	}))
-	if err == sql.ErrNoRows || (err == nil && wantID != "" && keyID != wantID) {
+	if err == sql.ErrNoRows {
+		// No such key: the client's failures are read alone, and a client over the
+		// limit learns only that it must wait.
+		if err := s.checkNotLimited(ctx, subject); err != nil {
+			return nil, err
+		}
 		return nil, errKeyNotValid()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(tx.now)) || !issuerActive {
+	if err := s.db.limited(subject, failures, resetAt, now); err != nil {
+		return nil, err
+	}
+	if wantID != "" && keyID != wantID {
+		return nil, errKeyNotValid()
+	}
+	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(now)) || !issuerActive {
 		return nil, errKeyEnded()
 	}
 	if !user.Activated {
 		return nil, errDeactivated()
 	}
 	return &server.Auth{User: user, KeyID: keyID}, nil
+}
+
+// authenticateKey reads an API key by its hash ($1), with its user and the failures of
+// the client ($2) in the window that is open at $3.
+var authenticateKey = `
+	SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, ` + keyIssuerActive + `, ` + prefixed("u.", userColumns) + `
+	FROM api_keys k JOIN users u ON u.id = k.user_id
+	LEFT JOIN credential_attempts a ON a.key = ?2 AND a.reset_at > ?3
+	WHERE k.key_hash = ?1`
+
+// checkNotLimited is DB.checkNotLimited in a read transaction of its own.
+func (s *AuthService) checkNotLimited(ctx context.Context, subject attemptSubject) error {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return s.db.checkNotLimited(ctx, tx, subject)
+}
+
+// authenticateEmbed checks an embed token, once the client is known not to be over its
+// limit, in one read transaction.
+func (s *AuthService) authenticateEmbed(ctx context.Context, subject attemptSubject, token string) (*server.Auth, error) {
+	tx, err := s.db.beginReadTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := s.db.checkNotLimited(ctx, tx, subject); err != nil {
+		return nil, err
+	}
+	return authenticateEmbed(ctx, tx, token)
 }
 
 // keyIssuerActive holds for an API key k that an admin made for someone else while that

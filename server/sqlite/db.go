@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -62,6 +63,8 @@ type DB struct {
 	// Changes receives each committed write of a user (see Tx.Commit); nil: none is
 	// published.
 	Changes server.Changes
+
+	stmts sync.Map // query → *sql.Stmt: the statements every request runs (see prepared)
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
@@ -136,7 +139,30 @@ func (db *DB) Close() error {
 	if db.db == nil {
 		return nil
 	}
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return db.db.Close()
+}
+
+// prepared returns query prepared once for the database: database/sql prepares it again
+// on each connection the first time it runs there, and keeps it. It is for the few
+// statements every request runs, outside a transaction, which SQLite would otherwise
+// parse and plan each time.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // migrate applies, in name order, each migration file not yet recorded in the
