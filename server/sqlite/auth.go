@@ -643,8 +643,10 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err != nil {
 		return err
 	}
+	// Only a guess keeps its attempt: a link that worked once (errResetEnded), clicked
+	// again, is not one.
 	_, err = s.findReset(ctx, token)
-	if err == nil || server.ErrorCode(err) == server.EINTERNAL {
+	if err == nil || err == errResetEnded() || server.ErrorCode(err) == server.EINTERNAL {
 		if rerr := s.db.refund(ctx, res); rerr != nil {
 			return rerr
 		}
@@ -708,16 +710,35 @@ const resetIssuerActive = `(r.issued_by IS NULL OR EXISTS (
 			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
 			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
 
+// findResetTx returns the user of a reset link that still works. A link that matches
+// none is a guess (errResetNotValid); one that worked once is errResetEnded, with the same
+// message.
 func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
+	var works bool
 	err := tx.QueryRowContext(ctx, `
-		SELECT r.user_id FROM password_resets r
-		WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ? AND `+resetIssuerActive,
-		hashSecret(token), toMicro(tx.now)).Scan(&userID)
+		SELECT r.user_id, r.used_at IS NULL AND r.expires_at > ? AND `+resetIssuerActive+`
+		FROM password_resets r WHERE r.token_hash = ?`,
+		toMicro(tx.now), hashSecret(token)).Scan(&userID, &works)
 	if err == sql.ErrNoRows {
-		return "", server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+		return "", errResetNotValid()
 	} else if err != nil {
 		return "", fmt.Errorf("find password reset: %w", err)
+	} else if !works {
+		return "", errResetEnded()
 	}
 	return userID, nil
 }
+
+// errResetNotValid is the answer to a reset link that matches none: a guess, counted
+// against the client's limit.
+func errResetNotValid() error { return resetNotValid }
+
+// errResetEnded is the answer to a reset link that worked once: used, expired, or made
+// by an admin who no longer is one. It is not counted as a guess, as errKeyEnded.
+func errResetEnded() error { return resetEnded }
+
+var (
+	resetNotValid = server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+	resetEnded    = server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
+)
