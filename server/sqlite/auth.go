@@ -69,12 +69,12 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 		return nil, err
 	}
 	if auth.KeyID != "" {
+		st, err := tx.prepared(ctx, callerKeyQuery)
+		if err != nil {
+			return nil, fmt.Errorf("check key: %w", err)
+		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `
-			SELECT COUNT(*) FROM api_keys k
-			WHERE k.id = ? AND k.user_id = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)
-				AND `+keyIssuerActive,
-			auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
+		if err := st.QueryRowContext(ctx, auth.KeyID, user.ID, toMicro(tx.now)).Scan(&n); err != nil {
 			return nil, fmt.Errorf("check key: %w", err)
 		} else if n == 0 {
 			return nil, errKeyEnded()
@@ -85,6 +85,12 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	}
 	return user, nil
 }
+
+// callerKeyQuery counts the working keys with an id ($1) of a user ($2) at a time ($3).
+const callerKeyQuery = `
+	SELECT COUNT(*) FROM api_keys k
+	WHERE k.id = ? AND k.user_id = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)
+		AND ` + keyIssuerActive
 
 // Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
 // revoked, or its user is deactivated. A key is cheap to check, so it is checked first and
@@ -146,10 +152,7 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	if wantID == "" && isEmbedToken(key) {
 		return s.authenticateEmbed(ctx, subject, key)
 	}
-	st, err := s.db.prepared(ctx, authenticateKey)
-	if err != nil {
-		return nil, err
-	}
+	st := s.db.shared[authenticateKey]
 	now := s.db.now()
 	var keyID string
 	var expiresAt, revokedAt, failures, resetAt sql.NullInt64

@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -64,7 +63,9 @@ type DB struct {
 	// published.
 	Changes server.Changes
 
-	stmts sync.Map // query → *sql.Stmt: the statements every request runs (see prepared)
+	// shared holds the statements of sharedStatements, prepared by Open and only read
+	// after (see Tx.prepared).
+	shared map[string]*sql.Stmt
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
@@ -96,6 +97,31 @@ func (db *DB) Open() error {
 	if err := db.migrate(); err != nil {
 		sqlDB.Close()
 		return err
+	}
+	if err := db.prepareShared(); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
+}
+
+// sharedStatements are the fixed statements that (nearly) every request runs: the key's
+// check, the caller's and their key's. SQLite would parse and plan each again on every
+// run; prepared once, database/sql prepares each on every connection the first time it
+// runs there, and keeps it.
+var sharedStatements = []string{authenticateKey, findUserQuery, callerKeyQuery}
+
+// prepareShared prepares sharedStatements. It runs before any transaction can: a
+// statement prepared for the database takes a connection of its own, which a transaction
+// holding one of the last could wait for forever.
+func (db *DB) prepareShared() error {
+	db.shared = make(map[string]*sql.Stmt, len(sharedStatements))
+	for _, q := range sharedStatements {
+		st, err := db.db.Prepare(q)
+		if err != nil {
+			return fmt.Errorf("prepare statements: %w", err)
+		}
+		db.shared[q] = st
 	}
 	return nil
 }
@@ -139,30 +165,8 @@ func (db *DB) Close() error {
 	if db.db == nil {
 		return nil
 	}
-	db.stmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	// The shared statements end with the connections they were prepared on.
 	return db.db.Close()
-}
-
-// prepared returns query prepared once for the database: database/sql prepares it again
-// on each connection the first time it runs there, and keeps it. It is for the few
-// statements every request runs, outside a transaction, which SQLite would otherwise
-// parse and plan each time.
-func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := db.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
 }
 
 // migrate applies, in name order, each migration file not yet recorded in the
@@ -231,18 +235,24 @@ type Tx struct {
 	now     time.Time
 	changes []server.UserChange  // the writes of users to publish once committed
 	write   bool                 // a write transaction, which a read-only embed token may not use
-	stmts   map[string]*sql.Stmt // the statements prepared (see prepared), closed with the transaction
+	stmts   map[string]*sql.Stmt // the statements of prepared, closed with the transaction
 }
 
-// prepared returns query prepared in tx, once for the transaction: a statement run for
-// each row of a batch, such as an import's update of each user, is parsed only once.
+// prepared returns query prepared for tx, once for the transaction: a statement run for
+// each row of a batch, such as an import's update of each user, is parsed only once, and
+// one of sharedStatements is not parsed at all.
 func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := tx.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+	var st *sql.Stmt
+	if shared := tx.db.shared[query]; shared != nil {
+		st = tx.StmtContext(ctx, shared)
+	} else {
+		var err error
+		if st, err = tx.PrepareContext(ctx, query); err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
 	}
 	if tx.stmts == nil {
 		tx.stmts = map[string]*sql.Stmt{}

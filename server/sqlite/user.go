@@ -592,8 +592,15 @@ func scanUser(row scanner) (*server.User, error) {
 }
 
 // findUserByID returns the user with id, or NOT_FOUND; it does not check who may see it.
+// findUserQuery reads a user by id.
+const findUserQuery = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+
 func findUserByID(ctx context.Context, tx *Tx, id string) (*server.User, error) {
-	user, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	st, err := tx.prepared(ctx, findUserQuery)
+	if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	user, err := scanUser(st.QueryRowContext(ctx, id))
 	if err == sql.ErrNoRows {
 		return nil, errUserNotFound()
 	} else if err != nil {
