@@ -67,7 +67,7 @@ func (r *subscriptionResolver) UserChanged(ctx context.Context, since *string) (
 		return nil, err
 	}
 	auth := server.AuthFromContext(ctx)
-	sub := server.ChangeSubscriber{OrganizationID: me.OrganizationID, Credential: auth.KeyID}
+	sub := server.ChangeSubscriber{OrganizationID: me.OrganizationID, Credential: auth.KeyID, UserID: me.ID}
 	if sub.Credential == "" {
 		sub.Credential = "user:" + me.ID
 	}

@@ -483,3 +483,50 @@ func TestLive_HostileDocuments(t *testing.T) {
 		}
 	})
 }
+
+func TestLive_LimitsPerUserAndOrganization(t *testing.T) {
+	// A USER makes as many keys as they like (createApiKey), each with its own limit of
+	// subscriptions: without a limit per user and per organization, one person, or one
+	// organization's users, take every subscription the instance has, and live updates
+	// stop for every other organization. Here the instance takes 6, each key 2, each user
+	// 3, each organization 4.
+	f := newLiveFixture(t, server.ChangeLimit{PerCredential: 2, PerUser: 3, PerOrganization: 4, Total: 6}, nil)
+	newKey := func(key string) string {
+		d := f.data(t, gql{key: key, query: `mutation { createApiKey(name: "tab") { key } }`})
+		return d["createApiKey"].(map[string]any)["key"].(string)
+	}
+	open := 0
+	subscribe := func(key, want string) {
+		t.Helper()
+		c := f.connect(t, legacyProto, key)
+		c.subscribe("1", changedDoc, nil)
+		if want == "" {
+			open++
+			deadline := time.Now().Add(5 * time.Second)
+			for f.hub.Subscribers() < open {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d subscribers, want %d: %v", f.hub.Subscribers(), open, c.next(time.Second))
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return
+		}
+		if code, msg := c.failure("1", 2*time.Second); code != "RATE_LIMITED" || !strings.Contains(msg, want) {
+			t.Fatalf("got %s %q, want RATE_LIMITED saying %q", code, msg, want)
+		}
+	}
+	// Uma: three keys of her own, then a fourth, each opening one subscription.
+	for range 3 {
+		subscribe(newKey(f.acmeUserKey), "")
+	}
+	subscribe(newKey(f.acmeUserKey), "across your keys")
+	// Her admin: one more for Acme, then Acme is full, whichever key or user.
+	subscribe(f.acmeAdminKey, "")
+	subscribe(newKey(f.acmeAdminKey), "Your organization")
+	// Globex still follows its changes.
+	subscribe(f.globexAdminKey, "")
+	subscribe(newKey(f.globexAdminKey), "")
+	if n := f.hub.Subscribers(); n != 6 {
+		t.Fatalf("%d subscribers, want 6", n)
+	}
+}
