@@ -252,19 +252,33 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
+// payloadHeaders are what a connection_init payload may name, as a request's headers
+// would: the credential, and the portal that frames the widget (trusted only when the
+// upgrade came from the widget's own page, as for a POST). Whatever else it names stays
+// as the upgrade request had it: the payload is the client's own writing, where the
+// Origin and Sec-Fetch-Site of the upgrade are the browser's and X-Forwarded-For the
+// proxy's, which the embed tokens' origins and the limits per client rely on.
+var payloadHeaders = []string{"Authorization", "X-API-Key", "X-API-Secret", FrameOriginHeader}
+
 // initLive authenticates a connection with the credentials of its connection_init
 // payload, read as the headers of a request would be ({"Authorization": "Bearer <key>"},
 // {"X-API-Key": "<key>"}, ...), else with the headers of its upgrade request.
 func (h *Handler) initLive(ctx context.Context, r *http.Request, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	hdr := http.Header{}
+	named := http.Header{}
 	for k, v := range payload {
 		if s, ok := v.(string); ok && len(s) <= server.MaxKeyLength+len("X-API-Key: ") {
-			hdr.Set(k, s)
+			named.Set(k, s)
 		}
 	}
 	req := r.WithContext(ctx)
-	if _, _, present, _ := credentials(hdr); present {
-		req.Header = hdr
+	if _, _, present, _ := credentials(named); present {
+		req.Header = r.Header.Clone()
+		for _, k := range payloadHeaders {
+			req.Header.Del(k)
+			if v := named.Get(k); v != "" {
+				req.Header.Set(k, v)
+			}
+		}
 	}
 	ctx = h.authenticate(req)
 	ctx = transport.WithWebsocketCloseCode(ctx, 4401)

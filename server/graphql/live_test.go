@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,9 +82,15 @@ const (
 // the first answer's type (connection_ack or connection_error) and payload.
 func (f *liveFixture) dial(t *testing.T, proto string, payload map[string]any) (*liveClient, wsMessage) {
 	t.Helper()
+	return f.dialWith(t, proto, nil, payload)
+}
+
+// dialWith is dial with header on the upgrade request, as a browser or a proxy writes it.
+func (f *liveFixture) dialWith(t *testing.T, proto string, header http.Header, payload map[string]any) (*liveClient, wsMessage) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{proto}})
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{proto}, HTTPHeader: header})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,4 +536,59 @@ func TestLive_LimitsPerUserAndOrganization(t *testing.T) {
 	if n := f.hub.Subscribers(); n != 6 {
 		t.Fatalf("%d subscribers, want 6", n)
 	}
+}
+
+func TestLive_InitPayloadNamesOnlyTheCredential(t *testing.T) {
+	// connection_init's payload is the client's own writing: it may carry the key, but
+	// not the headers that the proxy or the browser write for the server to trust.
+	t.Run("ForwardedFor", func(t *testing.T) {
+		// Behind a trusted proxy, a client that names a new address in each payload
+		// would escape the limit on wrong keys per client.
+		f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) { h.TrustProxy = true })
+		f.db.CredentialLimit = server.CredentialLimit{Failures: 2}
+		proxied := http.Header{"X-Forwarded-For": {"198.51.100.1"}}
+		var got []string
+		for i := range 3 {
+			_, ack := f.dialWith(t, legacyProto, proxied, map[string]any{"Authorization": "Bearer ua_guessedKeyNumber",
+				"X-Forwarded-For": fmt.Sprint("203.0.113.", i)})
+			got = append(got, ack.Type+" "+string(ack.Payload))
+		}
+		if !strings.Contains(got[2], secretLimited) {
+			t.Fatalf("third wrong key from one client: %s, want %q", got[2], secretLimited)
+		}
+		// And from the direct connection, the payload names no address at all.
+		_, ack := f.dialWith(t, legacyProto, proxied, map[string]any{"Authorization": "Bearer " + f.acmeAdminKey, "X-Forwarded-For": "203.0.113.9"})
+		if !strings.Contains(string(ack.Payload), secretLimited) {
+			t.Fatalf("a good key from the limited client: %s %s, want %q", ack.Type, ack.Payload, secretLimited)
+		}
+	})
+	t.Run("Origin", func(t *testing.T) {
+		// A token bound to one portal, used from another portal's page: the browser
+		// writes that page's Origin on the upgrade, whatever the payload says.
+		f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) {
+			h.AllowedOrigins = []string{portalOrigin, otherPortal}
+		})
+		token := f.mintToken(t, f.acmeAdmin.ID, "FULL")
+		const refused = "This embed token works only from the portal it was made for"
+		for name, payload := range map[string]map[string]any{
+			"Origin":       {"Origin": portalOrigin},
+			"frame origin": {"Sec-Fetch-Site": "same-origin", graphql.FrameOriginHeader: portalOrigin},
+		} {
+			payload["Authorization"] = "Bearer " + token
+			_, ack := f.dialWith(t, legacyProto, http.Header{"Origin": {otherPortal}}, payload)
+			if ack.Type != "connection_error" || !strings.Contains(string(ack.Payload), refused) {
+				t.Errorf("%s in the payload, from %s: %s %s, want %q", name, otherPortal, ack.Type, ack.Payload, refused)
+			}
+		}
+		// From the portal itself, and from the widget's own page framed by it, it works.
+		for name, upgrade := range map[string]http.Header{
+			"portal":      {"Origin": {portalOrigin}},
+			"widget page": {"Origin": {f.srv.URL}, "Sec-Fetch-Site": {"same-origin"}},
+		} {
+			_, ack := f.dialWith(t, legacyProto, upgrade, map[string]any{"Authorization": "Bearer " + token, graphql.FrameOriginHeader: portalOrigin})
+			if ack.Type != "connection_ack" {
+				t.Errorf("from the %s: %s %s, want connection_ack", name, ack.Type, ack.Payload)
+			}
+		}
+	})
 }
