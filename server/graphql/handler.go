@@ -78,8 +78,14 @@ type Handler struct {
 	// LiveRecheck is how often an idle subscription checks its caller's key again; 0
 	// means DefaultLiveRecheck.
 	LiveRecheck time.Duration
+	// LiveConnectionsPerClient is how many WebSockets one client (its address, as the
+	// limits on credential checks name it) may hold open at once; 0 means
+	// DefaultLiveConnectionsPerClient.
+	LiveConnectionsPerClient int
 
 	executorOnly bool // every document to gqlgen's executor, none to pageSchema (tests compare the two)
+
+	live liveConnections // the WebSockets open now, per client
 
 	once      sync.Once
 	schema    *ast.Schema

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gql "github.com/99designs/gqlgen/graphql"
@@ -37,6 +38,42 @@ const (
 	// before its connection is closed: a slow client is dropped, not waited for.
 	liveWriteTimeout = 10 * time.Second
 )
+
+// DefaultLiveConnectionsPerClient is how many WebSockets one client address may hold open
+// at once: the tabs of the people of an office behind one address. A connection lasts as
+// long as its client keeps it, subscribed or not, and the subscriptions' limits do not
+// count one that never subscribes.
+const DefaultLiveConnectionsPerClient = 256
+
+// liveConnections counts the WebSockets open now, per client, in this process: what they
+// hold (a socket, its goroutines) is this process's.
+type liveConnections struct {
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take counts one more connection of client, unless it holds limit already.
+func (l *liveConnections) take(client string, limit int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[client] >= limit {
+		return false
+	}
+	if l.open == nil {
+		l.open = map[string]int{}
+	}
+	l.open[client]++
+	return true
+}
+
+// release counts one connection of client fewer.
+func (l *liveConnections) release(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[client]--; l.open[client] <= 0 {
+		delete(l.open, client)
+	}
+}
 
 // UserChange is a change as Subscription.userChanged delivers it.
 type UserChange struct {
@@ -226,6 +263,19 @@ func (h *Handler) serveLive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, mediaJSON, http.StatusForbidden, "This origin is not allowed to call the directory: add it to -allowed-origins.")
 		return
 	}
+	client, most := clientAddress(r, h.TrustProxy), h.LiveConnectionsPerClient
+	if most <= 0 {
+		most = DefaultLiveConnectionsPerClient
+	}
+	if !h.live.take(client, most) {
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, mediaJSON, http.StatusTooManyRequests, &response{Errors: []*gqlError{{
+			Message:    "Your address has as many live connections open as it may: close other tabs or windows of the directory, then reload.",
+			Extensions: map[string]any{"code": server.ERATELIMITED, "retryAfterSeconds": 60},
+		}}})
+		return
+	}
+	defer h.live.release(client)
 	limit := int64(MaxBodySize)
 	ws := transport.Websocket{
 		Implementation: liveSockets{},

@@ -592,3 +592,61 @@ func TestLive_InitPayloadNamesOnlyTheCredential(t *testing.T) {
 		}
 	})
 }
+
+func TestLive_ConnectionsPerClient(t *testing.T) {
+	// A connection lasts as long as its client keeps it, and one that never subscribes
+	// counts against no subscription limit: one client opening thousands, with a key or
+	// none, would hold a socket and its goroutines each. Here a client holds 3 at most.
+	f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) {
+		h.LiveConnectionsPerClient = 3
+		h.TrustProxy = true
+	})
+	from := func(addr string) http.Header { return http.Header{"X-Forwarded-For": {addr}} }
+	upgrade := func(addr string) (*websocket.Conn, *http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql",
+			&websocket.DialOptions{Subprotocols: []string{legacyProto}, HTTPHeader: from(addr)})
+	}
+	c1 := f.connectFrom(t, from("198.51.100.1"), f.acmeAdminKey)
+	f.connectFrom(t, from("198.51.100.1"), f.acmeUserKey)
+	idle, resp, err := upgrade("198.51.100.1") // never sends connection_init
+	if err != nil {
+		t.Fatalf("third: %v %v", resp, err)
+	}
+	defer idle.CloseNow()
+	_, resp, err = upgrade("198.51.100.1")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a fourth: %v %v, want 429", resp, err)
+	}
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	if !strings.Contains(fmt.Sprint(body), "RATE_LIMITED") || !strings.Contains(fmt.Sprint(body), "close other tabs") {
+		t.Fatalf("a fourth: %v", body)
+	}
+	// Another client is not held back; closing one frees its place.
+	f.connectFrom(t, from("198.51.100.2"), f.globexAdminKey)
+	c1.c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, resp, err := upgrade("198.51.100.1")
+		if err == nil {
+			c.CloseNow()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a close: %v %v", resp, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// connectFrom is connect with header on the upgrade request.
+func (f *liveFixture) connectFrom(t *testing.T, header http.Header, key string) *liveClient {
+	t.Helper()
+	c, ack := f.dialWith(t, legacyProto, header, map[string]any{"Authorization": "Bearer " + key})
+	if ack.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %s %s, want connection_ack", ack.Type, ack.Payload)
+	}
+	return c
+}
