@@ -411,3 +411,60 @@ func TestParadime_ListUsersReadsWhatIsAsked(t *testing.T) {
 		t.Fatalf("a USER's listUsers { ok }: %v", got)
 	}
 }
+
+func TestCompatibilityContracts_EmbedTokenScopes(t *testing.T) {
+	// The compatibility schemas reach users by routes of their own (Paradime's uid,
+	// Kili's where): a portal's READ_ONLY token is refused every write on each, aliased
+	// and in variables, and nothing stored changes; NO_DELETE deactivates, as the full
+	// contract lets it.
+	t.Run("paradime", func(t *testing.T) {
+		f := newFixture(t)
+		token := f.mintToken(t, f.acmeAdmin.ID, "READ_ONLY") // with the full contract, which mints
+		noDelete := f.mintToken(t, f.acmeAdmin.ID, "NO_DELETE")
+		f.handler = f.handlerWith(func(h *graphql.Handler) { h.ParadimeOnly = true })
+		before := f.snapshot(t)
+		got := f.doToken(t, tokenRequest{token: token, origin: portalOrigin, variables: `{"u": "$ACME_USER_ID"}`,
+			query: `mutation($u: String!) {
+				a: inviteUser(email: "zed@acme.test", accountType: DEVELOPER) { ok }
+				b: updateUserAccountType(uid: $u, accountType: ADMIN) { ok }
+				c: disableUser(uid: $u) { ok }
+				d: updateUserAccountType(uid: "$ACME_ADMIN_ID", accountType: DEVELOPER) { ok }
+				e: disableUser(uid: "$ACME_ADMIN_ID") { ok }
+			}`})
+		if c := codes(got); len(c) != 5 || c["a"] != forbidden || c["b"] != forbidden || c["c"] != forbidden || c["d"] != forbidden || c["e"] != forbidden {
+			t.Fatalf("codes %v: %v", c, got)
+		}
+		f.assertJSON(t, got["data"], `{"a": {"ok": false}, "b": {"ok": false}, "c": {"ok": false}, "d": {"ok": false}, "e": {"ok": false}}`)
+		if after := f.snapshot(t); after != before {
+			t.Fatalf("the store changed:\n%s\n%s", before, after)
+		}
+		got = f.doToken(t, tokenRequest{token: token, origin: portalOrigin, query: `{ listUsers { ok } }`})
+		f.assertJSON(t, got["data"], `{"listUsers": {"ok": true}}`)
+
+		got = f.doToken(t, tokenRequest{token: noDelete, origin: portalOrigin, query: `mutation { disableUser(uid: "$ACME_USER_ID") { ok } }`})
+		f.assertJSON(t, got, `{"data": {"disableUser": {"ok": true}}}`)
+	})
+	t.Run("core", func(t *testing.T) {
+		f := newFixture(t)
+		token := f.mintToken(t, f.acmeAdmin.ID, "READ_ONLY")
+		f.handler = f.handlerWith(func(h *graphql.Handler) { h.CoreOnly = true })
+		before := f.snapshot(t)
+		got := f.doToken(t, tokenRequest{token: token, origin: portalOrigin, variables: `{"w": {"email": "` + acmeUserEmail + `"}}`,
+			query: `mutation($w: UserWhere!) {
+				a: createUser(data: {email: "zed@acme.test", password: "a long password", organizationRole: ADMIN}) { id }
+				b: updatePropertiesInUser(where: $w, data: {organizationRole: ADMIN}) { id }
+				c: updatePropertiesInUser(where: {id: "$ACME_ADMIN_ID"}, data: {activated: false}) { id }
+				d: resetPassword(where: $w) { id }
+				e: updatePassword(where: {id: "$ACME_ADMIN_ID"}, data: {oldPassword: "` + password + `", newPassword1: "a new long one", newPassword2: "a new long one"}) { id }
+			}`})
+		if c := codes(got); len(c) != 5 || c["a"] != forbidden || c["b"] != forbidden || c["c"] != forbidden || c["d"] != forbidden || c["e"] != forbidden {
+			t.Fatalf("codes %v: %v", c, got)
+		}
+		if after := f.snapshot(t); after != before {
+			t.Fatalf("the store changed:\n%s\n%s", before, after)
+		}
+		if len(f.mailer.sent) != 0 {
+			t.Fatalf("mail sent: %v", f.mailer.sent)
+		}
+	})
+}
