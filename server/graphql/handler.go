@@ -274,9 +274,14 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 // with a key that does not authenticate, still runs: fields that need no caller answer,
 // the others report why there is none.
 func (h *Handler) authenticate(r *http.Request) context.Context {
+	return h.authenticateFrom(r, requestOrigin(r.Header))
+}
+
+// authenticateFrom is authenticate for a request from the web origin origin.
+func (h *Handler) authenticateFrom(r *http.Request, origin string) context.Context {
 	st := &requestState{}
 	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
-	ctx = server.NewContextWithOrigin(ctx, requestOrigin(r.Header))
+	ctx = server.NewContextWithOrigin(ctx, origin)
 	id, key, present, err := credentials(r.Header)
 	switch {
 	case !present:

@@ -302,13 +302,12 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
-// payloadHeaders are what a connection_init payload may name, as a request's headers
-// would: the credential, and the portal that frames the widget (trusted only when the
-// upgrade came from the widget's own page, as for a POST). Whatever else it names stays
-// as the upgrade request had it: the payload is the client's own writing, where the
-// Origin and Sec-Fetch-Site of the upgrade are the browser's and X-Forwarded-For the
-// proxy's, which the embed tokens' origins and the limits per client rely on.
-var payloadHeaders = []string{"Authorization", "X-API-Key", "X-API-Secret", FrameOriginHeader}
+// payloadHeaders are the credential a connection_init payload may name, as a request's
+// headers would. Whatever else it names is not read as a header: the payload is the
+// client's own writing, where the upgrade's Origin is the browser's and its
+// X-Forwarded-For the proxy's, which the embed tokens' origins and the limits per client
+// rely on.
+var payloadHeaders = []string{"Authorization", "X-API-Key", "X-API-Secret"}
 
 // initLive authenticates a connection with the credentials of its connection_init
 // payload, read as the headers of a request would be ({"Authorization": "Bearer <key>"},
@@ -330,7 +329,7 @@ func (h *Handler) initLive(ctx context.Context, r *http.Request, payload transpo
 			}
 		}
 	}
-	ctx = h.authenticate(req)
+	ctx = h.authenticateFrom(req, liveOrigin(r, named))
 	ctx = transport.WithWebsocketCloseCode(ctx, 4401)
 	if err := authenticated(ctx); err != nil {
 		var se *server.Error
@@ -340,6 +339,19 @@ func (h *Handler) initLive(ctx context.Context, r *http.Request, payload transpo
 		return ctx, nil, errors.New("Internal error.")
 	}
 	return ctx, nil, nil
+}
+
+// liveOrigin is the web origin of a WebSocket, which an embed token must be bound to: the
+// Origin of its upgrade, which the browser writes; or, for the widget's own page (an
+// Origin of the directory's own host, which no other site's page can write), the portal
+// that frames it, as its connection_init names it (X-Useradmin-Frame-Origin), as a POST
+// of that page names it. Browsers send no Sec-Fetch-Site with a WebSocket's upgrade.
+func liveOrigin(r *http.Request, named http.Header) string {
+	origin := r.Header.Get("Origin")
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return strings.TrimSpace(named.Get(FrameOriginHeader))
+	}
+	return origin
 }
 
 // liveExecutor runs the documents of a WebSocket as the handler runs a POST's: read,

@@ -571,8 +571,9 @@ func TestLive_InitPayloadNamesOnlyTheCredential(t *testing.T) {
 		token := f.mintToken(t, f.acmeAdmin.ID, "FULL")
 		const refused = "This embed token works only from the portal it was made for"
 		for name, payload := range map[string]map[string]any{
-			"Origin":       {"Origin": portalOrigin},
-			"frame origin": {"Sec-Fetch-Site": "same-origin", graphql.FrameOriginHeader: portalOrigin},
+			"Origin":           {"Origin": portalOrigin},
+			"frame origin":     {"Sec-Fetch-Site": "same-origin", graphql.FrameOriginHeader: portalOrigin},
+			"X-Forwarded-Host": {"X-Forwarded-Host": strings.TrimPrefix(otherPortal, "https://"), graphql.FrameOriginHeader: portalOrigin},
 		} {
 			payload["Authorization"] = "Bearer " + token
 			_, ack := f.dialWith(t, legacyProto, http.Header{"Origin": {otherPortal}}, payload)
@@ -583,7 +584,7 @@ func TestLive_InitPayloadNamesOnlyTheCredential(t *testing.T) {
 		// From the portal itself, and from the widget's own page framed by it, it works.
 		for name, upgrade := range map[string]http.Header{
 			"portal":      {"Origin": {portalOrigin}},
-			"widget page": {"Origin": {f.srv.URL}, "Sec-Fetch-Site": {"same-origin"}},
+			"widget page": {"Origin": {f.srv.URL}}, // as Chromium writes it: no Sec-Fetch-Site
 		} {
 			_, ack := f.dialWith(t, legacyProto, upgrade, map[string]any{"Authorization": "Bearer " + token, graphql.FrameOriginHeader: portalOrigin})
 			if ack.Type != "connection_ack" {
