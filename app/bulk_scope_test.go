@@ -20,3 +20,18 @@ func TestBulkBar_OffersDeleteOnlyWhereTheScopeAllowsIt(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkspaces_OffersDeleteOnlyWhereTheScopeAllowsIt renders a workspace's row for each
+// scope of a portal's token: a NO_DELETE or READ_ONLY view offers no delete, which the
+// directory refuses.
+func TestWorkspaces_OffersDeleteOnlyWhereTheScopeAllowsIt(t *testing.T) {
+	for scope, offered := range map[string]bool{"": true, "FULL": true, scopeNoDelete: false, scopeReadOnly: false} {
+		c := &workspacesPage{session: sessionState{Status: statusReady, Caps: allCaps, Scope: scope}}
+		html := app.HTMLString(c.renderWorkspace(workspaceItem{ID: "w1", Name: "Annotators"}))
+		if offered {
+			assertHas(t, html, `id="delete-w1"`)
+		} else {
+			assertHasNot(t, html, `id="delete-w1"`)
+		}
+	}
+}

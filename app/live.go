@@ -58,7 +58,7 @@ func (a api) follow(ctx context.Context, since string, on func(liveChange)) live
 	var end liveEnd
 	dials := 0
 	sc := graphql.NewSubscriptionClient(liveURL(a.endpoint)).
-		WithConnectionParams(map[string]interface{}{"Authorization": "X-API-Key: " + a.key}).
+		WithConnectionParams(a.liveParams()).
 		WithRetryTimeout(time.Millisecond).
 		WithTimeout(liveWriteTimeout).
 		WithReadLimit(1 << 20)
@@ -106,6 +106,16 @@ func (a api) follow(ctx context.Context, since string, on func(liveChange)) live
 		end.err = err
 	}
 	return end
+}
+
+// liveParams is the connection_init payload: the key, and the portal that frames the
+// widget, as every request names them (a portal's token works only from its portal).
+func (a api) liveParams() map[string]interface{} {
+	p := map[string]interface{}{"Authorization": "X-API-Key: " + a.key}
+	if a.frameOrigin != "" {
+		p[frameOriginHeader] = a.frameOrigin
+	}
+	return p
 }
 
 // permanent reports whether a subscription's error means connecting again cannot help

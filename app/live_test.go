@@ -102,3 +102,15 @@ func TestLive_HiddenWithoutSubscription(t *testing.T) {
 		t.Fatalf("core: %+v %v, want no Live", caps, f)
 	}
 }
+
+// TestLive_NamesItsPortal names the portal that frames the widget in connection_init, as
+// every request names it: a portal's token works only from its portal.
+func TestLive_NamesItsPortal(t *testing.T) {
+	framed := api{key: "uaet_x", frameOrigin: "https://portal.example"}.liveParams()
+	if framed["Authorization"] != "X-API-Key: uaet_x" || framed[frameOriginHeader] != "https://portal.example" {
+		t.Fatalf("framed: %v", framed)
+	}
+	if p := (api{key: "ua_x"}).liveParams(); len(p) != 1 {
+		t.Fatalf("not framed: %v", p)
+	}
+}

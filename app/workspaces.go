@@ -243,8 +243,11 @@ func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 		actions = app.Div().Class("row-actions").Body(
 			app.Button().Type("button").Class("btn").ID("rename-"+w.ID).Aria("label", "Rename "+w.Name).
 				Disabled(c.busy).Text("Rename").OnClick(c.startRename(w), "rename", w.ID, w.Name),
-			app.Button().Type("button").Class("btn btn-danger").ID("delete-"+w.ID).Aria("label", "Delete "+w.Name).
-				Disabled(c.busy).Text("Delete").OnClick(c.askDelete(w), "delete", w.ID, w.Name, w.members()),
+			// A portal's NO_DELETE or READ_ONLY token may not delete: the directory refuses it.
+			app.If(c.session.mayRemove(),
+				app.Button().Type("button").Class("btn btn-danger").ID("delete-"+w.ID).Aria("label", "Delete "+w.Name).
+					Disabled(c.busy).Text("Delete").OnClick(c.askDelete(w), "delete", w.ID, w.Name, w.members()),
+			),
 		)
 	}
 	members := app.UI(app.Text(w.members()))

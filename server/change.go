@@ -43,6 +43,9 @@ type ChangeSubscriber struct {
 	// Credential names the key the subscriber authenticated with, for the limit of
 	// subscriptions per credential.
 	Credential string
+	// UserID is the user subscribing, for the limit of subscriptions per user, whatever
+	// keys and sessions they use: anyone can make more keys.
+	UserID string
 	// Since is the cursor of the last change the subscriber saw: the changes after it are
 	// delivered first, or a ChangeResync when they are no longer known. Empty: from now.
 	Since string
@@ -68,25 +71,33 @@ type Changes interface {
 	Publish(change UserChange)
 	// Subscribe returns the changes of the subscriber's organization, from after its
 	// Since, until ctx ends or it falls behind; the channel is then closed. It refuses
-	// (RATE_LIMITED) a subscriber beyond the limits per credential or in all, and
+	// (RATE_LIMITED) a subscriber beyond the limits per credential, per user, per
+	// organization or in all, and
 	// (BAD_USER_INPUT) a Since that is not a cursor.
 	Subscribe(ctx context.Context, sub ChangeSubscriber) (<-chan UserChange, error)
 }
 
-// ChangeLimit bounds the subscriptions of one instance.
+// ChangeLimit bounds the subscriptions of one instance. The limits per user and per
+// organization keep one person with many keys, or one organization with many users, from
+// taking every subscription of the instance from the others.
 type ChangeLimit struct {
-	PerCredential int // 0 means DefaultSubscriptionsPerCredential
-	Total         int // 0 means DefaultSubscriptions
+	PerCredential   int // 0 means DefaultSubscriptionsPerCredential
+	PerUser         int // 0 means DefaultSubscriptionsPerUser
+	PerOrganization int // 0 means DefaultSubscriptionsPerOrganization
+	Total           int // 0 means DefaultSubscriptions
 	// Buffer is how many changes wait for a slow subscriber before it is dropped; 0
 	// means DefaultChangeBuffer.
 	Buffer int
 }
 
-// The default ChangeLimit: a person with a few tabs open, a thousand in all.
+// The default ChangeLimit: a person with a few tabs open, with a key or two, a thousand
+// in all, of which one organization takes at most half.
 const (
-	DefaultSubscriptionsPerCredential = 8
-	DefaultSubscriptions              = 1000
-	DefaultChangeBuffer               = 32
+	DefaultSubscriptionsPerCredential   = 8
+	DefaultSubscriptionsPerUser         = 16
+	DefaultSubscriptionsPerOrganization = 500
+	DefaultSubscriptions                = 1000
+	DefaultChangeBuffer                 = 32
 )
 
 // OrDefault returns l with its zero fields set to the defaults.
@@ -94,8 +105,14 @@ func (l ChangeLimit) OrDefault() ChangeLimit {
 	if l.PerCredential <= 0 {
 		l.PerCredential = DefaultSubscriptionsPerCredential
 	}
+	if l.PerUser <= 0 {
+		l.PerUser = DefaultSubscriptionsPerUser
+	}
 	if l.Total <= 0 {
 		l.Total = DefaultSubscriptions
+	}
+	if l.PerOrganization <= 0 {
+		l.PerOrganization = DefaultSubscriptionsPerOrganization
 	}
 	if l.Buffer <= 0 {
 		l.Buffer = DefaultChangeBuffer

@@ -14,7 +14,7 @@ type EmbedScope string
 const (
 	ScopeFull     EmbedScope = "FULL"      // what the user's role allows
 	ScopeReadOnly EmbedScope = "READ_ONLY" // reads only: every write is refused
-	ScopeNoDelete EmbedScope = "NO_DELETE" // everything but removing: no user deleted, no invitation or key revoked
+	ScopeNoDelete EmbedScope = "NO_DELETE" // everything but removing: no user or workspace deleted, no invitation or key revoked
 )
 
 // How long an embed token may live.

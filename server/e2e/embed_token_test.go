@@ -60,6 +60,20 @@ func TestEmbedTokens(t *testing.T) {
 			b := &browser{ctx: ctx}
 			uma := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 5+i, nil)[0]
 
+			t.Run("LiveUpdate", func(t *testing.T) {
+				// The framed widget follows the changes with its portal's token: a rename
+				// made elsewhere shows without a reload.
+				portal := b.newTab(t)
+				portal.openPortalWith(portalURL, portalForm{})
+				frame := b.frame(t, widget+"/")
+				frame.run(rowsLoaded())
+				u := s.findUsers(t, map[string]any{"activated": true}, 1, 0, nil)[0]
+				name := "Live" + mode.name
+				s.graphql(t, `mutation($id: ID, $n: String) { updatePropertiesInUser(where: {id: $id}, data: {firstname: $n}) { id } }`,
+					map[string]any{"id": u.ID, "n": name}, new(struct{}))
+				frame.run(waitText(`table.users tbody a[href="/users/`+u.ID+`"]`, func(s string) bool { return strings.Contains(s, name) }))
+			})
+
 			t.Run("MintAndUse", func(t *testing.T) {
 				portal := b.newTab(t)
 				portal.openPortalWith(portalURL, portalForm{person: uma.ID})

@@ -39,7 +39,7 @@ var (
 	ErrReadOnly = server.Errorf(server.EFORBIDDEN,
 		"This view is read-only: your portal lets you see users but not change anything. Ask an admin of your organization for full access.")
 	ErrNoDelete = server.Errorf(server.EFORBIDDEN,
-		"This view cannot delete users or revoke anything: ask an admin of your organization to do it.")
+		"This view cannot delete or revoke anything (users, workspaces, invitations, keys): ask an admin of your organization to do it.")
 	ErrMints = server.Errorf(server.EFORBIDDEN,
 		"An embed token cannot make API keys or other tokens: your portal's back end mints tokens with an admin's API key.")
 	ErrNotAdmin = server.Errorf(server.EFORBIDDEN,
@@ -98,8 +98,8 @@ func MayWrite(ctx context.Context) error {
 	return nil
 }
 
-// MayRemove refuses a caller whose token does not allow removing: deleting a user,
-// revoking an invitation or a key.
+// MayRemove refuses a caller whose token does not allow removing: deleting a user or a
+// workspace, revoking an invitation or a key.
 func MayRemove(ctx context.Context) error {
 	if a := server.AuthFromContext(ctx); a != nil && a.Embed != nil {
 		switch a.Embed.Scope {

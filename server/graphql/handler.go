@@ -78,8 +78,14 @@ type Handler struct {
 	// LiveRecheck is how often an idle subscription checks its caller's key again; 0
 	// means DefaultLiveRecheck.
 	LiveRecheck time.Duration
+	// LiveConnectionsPerClient is how many WebSockets one client (its address, as the
+	// limits on credential checks name it) may hold open at once; 0 means
+	// DefaultLiveConnectionsPerClient.
+	LiveConnectionsPerClient int
 
 	executorOnly bool // every document to gqlgen's executor, none to pageSchema (tests compare the two)
+
+	live liveConnections // the WebSockets open now, per client
 
 	once      sync.Once
 	schema    *ast.Schema
@@ -268,9 +274,14 @@ func (h *Handler) run(r *http.Request, req *request) (res *response, ran bool) {
 // with a key that does not authenticate, still runs: fields that need no caller answer,
 // the others report why there is none.
 func (h *Handler) authenticate(r *http.Request) context.Context {
+	return h.authenticateFrom(r, requestOrigin(r.Header))
+}
+
+// authenticateFrom is authenticate for a request from the web origin origin.
+func (h *Handler) authenticateFrom(r *http.Request, origin string) context.Context {
 	st := &requestState{}
 	ctx := server.NewContextWithClient(withState(r.Context(), st), clientAddress(r, h.TrustProxy))
-	ctx = server.NewContextWithOrigin(ctx, requestOrigin(r.Header))
+	ctx = server.NewContextWithOrigin(ctx, origin)
 	id, key, present, err := credentials(r.Header)
 	switch {
 	case !present:

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gql "github.com/99designs/gqlgen/graphql"
@@ -38,6 +39,42 @@ const (
 	liveWriteTimeout = 10 * time.Second
 )
 
+// DefaultLiveConnectionsPerClient is how many WebSockets one client address may hold open
+// at once: the tabs of the people of an office behind one address. A connection lasts as
+// long as its client keeps it, subscribed or not, and the subscriptions' limits do not
+// count one that never subscribes.
+const DefaultLiveConnectionsPerClient = 256
+
+// liveConnections counts the WebSockets open now, per client, in this process: what they
+// hold (a socket, its goroutines) is this process's.
+type liveConnections struct {
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take counts one more connection of client, unless it holds limit already.
+func (l *liveConnections) take(client string, limit int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[client] >= limit {
+		return false
+	}
+	if l.open == nil {
+		l.open = map[string]int{}
+	}
+	l.open[client]++
+	return true
+}
+
+// release counts one connection of client fewer.
+func (l *liveConnections) release(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[client]--; l.open[client] <= 0 {
+		delete(l.open, client)
+	}
+}
+
 // UserChange is a change as Subscription.userChanged delivers it.
 type UserChange struct {
 	Kind        server.ChangeKind
@@ -67,7 +104,7 @@ func (r *subscriptionResolver) UserChanged(ctx context.Context, since *string) (
 		return nil, err
 	}
 	auth := server.AuthFromContext(ctx)
-	sub := server.ChangeSubscriber{OrganizationID: me.OrganizationID, Credential: auth.KeyID}
+	sub := server.ChangeSubscriber{OrganizationID: me.OrganizationID, Credential: auth.KeyID, UserID: me.ID}
 	if sub.Credential == "" {
 		sub.Credential = "user:" + me.ID
 	}
@@ -226,6 +263,19 @@ func (h *Handler) serveLive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, mediaJSON, http.StatusForbidden, "This origin is not allowed to call the directory: add it to -allowed-origins.")
 		return
 	}
+	client, most := clientAddress(r, h.TrustProxy), h.LiveConnectionsPerClient
+	if most <= 0 {
+		most = DefaultLiveConnectionsPerClient
+	}
+	if !h.live.take(client, most) {
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, mediaJSON, http.StatusTooManyRequests, &response{Errors: []*gqlError{{
+			Message:    "Your address has as many live connections open as it may: close other tabs or windows of the directory, then reload.",
+			Extensions: map[string]any{"code": server.ERATELIMITED, "retryAfterSeconds": 60},
+		}}})
+		return
+	}
+	defer h.live.release(client)
 	limit := int64(MaxBodySize)
 	ws := transport.Websocket{
 		Implementation: liveSockets{},
@@ -252,21 +302,34 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
+// payloadHeaders are the credential a connection_init payload may name, as a request's
+// headers would. Whatever else it names is not read as a header: the payload is the
+// client's own writing, where the upgrade's Origin is the browser's and its
+// X-Forwarded-For the proxy's, which the embed tokens' origins and the limits per client
+// rely on.
+var payloadHeaders = []string{"Authorization", "X-API-Key", "X-API-Secret"}
+
 // initLive authenticates a connection with the credentials of its connection_init
 // payload, read as the headers of a request would be ({"Authorization": "Bearer <key>"},
 // {"X-API-Key": "<key>"}, ...), else with the headers of its upgrade request.
 func (h *Handler) initLive(ctx context.Context, r *http.Request, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	hdr := http.Header{}
+	named := http.Header{}
 	for k, v := range payload {
 		if s, ok := v.(string); ok && len(s) <= server.MaxKeyLength+len("X-API-Key: ") {
-			hdr.Set(k, s)
+			named.Set(k, s)
 		}
 	}
 	req := r.WithContext(ctx)
-	if _, _, present, _ := credentials(hdr); present {
-		req.Header = hdr
+	if _, _, present, _ := credentials(named); present {
+		req.Header = r.Header.Clone()
+		for _, k := range payloadHeaders {
+			req.Header.Del(k)
+			if v := named.Get(k); v != "" {
+				req.Header.Set(k, v)
+			}
+		}
 	}
-	ctx = h.authenticate(req)
+	ctx = h.authenticateFrom(req, liveOrigin(r, named))
 	ctx = transport.WithWebsocketCloseCode(ctx, 4401)
 	if err := authenticated(ctx); err != nil {
 		var se *server.Error
@@ -276,6 +339,19 @@ func (h *Handler) initLive(ctx context.Context, r *http.Request, payload transpo
 		return ctx, nil, errors.New("Internal error.")
 	}
 	return ctx, nil, nil
+}
+
+// liveOrigin is the web origin of a WebSocket, which an embed token must be bound to: the
+// Origin of its upgrade, which the browser writes; or, for the widget's own page (an
+// Origin of the directory's own host, which no other site's page can write), the portal
+// that frames it, as its connection_init names it (X-Useradmin-Frame-Origin), as a POST
+// of that page names it. Browsers send no Sec-Fetch-Site with a WebSocket's upgrade.
+func liveOrigin(r *http.Request, named http.Header) string {
+	origin := r.Header.Get("Origin")
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return strings.TrimSpace(named.Get(FrameOriginHeader))
+	}
+	return origin
 }
 
 // liveExecutor runs the documents of a WebSocket as the handler runs a POST's: read,

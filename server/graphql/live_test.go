@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,9 +82,15 @@ const (
 // the first answer's type (connection_ack or connection_error) and payload.
 func (f *liveFixture) dial(t *testing.T, proto string, payload map[string]any) (*liveClient, wsMessage) {
 	t.Helper()
+	return f.dialWith(t, proto, nil, payload)
+}
+
+// dialWith is dial with header on the upgrade request, as a browser or a proxy writes it.
+func (f *liveFixture) dialWith(t *testing.T, proto string, header http.Header, payload map[string]any) (*liveClient, wsMessage) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{proto}})
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{proto}, HTTPHeader: header})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,4 +489,165 @@ func TestLive_HostileDocuments(t *testing.T) {
 			t.Fatalf("got %s %s, want the connection closed", m.Type, m.Payload)
 		}
 	})
+}
+
+func TestLive_LimitsPerUserAndOrganization(t *testing.T) {
+	// A USER makes as many keys as they like (createApiKey), each with its own limit of
+	// subscriptions: without a limit per user and per organization, one person, or one
+	// organization's users, take every subscription the instance has, and live updates
+	// stop for every other organization. Here the instance takes 6, each key 2, each user
+	// 3, each organization 4.
+	f := newLiveFixture(t, server.ChangeLimit{PerCredential: 2, PerUser: 3, PerOrganization: 4, Total: 6}, nil)
+	newKey := func(key string) string {
+		d := f.data(t, gql{key: key, query: `mutation { createApiKey(name: "tab") { key } }`})
+		return d["createApiKey"].(map[string]any)["key"].(string)
+	}
+	open := 0
+	subscribe := func(key, want string) {
+		t.Helper()
+		c := f.connect(t, legacyProto, key)
+		c.subscribe("1", changedDoc, nil)
+		if want == "" {
+			open++
+			deadline := time.Now().Add(5 * time.Second)
+			for f.hub.Subscribers() < open {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d subscribers, want %d: %v", f.hub.Subscribers(), open, c.next(time.Second))
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return
+		}
+		if code, msg := c.failure("1", 2*time.Second); code != "RATE_LIMITED" || !strings.Contains(msg, want) {
+			t.Fatalf("got %s %q, want RATE_LIMITED saying %q", code, msg, want)
+		}
+	}
+	// Uma: three keys of her own, then a fourth, each opening one subscription.
+	for range 3 {
+		subscribe(newKey(f.acmeUserKey), "")
+	}
+	subscribe(newKey(f.acmeUserKey), "across your keys")
+	// Her admin: one more for Acme, then Acme is full, whichever key or user.
+	subscribe(f.acmeAdminKey, "")
+	subscribe(newKey(f.acmeAdminKey), "Your organization")
+	// Globex still follows its changes.
+	subscribe(f.globexAdminKey, "")
+	subscribe(newKey(f.globexAdminKey), "")
+	if n := f.hub.Subscribers(); n != 6 {
+		t.Fatalf("%d subscribers, want 6", n)
+	}
+}
+
+func TestLive_InitPayloadNamesOnlyTheCredential(t *testing.T) {
+	// connection_init's payload is the client's own writing: it may carry the key, but
+	// not the headers that the proxy or the browser write for the server to trust.
+	t.Run("ForwardedFor", func(t *testing.T) {
+		// Behind a trusted proxy, a client that names a new address in each payload
+		// would escape the limit on wrong keys per client.
+		f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) { h.TrustProxy = true })
+		f.db.CredentialLimit = server.CredentialLimit{Failures: 2}
+		proxied := http.Header{"X-Forwarded-For": {"198.51.100.1"}}
+		var got []string
+		for i := range 3 {
+			_, ack := f.dialWith(t, legacyProto, proxied, map[string]any{"Authorization": "Bearer ua_guessedKeyNumber",
+				"X-Forwarded-For": fmt.Sprint("203.0.113.", i)})
+			got = append(got, ack.Type+" "+string(ack.Payload))
+		}
+		if !strings.Contains(got[2], secretLimited) {
+			t.Fatalf("third wrong key from one client: %s, want %q", got[2], secretLimited)
+		}
+		// And from the direct connection, the payload names no address at all.
+		_, ack := f.dialWith(t, legacyProto, proxied, map[string]any{"Authorization": "Bearer " + f.acmeAdminKey, "X-Forwarded-For": "203.0.113.9"})
+		if !strings.Contains(string(ack.Payload), secretLimited) {
+			t.Fatalf("a good key from the limited client: %s %s, want %q", ack.Type, ack.Payload, secretLimited)
+		}
+	})
+	t.Run("Origin", func(t *testing.T) {
+		// A token bound to one portal, used from another portal's page: the browser
+		// writes that page's Origin on the upgrade, whatever the payload says.
+		f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) {
+			h.AllowedOrigins = []string{portalOrigin, otherPortal}
+		})
+		token := f.mintToken(t, f.acmeAdmin.ID, "FULL")
+		const refused = "This embed token works only from the portal it was made for"
+		for name, payload := range map[string]map[string]any{
+			"Origin":           {"Origin": portalOrigin},
+			"frame origin":     {"Sec-Fetch-Site": "same-origin", graphql.FrameOriginHeader: portalOrigin},
+			"X-Forwarded-Host": {"X-Forwarded-Host": strings.TrimPrefix(otherPortal, "https://"), graphql.FrameOriginHeader: portalOrigin},
+		} {
+			payload["Authorization"] = "Bearer " + token
+			_, ack := f.dialWith(t, legacyProto, http.Header{"Origin": {otherPortal}}, payload)
+			if ack.Type != "connection_error" || !strings.Contains(string(ack.Payload), refused) {
+				t.Errorf("%s in the payload, from %s: %s %s, want %q", name, otherPortal, ack.Type, ack.Payload, refused)
+			}
+		}
+		// From the portal itself, and from the widget's own page framed by it, it works.
+		for name, upgrade := range map[string]http.Header{
+			"portal":      {"Origin": {portalOrigin}},
+			"widget page": {"Origin": {f.srv.URL}}, // as Chromium writes it: no Sec-Fetch-Site
+		} {
+			_, ack := f.dialWith(t, legacyProto, upgrade, map[string]any{"Authorization": "Bearer " + token, graphql.FrameOriginHeader: portalOrigin})
+			if ack.Type != "connection_ack" {
+				t.Errorf("from the %s: %s %s, want connection_ack", name, ack.Type, ack.Payload)
+			}
+		}
+	})
+}
+
+func TestLive_ConnectionsPerClient(t *testing.T) {
+	// A connection lasts as long as its client keeps it, and one that never subscribes
+	// counts against no subscription limit: one client opening thousands, with a key or
+	// none, would hold a socket and its goroutines each. Here a client holds 3 at most.
+	f := newLiveFixture(t, server.ChangeLimit{}, func(h *graphql.Handler) {
+		h.LiveConnectionsPerClient = 3
+		h.TrustProxy = true
+	})
+	from := func(addr string) http.Header { return http.Header{"X-Forwarded-For": {addr}} }
+	upgrade := func(addr string) (*websocket.Conn, *http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/graphql",
+			&websocket.DialOptions{Subprotocols: []string{legacyProto}, HTTPHeader: from(addr)})
+	}
+	c1 := f.connectFrom(t, from("198.51.100.1"), f.acmeAdminKey)
+	f.connectFrom(t, from("198.51.100.1"), f.acmeUserKey)
+	idle, resp, err := upgrade("198.51.100.1") // never sends connection_init
+	if err != nil {
+		t.Fatalf("third: %v %v", resp, err)
+	}
+	defer idle.CloseNow()
+	_, resp, err = upgrade("198.51.100.1")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a fourth: %v %v, want 429", resp, err)
+	}
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	if !strings.Contains(fmt.Sprint(body), "RATE_LIMITED") || !strings.Contains(fmt.Sprint(body), "close other tabs") {
+		t.Fatalf("a fourth: %v", body)
+	}
+	// Another client is not held back; closing one frees its place.
+	f.connectFrom(t, from("198.51.100.2"), f.globexAdminKey)
+	c1.c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, resp, err := upgrade("198.51.100.1")
+		if err == nil {
+			c.CloseNow()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a close: %v %v", resp, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// connectFrom is connect with header on the upgrade request.
+func (f *liveFixture) connectFrom(t *testing.T, header http.Header, key string) *liveClient {
+	t.Helper()
+	c, ack := f.dialWith(t, legacyProto, header, map[string]any{"Authorization": "Bearer " + key})
+	if ack.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %s %s, want connection_ack", ack.Type, ack.Payload)
+	}
+	return c
 }

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"useradmin/server"
 	"useradmin/server/graphql"
 )
 
@@ -346,4 +348,123 @@ func TestParadime_ContractAlone(t *testing.T) {
 	defer func() { f.db.Now = time.Now }()
 	d = f.data(t, gql{query: `{ listUsers { invitedUsers { email inviteStatus } } }`, key: f.acmeAdminKey})
 	f.assertJSON(t, d, `{"listUsers": {"invitedUsers": [{"email": "ivy@acme.test", "inviteStatus": "EXPIRED"}]}}`)
+}
+
+// readCounter counts the pages of users and invitations a handler reads.
+type readCounter struct {
+	server.UserService
+	invites server.InvitationService
+	pages   atomic.Int64
+}
+
+func (c *readCounter) FindUsers(ctx context.Context, filter server.UserFilter, page server.Page, order []server.UserOrder) ([]*server.User, error) {
+	c.pages.Add(1)
+	return c.UserService.FindUsers(ctx, filter, page, order)
+}
+
+// invitations is the InvitationService whose pages c counts.
+func (c *readCounter) invitations() server.InvitationService { return countedInvitations{c.invites, c} }
+
+type countedInvitations struct {
+	server.InvitationService
+	c *readCounter
+}
+
+func (i countedInvitations) FindInvitations(ctx context.Context, filter server.InvitationFilter, page server.Page) ([]*server.Invitation, error) {
+	i.c.pages.Add(1)
+	return i.InvitationService.FindInvitations(ctx, filter, page)
+}
+
+func TestParadime_ListUsersReadsWhatIsAsked(t *testing.T) {
+	// The cost of a document counts the fields it selects: ten listUsers { ok }, which
+	// cost twenty, read no page of users or invitations, where each would read up to 500
+	// of each; the answer is the same, and its refusals too.
+	f := newFixture(t)
+	var c *readCounter
+	f.handler = f.handlerWith(func(h *graphql.Handler) {
+		c = &readCounter{UserService: h.Users, invites: h.Invitations}
+		h.Users, h.Invitations = c, c.invitations()
+	})
+	var aliases []string
+	for i := range 10 {
+		aliases = append(aliases, fmt.Sprintf("l%d: listUsers { ok }", i))
+	}
+	got := f.data(t, gql{key: f.acmeAdminKey, query: "{ " + strings.Join(aliases, " ") + " }"})
+	for i := range 10 {
+		if ok := got[fmt.Sprintf("l%d", i)].(map[string]any)["ok"]; ok != true {
+			t.Fatalf("l%d: %v", i, got)
+		}
+	}
+	if n := c.pages.Load(); n != 0 {
+		t.Fatalf("ten listUsers { ok } read %d pages, want none", n)
+	}
+	// Through a fragment and with @include, the lists are asked for: they are read.
+	got = f.data(t, gql{key: f.acmeAdminKey, query: `query($with: Boolean!) { listUsers { ok ...lists } }
+		fragment lists on ListUsers { activeUsers @include(if: $with) { email } invitedUsers { email } }`, variables: `{"with": true}`})
+	lists := got["listUsers"].(map[string]any)
+	if len(lists["activeUsers"].([]any)) == 0 || len(lists["invitedUsers"].([]any)) == 0 || c.pages.Load() == 0 {
+		t.Fatalf("lists asked for: %v, %d pages", got, c.pages.Load())
+	}
+	// A USER is refused whatever is asked.
+	got = f.do(t, gql{key: f.acmeUserKey, query: `{ listUsers { ok } }`})
+	if ok := got["data"].(map[string]any)["listUsers"].(map[string]any)["ok"]; ok != false || codes(got)["listUsers"] != forbidden {
+		t.Fatalf("a USER's listUsers { ok }: %v", got)
+	}
+}
+
+func TestCompatibilityContracts_EmbedTokenScopes(t *testing.T) {
+	// The compatibility schemas reach users by routes of their own (Paradime's uid,
+	// Kili's where): a portal's READ_ONLY token is refused every write on each, aliased
+	// and in variables, and nothing stored changes; NO_DELETE deactivates, as the full
+	// contract lets it.
+	t.Run("paradime", func(t *testing.T) {
+		f := newFixture(t)
+		token := f.mintToken(t, f.acmeAdmin.ID, "READ_ONLY") // with the full contract, which mints
+		noDelete := f.mintToken(t, f.acmeAdmin.ID, "NO_DELETE")
+		f.handler = f.handlerWith(func(h *graphql.Handler) { h.ParadimeOnly = true })
+		before := f.snapshot(t)
+		got := f.doToken(t, tokenRequest{token: token, origin: portalOrigin, variables: `{"u": "$ACME_USER_ID"}`,
+			query: `mutation($u: String!) {
+				a: inviteUser(email: "zed@acme.test", accountType: DEVELOPER) { ok }
+				b: updateUserAccountType(uid: $u, accountType: ADMIN) { ok }
+				c: disableUser(uid: $u) { ok }
+				d: updateUserAccountType(uid: "$ACME_ADMIN_ID", accountType: DEVELOPER) { ok }
+				e: disableUser(uid: "$ACME_ADMIN_ID") { ok }
+			}`})
+		if c := codes(got); len(c) != 5 || c["a"] != forbidden || c["b"] != forbidden || c["c"] != forbidden || c["d"] != forbidden || c["e"] != forbidden {
+			t.Fatalf("codes %v: %v", c, got)
+		}
+		f.assertJSON(t, got["data"], `{"a": {"ok": false}, "b": {"ok": false}, "c": {"ok": false}, "d": {"ok": false}, "e": {"ok": false}}`)
+		if after := f.snapshot(t); after != before {
+			t.Fatalf("the store changed:\n%s\n%s", before, after)
+		}
+		got = f.doToken(t, tokenRequest{token: token, origin: portalOrigin, query: `{ listUsers { ok } }`})
+		f.assertJSON(t, got["data"], `{"listUsers": {"ok": true}}`)
+
+		got = f.doToken(t, tokenRequest{token: noDelete, origin: portalOrigin, query: `mutation { disableUser(uid: "$ACME_USER_ID") { ok } }`})
+		f.assertJSON(t, got, `{"data": {"disableUser": {"ok": true}}}`)
+	})
+	t.Run("core", func(t *testing.T) {
+		f := newFixture(t)
+		token := f.mintToken(t, f.acmeAdmin.ID, "READ_ONLY")
+		f.handler = f.handlerWith(func(h *graphql.Handler) { h.CoreOnly = true })
+		before := f.snapshot(t)
+		got := f.doToken(t, tokenRequest{token: token, origin: portalOrigin, variables: `{"w": {"email": "` + acmeUserEmail + `"}}`,
+			query: `mutation($w: UserWhere!) {
+				a: createUser(data: {email: "zed@acme.test", password: "a long password", organizationRole: ADMIN}) { id }
+				b: updatePropertiesInUser(where: $w, data: {organizationRole: ADMIN}) { id }
+				c: updatePropertiesInUser(where: {id: "$ACME_ADMIN_ID"}, data: {activated: false}) { id }
+				d: resetPassword(where: $w) { id }
+				e: updatePassword(where: {id: "$ACME_ADMIN_ID"}, data: {oldPassword: "` + password + `", newPassword1: "a new long one", newPassword2: "a new long one"}) { id }
+			}`})
+		if c := codes(got); len(c) != 5 || c["a"] != forbidden || c["b"] != forbidden || c["c"] != forbidden || c["d"] != forbidden || c["e"] != forbidden {
+			t.Fatalf("codes %v: %v", c, got)
+		}
+		if after := f.snapshot(t); after != before {
+			t.Fatalf("the store changed:\n%s\n%s", before, after)
+		}
+		if len(f.mailer.sent) != 0 {
+			t.Fatalf("mail sent: %v", f.mailer.sent)
+		}
+	})
 }

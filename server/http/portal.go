@@ -10,7 +10,10 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -137,10 +140,17 @@ func (p Portal) embedToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // fromOwnPage refuses a request that another site's page made (a browser names the page's
-// origin), so that no other page can mint tokens with the portal's key.
+// origin), so that no other page can mint tokens with the portal's key. The portal answers
+// only by an address or as localhost: a site that points its own name at the portal's
+// address (DNS rebinding) is, to the browser, the portal's origin, whose page could read
+// the people and pass the Origin check.
 func (p Portal) fromOwnPage(w http.ResponseWriter, r *http.Request) bool {
 	if p.Key == "" {
 		writePortalJSON(w, http.StatusServiceUnavailable, map[string]string{"error": errNoPortalKey.Error()})
+		return false
+	}
+	if !isAddressHost(r.Host) {
+		writePortalJSON(w, http.StatusForbidden, map[string]string{"error": "Open the portal by its address, such as http://127.0.0.1:8001, or as localhost: it answers no other name."})
 		return false
 	}
 	origin := r.Header.Get("Origin")
@@ -149,6 +159,19 @@ func (p Portal) fromOwnPage(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// isAddressHost reports whether a Host header names an IP address or localhost, with or
+// without a port: names that no other site can point elsewhere.
+func isAddressHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	return strings.EqualFold(host, "localhost")
 }
 
 var errNoPortalKey = errors.New("The example portal has no API key: start the server with -portal-key (an admin's API key), or with -admin-key on a new database.")

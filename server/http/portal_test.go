@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -108,5 +109,60 @@ func TestPortal_MintsTokens(t *testing.T) {
 	if status, out := portalPost(t, s.URL()+"/api/embed-token", s.URL(), `{"userId": "`+admin.ID+`", "lifetimeSeconds": 7200}`); status != http.StatusBadRequest ||
 		out["error"] != "A token lives from 10 to 3600 seconds (900 by default): pick a lifetime in that range." {
 		t.Errorf("too long: %d %v", status, out)
+	}
+}
+
+func TestPortal_RefusesRenamedHost(t *testing.T) {
+	// DNS rebinding: a site whose name an attacker points at 127.0.0.1 after its page
+	// has loaded is, to the browser, the portal's own origin. Its page reads the people
+	// (a same-origin GET sends no Origin) and its POSTs carry an Origin that matches their
+	// Host: neither reaches the directory with the portal's key.
+	var calls int
+	dir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data": {"viewer": {"id": "u1"}, "users": [{"id": "u1", "email": "ann@acme.test"}], "createEmbedToken": {"token": "uaet_x"}}}`))
+	}))
+	defer dir.Close()
+	s := MustOpenServer(t, &serverhttp.Server{Handler: serverhttp.PortalHandler(serverhttp.Portal{
+		WidgetURL: dir.URL + "/", GraphQL: dir.URL + "/graphql", Key: "ua_portal"})})
+	port := s.URL()[strings.LastIndex(s.URL(), ":"):]
+	for _, host := range []string{"rebound.evil.test" + port, "evil.test", "127.0.0.1.evil.test" + port} {
+		for _, tc := range []struct{ method, path, origin string }{
+			{http.MethodGet, "/api/people", ""},
+			{http.MethodPost, "/api/embed-token", "http://" + host},
+		} {
+			req, _ := http.NewRequest(tc.method, s.URL()+tc.path, strings.NewReader(`{"userId": "u1"}`))
+			req.Host = host
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out map[string]any
+			json.NewDecoder(resp.Body).Decode(&out)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(fmt.Sprint(out["error"]), "127.0.0.1") {
+				t.Errorf("%s %s as %s: %d %v, want 403 naming the address to use", tc.method, tc.path, host, resp.StatusCode, out)
+			}
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("the directory was called %d times with the portal's key", calls)
+	}
+	// By its address, or as localhost, it answers.
+	for _, host := range []string{"127.0.0.1" + port, "localhost" + port} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/api/people", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("as %s: %d, want 200", host, resp.StatusCode)
+		}
 	}
 }

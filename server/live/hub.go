@@ -31,13 +31,14 @@ type Hub struct {
 	kept    []server.UserChange
 	byOrg   map[string]map[*subscriber]struct{}
 	perCred map[string]int
+	perUser map[string]int
 	total   int
 }
 
 type subscriber struct {
-	org, cred string
-	ch        chan server.UserChange
-	gone      bool
+	org, cred, user string
+	ch              chan server.UserChange
+	gone            bool
 }
 
 var _ server.Changes = (*Hub)(nil)
@@ -55,6 +56,7 @@ func New(limit server.ChangeLimit, retain int) *Hub {
 		epoch:   strings.ToLower(rand.Text()[:8]),
 		byOrg:   map[string]map[*subscriber]struct{}{},
 		perCred: map[string]int{},
+		perUser: map[string]int{},
 	}
 }
 
@@ -110,11 +112,19 @@ func (h *Hub) Subscribe(ctx context.Context, sub server.ChangeSubscriber) (<-cha
 		return nil, &server.Error{Code: server.ERATELIMITED, RetryAfter: time.Minute,
 			Message: "The directory has as many live connections as it takes: live updates are off for now, reload the page later to see changes."}
 	}
+	if len(h.byOrg[sub.OrganizationID]) >= h.limit.PerOrganization {
+		return nil, &server.Error{Code: server.ERATELIMITED, RetryAfter: time.Minute,
+			Message: "Your organization has as many live subscriptions on this server as it may: live updates are off for now, reload the page later to see changes."}
+	}
+	if h.perUser[sub.UserID] >= h.limit.PerUser {
+		return nil, &server.Error{Code: server.ERATELIMITED, RetryAfter: time.Minute,
+			Message: "You have as many live subscriptions as you may, across your keys and sessions: close other tabs or windows of the directory, then reload."}
+	}
 	if h.perCred[sub.Credential] >= h.limit.PerCredential {
 		return nil, &server.Error{Code: server.ERATELIMITED, RetryAfter: time.Minute,
 			Message: "This key has as many live subscriptions as it may: close other tabs or windows of the directory, then reload."}
 	}
-	s := &subscriber{org: sub.OrganizationID, cred: sub.Credential, ch: make(chan server.UserChange, h.limit.Buffer)}
+	s := &subscriber{org: sub.OrganizationID, cred: sub.Credential, user: sub.UserID, ch: make(chan server.UserChange, h.limit.Buffer)}
 	if sub.Since != "" {
 		h.replayLocked(s, since, known)
 	}
@@ -123,6 +133,7 @@ func (h *Hub) Subscribe(ctx context.Context, sub server.ChangeSubscriber) (<-cha
 	}
 	h.byOrg[s.org][s] = struct{}{}
 	h.perCred[s.cred]++
+	h.perUser[s.user]++
 	h.total++
 	context.AfterFunc(ctx, func() {
 		h.mu.Lock()
@@ -172,6 +183,9 @@ func (h *Hub) removeLocked(s *subscriber) {
 	}
 	if h.perCred[s.cred]--; h.perCred[s.cred] <= 0 {
 		delete(h.perCred, s.cred)
+	}
+	if h.perUser[s.user]--; h.perUser[s.user] <= 0 {
+		delete(h.perUser, s.user)
 	}
 	h.total--
 }

@@ -117,3 +117,31 @@ func TestHub_Limits(t *testing.T) {
 		t.Fatalf("after the others ended: %v", err)
 	}
 }
+
+func TestHub_LimitsPerUserAndOrganization(t *testing.T) {
+	// Keys are free to make: one user's subscriptions count together whatever their keys,
+	// and one organization's together whatever their users, so that neither takes the
+	// instance's every subscription from another organization.
+	h := New(server.ChangeLimit{PerCredential: 5, PerUser: 2, PerOrganization: 3, Total: 10}, 0)
+	ctx := context.Background()
+	for _, key := range []string{"k1", "k2"} {
+		if _, err := h.Subscribe(ctx, server.ChangeSubscriber{OrganizationID: "a", UserID: "u", Credential: key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Subscribe(ctx, server.ChangeSubscriber{OrganizationID: "a", UserID: "u", Credential: "k3"}); server.ErrorCode(err) != server.ERATELIMITED {
+		t.Fatalf("a third key of one user: %v, want RATE_LIMITED", err)
+	}
+	if _, err := h.Subscribe(ctx, server.ChangeSubscriber{OrganizationID: "a", UserID: "v", Credential: "k4"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Subscribe(ctx, server.ChangeSubscriber{OrganizationID: "a", UserID: "w", Credential: "k5"}); server.ErrorCode(err) != server.ERATELIMITED {
+		t.Fatalf("a fourth of one organization: %v, want RATE_LIMITED", err)
+	}
+	if _, err := h.Subscribe(ctx, server.ChangeSubscriber{OrganizationID: "b", UserID: "x", Credential: "k6"}); err != nil {
+		t.Fatalf("another organization: %v", err)
+	}
+	if n := h.Subscribers(); n != 4 {
+		t.Fatalf("%d subscribers, want 4", n)
+	}
+}

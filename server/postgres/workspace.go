@@ -9,6 +9,7 @@ import (
 
 	"useradmin/server"
 	"useradmin/server/audit"
+	"useradmin/server/embedtoken"
 )
 
 // WorkspaceService reads and writes the workspaces of the caller's organization, as the
@@ -235,6 +236,11 @@ func (s *WorkspaceService) RenameWorkspace(ctx context.Context, id, name string)
 // DeleteWorkspace removes a workspace of the caller's organization; only an ADMIN may,
 // and one with members only when evenIfNotEmpty. Its users stay.
 func (s *WorkspaceService) DeleteWorkspace(ctx context.Context, id string, evenIfNotEmpty bool) error {
+	// A NO_DELETE token promises its portal that nothing is deleted: a workspace is gone
+	// for good, with its members' places in it.
+	if err := embedtoken.MayRemove(ctx); err != nil {
+		return err
+	}
 	if err := validateWorkspaceID(id); err != nil {
 		return err
 	}

@@ -238,6 +238,11 @@ func (s *WorkspaceService) RenameWorkspace(ctx context.Context, id, name string)
 // DeleteWorkspace removes a workspace of the caller's organization; only an ADMIN may,
 // and one with members only when evenIfNotEmpty. Its users stay.
 func (s *WorkspaceService) DeleteWorkspace(ctx context.Context, id string, evenIfNotEmpty bool) error {
+	// A NO_DELETE token promises its portal that nothing is deleted: a workspace is gone
+	// for good, with its members' places in it.
+	if err := mayRemove(ctx); err != nil {
+		return err
+	}
 	if err := validateWorkspaceID(id); err != nil {
 		return err
 	}

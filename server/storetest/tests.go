@@ -65,6 +65,7 @@ var tests = []struct {
 	{"WorkspaceService_Authorization", testWorkspaceService_Authorization},
 	{"WorkspaceService_AtOnce", testWorkspaceService_AtOnce},
 	{"WorkspaceService_ReadOnlyToken", testWorkspaceService_ReadOnlyToken},
+	{"WorkspaceService_NoDeleteToken", testWorkspaceService_NoDeleteToken},
 	{"Bulk_DeactivateThousandsWithFailuresMixedIn", testBulk_DeactivateThousandsWithFailuresMixedIn},
 	{"Bulk_RoleAndDeleteBySearch", testBulk_RoleAndDeleteBySearch},
 	{"Bulk_IDsOfAnotherOrganizationAreNotFound", testBulk_IDsOfAnotherOrganizationAreNotFound},

@@ -501,3 +501,47 @@ func testWorkspaceService_ReadOnlyToken(t *testing.T, open Open) {
 		t.Fatalf("workspaces %v %v", list, err)
 	}
 }
+
+func testWorkspaceService_NoDeleteToken(t *testing.T, open Open) {
+	// An ADMIN's NO_DELETE embed token, which promises a portal that nothing is deleted:
+	// deleting a workspace, empty or with members, is refused FORBIDDEN, alone and ten at
+	// once, and nothing changes; the other workspace writes work.
+	p, ws, w := newWorkspaces(t, open)
+	full, err := ws.CreateWorkspace(p.adminCtx, "Reviewers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.AddWorkspaceMembers(p.adminCtx, full.ID, []string{p.bob.ID, p.carol.ID}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := p.mustTokenContext(t, p.mustMint(t, p.adminCtx, p.admin, server.ScopeNoDelete, 0).Token)
+	deletes := map[string]func() error{
+		"empty":             func() error { return ws.DeleteWorkspace(ctx, w.ID, false) },
+		"empty, forced":     func() error { return ws.DeleteWorkspace(ctx, w.ID, true) },
+		"with members":      func() error { return ws.DeleteWorkspace(ctx, full.ID, true) },
+		"with members, ask": func() error { return ws.DeleteWorkspace(ctx, full.ID, false) },
+	}
+	for name, del := range deletes {
+		assertCodeNamed(t, name, p.assertUnchanged(t, del), server.EFORBIDDEN)
+	}
+	var errs []error
+	p.assertUnchanged(t, func() error {
+		errs = AtOnce(10, func(i int) error { return ws.DeleteWorkspace(ctx, []string{w.ID, full.ID}[i%2], true) })
+		return nil
+	})
+	if n := Codes(errs); n[server.EFORBIDDEN] != len(errs) {
+		t.Fatalf("parallel deletes: %v, want all FORBIDDEN", n)
+	}
+	if _, err := ws.RenameWorkspace(ctx, w.ID, "Labelers"); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	if _, err := ws.AddWorkspaceMembers(ctx, w.ID, []string{p.bob.ID}); err != nil {
+		t.Fatalf("add: %v", err)
+	}
+	if _, err := ws.RemoveWorkspaceMembers(ctx, w.ID, []string{p.bob.ID}); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if _, err := ws.CreateWorkspace(ctx, "Mine"); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+}
