@@ -42,7 +42,7 @@ func TestMigration_Usernames(t *testing.T) {
 		"u1": "bob", "u2": "bob-2", "u3": "bob-2-2", "u4": "user", "u5": "user-2",
 		"u6": strings.Repeat("a", server.MaxUsernameLength-12), "u7": "zo.obrienx",
 	}
-	rows, err := raw.Query(`SELECT id, username, search FROM users WHERE id LIKE 'u%'`)
+	rows, err := raw.Query(`SELECT id, username, search FROM users WHERE id ~ '^u[0-9]+$'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestMigration_OlderInstancesCreateUsers(t *testing.T) {
 		}
 	}
 	want := map[string]bool{"ann-2": true, "ann-3": true} // ann is the organization's first admin
-	rows, err := raw.Query(`SELECT username, search FROM users WHERE id LIKE 'old%'`)
+	rows, err := raw.Query(`SELECT username, search FROM users WHERE id IN ('old1', 'old2')`)
 	if err != nil {
 		t.Fatal(err)
 	}
