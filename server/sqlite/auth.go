@@ -463,6 +463,17 @@ func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
 	return kind == "session", nil
 }
 
+// revokeKeysMadeWithSessions ends the API keys that were made with a session of the user
+// with userID: their own, and those they made as an admin for others.
+func revokeKeysMadeWithSessions(ctx context.Context, tx *Tx, userID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?1
+		WHERE created_with_session = 1 AND revoked_at IS NULL AND (user_id = ?2 OR issued_by = ?2)`,
+		toMicro(tx.now), userID); err != nil {
+		return fmt.Errorf("revoke keys made with a session: %w", err)
+	}
+	return nil
+}
+
 // revokeSessionsOf ends the sessions of the users with userIDs, in one statement: a
 // batch of a bulk action or of an import that deactivates them. API keys stay.
 func revokeSessionsOf(ctx context.Context, tx *Tx, userIDs []string) error {
@@ -680,13 +691,17 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := setPassword(ctx, tx, user, hash); err != nil {
 		return err
 	}
-	// Every outstanding link of the user stops working, not only this one, and every
-	// session ends: whoever held one may be the reason for the reset.
+	// Every outstanding link of the user stops working, not only this one, every session
+	// ends, and so does every key made with a session: whoever held one may be the reason
+	// for the reset, and would otherwise keep a key of their own making for good.
 	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`,
 		toMicro(tx.now), userID); err != nil {
 		return fmt.Errorf("use password reset: %w", err)
 	}
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
+		return err
+	}
+	if err := revokeKeysMadeWithSessions(ctx, tx, userID); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {

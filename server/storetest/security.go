@@ -706,6 +706,53 @@ func testSecurity_CredentialsEnd(t *testing.T, open Open) {
 		return err == nil
 	}
 
+	t.Run("ResetEndsKeysMadeWithASession", func(t *testing.T) {
+		// Whoever stole a session could make a key with it that a reset would leave
+		// working: a reset ends the keys made with the user's sessions, theirs and those
+		// they made for others as an admin, and no other key.
+		p := newPeople(t, open)
+		bobSession, _ := signIn(t, p, "bob@acme.example")
+		annSession, _ := signIn(t, p, "ann@acme.example")
+		mustKey := func(ctx context.Context, name string, ref *server.UserRef) *server.APIKey {
+			k, err := p.auth.CreateAPIKey(ctx, server.APIKeyCreate{Name: name}, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		carol := &server.UserRef{ID: p.carol.ID}
+		bobFromSession := mustKey(bobSession, "bob's, from a session", nil)
+		bobFromKey := mustKey(p.bobCtx, "bob's, from a key", nil)
+		carolFromAnnSession := mustKey(annSession, "carol's, from ann's session", carol)
+		carolFromAnnKey := mustKey(p.adminCtx, "carol's, from ann's key", carol)
+		reset := func(u *server.User) {
+			t.Helper()
+			r, _, err := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: u.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.auth.CompletePasswordReset(context.Background(), r.Token, "a new password here"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(when string, want map[*server.APIKey]bool) {
+			t.Helper()
+			for k, ok := range want {
+				if works(p, k.Key) != ok {
+					t.Errorf("%s: %q works: %v, want %v", when, k.Name, !ok, ok)
+				}
+			}
+		}
+		reset(p.bob)
+		check("after Bob's reset", map[*server.APIKey]bool{bobFromSession: false, bobFromKey: true, p.bobKey: true,
+			carolFromAnnSession: true, carolFromAnnKey: true})
+		reset(p.admin)
+		check("after Ann's reset", map[*server.APIKey]bool{carolFromAnnSession: false, carolFromAnnKey: true, bobFromKey: true})
+		if !works(p, p.adminKey) {
+			t.Error("Ann's own key, made without a session, ended with her reset")
+		}
+	})
+
 	t.Run("ResetEndsEverySession", func(t *testing.T) {
 		p := newPeople(t, open)
 		_, s1 := signIn(t, p, "bob@acme.example")
