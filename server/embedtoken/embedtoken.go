@@ -61,11 +61,11 @@ type Row struct {
 
 // Check refuses a token that stopped working, at now (unix microseconds), for a request
 // from origin; notValid and deactivated are the store's answers to a key that does not
-// work and to a deactivated user.
+// work and to a deactivated user. A deactivation or a change of role also revokes the
+// token for good (the stores' migrations: SQLite 016, PostgreSQL 018); while it lasts,
+// the person is told of it rather than of the revocation, which follows from it.
 func (r *Row) Check(now int64, origin string, notValid, deactivated error) error {
 	switch {
-	case r.Revoked:
-		return notValid
 	case r.ExpiresAt <= now:
 		return ErrExpired
 	case origin == "" || origin != r.Origin:
@@ -74,7 +74,7 @@ func (r *Row) Check(now int64, origin string, notValid, deactivated error) error
 		return deactivated
 	case string(r.User.Role) != r.Role:
 		return ErrRole
-	case !r.KeyWorks:
+	case r.Revoked || !r.KeyWorks:
 		return notValid
 	}
 	return nil

@@ -57,6 +57,7 @@ var tests = []struct {
 	{"EmbedToken_Refused", testEmbedToken_Refused},
 	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
 	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
+	{"EmbedToken_EndsWithDeactivationOrRole", testEmbedToken_EndsWithDeactivationOrRole},
 	{"UserService_Username", testUserService_Username},
 	{"UserService_SearchUsername", testUserService_SearchUsername},
 	{"WorkspaceService_CreateRenameDelete", testWorkspaceService_CreateRenameDelete},
