@@ -323,6 +323,13 @@ func requestOrigin(hdr http.Header) string {
 // key's id) and X-API-SECRET (its secret), as Paradime's clients send them, or one of the
 // three forms of apiKey (id is then empty). present reports whether any was sent at all.
 func credentials(hdr http.Header) (id, key string, present bool, err error) {
+	// A header sent twice is refused rather than read by its first value: a proxy or a
+	// library in between may read another one, and the two would disagree on who calls.
+	for _, name := range []string{"Authorization", "X-API-Key", "X-API-Secret"} {
+		if len(hdr.Values(name)) > 1 {
+			return "", "", true, errRepeatedHeader
+		}
+	}
 	secret := strings.TrimSpace(hdr.Get("X-API-Secret"))
 	if secret == "" {
 		key, present = apiKey(hdr)

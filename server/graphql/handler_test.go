@@ -414,6 +414,7 @@ func (f *fixture) userJSON(tb testing.TB, id string) any {
 
 func TestHandler_Transport(t *testing.T) {
 	f := newFixture(t)
+	f.snapshot(t) // opens the reader for the whole test
 	viewer := `{"query": "{ viewer { email } }"}`
 
 	t.Run("HeaderForms", func(t *testing.T) {
@@ -436,6 +437,37 @@ func TestHandler_Transport(t *testing.T) {
 		_, got := f.post(t, http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}}, viewer)
 		f.assertJSON(t, got["errors"], `[{"message": "The Authorization header must be \"Bearer <key>\" or \"X-API-Key: <key>\".",
 			"path": ["viewer"], "extensions": {"code": "UNAUTHENTICATED"}}]`)
+	})
+
+	t.Run("ErrRepeatedHeader", func(t *testing.T) {
+		// A credential header sent twice names two callers, or one a proxy in between may
+		// read apart from the directory: the request is refused, whichever comes first,
+		// and writes nothing.
+		promote := `{"query": "mutation { updatePropertiesInUser(where: {email: \"` + acmeUserEmail + `\"}, data: {organizationRole: ADMIN}) { id } }"}`
+		before := f.snapshot(t)
+		for name, header := range map[string]http.Header{
+			"Authorization, the user's first":   {"Authorization": {"X-API-Key: " + f.acmeUserKey, "Bearer " + f.acmeAdminKey}},
+			"Authorization, the admin's first":  {"Authorization": {"Bearer " + f.acmeAdminKey, "X-API-Key: " + f.acmeUserKey}},
+			"Authorization, the same key twice": {"Authorization": {"Bearer " + f.acmeAdminKey, "Bearer " + f.acmeAdminKey}},
+			"X-API-Key":                         {"X-Api-Key": {f.acmeAdminKey, f.acmeUserKey}},
+			"X-API-Secret":                      {"X-Api-Key": {f.acmeUserKeyID}, "X-Api-Secret": {f.acmeUserKey, f.acmeAdminKey}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				for _, body := range []string{viewer, promote} {
+					_, got := f.post(t, header, body)
+					if strings.Contains(fmt.Sprint(got["data"]), "@") {
+						t.Fatalf("answered %v", got)
+					}
+					errs, _ := got["errors"].([]any)
+					if len(errs) == 0 || !strings.Contains(fmt.Sprint(errs[0]), "at most once") {
+						t.Fatalf("errors = %v, want the repeated header's", got["errors"])
+					}
+				}
+			})
+		}
+		if f.snapshot(t) != before {
+			t.Fatal("a request with a repeated credential header changed what is stored")
+		}
 	})
 
 	t.Run("NullVariablesAndOperationName", func(t *testing.T) {

@@ -61,6 +61,8 @@ var (
 		"X-API-SECRET needs X-API-KEY: send the API key's id in X-API-KEY and its secret in X-API-SECRET.")
 	errTwoCredentials = server.Errorf(server.EUNAUTHENTICATED,
 		"Send one credential: either the Authorization header, or X-API-KEY with X-API-SECRET.")
+	errRepeatedHeader = server.Errorf(server.EUNAUTHENTICATED,
+		"Send each of the Authorization, X-API-KEY and X-API-SECRET headers at most once, with one credential.")
 )
 
 // authenticated returns why the request has no caller, or nil when it has one. Every field
