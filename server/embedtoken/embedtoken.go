@@ -121,10 +121,11 @@ func MayMint(ctx context.Context) error {
 }
 
 // Minted is the audit record of t, minted for user: the key that minted it is the
-// actor's; the token itself is never recorded.
+// actor's, and the token's id (never its secret) is the one the events of its requests
+// name as their actor's key, so that what was done with a token leads to who minted it.
 func Minted(user *server.User, t *server.EmbedToken) audit.Record {
 	scope := string(t.Scope)
-	return audit.Record{Action: server.AuditEmbedTokenCreated, User: user,
+	return audit.Record{Action: server.AuditEmbedTokenCreated, User: user, APIKeyID: t.ID,
 		Changes: []server.AuditChange{{Field: "origin", New: &t.Origin}, {Field: "scope", New: &scope}}}
 }
 

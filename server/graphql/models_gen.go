@@ -44,7 +44,7 @@ type AuditEvent struct {
 	ActorID *string `json:"actorId,omitempty"`
 	// The email of the user who did it, at the time.
 	ActorEmail *string `json:"actorEmail,omitempty"`
-	// The id of the API key or session the actor used, or null when none, or, for a USER reading their own events, when someone else made it.
+	// The id of the API key, session or embed token the actor used, or null when none, or, for a USER reading their own events, when someone else made it.
 	ActorKeyID *string `json:"actorKeyId,omitempty"`
 	// The id of the user the event is about, or null when none (an invitation).
 	UserID *string `json:"userId,omitempty"`
@@ -52,7 +52,7 @@ type AuditEvent struct {
 	UserEmail *string `json:"userEmail,omitempty"`
 	// The id of the invitation the event is about, or null.
 	InvitationID *string `json:"invitationId,omitempty"`
-	// The id of the API key or session the event is about, or null.
+	// The id of the API key, session or embed token the event is about, or null. An embed token's id is the actorKeyId of the events of its requests.
 	APIKeyID *string `json:"apiKeyId,omitempty"`
 	// The address the request came from; null when unknown, or, for a USER reading their own events, when someone else made it.
 	ClientAddress *string `json:"clientAddress,omitempty"`

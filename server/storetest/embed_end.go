@@ -71,3 +71,30 @@ func testEmbedToken_EndsWithDeactivationOrRole(t *testing.T, open Open) {
 		}
 	})
 }
+
+// What is done with an embed token leads to who minted it: the minting's event names the
+// token's id, and the events of the token's requests name it as their actor's key, even
+// when an admin minted it for another admin, who is then the actor.
+func testEmbedToken_AuditLinksItsRequests(t *testing.T, open Open) {
+	p := newPeople(t, open)
+	ida := p.mustCreateUser(t, p.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+	tok := p.mustMint(t, p.adminCtx, ida, server.ScopeFull, time.Hour)
+	if _, err := p.users.UpdateUser(p.mustTokenContext(t, tok.Token), server.UserRef{ID: p.bob.ID}, server.UserUpdate{Firstname: ptr("Robert")}); err != nil {
+		t.Fatal(err)
+	}
+	find := func(action server.AuditAction) *server.AuditEvent {
+		t.Helper()
+		es, err := p.store.Audit.FindAuditEvents(p.adminCtx, server.AuditFilter{Action: &action}, server.Page{Limit: 10})
+		if err != nil || len(es) != 1 {
+			t.Fatalf("%s events: %v, %v", action, es, err)
+		}
+		return es[0]
+	}
+	minted, updated := find(server.AuditEmbedTokenCreated), find(server.AuditUserUpdated)
+	if minted.APIKeyID != tok.ID || minted.ActorID != p.admin.ID || minted.UserID != ida.ID {
+		t.Errorf("the minting: key %q actor %q user %q, want the token %q, Ann, Ida", minted.APIKeyID, minted.ActorID, minted.UserID, tok.ID)
+	}
+	if updated.ActorKeyID != tok.ID || updated.ActorID != ida.ID {
+		t.Errorf("the update through the token: actor %q with key %q, want Ida with the token %q", updated.ActorID, updated.ActorKeyID, tok.ID)
+	}
+}

@@ -58,6 +58,7 @@ var tests = []struct {
 	{"EmbedToken_ReadOnlyRefusesEveryWrite", testEmbedToken_ReadOnlyRefusesEveryWrite},
 	{"EmbedToken_NoDelete", testEmbedToken_NoDelete},
 	{"EmbedToken_EndsWithDeactivationOrRole", testEmbedToken_EndsWithDeactivationOrRole},
+	{"EmbedToken_AuditLinksItsRequests", testEmbedToken_AuditLinksItsRequests},
 	{"UserService_Username", testUserService_Username},
 	{"UserService_SearchUsername", testUserService_SearchUsername},
 	{"WorkspaceService_CreateRenameDelete", testWorkspaceService_CreateRenameDelete},
