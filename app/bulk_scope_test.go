@@ -35,3 +35,22 @@ func TestWorkspaces_OffersDeleteOnlyWhereTheScopeAllowsIt(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkspaces_OffersWritesOnlyWhereTheScopeAllowsThem checks that a READ_ONLY view
+// offers neither the new workspace's form nor Rename, which the directory would refuse.
+func TestWorkspaces_OffersWritesOnlyWhereTheScopeAllowsThem(t *testing.T) {
+	for scope, offered := range map[string]bool{"": true, "FULL": true, scopeNoDelete: true, scopeReadOnly: false} {
+		c := &workspacesPage{session: sessionState{Status: statusReady, Caps: allCaps, Scope: scope}}
+		row := app.HTMLString(c.renderWorkspace(workspaceItem{ID: "w1", Name: "Annotators"}))
+		c.list.Status = statusReady
+		page := app.HTMLString(c.renderCreate()) + app.HTMLString(c.renderTable())
+		if offered {
+			assertHas(t, row, `id="rename-w1"`)
+			assertHas(t, page, `id="create-workspace"`)
+		} else {
+			assertHasNot(t, row, `id="rename-w1"`)
+			assertHasNot(t, page, `id="create-workspace"`)
+			assertHasNot(t, page, `name one above`)
+		}
+	}
+}

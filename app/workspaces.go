@@ -155,18 +155,27 @@ func (c *workspacesPage) Render() app.UI {
 					app.P().Class("user-count").Text(groupDigits(c.list.Total)+" workspace"+plural(c.list.Total, "s")),
 				),
 			),
-			app.Form().Class("toolbar").Aria("label", "New workspace").OnSubmit(c.onCreate).Body(
-				app.Div().Class("field").Body(
-					app.Label().For("workspace-name").Text("New workspace"),
-					app.Input().Type("text").ID("workspace-name").Name("name").MaxLength(100).
-						AutoComplete(false).Placeholder("e.g. Annotators").OnInput(c.onNewName),
-				),
-				app.Button().Type("submit").Class("btn btn-primary").ID("create-workspace").Disabled(c.busy).Text("Create"),
-			),
+			c.renderCreate(),
 			banner("error", c.err),
 			banner("success", c.notice),
 			c.renderTable(),
 		),
+	)
+}
+
+// renderCreate is the form that makes a workspace; none in a READ_ONLY view, which the
+// directory would refuse.
+func (c *workspacesPage) renderCreate() app.UI {
+	if c.session.readOnly() {
+		return app.Text("")
+	}
+	return app.Form().Class("toolbar").Aria("label", "New workspace").OnSubmit(c.onCreate).Body(
+		app.Div().Class("field").Body(
+			app.Label().For("workspace-name").Text("New workspace"),
+			app.Input().Type("text").ID("workspace-name").Name("name").MaxLength(100).
+				AutoComplete(false).Placeholder("e.g. Annotators").OnInput(c.onNewName),
+		),
+		app.Button().Type("submit").Class("btn btn-primary").ID("create-workspace").Disabled(c.busy).Text("Create"),
 	)
 }
 
@@ -181,6 +190,8 @@ func (c *workspacesPage) renderTable() app.UI {
 			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retry))
 	case len(l.Items) == 0 && l.Status != statusReady:
 		body = workspaceStateRow(app.P().Text("Loading workspaces…"))
+	case len(l.Items) == 0 && c.session.readOnly():
+		body = workspaceStateRow(app.P().Text("No workspaces yet."))
 	case len(l.Items) == 0:
 		body = workspaceStateRow(app.P().Text("No workspaces yet: name one above to group users."))
 	default:
@@ -241,8 +252,10 @@ func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 		)
 	} else {
 		actions = app.Div().Class("row-actions").Body(
-			app.Button().Type("button").Class("btn").ID("rename-"+w.ID).Aria("label", "Rename "+w.Name).
-				Disabled(c.busy).Text("Rename").OnClick(c.startRename(w), "rename", w.ID, w.Name),
+			app.If(!c.session.readOnly(),
+				app.Button().Type("button").Class("btn").ID("rename-"+w.ID).Aria("label", "Rename "+w.Name).
+					Disabled(c.busy).Text("Rename").OnClick(c.startRename(w), "rename", w.ID, w.Name),
+			),
 			// A portal's NO_DELETE or READ_ONLY token may not delete: the directory refuses it.
 			app.If(c.session.mayRemove(),
 				app.Button().Type("button").Class("btn btn-danger").ID("delete-"+w.ID).Aria("label", "Delete "+w.Name).
