@@ -80,6 +80,31 @@ func testAuthService_KeysOfAFormerAdmin(t *testing.T, open Open) {
 			} else if err == nil && auth.User.Role != server.RoleUser {
 				t.Errorf("the issuer's own key acts as %s", auth.User.Role)
 			}
+			// The keys ended for good: an admin again, the issuer gets none of them back,
+			// and they are not listed among the users' working keys.
+			switch how {
+			case "demoted":
+				_, err = f.users.UpdateUser(f.adminCtx, server.UserRef{ID: issuer.ID}, server.UserUpdate{Role: ptr(server.RoleAdmin)})
+			case "deactivated":
+				_, err = f.users.UpdateUser(f.adminCtx, server.UserRef{ID: issuer.ID}, server.UserUpdate{Activated: ptr(true)})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []*server.APIKey{forAnn, forUma} {
+				if _, err := f.auth.Authenticate(context.Background(), key.Key); err == nil {
+					t.Errorf("%q works again once its issuer is an active admin again", key.Name)
+				}
+			}
+			listed, err := f.auth.FindAPIKeys(f.adminCtx, server.APIKeyFilter{}, server.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range listed {
+				if k.ID == forAnn.ID || k.ID == forUma.ID {
+					t.Errorf("%q is listed among the working keys", k.Name)
+				}
+			}
 		})
 	}
 }
