@@ -51,6 +51,7 @@ func TestWorkspaces_OffersWritesOnlyWhereTheScopeAllowsThem(t *testing.T) {
 			assertHasNot(t, row, `id="rename-w1"`)
 			assertHasNot(t, page, `id="create-workspace"`)
 			assertHasNot(t, page, `name one above`)
+			assertHasNot(t, page+row, `col-actions`)
 		}
 	}
 }

@@ -181,19 +181,27 @@ func (c *workspacesPage) renderCreate() app.UI {
 
 var workspaceColumns = [][2]string{{"name", "Name"}, {"members", "Members"}, {"created", "Created"}, {"actions", "Actions"}}
 
+// columns are the table's columns: a READ_ONLY view has no actions.
+func (c *workspacesPage) columns() [][2]string {
+	if c.session.readOnly() {
+		return workspaceColumns[:3]
+	}
+	return workspaceColumns
+}
+
 func (c *workspacesPage) renderTable() app.UI {
 	l := c.list
 	var body app.UI
 	switch {
 	case l.Status == statusFailed:
-		body = workspaceStateRow(app.P().Role("alert").Text(l.Err.Message),
+		body = c.stateRow(app.P().Role("alert").Text(l.Err.Message),
 			app.Button().Type("button").Class("btn").Text("Retry").OnClick(c.retry))
 	case len(l.Items) == 0 && l.Status != statusReady:
-		body = workspaceStateRow(app.P().Text("Loading workspaces…"))
+		body = c.stateRow(app.P().Text("Loading workspaces…"))
 	case len(l.Items) == 0 && c.session.readOnly():
-		body = workspaceStateRow(app.P().Text("No workspaces yet."))
+		body = c.stateRow(app.P().Text("No workspaces yet."))
 	case len(l.Items) == 0:
-		body = workspaceStateRow(app.P().Text("No workspaces yet: name one above to group users."))
+		body = c.stateRow(app.P().Text("No workspaces yet: name one above to group users."))
 	default:
 		rows := make([]app.UI, len(l.Items))
 		for i, w := range l.Items {
@@ -201,8 +209,9 @@ func (c *workspacesPage) renderTable() app.UI {
 		}
 		body = app.TBody().Class("workspace-rows").Body(rows...)
 	}
-	heads := make([]app.UI, len(workspaceColumns))
-	for i, col := range workspaceColumns {
+	columns := c.columns()
+	heads := make([]app.UI, len(columns))
+	for i, col := range columns {
 		heads[i] = app.Th().Scope("col").Class("col-" + col[0]).Text(col[1])
 	}
 	more := app.UI(app.Text(""))
@@ -218,9 +227,10 @@ func (c *workspacesPage) renderTable() app.UI {
 	)
 }
 
-func workspaceStateRow(body ...app.UI) app.UI {
+// stateRow is the table's one row when it shows no workspaces.
+func (c *workspacesPage) stateRow(body ...app.UI) app.UI {
 	return app.TBody().Body(app.Tr().Class("state-row").Body(
-		app.Td().ColSpan(len(workspaceColumns)).Body(app.Div().Class("state").Body(body...)),
+		app.Td().ColSpan(len(c.columns())).Body(app.Div().Class("state").Body(body...)),
 	))
 }
 
@@ -271,7 +281,7 @@ func (c *workspacesPage) renderWorkspace(w workspaceItem) app.UI {
 		app.Td().Class("col-name").Body(name),
 		app.Td().Class("col-members").Body(members),
 		app.Td().Class("col-created").Title(formatTime(w.CreatedAt)).Text(formatDate(w.CreatedAt)),
-		app.Td().Class("col-actions").Body(actions),
+		app.If(!c.session.readOnly(), app.Td().Class("col-actions").Body(actions)),
 	)
 }
 

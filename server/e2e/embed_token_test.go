@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,6 +108,7 @@ func TestEmbedTokens(t *testing.T) {
 				if controls != 0 {
 					t.Errorf("the read-only list offers %d controls that write", controls)
 				}
+				frame.checkFramedWorkspaces(s, portal, axe, "read-only", mode.name, i == 0, 0)
 				u := s.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 1, nil)[0]
 				frame.openUser(u, true)
 				var state struct {
@@ -141,6 +143,7 @@ func TestEmbedTokens(t *testing.T) {
 				if bulk[0] != 0 || bulk[1] != 1 {
 					t.Errorf("no-delete bulk bar: %d delete buttons, %d deactivate; want 0 and 1", bulk[0], bulk[1])
 				}
+				frame.checkFramedWorkspaces(s, portal, axe, "no-delete-dark", mode.name, i == 0, 2)
 				frame.openUser(u, true)
 				var got []int
 				frame.run(chromedp.Evaluate(`[document.querySelectorAll("#delete-user").length, document.querySelectorAll("#toggle-activated, #user-form button[type=submit]").length]`, &got))
@@ -297,4 +300,33 @@ func (s *server) mintToken(t *testing.T, origin string) embedToken {
 	s.graphql(t, `mutation($u: ID!, $o: String!) { createEmbedToken(userId: $u, origin: $o, lifetimeSeconds: 3600) { token expiresAt } }`,
 		map[string]any{"u": out.Viewer.ID, "o": origin}, &minted)
 	return minted.CreateEmbedToken
+}
+
+// checkFramedWorkspaces opens the framed widget's workspaces page from its list, with a
+// workspace of its own, and checks the writes it offers: writes 0, neither the new
+// workspace's form nor Rename nor Delete (READ_ONLY); 2, the form and Rename but no
+// Delete (NO_DELETE). With shots, it runs axe-core on the page and saves the portal's
+// screenshots at 1440 and 390 px. It goes back to the list after.
+func (tb *tab) checkFramedWorkspaces(s *server, portal *tab, axe, label, mode string, shots bool, writes int) {
+	tb.t.Helper()
+	var made struct{ CreateWorkspace struct{ ID string } }
+	s.graphql(tb.t, `mutation($n: String!) { createWorkspace(name: $n) { id } }`, map[string]any{"n": label + " " + mode}, &made)
+	row := "#workspace-" + made.CreateWorkspace.ID
+	tb.run(chromedp.Click("#workspaces-link"),
+		waitApp(`document.querySelector("table.workspaces").getAttribute("aria-busy") === "false" && document.querySelector("`+row+`")`))
+	var got []int
+	tb.run(chromedp.Evaluate(`[document.querySelectorAll("#create-workspace").length,
+		document.querySelectorAll("`+row+` [id^=rename-]").length, document.querySelectorAll("`+row+` [id^=delete-]").length]`, &got))
+	if want := []int{min(writes, 1), min(writes, 1), 0}; !slices.Equal(got, want) {
+		tb.t.Errorf("%s workspaces page: %v create, rename and delete buttons; want %v", label, got, want)
+	}
+	if shots {
+		for _, width := range []int64{1440, 390} {
+			portal.run(chromedp.EmulateViewport(width, 900))
+			time.Sleep(300 * time.Millisecond)
+			tb.axe(axe, label+"-workspaces-"+strconv.FormatInt(width, 10))
+			portal.pageScreenshot(width, label+"-workspaces-"+strconv.FormatInt(width, 10))
+		}
+	}
+	tb.run(chromedp.Click("a.back"), rowsLoaded())
 }
