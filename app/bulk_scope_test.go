@@ -21,37 +21,33 @@ func TestBulkBar_OffersDeleteOnlyWhereTheScopeAllowsIt(t *testing.T) {
 	}
 }
 
-// TestWorkspaces_OffersDeleteOnlyWhereTheScopeAllowsIt renders a workspace's row for each
-// scope of a portal's token: a NO_DELETE or READ_ONLY view offers no delete, which the
-// directory refuses.
-func TestWorkspaces_OffersDeleteOnlyWhereTheScopeAllowsIt(t *testing.T) {
-	for scope, offered := range map[string]bool{"": true, "FULL": true, scopeNoDelete: false, scopeReadOnly: false} {
-		c := &workspacesPage{session: sessionState{Status: statusReady, Caps: allCaps, Scope: scope}}
-		html := app.HTMLString(c.renderWorkspace(workspaceItem{ID: "w1", Name: "Annotators"}))
-		if offered {
-			assertHas(t, html, `id="delete-w1"`)
-		} else {
-			assertHasNot(t, html, `id="delete-w1"`)
-		}
-	}
-}
-
-// TestWorkspaces_OffersWritesOnlyWhereTheScopeAllowsThem checks that a READ_ONLY view
-// offers neither the new workspace's form nor Rename, which the directory would refuse.
-func TestWorkspaces_OffersWritesOnlyWhereTheScopeAllowsThem(t *testing.T) {
-	for scope, offered := range map[string]bool{"": true, "FULL": true, scopeNoDelete: true, scopeReadOnly: false} {
+// TestWorkspaces_OffersWhatTheScopeAllows renders the workspaces page's form and a
+// workspace's row for each scope of a portal's token: a NO_DELETE view offers no delete,
+// and a READ_ONLY view neither the new workspace's form nor Rename nor any action, all of
+// which the directory would refuse.
+func TestWorkspaces_OffersWhatTheScopeAllows(t *testing.T) {
+	for scope, offers := range map[string]struct{ writes, delete bool }{
+		"": {true, true}, "FULL": {true, true}, scopeNoDelete: {true, false}, scopeReadOnly: {false, false},
+	} {
 		c := &workspacesPage{session: sessionState{Status: statusReady, Caps: allCaps, Scope: scope}}
 		row := app.HTMLString(c.renderWorkspace(workspaceItem{ID: "w1", Name: "Annotators"}))
 		c.list.Status = statusReady
 		page := app.HTMLString(c.renderCreate()) + app.HTMLString(c.renderTable())
-		if offered {
-			assertHas(t, row, `id="rename-w1"`)
-			assertHas(t, page, `id="create-workspace"`)
-		} else {
-			assertHasNot(t, row, `id="rename-w1"`)
-			assertHasNot(t, page, `id="create-workspace"`)
-			assertHasNot(t, page, `name one above`)
-			assertHasNot(t, page+row, `col-actions`)
+		for _, want := range []struct {
+			html, part string
+			offered    bool
+		}{
+			{row, `id="delete-w1"`, offers.delete},
+			{row, `id="rename-w1"`, offers.writes},
+			{page, `id="create-workspace"`, offers.writes},
+			{page, `name one above`, offers.writes},
+			{page + row, `col-actions`, offers.writes},
+		} {
+			if want.offered {
+				assertHas(t, want.html, want.part)
+			} else {
+				assertHasNot(t, want.html, want.part)
+			}
 		}
 	}
 }

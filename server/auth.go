@@ -55,6 +55,24 @@ const (
 	PasswordResetLifetime = time.Hour
 )
 
+// The answers of both stores to a secret that does not work. A guess, matching nothing,
+// is counted against the client's limit; a key or link that worked once and no longer
+// does (revoked, expired, used, or made by an admin who no longer is one) is told the
+// same, but not counted: no guess finds such a secret, and a script that kept sending
+// its ended key would otherwise lock every client of its address out for the limit's
+// window. The stores tell them apart by identity.
+var (
+	ErrKeyNotValid   = Errorf(EUNAUTHENTICATED, keyNotValid)
+	ErrKeyEnded      = Errorf(EUNAUTHENTICATED, keyNotValid)
+	ErrResetNotValid = FieldErrorf("token", resetNotValid)
+	ErrResetEnded    = FieldErrorf("token", resetNotValid)
+)
+
+const (
+	keyNotValid   = "Your API key is not valid: ask an admin for a new one or sign in again."
+	resetNotValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+)
+
 // AuthService authenticates callers and manages their keys and passwords.
 type AuthService interface {
 	// Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,

@@ -32,21 +32,6 @@ func errSignInFirst() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Sign in first: send your API key in the Authorization header.")
 }
 
-// errKeyNotValid is the answer to a key that is unknown: a guess, counted against the
-// client's limit.
-func errKeyNotValid() error { return keyNotValid }
-
-var keyNotValid = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
-
-// errKeyEnded is the answer to a key that once worked and no longer does: revoked,
-// expired, or made by an admin who no longer is one. Its holder is told what a guess is
-// told, but it is not counted as one: no guess finds such a key, and a script that kept
-// sending its ended key would otherwise lock every client of its address out for the
-// limit's window.
-func errKeyEnded() error { return keyEnded }
-
-var keyEnded = server.Errorf(server.EUNAUTHENTICATED, "Your API key is not valid: ask an admin for a new one or sign in again.")
-
 func errDeactivated() error {
 	return server.Errorf(server.EUNAUTHENTICATED, "Your account is deactivated: ask an admin of your organization to activate it.")
 }
@@ -83,7 +68,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 			Scan(append(dest, &keyWorks)...)
 	}))
 	if err == sql.ErrNoRows || (err == nil && !keyWorks) {
-		return nil, errKeyEnded()
+		return nil, server.ErrKeyEnded
 	} else if err != nil {
 		return nil, fmt.Errorf("find caller: %w", err)
 	}
@@ -109,7 +94,7 @@ func (s *AuthService) Authenticate(ctx context.Context, key string) (*server.Aut
 // Authenticate's do.
 func (s *AuthService) AuthenticatePair(ctx context.Context, id, secret string) (*server.Auth, error) {
 	auth, err := s.authenticate(ctx, id, secret)
-	if err == errKeyNotValid() {
+	if err == server.ErrKeyNotValid {
 		if lerr := s.db.recordFailure(ctx, secretClientSubject(ctx)); lerr != nil {
 			return nil, lerr
 		}
@@ -153,7 +138,7 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 		if err := s.db.checkNotLimited(ctx, view, subject); err != nil {
 			return nil, err
 		}
-		return nil, errKeyNotValid()
+		return nil, server.ErrKeyNotValid
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
@@ -161,10 +146,10 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 		return nil, err
 	}
 	if wantID != "" && keyID != wantID {
-		return nil, errKeyNotValid()
+		return nil, server.ErrKeyNotValid
 	}
 	if revokedAt.Valid || (expiresAt.Valid && expiresAt.Int64 <= toMicro(view.now)) || !issuerActive {
-		return nil, errKeyEnded()
+		return nil, server.ErrKeyEnded
 	}
 	if !user.Activated {
 		return nil, errDeactivated()
@@ -614,10 +599,10 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err != nil {
 		return err
 	}
-	// Only a guess keeps its attempt: a link that worked once (errResetEnded), clicked
-	// again, is not one.
+	// Only a guess keeps its attempt: a link that worked once (server.ErrResetEnded),
+	// clicked again, is not one.
 	_, err = s.findReset(ctx, token)
-	if err == nil || err == errResetEnded() || server.ErrorCode(err) == server.EINTERNAL {
+	if err == nil || err == server.ErrResetEnded || server.ErrorCode(err) == server.EINTERNAL {
 		if rerr := s.db.refund(ctx, res); rerr != nil {
 			return rerr
 		}
@@ -644,7 +629,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
 		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
 	if err == sql.ErrNoRows {
-		return errResetEnded()
+		return server.ErrResetEnded
 	} else if err != nil {
 		return fmt.Errorf("use password reset: %w", err)
 	}
@@ -697,9 +682,8 @@ const resetUsable = `(r.issued_by IS NULL OR EXISTS (
 			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
 			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
 
-// findResetTx returns the user of a reset link that still works. A link that matches
-// none is a guess (errResetNotValid); one that worked once is errResetEnded, with the same
-// message.
+// findResetTx returns the user of a reset link that still works: server.ErrResetNotValid
+// for a link that matches none, a guess; server.ErrResetEnded for one that worked once.
 func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	var works bool
@@ -708,24 +692,11 @@ func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 		FROM password_resets r WHERE r.token_hash = $1`,
 		hashSecret(token), toMicro(tx.now)).Scan(&userID, &works)
 	if err == sql.ErrNoRows {
-		return "", errResetNotValid()
+		return "", server.ErrResetNotValid
 	} else if err != nil {
 		return "", fmt.Errorf("find password reset: %w", err)
 	} else if !works {
-		return "", errResetEnded()
+		return "", server.ErrResetEnded
 	}
 	return userID, nil
 }
-
-// errResetNotValid is the answer to a reset link that matches none: a guess, counted
-// against the client's limit.
-func errResetNotValid() error { return resetNotValid }
-
-// errResetEnded is the answer to a reset link that worked once: used, expired, or made
-// by an admin who no longer is one. It is not counted as a guess, as errKeyEnded.
-func errResetEnded() error { return resetEnded }
-
-var (
-	resetNotValid = server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
-	resetEnded    = server.FieldErrorf("token", "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one.")
-)

@@ -30,7 +30,7 @@ func findEmbedToken(ctx context.Context, tx *Tx, column, value string) (*embedto
 			Scan(append([]any{&r.ID, &r.Role, &r.Origin, &r.Scope, &r.ExpiresAt, &r.Revoked, &r.KeyWorks}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {
-		return nil, errKeyNotValid()
+		return nil, server.ErrKeyNotValid
 	} else if err != nil {
 		return nil, fmt.Errorf("find embed token: %w", err)
 	}
@@ -44,7 +44,7 @@ func embedChecker(ctx context.Context, tx *Tx) embedtoken.Checker {
 		Find:     func(column, value string) (*embedtoken.Row, error) { return findEmbedToken(ctx, tx, column, value) },
 		Now:      toMicro(tx.now),
 		Write:    tx.write,
-		NotValid: errKeyEnded(), Deactivated: errDeactivated(),
+		NotValid: server.ErrKeyEnded, Deactivated: errDeactivated(),
 	}
 }
 
