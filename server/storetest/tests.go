@@ -86,6 +86,7 @@ var tests = []struct {
 	{"Export_LinkAcrossInstancesAndOrganizations", testExport_LinkAcrossInstancesAndOrganizations},
 	{"Export_RateLimitAcrossInstances", testExport_RateLimitAcrossInstances},
 	{"Export_WorkspacesAndUsernames", testExport_WorkspacesAndUsernames},
+	{"Export_LinkEndsWithCredential", testExport_LinkEndsWithCredential},
 	{"Import_TenThousandWithFailuresMixedInThenRerunChangesNothing", testImport_TenThousandWithFailuresMixedInThenRerunChangesNothing},
 	{"Import_SkipOrUpdateExisting", testImport_SkipOrUpdateExisting},
 	{"Import_InviteMode", testImport_InviteMode},
