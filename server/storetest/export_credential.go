@@ -55,14 +55,16 @@ func (m *exportMaker) links(tb testing.TB, ctx context.Context) string {
 }
 
 // assertRefused checks that the link token is refused, as every link that does not work
-// is, and that the refusal changes nothing stored.
+// is, through this instance and another one, and that the refusals change nothing stored.
 func (m *exportMaker) assertRefused(tb testing.TB, token string) {
 	tb.Helper()
-	err := m.p.assertUnchanged(tb, func() error {
-		_, err := m.p.store.Exports.RedeemExport(context.Background(), token)
-		return err
-	})
-	assertError(tb, err, server.ENOTFOUND, "", exportLinkEnded)
+	for _, svc := range []server.ExportService{m.p.store.Exports, m.p.store.OtherExports(tb)} {
+		err := m.p.assertUnchanged(tb, func() error {
+			_, err := svc.RedeemExport(context.Background(), token)
+			return err
+		})
+		assertError(tb, err, server.ENOTFOUND, "", exportLinkEnded)
+	}
 }
 
 // LinkEndsWithCredential: an export's link works no longer than the key, session or
@@ -180,6 +182,16 @@ func testExport_LinkEndsWithCredential(t *testing.T, open Open) {
 		{"Demoted", func(t *testing.T, m *exportMaker) (context.Context, func()) {
 			ctx, _ := m.p.mustUserContext(t, m.p.adminCtx, m.dan)
 			return ctx, func() { m.p.removeAdmin(t, m.dan, "demoted") }
+		}},
+		{"NoCredentialStored", func(t *testing.T, m *exportMaker) (context.Context, func()) {
+			// An export that names no key nor embed token (as one made before the store
+			// kept them) fails closed.
+			ctx, _ := m.p.mustUserContext(t, m.p.adminCtx, m.dan)
+			return ctx, func() {
+				if _, err := m.p.store.Raw.Exec(`UPDATE exports SET key_id = NULL WHERE used_at IS NULL`); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
