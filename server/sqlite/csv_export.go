@@ -13,8 +13,9 @@ import (
 )
 
 // ExportService makes CSV exports of the users of the caller's organization: a row per
-// export in the exports table (migration 012), a single-use link, and a download that
-// reads the users a page at a time.
+// export in the exports table (migrations 012 and 020), a single-use link that ends
+// with the credential that made it, and a download that reads the users a page at a
+// time.
 type ExportService struct {
 	db *DB
 }
