@@ -59,6 +59,22 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrWrongPassword", func(t *testing.T) {
+		// The directory answers a wrong password, an unknown email and a deactivated
+		// account alike; the form shows its sentence whole, under the password.
+		const refused = "The email and password do not match an active account: check both, or ask an admin of your organization whether your account was deactivated."
+		c, set := signInPage(t)
+		set(stateProbe, probe{Status: statusReady, Endpoint: c.endpoint, Caps: capabilities{SignIn: true}})
+		set(stateSignIn, result{Status: statusFailed, Seq: c.baseSeq + 1, Err: &failure{Code: codeUnauthenticated, Message: refused}})
+		h := rendered(c)
+		if got := fieldMessage(h, "password"); got != refused {
+			t.Errorf("password message: got %q", got)
+		}
+		if got := fieldMessage(h, "email"); got != "" {
+			t.Errorf("email message: got %q", got)
+		}
+	})
+
 	t.Run("ErrUnreachable", func(t *testing.T) {
 		c, set := signInPage(t)
 		set(stateSignIn, result{Status: statusFailed, Seq: c.baseSeq + 1,

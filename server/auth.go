@@ -84,7 +84,8 @@ type AuthService interface {
 	// X-API-KEY and X-API-SECRET): both must name the same key.
 	AuthenticatePair(ctx context.Context, id, secret string) (*Auth, error)
 	// SignIn checks an email and password and returns a new session key. Attempts are
-	// limited per account and per client (see CredentialLimit).
+	// limited per account and per client (see CredentialLimit). An unknown email, a wrong
+	// password and a deactivated account are all ErrSignInNotValid, counted alike.
 	SignIn(ctx context.Context, email, password string) (*Session, error)
 	// SignOut revokes the key the caller used.
 	SignOut(ctx context.Context) error

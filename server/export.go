@@ -27,6 +27,13 @@ func ErrTooManyExports(oldest, now time.Time) error {
 		" exports in the last hour: wait %[1]s, or use a file you exported already.")
 }
 
+// ErrExportLinkNotValid answers a download whose link does not work, whatever the reason:
+// unknown, used, expired, or made with a key or session that ended since (revoked,
+// expired, signed out, ended by a change or reset of the password) or by an admin who may
+// no longer export (deactivated, demoted). All alike, so that the link tells its holder
+// nothing about the admin who made it.
+var ErrExportLinkNotValid = Errorf(ENOTFOUND, "This export link no longer works (used already, expired, or its admin signed out or may no longer export): start the export again from the user list.")
+
 // ErrExportNotFound answers an export that is not there, or not the caller's to see.
 func ErrExportNotFound() error {
 	return Errorf(ENOTFOUND, "This export was not found: start a new export from the user list.")
@@ -106,9 +113,14 @@ type ExportService interface {
 	// another organization's is NOT_FOUND.
 	FindExport(ctx context.Context, id string) (*Export, error)
 	// RedeemExport uses the link token, once: an unknown, used or expired token, or one
-	// whose admin may no longer export, is NOT_FOUND, all alike.
+	// whose credential ended (the key or embed token the export was made with stopped
+	// working, or its admin is no longer an active ADMIN of the organization), is
+	// ErrExportLinkNotValid, all alike, and a refusal changes nothing stored.
 	RedeemExport(ctx context.Context, token string) (*ExportRun, error)
 	// WriteExport calls row for each user of a redeemed export, in its sort, a page at a
-	// time (never all of them in memory), and keeps Written and Done up to date.
+	// time (never all of them in memory), and keeps Written and Done up to date. Each
+	// page checks the export's credential again: once it ended, the download stops with
+	// ErrExportLinkNotValid before the next page, so that a revoked key or a deactivated
+	// admin stops a long download within a page.
 	WriteExport(ctx context.Context, run *ExportRun, row func(*exportcsv.Row) error, flush func() error) error
 }

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,5 +180,57 @@ func TestAccessibility_Export(t *testing.T) {
 				tb.checkPage(axe, "export-done"+name, scheme)
 			}
 		})
+	}
+}
+
+// TestSecurity_ExportLinkEndsWithItsCredential: through the real binary, an export's
+// link made with a session that then signs out, or with an API key that is then
+// revoked, is refused with the answer of a used link, and the refusal uses nothing up; a
+// link made with a key that still works downloads.
+func TestSecurity_ExportLinkEndsWithItsCredential(t *testing.T) {
+	d := startDirectory(t)
+	session := d.signIn(t, d.AdminEmail, d.AdminPassword)
+	var k struct{ CreateApiKey struct{ ID, Key string } }
+	d.graphql(t, `mutation { createApiKey(name: "export script") { id key } }`, nil, &k)
+	export := func(key string) string {
+		t.Helper()
+		a := d.send(t, call{query: `mutation { createExport(where: {}, columns: [EMAIL]) { url } }`, key: key})
+		var e struct{ URL string }
+		if a.code() != "" || json.Unmarshal(a.Data["createExport"], &e) != nil || !strings.HasPrefix(e.URL, "export/") {
+			t.Fatalf("createExport: %+v", a)
+		}
+		return d.URL + "/" + e.URL
+	}
+	fromSession, fromKey, working := export(session), export(k.CreateApiKey.Key), export(d.Key)
+
+	if a := d.send(t, call{query: `mutation { signOut }`, key: session}); a.code() != "" {
+		t.Fatalf("signOut: %+v", a)
+	}
+	var revoked struct{ RevokeApiKey bool }
+	d.graphql(t, `mutation($id: ID!) { revokeApiKey(id: $id) }`, map[string]any{"id": k.CreateApiKey.ID}, &revoked)
+
+	for name, url := range map[string]string{"signed out": fromSession, "revoked": fromKey} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		const refusal = "This export link no longer works (used already, expired, or its admin signed out or may no longer export): start the export again from the user list.\n"
+		if resp.StatusCode != http.StatusNotFound || string(body) != refusal {
+			t.Errorf("the link of a %s credential: %d %q, want 404 %q", name, resp.StatusCode, body, refusal)
+		}
+	}
+	if n := queryOne(t, d.path, `SELECT COUNT(*) FROM exports WHERE used_at IS NOT NULL`); n != "0" {
+		t.Errorf("%s links used up by refusals", n)
+	}
+	resp, err := http.Get(working)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), d.AdminEmail) {
+		t.Errorf("the link of a working key: %d, %d bytes", resp.StatusCode, len(body))
 	}
 }

@@ -15,6 +15,39 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
+// TestWidget_SignInDeactivated signs in on the widget's form to a deactivated account
+// with its right password, and to an active one with a wrong password: the form shows the
+// one sentence of the directory under the password in both, so that it confirms no
+// guessed password, and tells a real person what to check.
+func TestWidget_SignInDeactivated(t *testing.T) {
+	b := newBrowser(t)
+	s := startServer(t)
+	var created struct{ CreateUser struct{ ID string } }
+	s.graphql(t, `mutation { createUser(data: {email: "dee@e2e.test", password: "correct horse battery", organizationRole: USER}) { id } }`, nil, &created)
+	s.graphql(t, `mutation($id: ID!) { updatePropertiesInUser(where: {id: $id}, data: {activated: false}) { id } }`,
+		map[string]any{"id": created.CreateUser.ID}, new(struct{}))
+	const refused = "The email and password do not match an active account: check both, or ask an admin of your organization whether your account was deactivated."
+	for name, login := range map[string][2]string{
+		"deactivated, right password": {"dee@e2e.test", "correct horse battery"},
+		"active, wrong password":      {s.AdminEmail, "wrong password"},
+	} {
+		tb := b.newTab(t)
+		var msg string
+		tb.run(
+			chromedp.Navigate(s.URL+"/sign-in"),
+			waitApp(`document.querySelector("form.signin-card[aria-busy=false]")`),
+			setValue("#email", login[0]),
+			setValue("#password", login[1]),
+			chromedp.Click(`form.signin-card button[type=submit]`),
+			waitText("#password-error", func(s string) bool { return s != "" }),
+			chromedp.Text("#password-error", &msg),
+		)
+		if msg != refused {
+			t.Errorf("%s: the form says %q, want %q", name, msg, refused)
+		}
+	}
+}
+
 // TestWidget runs the widget against the built-in directory with the full contract. The
 // subtests share one server and run in order: the read-only ones first.
 func TestWidget(t *testing.T) {

@@ -2,6 +2,7 @@ package graphql_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -36,6 +37,36 @@ func TestHandler_SignIn(t *testing.T) {
 		msg, ext := f.firstError(t, gql{query: signIn, variables: `{"email": "uma@acme.test", "password": "wrong password"}`})
 		if ext["code"] != "UNAUTHENTICATED" || !isSentence(msg) {
 			t.Errorf("got %q %v", msg, ext)
+		}
+	})
+
+	t.Run("DeactivatedIsAWrongPassword", func(t *testing.T) {
+		// Gil's account is deactivated: his right password is answered as a wrong one of
+		// Uma's active account, error for error, and counted as one, so that after the
+		// limit both are RATE_LIMITED alike. Each from a client of its own.
+		f := newFixture(t)
+		answers := func(client, email, pw string) []any {
+			var out []any
+			for range server.DefaultCredentialFailures + 1 {
+				vars := string(mustJSON(t, map[string]string{"email": email, "password": pw}))
+				_, got := f.postFrom(t, client, nil, string(mustJSON(t, map[string]any{"query": signIn, "variables": json.RawMessage(vars)})))
+				out = append(out, got["errors"])
+			}
+			return out
+		}
+		deactivated := answers("198.51.100.1:1234", goneEmail, password)
+		wrong := answers("198.51.100.2:1234", acmeUserEmail, "wrong password")
+		for i := range wrong {
+			if got, want := string(mustJSON(t, deactivated[i])), string(mustJSON(t, wrong[i])); got != want {
+				t.Errorf("attempt %d: deactivated with the right password %s, a wrong password %s", i+1, got, want)
+			}
+		}
+		if got := string(mustJSON(t, wrong[0])); !strings.Contains(got, `"UNAUTHENTICATED"`) ||
+			!strings.Contains(got, "The email and password do not match an active account: check both, or ask an admin of your organization whether your account was deactivated.") {
+			t.Errorf("a wrong password: %s", got)
+		}
+		if got := string(mustJSON(t, wrong[len(wrong)-1])); !strings.Contains(got, `"RATE_LIMITED"`) {
+			t.Errorf("past the limit: %s", got)
 		}
 	})
 

@@ -18,7 +18,13 @@ const exportPageDeadline = 60 * time.Second
 // CSV file from the store a page at a time, flushing each page, so that neither the server
 // nor the browser ever holds the whole file. The token is the credential: no cookie and no
 // header is needed, so a plain link works from a portal's cross-site frame. Every link that
-// does not work (unknown, used, expired, its admin no longer one) gets the same answer.
+// does not work (unknown, used, expired, made with a key or session that ended since, its
+// admin no longer one) gets the same answer, before the first byte of the file.
+//
+// A download already under way checks the export's credential again before each page (a
+// few thousand rows): once it ended, the connection is closed without the end of the
+// file, so the browser reports a failed download rather than keep a partial file that
+// looks whole.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	ExportHandler(s.Exports, s.Logger).ServeHTTP(w, r)
 }
@@ -65,7 +71,11 @@ func serveExport(exports server.ExportService, logger *slog.Logger, w http.Respo
 		return rc.Flush()
 	})
 	if err != nil {
-		logger.Error("export", "id", run.Export.ID, "err", err)
+		if server.ErrorCode(err) == server.ENOTFOUND {
+			logger.Info("export stopped: the credential that made it ended", "id", run.Export.ID)
+		} else {
+			logger.Error("export", "id", run.Export.ID, "err", err)
+		}
 		// The status is sent already: closing the connection without the end of the
 		// chunked body makes the browser say the download failed, where ending it would
 		// leave a file that looks whole.

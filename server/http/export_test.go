@@ -150,7 +150,7 @@ func TestExport_Download(t *testing.T) {
 func TestExport_LinkRefusals(t *testing.T) {
 	f := newExportFixture(t)
 	cols := []exportcsv.Column{exportcsv.Email}
-	const refusal = "This export link was used already or has expired: start the export again from the user list.\n"
+	const refusal = "This export link no longer works (used already, expired, or its admin signed out or may no longer export): start the export again from the user list.\n"
 	refused := func(url, what string) {
 		t.Helper()
 		resp, body := fetchExport(t, http.MethodGet, url)

@@ -189,6 +189,12 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	if user != nil {
 		account = user.Email
 	}
+	if user != nil && !user.Activated {
+		// A deactivated account is answered as a wrong password, and checked as an
+		// unknown one: whatever password is sent, the attempt counts and the answer is
+		// the same, so that it never confirms a password someone guessed.
+		user, hash = nil, ""
+	}
 	res, err := s.db.reserveAttempt(ctx, accountSubject(account), clientSubject(ctx))
 	if err != nil {
 		return nil, err
@@ -198,10 +204,7 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	if err != nil {
 		return nil, err
 	} else if !ok || user == nil {
-		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
-	}
-	if !user.Activated {
-		return nil, errDeactivated()
+		return nil, server.ErrSignInNotValid
 	}
 
 	tx, err := s.db.beginTx(ctx)
@@ -215,12 +218,11 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	if err := tx.lockOrganization(ctx, user.OrganizationID); err != nil {
 		return nil, err
 	}
-	if user, err = findUserByID(ctx, tx, user.ID); server.ErrorCode(err) == server.ENOTFOUND {
-		return nil, server.Errorf(server.EUNAUTHENTICATED, "Email or password is not correct: check both and try again.")
+	if user, err = findUserByID(ctx, tx, user.ID); server.ErrorCode(err) == server.ENOTFOUND || err == nil && !user.Activated {
+		tx.Rollback()
+		return nil, s.refuseSignIn(ctx, account)
 	} else if err != nil {
 		return nil, err
-	} else if !user.Activated {
-		return nil, errDeactivated()
 	}
 
 	expiresAt := tx.now.Add(server.SessionLifetime)
@@ -240,6 +242,16 @@ func (s *AuthService) SignIn(ctx context.Context, login, password string) (*serv
 	now := tx.now
 	user.LastSignedInAt = &now
 	return &server.Session{APIKey: key.Key, ExpiresAt: expiresAt, User: user}, nil
+}
+
+// refuseSignIn answers a sign-in whose password was right, but whose account was
+// deactivated or deleted while it was checked, as a wrong password: counted as one, for
+// the check gave its attempt back.
+func (s *AuthService) refuseSignIn(ctx context.Context, account string) error {
+	if _, err := s.db.reserveAttempt(ctx, accountSubject(account), clientSubject(ctx)); err != nil {
+		return err
+	}
+	return server.ErrSignInNotValid
 }
 
 // findForSignIn returns the user with the email or username login and their password

@@ -13,8 +13,9 @@ import (
 )
 
 // ExportService makes CSV exports of the users of the caller's organization: a row per
-// export in the exports table (migration 012), a single-use link, and a download that
-// reads the users a page at a time.
+// export in the exports table (migrations 012 and 020), a single-use link that ends
+// with the credential that made it, and a download that reads the users a page at a
+// time.
 type ExportService struct {
 	db *DB
 }
@@ -73,10 +74,11 @@ func (s *ExportService) CreateExport(ctx context.Context, create server.ExportCr
 	if _, err := tx.ExecContext(ctx, `DELETE FROM exports WHERE created_at < ?`, toMicro(tx.now.Add(-exportKept))); err != nil {
 		return nil, fmt.Errorf("delete old exports: %w", err)
 	}
+	keyID, embedTokenID := exportCredential(server.AuthFromContext(ctx))
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO exports (id, token_hash, organization_id, user_id, filter, sort, columns, created_at, expires_at, total)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, hashSecret(e.Token), e.OrganizationID, me.ID, string(filterJSON), string(orderJSON), string(columnsJSON),
+		INSERT INTO exports (id, token_hash, organization_id, user_id, key_id, embed_token_id, filter, sort, columns, created_at, expires_at, total)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, hashSecret(e.Token), e.OrganizationID, me.ID, keyID, embedTokenID, string(filterJSON), string(orderJSON), string(columnsJSON),
 		toMicro(e.CreatedAt), toMicro(e.ExpiresAt), total); err != nil {
 		return nil, fmt.Errorf("insert export: %w", err)
 	}
@@ -133,13 +135,41 @@ func (s *ExportService) FindExport(ctx context.Context, id string) (*server.Expo
 	return &e, nil
 }
 
-// RedeemExport uses the link token once: in one write transaction, so that of a burst of
-// requests with the same token exactly one gets the file. The admin who made the export
-// must still be an active ADMIN of its organization. Every refusal is the same NOT_FOUND,
-// and a token that was found is used up even when refused.
+// exportCredential is what an export made by auth's caller ends with: the API key (or
+// session) they used, or their embed token. A caller without either (code of the server
+// itself) stores neither, and the link of such an export never works.
+func exportCredential(auth *server.Auth) (keyID, embedTokenID sql.NullString) {
+	if auth.Embed != nil {
+		return keyID, sql.NullString{String: auth.KeyID, Valid: true}
+	}
+	return sql.NullString{String: auth.KeyID, Valid: auth.KeyID != ""}, embedTokenID
+}
+
+// exportCredentialWorks holds for an export e, at a time (?1), while its maker may still
+// export with the credential it was made with: they are an active ADMIN of its
+// organization and were not deactivated or demoted since (ended_at, migration 020), and
+// the key or session (as caller checks it), or the embed token (as embedtoken.Checker
+// does, with the key that minted it), still works.
+const exportCredentialWorks = `e.ended_at IS NULL
+	AND EXISTS (SELECT 1 FROM users u WHERE u.id = e.user_id AND u.organization_id = e.organization_id
+		AND u.role = 'ADMIN' AND u.activated = 1)
+	AND (EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.key_id AND k.user_id = e.user_id
+			AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?1) AND ` + keyIssuerActive + `)
+		OR EXISTS (SELECT 1 FROM embed_tokens t JOIN api_keys k ON k.id = t.key_id JOIN users m ON m.id = k.user_id
+			WHERE t.id = e.embed_token_id AND t.user_id = e.user_id AND t.role = 'ADMIN'
+				AND t.revoked_at IS NULL AND t.expires_at > ?1
+				AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?1)
+				AND m.activated = 1 AND m.role = 'ADMIN' AND m.organization_id = e.organization_id AND ` + keyIssuerActive + `))`
+
+// RedeemExport uses the link token once: in one write statement, so that of a burst of
+// requests with the same token exactly one gets the file. The statement also checks the
+// export's credential (exportCredentialWorks): a link ends with the key, session or embed
+// token that made it, and with its admin's role. Every refusal is the same NOT_FOUND and
+// changes nothing: a link refused for its credential stays refused, for that credential
+// never works again.
 func (s *ExportService) RedeemExport(ctx context.Context, token string) (*server.ExportRun, error) {
 	if token == "" || len(token) > server.MaxKeyLength {
-		return nil, errExportLinkNotValid()
+		return nil, server.ErrExportLinkNotValid
 	}
 	tx, err := s.db.beginTx(ctx)
 	if err != nil {
@@ -147,29 +177,23 @@ func (s *ExportService) RedeemExport(ctx context.Context, token string) (*server
 	}
 	defer tx.Rollback()
 	var run server.ExportRun
-	var userID, filterJSON, orderJSON, columnsJSON string
+	var filterJSON, orderJSON, columnsJSON string
 	var created, expires int64
 	err = tx.QueryRowContext(ctx, `
-		UPDATE exports SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
-		RETURNING id, organization_id, user_id, filter, sort, columns, created_at, expires_at, total`,
-		toMicro(tx.now), hashSecret(token), toMicro(tx.now)).
-		Scan(&run.Export.ID, &run.Export.OrganizationID, &userID, &filterJSON, &orderJSON, &columnsJSON, &created, &expires, &run.Export.Total)
+		UPDATE exports AS e SET used_at = ?1 WHERE e.token_hash = ?2 AND e.used_at IS NULL AND e.expires_at > ?1
+			AND `+exportCredentialWorks+`
+		RETURNING id, organization_id, filter, sort, columns, created_at, expires_at, total`,
+		toMicro(tx.now), hashSecret(token)).
+		Scan(&run.Export.ID, &run.Export.OrganizationID, &filterJSON, &orderJSON, &columnsJSON, &created, &expires, &run.Export.Total)
 	if err == sql.ErrNoRows {
-		return nil, errExportLinkNotValid()
+		return nil, server.ErrExportLinkNotValid
 	} else if err != nil {
 		return nil, fmt.Errorf("redeem export: %w", err)
-	}
-	run.Export.CreatedAt, run.Export.ExpiresAt = fromMicro(created), fromMicro(expires)
-	admin, err := findUserByID(ctx, tx, userID)
-	if err != nil && server.ErrorCode(err) != server.ENOTFOUND {
-		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	if admin == nil || !isActiveAdmin(admin) || admin.OrganizationID != run.Export.OrganizationID {
-		return nil, errExportLinkNotValid()
-	}
+	run.Export.CreatedAt, run.Export.ExpiresAt = fromMicro(created), fromMicro(expires)
 	if err := json.Unmarshal([]byte(filterJSON), &run.Filter); err != nil {
 		return nil, fmt.Errorf("read export filter: %w", err)
 	}
@@ -184,8 +208,17 @@ func (s *ExportService) RedeemExport(ctx context.Context, token string) (*server
 	return &run, nil
 }
 
-func errExportLinkNotValid() error {
-	return server.Errorf(server.ENOTFOUND, "This export link was used already or has expired: start the export again from the user list.")
+// checkExportCredential answers server.ErrExportLinkNotValid once the credential of the
+// export id ended: a download in progress stops at the next page.
+func checkExportCredential(ctx context.Context, tx *Tx, id string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM exports AS e WHERE e.id = ?2 AND `+exportCredentialWorks,
+		toMicro(tx.now), id).Scan(&n); err != nil {
+		return fmt.Errorf("check export credential: %w", err)
+	} else if n == 0 {
+		return server.ErrExportLinkNotValid
+	}
+	return nil
 }
 
 // exportPageSize is how many users one page of a download reads: about a hundredth of
@@ -209,7 +242,7 @@ func (s *ExportService) WriteExport(ctx context.Context, run *server.ExportRun, 
 	pager := newExportPager(filter, run.Order, exportPageSize(run.Export.Total))
 	written := 0
 	for {
-		users, workspaces, last, err := s.exportPage(ctx, pager, withWorkspaces)
+		users, workspaces, last, err := s.exportPage(ctx, run.Export.ID, pager, withWorkspaces)
 		if err != nil {
 			return err
 		}
@@ -234,13 +267,17 @@ func (s *ExportService) WriteExport(ctx context.Context, run *server.ExportRun, 
 	}
 }
 
-// exportPage reads the next page of pager, with each user's workspace names when asked.
-func (s *ExportService) exportPage(ctx context.Context, p *exportPager, withWorkspaces bool) ([]*server.User, [][]string, bool, error) {
+// exportPage reads the next page of pager, with each user's workspace names when asked,
+// once the credential of the export id is known to work still.
+func (s *ExportService) exportPage(ctx context.Context, id string, p *exportPager, withWorkspaces bool) ([]*server.User, [][]string, bool, error) {
 	tx, err := s.db.beginReadTx(ctx)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	defer tx.Rollback()
+	if err := checkExportCredential(ctx, tx, id); err != nil {
+		return nil, nil, false, err
+	}
 	users, nums, last, err := p.next(ctx, tx)
 	if err != nil {
 		return nil, nil, false, err

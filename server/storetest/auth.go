@@ -117,7 +117,7 @@ func testAuthService_AuthenticatePair(t *testing.T, open Open) {
 }
 
 func testAuthService_SignIn(t *testing.T, open Open) {
-	const wrong = "Email or password is not correct: check both and try again."
+	const wrong = "The email and password do not match an active account: check both, or ask an admin of your organization whether your account was deactivated."
 
 	t.Run("OK", func(t *testing.T) {
 		p := newPeople(t, open)
@@ -143,7 +143,9 @@ func testAuthService_SignIn(t *testing.T, open Open) {
 		{"ErrPassword", "bob@acme.example", "wrong password", wrong},
 		{"ErrEmptyPassword", "bob@acme.example", "", wrong},
 		{"ErrEmail", "nobody@acme.example", password, wrong},
-		{"ErrDeactivated", "carol@acme.example", password, "Your account is deactivated: ask an admin of your organization to activate it."},
+		// A deactivated account is answered as a wrong password, the right one included.
+		{"ErrDeactivated", "carol@acme.example", password, wrong},
+		{"ErrDeactivatedWrongPassword", "carol@acme.example", "wrong password", wrong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPeople(t, open)

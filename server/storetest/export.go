@@ -226,7 +226,7 @@ func testExport_LinkWorksOnce(t *testing.T, open Open) {
 	refused := func(token, what string) {
 		t.Helper()
 		_, err := svc.RedeemExport(context.Background(), token)
-		assertError(t, err, server.ENOTFOUND, "", "This export link was used already or has expired: start the export again from the user list.")
+		assertError(t, err, server.ENOTFOUND, "", "This export link no longer works (used already, expired, or its admin signed out or may no longer export): start the export again from the user list.")
 	}
 
 	e := create()
