@@ -328,13 +328,14 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 			return nil, err
 		}
 	}
-	withSession, err := isSession(ctx, tx, server.AuthFromContext(ctx).KeyID)
+	keyID := server.AuthFromContext(ctx).KeyID
+	withSession, err := isSession(ctx, tx, keyID)
 	if err != nil {
 		return nil, err
 	}
-	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession}
+	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession, origin: keyOrigin{madeWith: keyID}}
 	if user.ID != me.ID {
-		nk.issuedBy = me.ID
+		nk.origin.issuedBy = me.ID
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, nk)
 	if err != nil {
@@ -353,7 +354,13 @@ type newKey struct {
 	expiresAt          *time.Time
 	session            bool // a session's key, which a password change or reset ends
 	createdWithSession bool
-	issuedBy           string // the admin who made it for someone else; "" for the user's own
+	origin             keyOrigin
+}
+
+// keyOrigin is who made a key, and with which key, beyond its user.
+type keyOrigin struct {
+	issuedBy string // the admin who made it for someone else; "" for the user's own
+	madeWith string // the id of the key (a session's or not) its maker used; "" for none
 }
 
 // createAPIKey stores the hash of a new key for userID and returns the key with its secret.
@@ -368,16 +375,16 @@ func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*serve
 		Session:            nk.session,
 		CreatedWithSession: nk.createdWithSession,
 	}
-	return key, insertAPIKey(ctx, tx, key, nk.issuedBy)
+	return key, insertAPIKey(ctx, tx, key, nk.origin)
 }
 
-// insertAPIKey stores key, made by issuedBy for someone else ("" for the user's own).
-func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, issuedBy string) error {
+// insertAPIKey stores key, with where it comes from.
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, origin keyOrigin) error {
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by, made_with_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
-		keyKind(key.Session), key.CreatedWithSession, sql.NullString{String: issuedBy, Valid: issuedBy != ""}); err != nil {
+		keyKind(key.Session), key.CreatedWithSession, nullString(origin.issuedBy), nullString(origin.madeWith)); err != nil {
 		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil
@@ -407,7 +414,8 @@ func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
 }
 
 // revokeSessions ends every session of the user with userID but the one with exceptKeyID
-// (none when empty): their password changed. API keys stay.
+// (none when empty): their password changed. API keys stay: revokeKeyLines ends those
+// that must end with the sessions.
 func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) error {
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE api_keys SET revoked_at = $1
@@ -418,16 +426,31 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
-// revokeKeysMadeWithSessions ends the API keys that were made with a session of the user
-// with userID: their own, and those they made as an admin for others.
-func revokeKeysMadeWithSessions(ctx context.Context, tx *Tx, userID string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
-		WHERE created_with_session AND revoked_at IS NULL AND (user_id = $2 OR issued_by = $2)`,
-		toMicro(tx.now), userID); err != nil {
+// revokeKeyLines ends for good the keys that roots selects (ids of keys, given the user's
+// id as $2) and every key made with one of them, in turn, but the key with id spare ($3;
+// "" for none) and the keys made with it: whoever made a key with a session that ends
+// because its user's password changed could have made another with that key.
+func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) error {
+	if _, err := tx.ExecContext(ctx, `
+		WITH RECURSIVE line (id) AS (`+roots+`
+			UNION SELECT k.id FROM api_keys k JOIN line ON k.made_with_key = line.id WHERE k.id != $3)
+		UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND id IN (SELECT id FROM line)`,
+		toMicro(tx.now), userID, spare); err != nil {
 		return fmt.Errorf("revoke keys made with a session: %w", err)
 	}
 	return nil
 }
+
+// otherSessions are the roots that a password change ends: every session of the user but
+// the one that changed it, still working or not, as one that signed out or expired could
+// have made keys that must not outlast the change.
+const otherSessions = `SELECT id FROM api_keys WHERE user_id = $2 AND kind = 'session' AND id != $3`
+
+// sessionsAndKeysMadeWithThem are the roots that a reset ends: every session of the user,
+// every key of theirs made with a session, and every key they made for others with one
+// (a key made before migration 020 records only that a session made it, not which).
+const sessionsAndKeysMadeWithThem = `SELECT id FROM api_keys
+			WHERE (user_id = $2 AND kind = 'session') OR (created_with_session AND (user_id = $2 OR issued_by = $2))`
 
 // revokeSessionsOf ends the sign-in sessions of the users with userIDs, in one statement:
 // a batch of a bulk action or of an import that deactivates them.
@@ -588,9 +611,10 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 }
 
 // CompletePasswordReset sets a new password with a reset token, which then stops
-// working, and ends every session of the user (their API keys stay). An attempt is counted
-// against the client before the token is looked up, and given back when the token is
-// good; the new password is hashed only then, outside any transaction.
+// working, and ends every session of the user and the API keys made with a session (see
+// sessionsAndKeysMadeWithThem). An attempt is counted against the client before the
+// token is looked up, and given back when the token is good; the new password is hashed
+// only then, outside any transaction.
 func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
 	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
 		return err
@@ -646,8 +670,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	// Every outstanding link of the user stops working, not only this one, every session
-	// ends, and so does every key made with a session: whoever held one may be the reason
-	// for the reset, and would otherwise keep a key of their own making for good.
+	// ends, and so does every key made with a session, and every key made with one of
+	// those in turn: whoever held one may be the reason for the reset, and would otherwise
+	// keep a key of their own making for good.
 	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL`,
 		toMicro(tx.now), userID); err != nil {
 		return fmt.Errorf("use password reset: %w", err)
@@ -655,7 +680,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
 		return err
 	}
-	if err := revokeKeysMadeWithSessions(ctx, tx, userID); err != nil {
+	if err := revokeKeyLines(ctx, tx, sessionsAndKeysMadeWithThem, userID, ""); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {
