@@ -650,7 +650,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	var userID, orgID string
 	err = tx.QueryRowContext(ctx, `
 		UPDATE password_resets r SET used_at = $3 FROM users u
-		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
+		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
 		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
 	if err == sql.ErrNoRows {
 		return server.ErrResetEnded
@@ -702,7 +702,9 @@ func (s *AuthService) findReset(ctx context.Context, token string) (string, erro
 // resetUsable holds for a reset link r whose issuer is still an active ADMIN of its
 // user's organization, or that names no issuer (made before migration 015): a link must
 // not outlive its issuer's role, or a demoted admin could take over an account, an
-// admin's included, with a link they kept.
+// admin's included, with a link they kept. Since migration 021 such a link is revoked
+// for good (revoked_at) when its issuer stops being one, so that it does not work again
+// if they are made an admin again; the check stays, a second guard of the same rule.
 const resetUsable = `(r.issued_by IS NULL OR EXISTS (
 			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
 			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
@@ -713,7 +715,7 @@ func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	var works bool
 	err := tx.QueryRowContext(ctx, `
-		SELECT r.user_id, r.used_at IS NULL AND r.expires_at > $2 AND `+resetUsable+`
+		SELECT r.user_id, r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > $2 AND `+resetUsable+`
 		FROM password_resets r WHERE r.token_hash = $1`,
 		hashSecret(token), toMicro(tx.now)).Scan(&userID, &works)
 	if err == sql.ErrNoRows {

@@ -733,7 +733,9 @@ func (s *AuthService) findReset(ctx context.Context, token string) (string, erro
 // resetIssuerActive holds for a reset link r whose issuer is still an active ADMIN of its
 // user's organization, or that names no issuer (made before migration 014): a link must
 // not outlive its issuer's role, or a demoted admin could take over an account, an
-// admin's included, with a link they kept.
+// admin's included, with a link they kept. Since migration 019 such a link is revoked
+// for good (revoked_at) when its issuer stops being one, so that it does not work again
+// if they are made an admin again; the check stays, a second guard of the same rule.
 const resetIssuerActive = `(r.issued_by IS NULL OR EXISTS (
 			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
 			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
@@ -744,7 +746,7 @@ func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	var works bool
 	err := tx.QueryRowContext(ctx, `
-		SELECT r.user_id, r.used_at IS NULL AND r.expires_at > ? AND `+resetIssuerActive+`
+		SELECT r.user_id, r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > ? AND `+resetIssuerActive+`
 		FROM password_resets r WHERE r.token_hash = ?`,
 		toMicro(tx.now), hashSecret(token)).Scan(&userID, &works)
 	if err == sql.ErrNoRows {
