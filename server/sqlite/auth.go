@@ -470,16 +470,16 @@ func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) er
 	return nil
 }
 
-// otherSessions are the roots that a password change ends: every session of the user but
-// the one that changed it, still working or not, as one that signed out or expired could
-// have made keys that must not outlast the change.
-const otherSessions = `SELECT id FROM api_keys WHERE user_id = ?2 AND kind = 'session' AND id != ?3`
+// keysOfOtherSessions are the keys that a password change ends with the sessions: those
+// made with a session of the user other than the one that changed it, still working or
+// not (one that signed out or expired could have made them), but the key the change is
+// sent with. Keys made before migration 018 record no key they were made with, and stay.
+const keysOfOtherSessions = `SELECT k.id FROM api_keys s JOIN api_keys k ON k.made_with_key = s.id
+			WHERE s.user_id = ?2 AND s.kind = 'session' AND s.id != ?3 AND k.id != ?3`
 
-// sessionsAndKeysMadeWithThem are the roots that a reset ends: every session of the user,
-// every key of theirs made with a session, and every key they made for others with one
-// (a key made before migration 018 records only that a session made it, not which).
-const sessionsAndKeysMadeWithThem = `SELECT id FROM api_keys
-			WHERE (user_id = ?2 AND kind = 'session') OR (created_with_session = 1 AND (user_id = ?2 OR issued_by = ?2))`
+// keysMadeWithSessions are the keys that a reset ends with the sessions: every key of the
+// user made with a session, and every key they made for others with one.
+const keysMadeWithSessions = `SELECT id FROM api_keys WHERE created_with_session = 1 AND (user_id = ?2 OR issued_by = ?2)`
 
 // revokeSessionsOf ends the sessions of the users with userIDs, in one statement: a
 // batch of a bulk action or of an import that deactivates them. API keys stay.
@@ -655,7 +655,7 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 
 // CompletePasswordReset sets a new password with a reset token, which then stops
 // working, and ends every session of the user and the API keys made with a session (see
-// sessionsAndKeysMadeWithThem). An attempt is counted against the client before the
+// keysMadeWithSessions). An attempt is counted against the client before the
 // token is looked up, and given back when the token is good; the new password is hashed
 // only then, outside any transaction.
 func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
@@ -711,7 +711,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
 		return err
 	}
-	if err := revokeKeyLines(ctx, tx, sessionsAndKeysMadeWithThem, userID, ""); err != nil {
+	if err := revokeKeyLines(ctx, tx, keysMadeWithSessions, userID, ""); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {

@@ -216,7 +216,7 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := revokeSessions(ctx, tx, me.ID, keyID); err != nil {
 		return nil, err
 	}
-	if err := revokeKeyLines(ctx, tx, otherSessions, me.ID, keyID); err != nil {
+	if err := revokeKeyLines(ctx, tx, keysOfOtherSessions, me.ID, keyID); err != nil {
 		return nil, err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {
