@@ -644,23 +644,33 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	defer tx.Rollback()
-	// The token is used up by the write transaction's first statement: of requests that
-	// bring it at the same time, on any instance, one finds it unused, the others wait for
-	// its row and then find it used.
-	var userID, orgID string
+	// The user is read, and written, under their organization's lock, as every writer of
+	// the organization's users does; taken before the link's row, since a demotion of the
+	// link's issuer ends the link under that lock (migration 021), and each would wait for
+	// the other. A user never changes organization, so the one read before the lock holds.
+	var orgID string
+	err = tx.QueryRowContext(ctx, `SELECT u.organization_id FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1`,
+		hashSecret(token)).Scan(&orgID)
+	if err == sql.ErrNoRows {
+		return server.ErrResetEnded
+	} else if err != nil {
+		return fmt.Errorf("find password reset: %w", err)
+	}
+	if err := tx.lockOrganization(ctx, orgID); err != nil {
+		return err
+	}
+	// The token is used up by one statement: of requests that bring it at the same time,
+	// on any instance, one finds it unused, the others wait for the lock and then find it
+	// used.
+	var userID string
 	err = tx.QueryRowContext(ctx, `
 		UPDATE password_resets r SET used_at = $3 FROM users u
 		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
-		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
+		RETURNING r.user_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID)
 	if err == sql.ErrNoRows {
 		return server.ErrResetEnded
 	} else if err != nil {
 		return fmt.Errorf("use password reset: %w", err)
-	}
-	// The user is read, and written, under their organization's lock, as every writer of
-	// the organization's users does.
-	if err := tx.lockOrganization(ctx, orgID); err != nil {
-		return err
 	}
 	user, err := findUserByID(ctx, tx, userID)
 	if err != nil {

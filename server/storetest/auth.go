@@ -457,6 +457,45 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 		}
 	})
 
+	// The issuer is demoted while their link is brought, many times at once: each use is
+	// either before the demotion, and then the only one that works, or refused; none fails
+	// otherwise, and once the issuer is an admin again the link is refused still.
+	t.Run("IssuerDemotedWhileTheLinkIsUsed", func(t *testing.T) {
+		for round := range 3 {
+			p := newPeople(t, open)
+			admin, user := server.RoleAdmin, server.RoleUser
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+				t.Fatal(err)
+			}
+			carolCtx, _ := p.mustUserContext(t, p.adminCtx, p.carol)
+			forBob, _, err := p.auth.IssuePasswordReset(carolCtx, server.UserRef{ID: p.bob.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const uses = 6
+			errs := AtOnce(uses+1, func(i int) error {
+				if i == uses {
+					_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
+					return err
+				}
+				return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 70+i)), forBob.Token, fmt.Sprint("taken over ", i))
+			})
+			if errs[uses] != nil {
+				t.Fatalf("round %d: the demotion: %v", round, errs[uses])
+			}
+			if n := Codes(errs[:uses]); n[""]+n[server.EINVALID] != uses || n[""] > 1 {
+				t.Fatalf("round %d: uses at once: %v", round, n)
+			}
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+				t.Fatal(err)
+			}
+			err = p.assertUnchanged(t, func() error {
+				return p.auth.CompletePasswordReset(fromClient(context.Background(), "198.51.100.90"), forBob.Token, "taken over after")
+			})
+			assertError(t, err, server.EINVALID, "token", notValid)
+		}
+	})
+
 	t.Run("OneLinkUsedEndsTheOthers", func(t *testing.T) {
 		p := newPeople(t, open)
 		first, _, _ := p.auth.IssuePasswordReset(p.adminCtx, server.UserRef{ID: p.bob.ID})
