@@ -687,6 +687,84 @@ func TestSecurity_CredentialsEnd(t *testing.T) {
 	}
 }
 
+// TestSecurity_PasswordChangeEndsKeysOfOtherSessions has a thief signed in as the admin
+// make a key for the admin and one for a user; the admin, in a session of their own,
+// changes the password: both of the thief's keys stop working at once, while the key the
+// admin made in that session, and the demo key, work.
+func TestSecurity_PasswordChangeEndsKeysOfOtherSessions(t *testing.T) {
+	d := startDirectory(t)
+	admin := d.findUsers(t, map[string]any{"email": d.AdminEmail}, 1, 0, nil)[0]
+	user := d.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 1, 0, nil)[0]
+	thief := d.signIn(t, d.AdminEmail, d.AdminPassword)
+	victim := d.signIn(t, d.AdminEmail, d.AdminPassword)
+	key := func(session string, where map[string]any) string {
+		t.Helper()
+		a := d.send(t, call{query: `mutation($w: UserWhere) { createApiKey(name: "made in a session", where: $w) { key } }`,
+			variables: map[string]any{"w": where}, key: session})
+		var k struct{ Key string }
+		if a.code() != "" || json.Unmarshal(a.Data["createApiKey"], &k) != nil {
+			t.Fatalf("create a key: %+v", a)
+		}
+		return k.Key
+	}
+	thiefOwn, thiefForUser, victimOwn := key(thief, nil), key(thief, map[string]any{"id": user.ID}), key(victim, nil)
+	a := d.send(t, call{query: `mutation($w: UserWhere!, $d: UpdatePasswordData!) { updatePassword(where: $w, data: $d) { id } }`,
+		variables: map[string]any{"w": map[string]any{"id": admin.ID},
+			"d": map[string]any{"oldPassword": d.AdminPassword, "newPassword1": "a brand new password", "newPassword2": "a brand new password"}},
+		key: victim})
+	if a.code() != "" {
+		t.Fatalf("change the password: %+v", a)
+	}
+	for name, key := range map[string]string{"the thief's session": thief, "the thief's key": thiefOwn, "the thief's key for a user": thiefForUser} {
+		if a := d.send(t, call{query: `{ viewer { id } }`, key: key}); a.code() != "UNAUTHENTICATED" {
+			t.Errorf("%s after the change: %+v", name, a)
+		}
+	}
+	for name, key := range map[string]string{"the changing session": victim, "its key": victimOwn, "the demo key": d.Key} {
+		if a := d.send(t, call{query: `{ viewer { id } }`, key: key}); a.code() != "" {
+			t.Errorf("%s after the change: %+v", name, a)
+		}
+	}
+}
+
+// TestSecurity_ResetLinkOfADemotedAdmin has an admin issue a reset link for a user and
+// be demoted: the link is refused, and still refused once they are an admin again, with
+// nothing stored changed.
+func TestSecurity_ResetLinkOfADemotedAdmin(t *testing.T) {
+	d := startDirectory(t)
+	users := d.findUsers(t, map[string]any{"organizationRole": "USER", "activated": true}, 2, 0, nil)
+	issuer, target := users[0], users[1]
+	role := func(r string) {
+		t.Helper()
+		var changed map[string]any
+		d.graphql(t, `mutation($id: ID!, $r: OrganizationRole) { updatePropertiesInUser(where: {id: $id}, data: {organizationRole: $r}) { id } }`,
+			map[string]any{"id": issuer.ID, "r": r}, &changed)
+	}
+	role("ADMIN")
+	var k struct{ CreateApiKey struct{ Key string } }
+	d.graphql(t, `mutation($id: ID!) { createApiKey(name: "issuer", where: {id: $id}) { key } }`, map[string]any{"id": issuer.ID}, &k)
+	a := d.send(t, call{query: `mutation($id: ID!) { issuePasswordReset(where: {id: $id}) { link } }`,
+		variables: map[string]any{"id": target.ID}, key: k.CreateApiKey.Key})
+	var r struct{ Link string }
+	if a.code() != "" || json.Unmarshal(a.Data["issuePasswordReset"], &r) != nil {
+		t.Fatalf("issue a reset link: %+v", a)
+	}
+	token := r.Link[strings.Index(r.Link, "token=")+len("token="):]
+	role("USER")
+	for _, when := range []string{"demoted", "an admin again"} {
+		before := snapshot(t, d.path)
+		a := d.send(t, call{query: `mutation($t: String!) { completePasswordReset(token: $t, newPassword: "taken over now") }`,
+			variables: map[string]any{"t": token}})
+		if a.code() != "BAD_USER_INPUT" {
+			t.Errorf("the link with its issuer %s: %+v", when, a)
+		}
+		if snapshot(t, d.path) != before {
+			t.Errorf("the refused link, its issuer %s, changed the store", when)
+		}
+		role("ADMIN")
+	}
+}
+
 // sameInstant reports whether two RFC 3339 strings name the same instant, however many
 // fraction digits each has.
 func sameInstant(a, b string) bool {

@@ -340,13 +340,14 @@ func (s *AuthService) CreateAPIKey(ctx context.Context, create server.APIKeyCrea
 			return nil, err
 		}
 	}
-	withSession, err := isSession(ctx, tx, server.AuthFromContext(ctx).KeyID)
+	keyID := server.AuthFromContext(ctx).KeyID
+	withSession, err := isSession(ctx, tx, keyID)
 	if err != nil {
 		return nil, err
 	}
-	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession}
+	nk := newKey{name: name, expiresAt: create.ExpiresAt, createdWithSession: withSession, origin: keyOrigin{madeWith: keyID}}
 	if user.ID != me.ID {
-		nk.issuedBy = me.ID
+		nk.origin.issuedBy = me.ID
 	}
 	key, err := createAPIKey(ctx, tx, user.ID, nk)
 	if err != nil {
@@ -365,7 +366,13 @@ type newKey struct {
 	expiresAt          *time.Time
 	session            bool // a session's key, which a password change or reset ends
 	createdWithSession bool
-	issuedBy           string // the admin who made it for someone else; "" for the user's own
+	origin             keyOrigin
+}
+
+// keyOrigin is who made a key, and with which key, beyond its user.
+type keyOrigin struct {
+	issuedBy string // the admin who made it for someone else; "" for the user's own
+	madeWith string // the id of the key (a session's or not) its maker used; "" for none
 }
 
 // createAPIKey stores the hash of a new key for userID and returns the key with its secret.
@@ -380,16 +387,16 @@ func createAPIKey(ctx context.Context, tx *Tx, userID string, nk newKey) (*serve
 		Session:            nk.session,
 		CreatedWithSession: nk.createdWithSession,
 	}
-	return key, insertAPIKey(ctx, tx, key, nk.issuedBy)
+	return key, insertAPIKey(ctx, tx, key, nk.origin)
 }
 
-// insertAPIKey stores key, made by issuedBy for someone else ("" for the user's own).
-func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, issuedBy string) error {
+// insertAPIKey stores key, with where it comes from.
+func insertAPIKey(ctx context.Context, tx *Tx, key *server.APIKey, origin keyOrigin) error {
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		INSERT INTO api_keys (id, user_id, name, key_hash, created_at, expires_at, kind, created_with_session, issued_by, made_with_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		key.ID, key.UserID, key.Name, hashSecret(key.Key), toMicro(key.CreatedAt), nullMicro(key.ExpiresAt),
-		keyKind(key.Session), key.CreatedWithSession, sql.NullString{String: issuedBy, Valid: issuedBy != ""}); err != nil {
+		keyKind(key.Session), key.CreatedWithSession, nullString(origin.issuedBy), nullString(origin.madeWith)); err != nil {
 		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil
@@ -419,7 +426,8 @@ func isSession(ctx context.Context, tx *Tx, id string) (bool, error) {
 }
 
 // revokeSessions ends every session of the user with userID but the one with exceptKeyID
-// (none when empty): their password changed. API keys stay.
+// (none when empty): their password changed. API keys stay: revokeKeyLines ends those
+// that must end with the sessions.
 func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) error {
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE api_keys SET revoked_at = $1
@@ -430,16 +438,31 @@ func revokeSessions(ctx context.Context, tx *Tx, userID, exceptKeyID string) err
 	return nil
 }
 
-// revokeKeysMadeWithSessions ends the API keys that were made with a session of the user
-// with userID: their own, and those they made as an admin for others.
-func revokeKeysMadeWithSessions(ctx context.Context, tx *Tx, userID string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
-		WHERE created_with_session AND revoked_at IS NULL AND (user_id = $2 OR issued_by = $2)`,
-		toMicro(tx.now), userID); err != nil {
+// revokeKeyLines ends for good the keys that roots selects (ids of keys, given the user's
+// id as $2) and every key made with one of them, in turn, but the key with id spare ($3;
+// "" for none) and the keys made with it: whoever made a key with a session that ends
+// because its user's password changed could have made another with that key.
+func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) error {
+	if _, err := tx.ExecContext(ctx, `
+		WITH RECURSIVE line (id) AS (`+roots+`
+			UNION SELECT k.id FROM api_keys k JOIN line ON k.made_with_key = line.id WHERE k.id != $3)
+		UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND id IN (SELECT id FROM line)`,
+		toMicro(tx.now), userID, spare); err != nil {
 		return fmt.Errorf("revoke keys made with a session: %w", err)
 	}
 	return nil
 }
+
+// keysOfOtherSessions are the keys that a password change ends with the sessions: those
+// made with a session of the user other than the one that changed it, still working or
+// not (one that signed out or expired could have made them), but the key the change is
+// sent with. Keys made before migration 020 record no key they were made with, and stay.
+const keysOfOtherSessions = `SELECT k.id FROM api_keys s JOIN api_keys k ON k.made_with_key = s.id
+			WHERE s.user_id = $2 AND s.kind = 'session' AND s.id != $3 AND k.id != $3`
+
+// keysMadeWithSessions are the keys that a reset ends with the sessions: every key of the
+// user made with a session, and every key they made for others with one.
+const keysMadeWithSessions = `SELECT id FROM api_keys WHERE created_with_session AND (user_id = $2 OR issued_by = $2)`
 
 // revokeSessionsOf ends the sign-in sessions of the users with userIDs, in one statement:
 // a batch of a bulk action or of an import that deactivates them.
@@ -600,9 +623,10 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 }
 
 // CompletePasswordReset sets a new password with a reset token, which then stops
-// working, and ends every session of the user (their API keys stay). An attempt is counted
-// against the client before the token is looked up, and given back when the token is
-// good; the new password is hashed only then, outside any transaction.
+// working, and ends every session of the user and the API keys made with a session (see
+// keysMadeWithSessions). An attempt is counted against the client before the
+// token is looked up, and given back when the token is good; the new password is hashed
+// only then, outside any transaction.
 func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassword string) error {
 	if err := server.ValidatePassword("newPassword", newPassword); err != nil {
 		return err
@@ -632,23 +656,33 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	defer tx.Rollback()
-	// The token is used up by the write transaction's first statement: of requests that
-	// bring it at the same time, on any instance, one finds it unused, the others wait for
-	// its row and then find it used.
-	var userID, orgID string
+	// The user is read, and written, under their organization's lock, as every writer of
+	// the organization's users does; taken before the link's row, since a demotion of the
+	// link's issuer ends the link under that lock (migration 021), and each would wait for
+	// the other. A user never changes organization, so the one read before the lock holds.
+	var orgID string
+	err = tx.QueryRowContext(ctx, `SELECT u.organization_id FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1`,
+		hashSecret(token)).Scan(&orgID)
+	if err == sql.ErrNoRows {
+		return server.ErrResetEnded
+	} else if err != nil {
+		return fmt.Errorf("find password reset: %w", err)
+	}
+	if err := tx.lockOrganization(ctx, orgID); err != nil {
+		return err
+	}
+	// The token is used up by one statement: of requests that bring it at the same time,
+	// on any instance, one finds it unused, the others wait for the lock and then find it
+	// used.
+	var userID string
 	err = tx.QueryRowContext(ctx, `
 		UPDATE password_resets r SET used_at = $3 FROM users u
-		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
-		RETURNING r.user_id, u.organization_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID, &orgID)
+		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > $2 AND u.id = r.user_id AND `+resetUsable+`
+		RETURNING r.user_id`, hashSecret(token), toMicro(tx.now), toMicro(tx.now)).Scan(&userID)
 	if err == sql.ErrNoRows {
 		return server.ErrResetEnded
 	} else if err != nil {
 		return fmt.Errorf("use password reset: %w", err)
-	}
-	// The user is read, and written, under their organization's lock, as every writer of
-	// the organization's users does.
-	if err := tx.lockOrganization(ctx, orgID); err != nil {
-		return err
 	}
 	user, err := findUserByID(ctx, tx, userID)
 	if err != nil {
@@ -658,8 +692,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	// Every outstanding link of the user stops working, not only this one, every session
-	// ends, and so does every key made with a session: whoever held one may be the reason
-	// for the reset, and would otherwise keep a key of their own making for good.
+	// ends, and so does every key made with a session, and every key made with one of
+	// those in turn: whoever held one may be the reason for the reset, and would otherwise
+	// keep a key of their own making for good.
 	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL`,
 		toMicro(tx.now), userID); err != nil {
 		return fmt.Errorf("use password reset: %w", err)
@@ -667,7 +702,7 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 	if err := revokeSessions(ctx, tx, userID, ""); err != nil {
 		return err
 	}
-	if err := revokeKeysMadeWithSessions(ctx, tx, userID); err != nil {
+	if err := revokeKeyLines(ctx, tx, keysMadeWithSessions, userID, ""); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {
@@ -689,7 +724,9 @@ func (s *AuthService) findReset(ctx context.Context, token string) (string, erro
 // resetUsable holds for a reset link r whose issuer is still an active ADMIN of its
 // user's organization, or that names no issuer (made before migration 015): a link must
 // not outlive its issuer's role, or a demoted admin could take over an account, an
-// admin's included, with a link they kept.
+// admin's included, with a link they kept. Since migration 021 such a link is revoked
+// for good (revoked_at) when its issuer stops being one, so that it does not work again
+// if they are made an admin again; the check stays, a second guard of the same rule.
 const resetUsable = `(r.issued_by IS NULL OR EXISTS (
 			SELECT 1 FROM users a JOIN users t ON t.id = r.user_id
 			WHERE a.id = r.issued_by AND a.role = 'ADMIN' AND a.activated AND a.organization_id = t.organization_id))`
@@ -700,7 +737,7 @@ func findResetTx(ctx context.Context, tx *Tx, token string) (string, error) {
 	var userID string
 	var works bool
 	err := tx.QueryRowContext(ctx, `
-		SELECT r.user_id, r.used_at IS NULL AND r.expires_at > $2 AND `+resetUsable+`
+		SELECT r.user_id, r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > $2 AND `+resetUsable+`
 		FROM password_resets r WHERE r.token_hash = $1`,
 		hashSecret(token), toMicro(tx.now)).Scan(&userID, &works)
 	if err == sql.ErrNoRows {

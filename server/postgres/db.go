@@ -297,6 +297,9 @@ func nullMicro(t *time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: toMicro(*t), Valid: true}
 }
 
+// nullString stores an optional text: NULL for "".
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
 // newID returns a random identifier: 20 lower-case letters and digits (100 bits).
 func newID() string {
 	return strings.ToLower(rand.Text()[:20])

@@ -622,6 +622,12 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 	switch {
 	case inv.Status == server.InvitationAccepted:
 		return dead("This invitation was accepted already: sign in as %s.", inv.Email)
+	case inv.Role == server.RoleAdmin && !activeAdminOf(inv.InvitedBy, inv.OrganizationID):
+		// A link outlives its maker's role: an admin demoted, deactivated or deleted since
+		// must not make themselves an admin again with a link they kept. The database
+		// revokes the invitation then (migration 019), so that it stays refused, as
+		// withdrawn, once its maker is an admin again; until then this says why.
+		return dead("This invitation would make you an admin, but %s is no longer an admin of %s: ask an admin of %s to invite you again.", who, l.orgName, l.orgName)
 	case inv.Status == server.InvitationRevoked:
 		return dead("This invitation to %s was withdrawn: ask %s whether you should still join.", l.orgName, who)
 	case l.stored == string(server.InvitationExpired):
@@ -630,10 +636,6 @@ func (l *invitationLink) usable(ctx context.Context, tx *Tx) error {
 		return dead("This link was replaced by a newer one: open the link of the latest invitation email, or ask %s to resend it.", who)
 	case inv.Status == server.InvitationExpired:
 		return dead("This invitation expired on %s: ask %s to send it again.", inv.ExpiresAt.Format("2 Jan 2006"), who)
-	case inv.Role == server.RoleAdmin && !activeAdminOf(inv.InvitedBy, inv.OrganizationID):
-		// A link outlives its maker's role: an admin demoted, deactivated or deleted since
-		// must not make themselves an admin again with a link they kept.
-		return dead("This invitation would make you an admin, but %s is no longer an admin of %s: ask an admin of %s to invite you again.", who, l.orgName, l.orgName)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, inv.Email).Scan(&n); err != nil {

@@ -79,7 +79,7 @@ func (db *DB) Seed(ctx context.Context, opts SeedOptions) (*SeedResult, error) {
 		return nil, err
 	}
 	key := &server.APIKey{ID: newID(), Name: "Demo admin key", Key: res.AdminKey, UserID: admin.ID, CreatedAt: tx.now}
-	if err := insertAPIKey(ctx, tx, key, ""); err != nil {
+	if err := insertAPIKey(ctx, tx, key, keyOrigin{}); err != nil {
 		return nil, err
 	}
 	if err := seedUsers(ctx, tx, rng, org.ID, demoDomain, demoUsers-1, 0); err != nil {

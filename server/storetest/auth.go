@@ -402,11 +402,12 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 
 	// A link an admin issued (one at a time, or for a user their import made) works only
 	// while they are still an active admin of the organization: demoted, deactivated or
-	// deleted, they must not take over the account, an admin's included, with a link they
-	// kept. The link refuses as any link that no longer works does, nothing changes, and it
-	// works again once its issuer is an admin again; a link of another admin still works.
+	// deleted, one at a time or in bulk, they must not take over the account, an admin's
+	// included, with a link they kept. The link refuses as any link that no longer works
+	// does, and nothing changes; it ended for good, and stays refused once its issuer is an
+	// admin again; a link of another admin still works.
 	t.Run("ErrIssuerNoLongerAdmin", func(t *testing.T) {
-		for _, change := range formerAdmin {
+		for _, change := range append(formerAdmin, formerAdminInBulk...) {
 			t.Run(change, func(t *testing.T) {
 				p := newPeople(t, open)
 				admin, on := server.RoleAdmin, true
@@ -430,29 +431,70 @@ func testAuthService_PasswordReset(t *testing.T, open Open) {
 					t.Fatal(err)
 				}
 				p.removeAdmin(t, p.carol, change)
-				for i, token := range []string{forBob.Token, imported[0].Token} {
-					err := p.assertUnchanged(t, func() error {
-						return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 40+i)), token, "taken over now")
-					})
-					assertError(t, err, server.EINVALID, "token", notValid)
-				}
-				for _, email := range []string{"bob@acme.example", "imp@acme.example"} {
-					if _, err := p.auth.SignIn(fromClient(context.Background(), "198.51.100.50"), email, "taken over now"); server.ErrorCode(err) != server.EUNAUTHENTICATED {
-						t.Fatalf("%s signs in with the password of the refused link: %v", email, err)
+				refused := func(when string, client int) {
+					t.Helper()
+					for i, token := range []string{forBob.Token, imported[0].Token} {
+						err := p.assertUnchanged(t, func() error {
+							return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", client+i)), token, "taken over now")
+						})
+						assertError(t, err, server.EINVALID, "token", notValid)
+					}
+					for _, email := range []string{"bob@acme.example", "imp@acme.example"} {
+						if _, err := p.auth.SignIn(fromClient(context.Background(), "198.51.100.50"), email, "taken over now"); server.ErrorCode(err) != server.EUNAUTHENTICATED {
+							t.Fatalf("%s: %s signs in with the password of the refused link: %v", when, email, err)
+						}
 					}
 				}
-				if change != "deleted" {
+				refused("Carol no longer an admin", 40)
+				if !strings.HasPrefix(change, "deleted") {
 					if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin, Activated: &on}); err != nil {
 						t.Fatal(err)
 					}
-					if err := p.auth.CompletePasswordReset(context.Background(), imported[0].Token, "chosen by imp"); err != nil {
-						t.Fatalf("once Carol is an admin again: %v", err)
-					}
+					refused("Carol an admin again", 60)
 				}
 				if err := p.auth.CompletePasswordReset(context.Background(), byAnn.Token, "chosen by bob"); err != nil {
 					t.Fatalf("Ann's link: %v", err)
 				}
 			})
+		}
+	})
+
+	// The issuer is demoted while their link is brought, many times at once: each use is
+	// either before the demotion, and then the only one that works, or refused; none fails
+	// otherwise, and once the issuer is an admin again the link is refused still.
+	t.Run("IssuerDemotedWhileTheLinkIsUsed", func(t *testing.T) {
+		for round := range 3 {
+			p := newPeople(t, open)
+			admin, user := server.RoleAdmin, server.RoleUser
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+				t.Fatal(err)
+			}
+			carolCtx, _ := p.mustUserContext(t, p.adminCtx, p.carol)
+			forBob, _, err := p.auth.IssuePasswordReset(carolCtx, server.UserRef{ID: p.bob.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const uses = 6
+			errs := AtOnce(uses+1, func(i int) error {
+				if i == uses {
+					_, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &user})
+					return err
+				}
+				return p.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 70+i)), forBob.Token, fmt.Sprint("taken over ", i))
+			})
+			if errs[uses] != nil {
+				t.Fatalf("round %d: the demotion: %v", round, errs[uses])
+			}
+			if n := Codes(errs[:uses]); n[""]+n[server.EINVALID] != uses || n[""] > 1 {
+				t.Fatalf("round %d: uses at once: %v", round, n)
+			}
+			if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+				t.Fatal(err)
+			}
+			err = p.assertUnchanged(t, func() error {
+				return p.auth.CompletePasswordReset(fromClient(context.Background(), "198.51.100.90"), forBob.Token, "taken over after")
+			})
+			assertError(t, err, server.EINVALID, "token", notValid)
 		}
 	})
 

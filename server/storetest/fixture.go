@@ -88,8 +88,12 @@ func (f *fixture) mustUserContext(tb testing.TB, adminCtx context.Context, user 
 // formerAdmin are the ways an admin stops being one, as removeAdmin takes them.
 var formerAdmin = []string{"demoted", "deactivated", "deleted"}
 
+// formerAdminInBulk are formerAdmin's ways as a bulk action takes them, which writes the
+// users in statements of its own.
+var formerAdminInBulk = []string{"demoted in bulk", "deactivated in bulk", "deleted in bulk"}
+
 // removeAdmin has Ann make the admin user no longer one: "demoted" to USER, "deactivated"
-// or "deleted".
+// or "deleted", one at a time or "in bulk".
 func (f *fixture) removeAdmin(tb testing.TB, user *server.User, how string) {
 	tb.Helper()
 	var err error
@@ -100,6 +104,17 @@ func (f *fixture) removeAdmin(tb testing.TB, user *server.User, how string) {
 		_, err = f.users.UpdateUser(f.adminCtx, server.UserRef{ID: user.ID}, server.UserUpdate{Activated: ptr(false)})
 	case "deleted":
 		err = f.users.DeleteUser(f.adminCtx, server.UserRef{ID: user.ID})
+	case "demoted in bulk", "deactivated in bulk", "deleted in bulk":
+		change := map[string]server.BulkChange{
+			"demoted in bulk":     {Role: ptr(server.RoleUser)},
+			"deactivated in bulk": {Activated: ptr(false)},
+			"deleted in bulk":     {Delete: true},
+		}[how]
+		var r *server.BulkResult
+		r, err = f.store.Bulk.ApplyBulk(f.adminCtx, server.UserFilter{ID: &user.ID}, change, server.BulkBatch{Limit: 10})
+		if err == nil && (r.Changed != 1 || len(r.Failures) != 0) {
+			tb.Fatalf("%s: %+v", how, r)
+		}
 	default:
 		tb.Fatalf("no way %q to remove an admin", how)
 	}

@@ -363,12 +363,13 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 	})
 
 	// An invitation as ADMIN made by an admin who is no longer one (demoted, deactivated
-	// or deleted since) would let them make themselves an admin again with a link they
-	// kept: it is refused, in its preview as on accepting, and nothing is stored; an
-	// invitation as USER of theirs still works, and one as ADMIN works again once they are
-	// an active admin again.
+	// or deleted since, one at a time or in bulk) would let them make themselves an admin
+	// again with a link they kept: it is refused, in its preview as on accepting, and
+	// nothing is stored; an invitation as USER of theirs still works. The one as ADMIN is
+	// revoked for good: once its maker is an active admin again it is refused as withdrawn,
+	// and cannot be resent.
 	t.Run("ErrAdminInvitationOfFormerAdmin", func(t *testing.T) {
-		for _, change := range formerAdmin {
+		for _, change := range append(formerAdmin, formerAdminInBulk...) {
 			t.Run(change, func(t *testing.T) {
 				p := newPeople(t, open)
 				admin, on := server.RoleAdmin, true
@@ -381,7 +382,7 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 				var err error
 				p.removeAdmin(t, p.carol, change)
 				who := "Carol Clark"
-				if change == "deleted" {
+				if strings.HasPrefix(change, "deleted") {
 					who = "the admin who invited you"
 				}
 				want := "This invitation would make you an admin, but " + who + " is no longer an admin of Acme: ask an admin of Acme to invite you again."
@@ -413,15 +414,24 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 				if err != nil || s.User.Role != server.RoleUser {
 					t.Fatalf("the invitation as USER: %+v %v", s, err)
 				}
-				if change == "deleted" {
+				if strings.HasPrefix(change, "deleted") {
 					return
 				}
 				if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin, Activated: &on}); err != nil {
 					t.Fatal(err)
 				}
-				if s, err := p.invites.AcceptInvitation(context.Background(), asAdmin.Token, server.InvitationAccept{Firstname: "Mallory", Password: password}); err != nil || s.User.Role != server.RoleAdmin {
-					t.Fatalf("once Carol is an admin again: %+v %v", s, err)
-				}
+				carolCtx, _ = p.mustUserContext(t, p.adminCtx, p.carol)
+				withdrawn := "This invitation to Acme was withdrawn: ask Carol Clark whether you should still join."
+				err = p.assertUnchanged(t, func() error {
+					_, err := p.invites.AcceptInvitation(context.Background(), asAdmin.Token, server.InvitationAccept{Firstname: "Mallory", Password: password})
+					return err
+				})
+				assertError(t, err, server.EINVALID, "token", withdrawn)
+				err = p.assertUnchanged(t, func() error {
+					_, err := p.invites.ResendInvitation(carolCtx, asAdmin.Invitation.ID)
+					return err
+				})
+				assertError(t, err, server.ECONFLICT, "", "This invitation was revoked: invite mallory@acme.example again to send a new one.")
 			})
 		}
 	})

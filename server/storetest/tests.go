@@ -38,6 +38,7 @@ var tests = []struct {
 	{"Security_EndedKeysAreNotGuesses", testSecurity_EndedKeysAreNotGuesses},
 	{"Security_HashingBounded", testSecurity_HashingBounded},
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
+	{"Security_PasswordChangeEndsKeysOfOtherSessions", testSecurity_PasswordChangeEndsKeysOfOtherSessions},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
