@@ -122,7 +122,7 @@ func startPinnedInstance(b *testing.B, url string, core int) *server {
 // Where the time goes is reported beside each figure: the CPU the instances, PostgreSQL's
 // processes and the clients used per request (instance-cpu-ms, pg-cpu-ms, client-cpu-ms),
 // and how busy the machine's cores were (machine-busy-%, other work on the machine
-// included); for Capped, the quota (instance-cores) and the share of the quota's periods
+// included; own-busy-%, with these parts' work alone); for Capped, the quota (instance-cores) and the share of the quota's periods
 // in which the instances ran out of it (throttled-%: near 100 when they are the bound).
 func BenchmarkInstances(b *testing.B) {
 	url := benchPGDatabase(b)
@@ -190,6 +190,8 @@ func benchInstances(b *testing.B, instances []*server, postmaster int, pages int
 	if total := after.machineTotal - before.machineTotal; total > 0 {
 		b.ReportMetric(100*(1-(after.machineIdle-before.machineIdle)/total), "machine-busy-%")
 	}
+	own := (after.instances-before.instances+after.postgres-before.postgres)/clockTicks + (after.client-before.client)/1e9
+	b.ReportMetric(100*own/b.Elapsed().Seconds()/float64(runtime.NumCPU()), "own-busy-%")
 }
 
 // benchInstanceCores is the capped instances' CPU quota, in cores: BENCH_INSTANCE_CORES,

@@ -247,7 +247,11 @@ func instanceRows(need func(name, unit string) (float64, bool)) []row {
 			rows = append(rows, row{figure: fmt.Sprintf("  %s: CPU of %s per request", sub, m.what), value: v, unit: "ms", decimals: 2})
 		}
 		busy, _ := need("Instances/"+sub, "machine-busy-%")
-		rows = append(rows, row{figure: fmt.Sprintf("  %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"})
+		own, _ := need("Instances/"+sub, "own-busy-%")
+		rows = append(rows,
+			row{figure: fmt.Sprintf("  %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"},
+			row{figure: fmt.Sprintf("  %s: the machine's cores busy with the instances, PostgreSQL and the clients", sub), value: own, unit: "%"},
+		)
 	}
 	return rows
 }
@@ -284,9 +288,11 @@ func cappedInstanceRows(need func(name, unit string) (float64, bool), notMeasura
 			rows = append(rows, row{figure: fmt.Sprintf("  capped %s: CPU of %s per request", sub, m.what), value: v, unit: "ms", decimals: 2})
 		}
 		busy, _ := need(name, "machine-busy-%")
+		own, _ := need(name, "own-busy-%")
 		throttled, _ := need(name, "throttled-%")
 		rows = append(rows,
 			row{figure: fmt.Sprintf("  capped %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"},
+			row{figure: fmt.Sprintf("  capped %s: the machine's cores busy with the instances, PostgreSQL and the clients", sub), value: own, unit: "%"},
 			row{figure: fmt.Sprintf("  capped %s: the instances' quota periods spent to the end (throttled)", sub), value: throttled, unit: "%"},
 		)
 	}
