@@ -109,21 +109,25 @@ func startPinnedInstance(b *testing.B, url string, core int) *server {
 // instance gives while the database and the load do not grow with it.
 //
 // Capped/One and Capped/Two model the deployment the target is about: each instance on a
-// machine of its own, the database on another, large enough for both. The same two
-// instances, unbound, each get a cgroup of its own whose CPU quota is a fraction of a
-// core (BENCH_INSTANCE_CORES, default 0.1: cpu.cfs_quota_us over cpu.cfs_period_us on
-// cgroup v1, cpu.max on v2), so small that the instances are the bound while PostgreSQL
-// and the clients have CPU to spare on the two cores: the ratio is then what a second
-// instance's machine adds when the database is not the bound. It says nothing of a
-// database that is: One and Two show that. Where the machine has no cgroup CPU controller
-// it can write, the output says so in a line "BenchmarkInstances/Capped: not measurable:
-// <why>" and the Capped figures are missing; the bench table shows them so.
+// machine of its own, and that machine the bound, while the database and the clients
+// have CPU to spare. After One and Two, the same two instances (GOMAXPROCS=1 still) are
+// unbound and each put in a cgroup of its own with a CPU quota of BENCH_INSTANCE_CORES
+// of a core per 100 ms (cpu.cfs_quota_us on cgroup v1, cpu.max on v2; 0.1 by default),
+// so that One serves what its quota allows and Two what twice that allows, with
+// PostgreSQL and the clients on the same two cores but far from filling them. The ratio
+// is what a second instance's machine adds while neither the database nor the load is
+// the bound; it says nothing of a database that is (One and Two show that). A quota too
+// large makes the shared cores the bound again: throttled-% tells, near 100 when the
+// quota was the bound, and own-busy-% how much of the cores the benchmark's parts took.
+// Where no cgroup CPU controller can be written, the output says so in a line
+// "BenchmarkInstances/Capped: not measurable: <why>", and the bench table shows the
+// ratio as not measurable, with why.
 //
 // Where the time goes is reported beside each figure: the CPU the instances, PostgreSQL's
 // processes and the clients used per request (instance-cpu-ms, pg-cpu-ms, client-cpu-ms),
-// and how busy the machine's cores were (machine-busy-%, other work on the machine
-// included; own-busy-%, with these parts' work alone); for Capped, the quota (instance-cores) and the share of the quota's periods
-// in which the instances ran out of it (throttled-%: near 100 when they are the bound).
+// and how busy the machine's cores were, with all its work (machine-busy-%, others' too)
+// and with these parts' alone (own-busy-%); for Capped, the quota (instance-cores) and
+// the share of the quota's periods in which the instances ran out of it (throttled-%).
 func BenchmarkInstances(b *testing.B) {
 	url := benchPGDatabase(b)
 	pages := int64(max(1, min(100, benchPG.users/100)))
@@ -195,8 +199,12 @@ func benchInstances(b *testing.B, instances []*server, postmaster int, pages int
 }
 
 // benchInstanceCores is the capped instances' CPU quota, in cores: BENCH_INSTANCE_CORES,
-// 0.1 by default, at which Two leaves more than half of this machine's two cores idle
-// (PostgreSQL takes about three times an instance's CPU per request).
+// else 0.1. At 0.1 both One's instance and Two's ran out of their quota in nearly every
+// period, while Two's parts took less than half of two cores (PostgreSQL needs about
+// three times an instance's CPU per request); at 0.2, Two's instances ran out of it in a
+// third of the periods only, the shared cores being the bound again; at 0.05 the quota,
+// 5 ms a period, is the kernel's slice of it (sched_cfs_bandwidth_slice_us), and a
+// short run serves few requests.
 func benchInstanceCores() (float64, error) {
 	s := os.Getenv("BENCH_INSTANCE_CORES")
 	if s == "" {
