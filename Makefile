@@ -132,7 +132,8 @@ bench-smoke: build
 # the database at BENCH_PG_URL, which is filled once and then reused. BENCH_TIME is the
 # directory benchmarks' -benchtime, BENCH_RUNS the browser measurements' number of runs (the table shows their
 # median), BENCH_HTTP_TIME how long the 64 HTTP clients run, for the page and for the page
-# with its count.
+# with its count, and for one and two instances, as they are and each in a cgroup with a
+# CPU quota of BENCH_INSTANCE_CORES of a core (0.1 unless set; see BenchmarkInstances).
 BENCH_TIME      ?= 2s
 BENCH_RUNS      ?= 5
 BENCH_HTTP_TIME ?= 10s

@@ -88,7 +88,8 @@ func (db *DB) Open() error {
 	}
 	// Every query is planned for its own arguments: a statement prepared once and run
 	// with a generic plan reads a page of one organization as if LIMIT were unknown, tens
-	// of times slower. Describing each statement once is kept.
+	// of times slower. Describing each statement once is kept; the statements of every
+	// request that gain from a plan made once say so (everyRequest).
 	config.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	sqlDB := stdlib.OpenDB(*config)
 	// A few connections per core: more would only queue for the database's cores, and

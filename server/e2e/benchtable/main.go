@@ -33,17 +33,19 @@ type row struct {
 	minimal  float64 // the minimal page's figure, 0 when there is none
 	ratio    float64 // the target as a maximum of value/minimal; 0: none
 	decimals int
+	note     string // printed instead of the value, when there is none (why)
 }
 
 func main() {
 	wasm := flag.String("wasm", "web/app.wasm", "the widget's wasm, with its .br and .gz beside it")
 	flag.Parse()
-	res, listed, failed, err := parse(os.Stdin)
+	run, err := parse(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
-	rows, missing := table(res, *wasm)
+	res, listed, failed := run.res, run.listed, run.failed
+	rows, missing := table(res, run.notMeasurable, *wasm)
 	print(os.Stdout, rows)
 	fmt.Fprintln(os.Stdout)
 	stores, missingStores := storeTable(res, listed)
@@ -63,26 +65,40 @@ func main() {
 }
 
 var (
-	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
-	listLine  = regexp.MustCompile(`^Benchmark(\w+)$`)
-	failLine  = regexp.MustCompile(`^(--- FAIL|FAIL\s|panic:)`)
+	benchLine  = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+	listLine   = regexp.MustCompile(`^Benchmark(\w+)$`)
+	failLine   = regexp.MustCompile(`^(--- FAIL|FAIL\s|panic:)`)
+	unmeasLine = regexp.MustCompile(`^Benchmark(\S+): not measurable: (.*)$`)
 )
 
-// parse reads benchmark lines ("BenchmarkX-2  5  123 ns/op  4.5 cold-ms") and the
-// benchmarks `go test -list` listed ("BenchmarkX" alone), and reports whether any test or
+// runOutput is what parse reads of a run: the figures, the benchmarks listed, whether
+// anything failed, and why a benchmark could not measure what it says it measures on
+// this machine, by its name.
+type runOutput struct {
+	res           results
+	listed        map[string]bool
+	failed        bool
+	notMeasurable map[string]string
+}
+
+// parse reads benchmark lines ("BenchmarkX-2  5  123 ns/op  4.5 cold-ms"), the
+// benchmarks `go test -list` listed ("BenchmarkX" alone) and the lines of those that
+// could not measure ("BenchmarkX: not measurable: why"), and reports whether any test or
 // benchmark failed.
-func parse(r io.Reader) (results, map[string]bool, bool, error) {
-	res := results{}
-	listed := map[string]bool{}
-	failed := false
+func parse(r io.Reader) (runOutput, error) {
+	out := runOutput{res: results{}, listed: map[string]bool{}, notMeasurable: map[string]string{}}
+	res := out.res
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		if failLine.MatchString(line) {
-			failed = true
+			out.failed = true
 		}
 		if m := listLine.FindStringSubmatch(line); m != nil {
-			listed[m[1]] = true
+			out.listed[m[1]] = true
+		}
+		if m := unmeasLine.FindStringSubmatch(line); m != nil {
+			out.notMeasurable[m[1]] = m[2]
 		}
 		m := benchLine.FindStringSubmatch(line)
 		if m == nil {
@@ -98,11 +114,12 @@ func parse(r io.Reader) (results, map[string]bool, bool, error) {
 		}
 		res[strings.TrimPrefix(m[1], "Benchmark")] = metrics
 	}
-	return res, listed, failed, sc.Err()
+	return out, sc.Err()
 }
 
-// table builds the rows from the results and the wasm files, and lists what is missing.
-func table(res results, wasm string) ([]row, []string) {
+// table builds the rows from the results, the figures that could not be measured and the
+// wasm files, and lists what is missing.
+func table(res results, notMeasurable map[string]string, wasm string) ([]row, []string) {
 	var rows []row
 	var missing []string
 	need := func(name, unit string) (float64, bool) {
@@ -156,6 +173,7 @@ func table(res results, wasm string) ([]row, []string) {
 	rows = append(rows, importRows(need)...)
 	rows = append(rows, httpRows(need)...)
 	rows = append(rows, instanceRows(need)...)
+	rows = append(rows, cappedInstanceRows(need, notMeasurable["Instances/Capped"])...)
 	rows = append(rows, liveRows(need)...)
 	return rows, missing
 }
@@ -212,7 +230,7 @@ func instanceRows(need func(name, unit string) (float64, bool)) []row {
 	rows := []row{
 		{figure: "HTTP /graphql on PostgreSQL, 64 clients, Page: 1 instance (1 core)", value: one, unit: "req/s"},
 		{figure: "HTTP /graphql on PostgreSQL, 64 clients, Page: 2 instances, 1 database (1 core each)", value: two, unit: "req/s"},
-		{figure: "HTTP /graphql on PostgreSQL: 2 instances vs 1", target: "≥ 1.7×", atLeast: 1.7, value: ratio, unit: "×", decimals: 2},
+		{figure: "HTTP /graphql on PostgreSQL: 2 instances vs 1, all on the same 2 cores", target: "≥ 1.7×", atLeast: 1.7, value: ratio, unit: "×", decimals: 2},
 	}
 	// What the instances alone would allow, were PostgreSQL and the clients on cores of
 	// their own: each instance's core divided by its CPU per request.
@@ -229,7 +247,54 @@ func instanceRows(need func(name, unit string) (float64, bool)) []row {
 			rows = append(rows, row{figure: fmt.Sprintf("  %s: CPU of %s per request", sub, m.what), value: v, unit: "ms", decimals: 2})
 		}
 		busy, _ := need("Instances/"+sub, "machine-busy-%")
-		rows = append(rows, row{figure: fmt.Sprintf("  %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"})
+		own, _ := need("Instances/"+sub, "own-busy-%")
+		rows = append(rows,
+			row{figure: fmt.Sprintf("  %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"},
+			row{figure: fmt.Sprintf("  %s: the machine's cores busy with the instances, PostgreSQL and the clients", sub), value: own, unit: "%"},
+		)
+	}
+	return rows
+}
+
+// cappedInstanceRows are BenchmarkInstances's Capped figures: the same clients through
+// one instance and through two, each in a cgroup whose CPU quota makes the instances the
+// bound while PostgreSQL and the clients have CPU to spare, as on machines of their own;
+// or, where the benchmark could not make such cgroups, why (notMeasurable).
+func cappedInstanceRows(need func(name, unit string) (float64, bool), notMeasurable string) []row {
+	const figure = "HTTP /graphql on PostgreSQL: 2 instances vs 1, each instance's CPU capped (cgroup), the database not the bound"
+	if notMeasurable != "" {
+		return []row{
+			{figure: figure, target: "≥ 1.7×", note: "not measurable"},
+			{figure: "  not measurable on this machine: " + notMeasurable, note: "–"},
+		}
+	}
+	cores, _ := need("Instances/Capped/One", "instance-cores")
+	one, _ := need("Instances/Capped/One", "req/s")
+	two, _ := need("Instances/Capped/Two", "req/s")
+	ratio := 0.0
+	if one > 0 {
+		ratio = two / one
+	}
+	quota := strconv.FormatFloat(cores, 'f', -1, 64) + " core"
+	rows := []row{
+		{figure: "HTTP /graphql on PostgreSQL, 64 clients, Page: 1 instance capped at " + quota, value: one, unit: "req/s"},
+		{figure: "HTTP /graphql on PostgreSQL, 64 clients, Page: 2 instances capped at " + quota + " each, 1 database", value: two, unit: "req/s"},
+		{figure: figure, target: "≥ 1.7×", atLeast: 1.7, value: ratio, unit: "×", decimals: 2},
+	}
+	for _, sub := range []string{"One", "Two"} {
+		name := "Instances/Capped/" + sub
+		for _, m := range []struct{ unit, what string }{{"instance-cpu-ms", "the instances"}, {"pg-cpu-ms", "PostgreSQL"}, {"client-cpu-ms", "the clients"}} {
+			v, _ := need(name, m.unit)
+			rows = append(rows, row{figure: fmt.Sprintf("  capped %s: CPU of %s per request", sub, m.what), value: v, unit: "ms", decimals: 2})
+		}
+		busy, _ := need(name, "machine-busy-%")
+		own, _ := need(name, "own-busy-%")
+		throttled, _ := need(name, "throttled-%")
+		rows = append(rows,
+			row{figure: fmt.Sprintf("  capped %s: the machine's cores busy (all its work)", sub), value: busy, unit: "%"},
+			row{figure: fmt.Sprintf("  capped %s: the machine's cores busy with the instances, PostgreSQL and the clients", sub), value: own, unit: "%"},
+			row{figure: fmt.Sprintf("  capped %s: the instances' quota periods spent to the end (throttled)", sub), value: throttled, unit: "%"},
+		)
 	}
 	return rows
 }
@@ -325,7 +390,11 @@ func print(w io.Writer, rows []row) {
 		if r.minimal > 0 {
 			ratio = fmt.Sprintf("%.1f×", r.value/r.minimal)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\n", r.figure, r.target, strconv.FormatFloat(r.value, 'f', r.decimals, 64), r.unit, met, ratio)
+		measured := strconv.FormatFloat(r.value, 'f', r.decimals, 64) + " " + r.unit
+		if r.note != "" {
+			measured, met = r.note, ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.figure, r.target, measured, met, ratio)
 	}
 	tw.Flush()
 }

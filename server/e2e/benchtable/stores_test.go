@@ -43,11 +43,11 @@ BenchmarkPG_Workspaces/Find/BySignIn-2 	 100	    500000 ns/op
 // figure are missing; those not written yet show "—"; a PG benchmark under the SQLite
 // scheme (PG_Workspaces/…) finds its SQLite row by itself.
 func TestStoreTable(t *testing.T) {
-	res, listed, failed, err := parse(strings.NewReader(benchOutput))
-	if err != nil || failed {
-		t.Fatal(err, failed)
+	run, err := parse(strings.NewReader(benchOutput))
+	if err != nil || run.failed {
+		t.Fatal(err, run.failed)
 	}
-	rows, missing := storeTable(res, listed)
+	rows, missing := storeTable(run.res, run.listed)
 	wantMissing := []string{
 		"Workspaces/Count/SmallWorkspace (PostgreSQL)",
 		"Workspaces/Count/Dormant90Days (PostgreSQL)",
