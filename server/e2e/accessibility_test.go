@@ -73,6 +73,12 @@ func TestAccessibility(t *testing.T) {
 			for _, p := range signedOut {
 				check(p.name, p.path, p.ready)
 			}
+			// A refused sign-in, whose one sentence for every refusal is long.
+			check("sign-in-refused", "/sign-in", `document.querySelector("form.signin-card[aria-busy=false]")`,
+				setValue("#email", "nobody-"+scheme+"@e2e.test"),
+				setValue("#password", "not a password of anyone"),
+				chromedp.Click(`form.signin-card button[type=submit]`),
+				waitText("#password-error", func(s string) bool { return s != "" }))
 			tb.signInWithKey(s)
 			for _, p := range signedIn {
 				check(p.name, p.path, p.ready)
