@@ -69,10 +69,7 @@ func TestEmbedTokens(t *testing.T) {
 				frame := b.frame(t, widget+"/")
 				frame.run(rowsLoaded())
 				u := s.findUsers(t, map[string]any{"activated": true}, 1, 0, nil)[0]
-				name := "Live" + mode.name
-				s.graphql(t, `mutation($id: ID, $n: String) { updatePropertiesInUser(where: {id: $id}, data: {firstname: $n}) { id } }`,
-					map[string]any{"id": u.ID, "n": name}, new(struct{}))
-				frame.run(waitText(`table.users tbody a[href="/users/`+u.ID+`"]`, func(s string) bool { return strings.Contains(s, name) }))
+				renameUntilShown(t, frame, s, u.ID, "Live"+mode.name)
 			})
 
 			t.Run("MintAndUse", func(t *testing.T) {

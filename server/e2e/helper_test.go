@@ -404,6 +404,13 @@ func (tb *tab) run(actions ...chromedp.Action) {
 	}
 }
 
+// within runs actions for at most d and returns their error, for a wait that may fail.
+func (tb *tab) within(d time.Duration, actions ...chromedp.Action) error {
+	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	defer cancel()
+	return chromedp.Run(ctx, actions...)
+}
+
 func (tb *tab) location() string {
 	var u string
 	ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
