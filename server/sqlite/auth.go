@@ -491,6 +491,17 @@ func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) er
 	return nil
 }
 
+// endResetLinks ends for good the reset links of the user with userID still outstanding:
+// their password was changed, and a link issued before, perhaps by whoever stole one of
+// the sessions the change ends, must not set another one within its hour.
+func endResetLinks(ctx context.Context, tx *Tx, userID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET revoked_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, toMicro(tx.now), userID); err != nil {
+		return fmt.Errorf("end password resets: %w", err)
+	}
+	return nil
+}
+
 // keysOfOtherSessions are the keys that a password change ends with the sessions: those
 // made with a session of the user other than the one that changed it, still working or
 // not (one that signed out or expired could have made them), but the key the change is

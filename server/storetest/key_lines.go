@@ -283,3 +283,43 @@ func testSecurity_PasswordChangeEndsKeysOfOtherSessions(t *testing.T, open Open)
 		s.assertWork(t, true, s.withAnnKey, s.bobKey)
 	})
 }
+
+// A password change ends every reset link of the user still outstanding: whoever stole
+// an admin's session could issue one for that admin, and take the account back with it
+// after the change, within its hour, from any client. The links a reset ends (every one
+// of the user's, see CompletePasswordReset) a change ends too; a link refused after it
+// changes nothing, and the password stays the one the change set. A link for another user
+// stays.
+func testSecurity_PasswordChangeEndsResetLinks(t *testing.T, open Open) {
+	s := newKeyLines(t, open, nil)
+	byThief, _, err := s.auth.IssuePasswordReset(s.thief, server.UserRef{ID: s.admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+	idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+	byIda, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forBob, _, err := s.auth.IssuePasswordReset(s.victim, server.UserRef{ID: s.bob.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.changePassword(s.victim); err != nil {
+		t.Fatal(err)
+	}
+	const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+	for i, token := range []string{byThief.Token, byIda.Token} {
+		err := s.assertUnchanged(t, func() error {
+			return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), token, "taken back")
+		})
+		assertError(t, err, server.EINVALID, "token", notValid)
+	}
+	if _, err := s.auth.SignIn(context.Background(), "ann@acme.example", "a new password"); err != nil {
+		t.Fatalf("Ann signs in with the password she set: %v", err)
+	}
+	if err := s.auth.CompletePasswordReset(context.Background(), forBob.Token, "chosen by bob"); err != nil {
+		t.Fatalf("the link for Bob: %v", err)
+	}
+}

@@ -39,6 +39,7 @@ var tests = []struct {
 	{"Security_HashingBounded", testSecurity_HashingBounded},
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
 	{"Security_PasswordChangeEndsKeysOfOtherSessions", testSecurity_PasswordChangeEndsKeysOfOtherSessions},
+	{"Security_PasswordChangeEndsResetLinks", testSecurity_PasswordChangeEndsResetLinks},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
