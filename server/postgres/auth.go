@@ -462,6 +462,36 @@ func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) er
 	return nil
 }
 
+// endLinksOfLines ends for good the reset links, of any user, issued with a key that
+// sessions selects (ids of sessions, given the user's id as $2), with a key made with
+// one of those in turn, or with an embed token minted by one, but for the key with id
+// spare ($3; "" for none) and its own: whoever stole a session that a password change or
+// reset ends could have issued one, for another admin's account as well, and would
+// otherwise take it over after the change. The same line as revokeKeyLines, from the
+// sessions themselves.
+func endLinksOfLines(ctx context.Context, tx *Tx, sessions, userID, spare string) error {
+	if _, err := tx.ExecContext(ctx, `
+		WITH RECURSIVE line (id) AS (`+sessions+`
+			UNION SELECT k.id FROM api_keys k JOIN line ON k.made_with_key = line.id WHERE k.id != $3),
+		credentials (id) AS (SELECT id FROM line UNION SELECT t.id FROM embed_tokens t JOIN line ON t.key_id = line.id)
+		UPDATE password_resets SET revoked_at = $1
+		WHERE used_at IS NULL AND revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`,
+		toMicro(tx.now), userID, spare); err != nil {
+		return fmt.Errorf("end password resets of ended keys: %w", err)
+	}
+	return nil
+}
+
+// otherSessions are the sessions a password change ends, or that ended before it: every
+// one of the user's but the one the change is sent with.
+const otherSessions = `SELECT id FROM api_keys WHERE user_id = $2 AND kind = 'session' AND id != $3`
+
+// sessionsAndKeysMadeWithThem are the roots of what a reset ends: every session of the
+// user, and every key made with one (keysMadeWithSessions), those made before the keys
+// recorded which key made them among them.
+const sessionsAndKeysMadeWithThem = `SELECT id FROM api_keys WHERE user_id = $2 AND kind = 'session'
+			UNION SELECT id FROM api_keys WHERE created_with_session AND (user_id = $2 OR issued_by = $2)`
+
 // endResetLinks ends for good the reset links of the user with userID still outstanding:
 // their password was changed, and a link issued before, perhaps by whoever stole one of
 // the sessions the change ends, must not set another one within its hour.
@@ -632,8 +662,8 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 	}
 	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by) VALUES ($1, $2, $3, $4, $5)`,
-		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID); err != nil {
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by, made_with_key) VALUES ($1, $2, $3, $4, $5, $6)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID, nullString(server.AuthFromContext(ctx).KeyID)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
@@ -723,6 +753,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	if err := revokeKeyLines(ctx, tx, keysMadeWithSessions, userID, ""); err != nil {
+		return err
+	}
+	if err := endLinksOfLines(ctx, tx, sessionsAndKeysMadeWithThem, userID, ""); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {

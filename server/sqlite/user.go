@@ -223,6 +223,9 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := endResetLinks(ctx, tx, me.ID); err != nil {
 		return nil, err
 	}
+	if err := endLinksOfLines(ctx, tx, otherSessions, me.ID, keyID); err != nil {
+		return nil, err
+	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {
 		return nil, err
 	}

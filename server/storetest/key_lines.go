@@ -323,3 +323,65 @@ func testSecurity_PasswordChangeEndsResetLinks(t *testing.T, open Open) {
 		t.Fatalf("the link for Bob: %v", err)
 	}
 }
+
+// A password change, and a completed reset, end the reset links issued with the
+// sessions they end and with the keys they end, for whichever user, one at a time or by
+// an import: whoever stole an admin's session could otherwise keep a link to another
+// user's account, an admin's included, and take it over after the change. A link refused
+// changes nothing; the links issued with the session or key that the change spares still
+// work.
+func testSecurity_PasswordChangeEndsLinksOfOtherSessions(t *testing.T, open Open) {
+	for _, tc := range []struct {
+		name   string
+		change func(s *keyLines, ida *server.User) error
+		spared bool // whether the links of Ann's own session stay
+	}{
+		{"Change", func(s *keyLines, _ *server.User) error { return s.changePassword(s.victim) }, true},
+		{"Reset", func(s *keyLines, ida *server.User) error {
+			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+			if err != nil {
+				return err
+			}
+			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyLines(t, open, nil)
+			ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+			reset := func(ctx context.Context, u *server.User) string {
+				t.Helper()
+				r, _, err := s.auth.IssuePasswordReset(ctx, server.UserRef{ID: u.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r.Token
+			}
+			imported, err := s.store.Imports.ImportUsers(s.thief, []server.ImportRow{{Line: 2, Email: "imp@acme.example", Role: "ADMIN"}},
+				server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportSkip})
+			if err != nil || imported[0].Token == "" {
+				t.Fatalf("import: %+v %v", imported, err)
+			}
+			stolen := []string{reset(s.thief, ida), reset(s.thiefOwnCtx, s.carol), reset(s.mustAuthenticate(t, s.thiefOwnChained.Key), s.bob), imported[0].Token}
+			own := []string{reset(s.victim, s.bob), reset(s.adminCtx, s.carol)}
+			if err := tc.change(s, ida); err != nil {
+				t.Fatal(err)
+			}
+			const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+			for i, token := range stolen {
+				err := s.assertUnchanged(t, func() error {
+					return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), token, "taken over")
+				})
+				assertError(t, err, server.EINVALID, "token", notValid)
+			}
+			if !tc.spared {
+				own = own[1:] // a reset ends the sessions, Ann's own with the thief's
+			}
+			for _, token := range own {
+				if err := s.auth.CompletePasswordReset(context.Background(), token, "chosen by its user"); err != nil {
+					t.Errorf("a link Ann issued herself: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -40,6 +40,7 @@ var tests = []struct {
 	{"Security_CredentialsEnd", testSecurity_CredentialsEnd},
 	{"Security_PasswordChangeEndsKeysOfOtherSessions", testSecurity_PasswordChangeEndsKeysOfOtherSessions},
 	{"Security_PasswordChangeEndsResetLinks", testSecurity_PasswordChangeEndsResetLinks},
+	{"Security_PasswordChangeEndsLinksOfOtherSessions", testSecurity_PasswordChangeEndsLinksOfOtherSessions},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
