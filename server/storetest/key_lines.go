@@ -325,8 +325,8 @@ func testSecurity_PasswordChangeEndsResetLinks(t *testing.T, open Open) {
 }
 
 // A password change, and a completed reset, end the reset links issued with the
-// sessions they end and with the keys they end, for whichever user, one at a time or by
-// an import: whoever stole an admin's session could otherwise keep a link to another
+// sessions they end, with the keys they end and with the embed tokens those minted, for
+// whichever user, one at a time or by an import: whoever stole an admin's session could otherwise keep a link to another
 // user's account, an admin's included, and take it over after the change. A link refused
 // changes nothing; the links issued with the session or key that the change spares still
 // work.
@@ -362,7 +362,9 @@ func testSecurity_PasswordChangeEndsLinksOfOtherSessions(t *testing.T, open Open
 			if err != nil || imported[0].Token == "" {
 				t.Fatalf("import: %+v %v", imported, err)
 			}
-			stolen := []string{reset(s.thief, ida), reset(s.thiefOwnCtx, s.carol), reset(s.mustAuthenticate(t, s.thiefOwnChained.Key), s.bob), imported[0].Token}
+			embedded := s.mustTokenContext(t, s.mustMint(t, s.thiefOwnCtx, s.admin, server.ScopeFull, 0).Token)
+			stolen := []string{reset(s.thief, ida), reset(s.thiefOwnCtx, s.carol), reset(s.mustAuthenticate(t, s.thiefOwnChained.Key), s.bob),
+				reset(embedded, ida), imported[0].Token}
 			own := []string{reset(s.victim, s.bob), reset(s.adminCtx, s.carol)}
 			if err := tc.change(s, ida); err != nil {
 				t.Fatal(err)
