@@ -462,22 +462,32 @@ func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) er
 	return nil
 }
 
-// endLinksOfLines ends for good the reset links, of any user, issued with a key that
-// sessions selects (ids of sessions, given the user's id as $2), with a key made with
-// one of those in turn, or with an embed token minted by one, but for the key with id
-// spare ($3; "" for none) and its own: whoever stole a session that a password change or
-// reset ends could have issued one, for another admin's account as well, and would
-// otherwise take it over after the change. The same line as revokeKeyLines, from the
+// endLinksOfLines ends for good the reset links, of any user, and the invitation links
+// made with a key that sessions selects (ids of sessions, given the user's id as $2),
+// with a key made with one of those in turn, or with an embed token minted by one, but
+// for the key with id spare ($3; "" for none) and its own; a pending invitation left
+// with no working link is withdrawn. Whoever stole a session that a password change or
+// reset ends could have issued a link, for another admin's account, or to join as one,
+// and would otherwise use it after the change. The same line as revokeKeyLines, from the
 // sessions themselves.
 func endLinksOfLines(ctx context.Context, tx *Tx, sessions, userID, spare string) error {
-	if _, err := tx.ExecContext(ctx, `
-		WITH RECURSIVE line (id) AS (`+sessions+`
+	line := `WITH RECURSIVE line (id) AS (` + sessions + `
 			UNION SELECT k.id FROM api_keys k JOIN line ON k.made_with_key = line.id WHERE k.id != $3),
-		credentials (id) AS (SELECT id FROM line UNION SELECT t.id FROM embed_tokens t JOIN line ON t.key_id = line.id)
-		UPDATE password_resets SET revoked_at = $1
-		WHERE used_at IS NULL AND revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`,
-		toMicro(tx.now), userID, spare); err != nil {
-		return fmt.Errorf("end password resets of ended keys: %w", err)
+		credentials (id) AS (SELECT id FROM line UNION SELECT t.id FROM embed_tokens t JOIN line ON t.key_id = line.id)`
+	for _, end := range []struct{ what, statement string }{
+		{"password resets", `UPDATE password_resets SET revoked_at = $1
+			WHERE used_at IS NULL AND revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`},
+		{"invitations", `UPDATE invitations SET status = 'REVOKED', ended_at = $1
+			WHERE status = 'PENDING' AND id IN (SELECT l.invitation_id FROM invitation_links l
+				WHERE l.revoked_at IS NULL AND l.made_with_key IN (SELECT id FROM credentials))
+			AND NOT EXISTS (SELECT 1 FROM invitation_links w WHERE w.invitation_id = invitations.id
+				AND w.revoked_at IS NULL AND (w.made_with_key IS NULL OR w.made_with_key NOT IN (SELECT id FROM credentials)))`},
+		{"invitation links", `UPDATE invitation_links SET revoked_at = $1
+			WHERE revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`},
+	} {
+		if _, err := tx.ExecContext(ctx, line+"\n\t\t"+end.statement, toMicro(tx.now), userID, spare); err != nil {
+			return fmt.Errorf("end %s of ended keys: %w", end.what, err)
+		}
 	}
 	return nil
 }

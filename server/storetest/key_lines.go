@@ -387,3 +387,73 @@ func testSecurity_PasswordChangeEndsLinksOfOtherSessions(t *testing.T, open Open
 		})
 	}
 }
+
+// A password change, and a completed reset, end the invitations sent with the sessions
+// they end, with the keys they end and with the embed tokens those minted: whoever stole
+// an admin's session could invite an address of their own, as an ADMIN, and join with it
+// after the change, for the invitation's days, one at a time or by an import. Such an
+// invitation is withdrawn, a link refused changes nothing, and the invitations Ann sent
+// with what the change spares still work, Ivy's among them, whose other link the thief
+// made.
+func testSecurity_PasswordChangeEndsInvitationsOfOtherSessions(t *testing.T, open Open) {
+	for _, tc := range []struct {
+		name   string
+		change func(s *keyLines) error
+		spared bool // whether the invitations of Ann's own session stay
+	}{
+		{"Change", func(s *keyLines) error { return s.changePassword(s.victim) }, true},
+		{"Reset", func(s *keyLines) error {
+			ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+			if err != nil {
+				return err
+			}
+			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyLines(t, open, nil)
+			embedded := s.mustTokenContext(t, s.mustMint(t, s.thiefOwnCtx, s.admin, server.ScopeFull, 0).Token)
+			stolen := []*server.IssuedInvitation{
+				s.mustInvite(t, s.thief, "thief@evil.example", server.RoleAdmin),
+				s.mustInvite(t, s.mustAuthenticate(t, s.thiefOwnChained.Key), "accomplice@evil.example", server.RoleUser),
+				s.mustInvite(t, embedded, "third@evil.example", server.RoleAdmin),
+			}
+			imported, err := s.store.Imports.ImportUsers(s.thief, []server.ImportRow{{Line: 2, Email: "imported@evil.example", Role: "ADMIN"}},
+				server.ImportOptions{Mode: server.ImportInvite, Existing: server.ImportSkip})
+			if err != nil || imported[0].Token == "" {
+				t.Fatalf("import: %+v %v", imported, err)
+			}
+			stolen = append(stolen, &server.IssuedInvitation{Token: imported[0].Token})
+			another, err := s.invites.CreateInvitationLink(s.thiefOwnCtx, s.ivy.Invitation.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			own := []*server.IssuedInvitation{s.mustInvite(t, s.victim, "dora@acme.example", server.RoleAdmin),
+				s.mustInvite(t, s.adminCtx, "eve@acme.example", server.RoleUser), s.ivy}
+			if err := tc.change(s); err != nil {
+				t.Fatal(err)
+			}
+			for _, iss := range append(stolen, another) {
+				err := s.assertUnchanged(t, func() error {
+					_, err := s.invites.AcceptInvitation(context.Background(), iss.Token, server.InvitationAccept{Firstname: "Mallory", Password: password})
+					return err
+				})
+				assertCode(t, err, server.EINVALID)
+			}
+			evil := "evil.example"
+			if n, err := s.invites.CountInvitations(s.adminCtx, server.InvitationFilter{Statuses: []server.InvitationStatus{server.InvitationRevoked}, Search: &evil}); err != nil || n != len(stolen) {
+				t.Errorf("withdrawn invitations of the thief: %d %v, want %d", n, err, len(stolen))
+			}
+			if !tc.spared {
+				own = own[1:] // a reset ends the sessions, Ann's own with the thief's
+			}
+			for _, iss := range own {
+				if _, err := s.invites.AcceptInvitation(context.Background(), iss.Token, server.InvitationAccept{Firstname: "Invited", Password: password}); err != nil {
+					t.Errorf("%s, invited by Ann herself: %v", iss.Invitation.Email, err)
+				}
+			}
+		})
+	}
+}

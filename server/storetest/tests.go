@@ -41,6 +41,7 @@ var tests = []struct {
 	{"Security_PasswordChangeEndsKeysOfOtherSessions", testSecurity_PasswordChangeEndsKeysOfOtherSessions},
 	{"Security_PasswordChangeEndsResetLinks", testSecurity_PasswordChangeEndsResetLinks},
 	{"Security_PasswordChangeEndsLinksOfOtherSessions", testSecurity_PasswordChangeEndsLinksOfOtherSessions},
+	{"Security_PasswordChangeEndsInvitationsOfOtherSessions", testSecurity_PasswordChangeEndsInvitationsOfOtherSessions},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
