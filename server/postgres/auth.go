@@ -62,7 +62,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	var keyWorks bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return tx.QueryRowContext(ctx, `
-			SELECT `+userColumns+`, $2 = '' OR EXISTS (
+			SELECT `+typedUserColumns("")+`, $2 = '' OR EXISTS (
 				SELECT 1 FROM api_keys k
 				WHERE k.id = $2 AND k.user_id = users.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $3)
 					AND `+keyIssuerActive+`)
@@ -86,6 +86,31 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 // reads badly, and planning these two took about 1.2 ms of PostgreSQL's 3.1 ms of CPU
 // per page of users (BenchmarkInstances); their plan, made once, is as good for any key.
 const everyRequest = pgx.QueryExecModeCacheStatement
+
+// userColumnTypes are the types of userColumns, to which the statements prepared once
+// per connection (everyRequest) cast what they read: PostgreSQL refuses to run a prepared
+// statement whose result's types changed, once on each connection, and a migration that
+// changes a column's type, run by a newer instance while this one serves, would fail a
+// request per connection and statement. A cast keeps the result's types as this program
+// reads them; the collation is part of a result's type, and a text is cast with its own.
+var userColumnTypes = map[string]string{
+	"id": textC, "email": textC, "firstname": textC, "lastname": textC, "activated": "boolean",
+	"organization_id": textC, "role": textC, "created_at": "bigint", "updated_at": "bigint",
+	"username": textC, "last_signed_in_at": "bigint",
+}
+
+// textC is the type of the texts the store keeps: compared byte by byte.
+const textC = `text COLLATE "C"`
+
+// typedUserColumns is userColumns, each prefixed and cast to its type (see
+// userColumnTypes), for the statements prepared once per connection.
+func typedUserColumns(prefix string) string {
+	cols := strings.Split(userColumns, ", ")
+	for i, c := range cols {
+		cols[i] = prefix + c + "::" + userColumnTypes[c]
+	}
+	return strings.Join(cols, ", ")
+}
 
 // Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
 // revoked, or its user is deactivated. A key is cheap to check, so it is checked first and
@@ -135,7 +160,8 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	var issuerActive bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return view.QueryRowContext(ctx, `
-			SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, `+keyIssuerActive+`, `+prefixed("u.", userColumns)+`
+			SELECT a.failures::bigint, a.reset_at::bigint, k.id::`+textC+`, k.expires_at::bigint, k.revoked_at::bigint, `+keyIssuerActive+`,
+				`+typedUserColumns("u.")+`
 			FROM api_keys k JOIN users u ON u.id = k.user_id
 			LEFT JOIN credential_attempts a ON a.key = $2 AND a.reset_at > $3
 			WHERE k.key_hash = $1`, everyRequest, hashSecret(key), subject.key(), toMicro(view.now)).
