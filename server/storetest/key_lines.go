@@ -457,3 +457,49 @@ func testSecurity_PasswordChangeEndsInvitationsOfOtherSessions(t *testing.T, ope
 		})
 	}
 }
+
+// The thief issues reset links and sends invitations with the session while Ann changes
+// her password: each is made before the change, and ends with it, or is refused.
+func testSecurity_LinksMadeAtOnceWithAPasswordChange(t *testing.T, open Open) {
+	s := newKeyLines(t, open, nil)
+	const made = 8
+	tokens := make([]string, made)
+	errs := AtOnce(made+1, func(i int) error {
+		if i == made {
+			return s.changePassword(s.victim)
+		}
+		ctx := s.thief
+		if i%4 < 2 {
+			ctx = s.thiefOwnCtx
+		}
+		if i%2 == 0 {
+			r, _, err := s.auth.IssuePasswordReset(ctx, server.UserRef{ID: s.carol.ID})
+			if err == nil {
+				tokens[i] = r.Token
+			}
+			return err
+		}
+		results, err := s.invites.InviteUsers(ctx, []string{fmt.Sprintf("at-once-%d@evil.example", i)}, server.RoleAdmin)
+		if err == nil {
+			tokens[i] = results[0].Token
+		}
+		return err
+	})
+	if err := errs[made]; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs[:made] {
+		if err != nil {
+			assertCode(t, err, server.EUNAUTHENTICATED)
+			continue
+		}
+		err := s.assertUnchanged(t, func() error {
+			if i%2 == 0 {
+				return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), tokens[i], "taken over")
+			}
+			_, err := s.invites.AcceptInvitation(context.Background(), tokens[i], server.InvitationAccept{Firstname: "Mallory", Password: password})
+			return err
+		})
+		assertCode(t, err, server.EINVALID)
+	}
+}

@@ -42,6 +42,7 @@ var tests = []struct {
 	{"Security_PasswordChangeEndsResetLinks", testSecurity_PasswordChangeEndsResetLinks},
 	{"Security_PasswordChangeEndsLinksOfOtherSessions", testSecurity_PasswordChangeEndsLinksOfOtherSessions},
 	{"Security_PasswordChangeEndsInvitationsOfOtherSessions", testSecurity_PasswordChangeEndsInvitationsOfOtherSessions},
+	{"Security_LinksMadeAtOnceWithAPasswordChange", testSecurity_LinksMadeAtOnceWithAPasswordChange},
 	{"Security_LastAdminAcrossWritesAtOnce", testSecurity_LastAdminAcrossWritesAtOnce},
 	{"Security_InvitationMailsLimitAtOnce", testSecurity_InvitationMailsLimitAtOnce},
 	{"Security_EveryKindOfSecretGuessedAtOnce", testSecurity_EveryKindOfSecretGuessedAtOnce},
