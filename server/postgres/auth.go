@@ -62,7 +62,7 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 	var keyWorks bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return tx.QueryRowContext(ctx, `
-			SELECT `+userColumns+`, $2 = '' OR EXISTS (
+			SELECT `+typedUserColumns("")+`, $2 = '' OR EXISTS (
 				SELECT 1 FROM api_keys k
 				WHERE k.id = $2 AND k.user_id = users.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $3)
 					AND `+keyIssuerActive+`)
@@ -86,6 +86,31 @@ func caller(ctx context.Context, tx *Tx) (*server.User, error) {
 // reads badly, and planning these two took about 1.2 ms of PostgreSQL's 3.1 ms of CPU
 // per page of users (BenchmarkInstances); their plan, made once, is as good for any key.
 const everyRequest = pgx.QueryExecModeCacheStatement
+
+// userColumnTypes are the types of userColumns, to which the statements prepared once
+// per connection (everyRequest) cast what they read: PostgreSQL refuses to run a prepared
+// statement whose result's types changed, once on each connection, and a migration that
+// changes a column's type, run by a newer instance while this one serves, would fail a
+// request per connection and statement. A cast keeps the result's types as this program
+// reads them; the collation is part of a result's type, and a text is cast with its own.
+var userColumnTypes = map[string]string{
+	"id": textC, "email": textC, "firstname": textC, "lastname": textC, "activated": "boolean",
+	"organization_id": textC, "role": textC, "created_at": "bigint", "updated_at": "bigint",
+	"username": textC, "last_signed_in_at": "bigint",
+}
+
+// textC is the type of the texts the store keeps: compared byte by byte.
+const textC = `text COLLATE "C"`
+
+// typedUserColumns is userColumns, each prefixed and cast to its type (see
+// userColumnTypes), for the statements prepared once per connection.
+func typedUserColumns(prefix string) string {
+	cols := strings.Split(userColumns, ", ")
+	for i, c := range cols {
+		cols[i] = prefix + c + "::" + userColumnTypes[c]
+	}
+	return strings.Join(cols, ", ")
+}
 
 // Authenticate returns who owns key; UNAUTHENTICATED when the key is unknown, expired,
 // revoked, or its user is deactivated. A key is cheap to check, so it is checked first and
@@ -135,7 +160,8 @@ func (s *AuthService) authenticate(ctx context.Context, wantID, key string) (*se
 	var issuerActive bool
 	user, err := scanUser(scanFunc(func(dest ...any) error {
 		return view.QueryRowContext(ctx, `
-			SELECT a.failures, a.reset_at, k.id, k.expires_at, k.revoked_at, `+keyIssuerActive+`, `+prefixed("u.", userColumns)+`
+			SELECT a.failures::bigint, a.reset_at::bigint, k.id::`+textC+`, k.expires_at::bigint, k.revoked_at::bigint, `+keyIssuerActive+`,
+				`+typedUserColumns("u.")+`
 			FROM api_keys k JOIN users u ON u.id = k.user_id
 			LEFT JOIN credential_attempts a ON a.key = $2 AND a.reset_at > $3
 			WHERE k.key_hash = $1`, everyRequest, hashSecret(key), subject.key(), toMicro(view.now)).
@@ -462,6 +488,57 @@ func revokeKeyLines(ctx context.Context, tx *Tx, roots, userID, spare string) er
 	return nil
 }
 
+// endLinksOfLines ends for good the reset links, of any user, and the invitation links
+// made with a key that sessions selects (ids of sessions, given the user's id as $2),
+// with a key made with one of those in turn, or with an embed token minted by one, but
+// for the key with id spare ($3; "" for none) and its own; a pending invitation left
+// with no working link is withdrawn. Whoever stole a session that a password change or
+// reset ends could have issued a link, for another admin's account, or to join as one,
+// and would otherwise use it after the change. The same line as revokeKeyLines, from the
+// sessions themselves.
+func endLinksOfLines(ctx context.Context, tx *Tx, sessions, userID, spare string) error {
+	line := `WITH RECURSIVE line (id) AS (` + sessions + `
+			UNION SELECT k.id FROM api_keys k JOIN line ON k.made_with_key = line.id WHERE k.id != $3),
+		credentials (id) AS (SELECT id FROM line UNION SELECT t.id FROM embed_tokens t JOIN line ON t.key_id = line.id)`
+	for _, end := range []struct{ what, statement string }{
+		{"password resets", `UPDATE password_resets SET revoked_at = $1
+			WHERE used_at IS NULL AND revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`},
+		{"invitations", `UPDATE invitations SET status = 'REVOKED', ended_at = $1
+			WHERE status = 'PENDING' AND id IN (SELECT l.invitation_id FROM invitation_links l
+				WHERE l.revoked_at IS NULL AND l.made_with_key IN (SELECT id FROM credentials))
+			AND NOT EXISTS (SELECT 1 FROM invitation_links w WHERE w.invitation_id = invitations.id
+				AND w.revoked_at IS NULL AND (w.made_with_key IS NULL OR w.made_with_key NOT IN (SELECT id FROM credentials)))`},
+		{"invitation links", `UPDATE invitation_links SET revoked_at = $1
+			WHERE revoked_at IS NULL AND made_with_key IN (SELECT id FROM credentials)`},
+	} {
+		if _, err := tx.ExecContext(ctx, line+"\n\t\t"+end.statement, toMicro(tx.now), userID, spare); err != nil {
+			return fmt.Errorf("end %s of ended keys: %w", end.what, err)
+		}
+	}
+	return nil
+}
+
+// otherSessions are the sessions a password change ends, or that ended before it: every
+// one of the user's but the one the change is sent with.
+const otherSessions = `SELECT id FROM api_keys WHERE user_id = $2 AND kind = 'session' AND id != $3`
+
+// sessionsAndKeysMadeWithThem are the roots of what a reset ends: every session of the
+// user, and every key made with one (keysMadeWithSessions), those made before the keys
+// recorded which key made them among them.
+const sessionsAndKeysMadeWithThem = `SELECT id FROM api_keys WHERE user_id = $2 AND kind = 'session'
+			UNION SELECT id FROM api_keys WHERE created_with_session AND (user_id = $2 OR issued_by = $2)`
+
+// endResetLinks ends for good the reset links of the user with userID still outstanding:
+// their password was changed, and a link issued before, perhaps by whoever stole one of
+// the sessions the change ends, must not set another one within its hour.
+func endResetLinks(ctx context.Context, tx *Tx, userID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET revoked_at = $1
+		WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL`, toMicro(tx.now), userID); err != nil {
+		return fmt.Errorf("end password resets: %w", err)
+	}
+	return nil
+}
+
 // keysOfOtherSessions are the keys that a password change ends with the sessions: those
 // made with a session of the user other than the one that changed it, still working or
 // not (one that signed out or expired could have made them), but the key the change is
@@ -621,8 +698,8 @@ func (s *AuthService) IssuePasswordReset(ctx context.Context, ref server.UserRef
 	}
 	reset := &server.PasswordReset{Token: newSecret(), ExpiresAt: tx.now.Add(server.PasswordResetLifetime)}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by) VALUES ($1, $2, $3, $4, $5)`,
-		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID); err != nil {
+		INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by, made_with_key) VALUES ($1, $2, $3, $4, $5, $6)`,
+		hashSecret(reset.Token), user.ID, toMicro(tx.now), toMicro(reset.ExpiresAt), me.ID, nullString(server.AuthFromContext(ctx).KeyID)); err != nil {
 		return nil, nil, fmt.Errorf("insert password reset: %w", err)
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetIssued, User: user}); err != nil {
@@ -712,6 +789,9 @@ func (s *AuthService) CompletePasswordReset(ctx context.Context, token, newPassw
 		return err
 	}
 	if err := revokeKeyLines(ctx, tx, keysMadeWithSessions, userID, ""); err != nil {
+		return err
+	}
+	if err := endLinksOfLines(ctx, tx, sessionsAndKeysMadeWithThem, userID, ""); err != nil {
 		return err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordResetCompleted, User: user, Actor: user}); err != nil {

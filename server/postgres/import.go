@@ -628,9 +628,9 @@ func (im *importer) writeCreated(ctx context.Context) error {
 	}
 	if len(hashes) > 0 {
 		if _, err := im.tx.ExecContext(ctx, `
-			INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by)
-			SELECT token_hash, user_id, $3, $4, $5 FROM unnest($1::text[], $2::text[]) AS r (token_hash, user_id)`,
-			hashes, resetUsers, toMicro(im.tx.now), expires, im.me.ID); err != nil {
+			INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, issued_by, made_with_key)
+			SELECT token_hash, user_id, $3, $4, $5, $6 FROM unnest($1::text[], $2::text[]) AS r (token_hash, user_id)`,
+			hashes, resetUsers, toMicro(im.tx.now), expires, im.me.ID, nullString(server.AuthFromContext(ctx).KeyID)); err != nil {
 			return fmt.Errorf("insert password resets: %w", err)
 		}
 	}
@@ -787,9 +787,9 @@ func (im *importer) writeInvited(ctx context.Context) error {
 		return fmt.Errorf("insert invitations: %w", err)
 	}
 	if _, err := im.tx.ExecContext(ctx, `
-		INSERT INTO invitation_links (token_hash, invitation_id, created_at)
-		SELECT token_hash, invitation_id, $3 FROM unnest($1::text[], $2::text[]) AS r (token_hash, invitation_id)`,
-		hashes, ids, now); err != nil {
+		INSERT INTO invitation_links (token_hash, invitation_id, created_at, made_with_key)
+		SELECT token_hash, invitation_id, $3, $4 FROM unnest($1::text[], $2::text[]) AS r (token_hash, invitation_id)`,
+		hashes, ids, now, nullString(server.AuthFromContext(ctx).KeyID)); err != nil {
 		return fmt.Errorf("insert invitation links: %w", err)
 	}
 	return nil

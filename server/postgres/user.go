@@ -149,10 +149,10 @@ func (s *UserService) UpdateUser(ctx context.Context, ref server.UserRef, upd se
 }
 
 // UpdatePassword changes the caller's own password, given the old one, and ends their
-// other sessions and the keys made with them. The old password is checked only after an
-// attempt is counted against the account and the client (see reserveAttempt), and
-// outside any transaction: the check takes tens of milliseconds on purpose, and other
-// writers need not wait for it.
+// other sessions, the keys made with them, and their outstanding reset links. The old
+// password is checked only after an attempt is counted against the account and the
+// client (see reserveAttempt), and outside any transaction: the check takes tens of
+// milliseconds on purpose, and other writers need not wait for it.
 func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, change server.PasswordChange) (*server.User, error) {
 	if err := embedtoken.MayWrite(ctx); err != nil {
 		return nil, err
@@ -201,14 +201,21 @@ func (s *UserService) UpdatePassword(ctx context.Context, ref server.UserRef, ch
 	if err := setPassword(ctx, tx, me, newHash); err != nil {
 		return nil, err
 	}
-	// The other sessions end, and so do the keys made with them: a session stolen, ended
-	// since or not, must leave no key behind. The caller's own key, session or not, and
-	// the keys made with it stay: its holder just proved the old password.
+	// The other sessions end, and so do the keys made with them and the user's reset
+	// links: a session stolen, ended since or not, must leave no key or link behind. The
+	// caller's own key, session or not, and the keys made with it stay: its holder just
+	// proved the old password.
 	keyID := server.AuthFromContext(ctx).KeyID
 	if err := revokeSessions(ctx, tx, me.ID, keyID); err != nil {
 		return nil, err
 	}
 	if err := revokeKeyLines(ctx, tx, keysOfOtherSessions, me.ID, keyID); err != nil {
+		return nil, err
+	}
+	if err := endResetLinks(ctx, tx, me.ID); err != nil {
+		return nil, err
+	}
+	if err := endLinksOfLines(ctx, tx, otherSessions, me.ID, keyID); err != nil {
 		return nil, err
 	}
 	if err := recordEvent(ctx, tx, audit.Record{Action: server.AuditPasswordChanged, User: me}); err != nil {

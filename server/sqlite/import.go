@@ -463,6 +463,7 @@ func (im *importer) writeCreated(ctx context.Context) error {
 		return nil
 	}
 	now, expires := toMicro(im.tx.now), toMicro(im.tx.now.Add(im.tx.db.invitationLifetime()))
+	madeWith := nullString(server.AuthFromContext(ctx).KeyID) // the links' key, which a password change may end
 	users := make([][]any, 0, len(im.created))
 	ids := make([]string, 0, len(im.created))
 	var resets [][]any
@@ -480,7 +481,7 @@ func (im *importer) writeCreated(ctx context.Context) error {
 			events = append(events, membershipAdded(u, w))
 		}
 		if c.token != "" {
-			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires, im.me.ID})
+			resets = append(resets, []any{hashSecret(c.token), u.ID, now, expires, im.me.ID, madeWith})
 			events = append(events, audit.Record{Action: server.AuditPasswordResetIssued, User: u})
 		}
 	}
@@ -491,7 +492,7 @@ func (im *importer) writeCreated(ctx context.Context) error {
 	for _, id := range ids {
 		im.tx.changed(ctx, server.ChangeCreated, im.me.OrganizationID, id)
 	}
-	if err := insertRows(ctx, im.tx, `password_resets (token_hash, user_id, created_at, expires_at, issued_by)`, resets); err != nil {
+	if err := insertRows(ctx, im.tx, `password_resets (token_hash, user_id, created_at, expires_at, issued_by, made_with_key)`, resets); err != nil {
 		return fmt.Errorf("insert password resets: %w", err)
 	}
 	nums, err := im.userNums(ctx, ids)

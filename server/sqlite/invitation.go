@@ -230,11 +230,12 @@ func insertInvitation(ctx context.Context, tx *Tx, me *server.User, email string
 }
 
 // insertInvitationLink makes a link for the invitation id and returns its token; the
-// store keeps only the token's hash.
+// store keeps only the token's hash, and the key of the caller who made it, which a
+// change or reset of their password may end.
 func insertInvitationLink(ctx context.Context, tx *Tx, id string) (string, error) {
 	token := newSecret()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_links (token_hash, invitation_id, created_at) VALUES (?, ?, ?)`,
-		hashSecret(token), id, toMicro(tx.now)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO invitation_links (token_hash, invitation_id, created_at, made_with_key) VALUES (?, ?, ?, ?)`,
+		hashSecret(token), id, toMicro(tx.now), nullString(server.AuthFromContext(ctx).KeyID)); err != nil {
 		return "", fmt.Errorf("insert invitation link: %w", err)
 	}
 	return token, nil

@@ -368,6 +368,48 @@ func testInvitationService_AcceptInvitation(t *testing.T, open Open) {
 	// nothing is stored; an invitation as USER of theirs still works. The one as ADMIN is
 	// revoked for good: once its maker is an active admin again it is refused as withdrawn,
 	// and cannot be resent.
+	// A link that an admin made for another admin's invitation as ADMIN, another link or
+	// one sent again, ends with its maker's role as their own invitations do: demoted,
+	// deactivated or deleted, one at a time or in bulk, they must not make themselves an
+	// admin with it. The link is refused and nothing changes; an invitation left with no
+	// working link is withdrawn, and the links its own admin made still work.
+	t.Run("ErrAdminInvitationLinkOfFormerAdmin", func(t *testing.T) {
+		for _, change := range append(formerAdmin, formerAdminInBulk...) {
+			t.Run(change, func(t *testing.T) {
+				p := newPeople(t, open)
+				admin := server.RoleAdmin
+				if _, err := p.users.UpdateUser(p.adminCtx, server.UserRef{ID: p.carol.ID}, server.UserUpdate{Role: &admin}); err != nil {
+					t.Fatal(err)
+				}
+				carolCtx, _ := p.mustUserContext(t, p.adminCtx, p.carol)
+				kept := p.mustInvite(t, p.adminCtx, "mallory@acme.example", server.RoleAdmin)
+				another, err := p.invites.CreateInvitationLink(carolCtx, kept.Invitation.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resent, err := p.invites.ResendInvitation(carolCtx, p.mustInvite(t, p.adminCtx, "oscar@acme.example", server.RoleAdmin).Invitation.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.removeAdmin(t, p.carol, change)
+				for _, link := range []*server.IssuedInvitation{another, resent} {
+					err := p.assertUnchanged(t, func() error {
+						_, err := p.invites.AcceptInvitation(context.Background(), link.Token, server.InvitationAccept{Firstname: "Carol", Password: password})
+						return err
+					})
+					assertCode(t, err, server.EINVALID)
+				}
+				oscar := "oscar@"
+				if n, err := p.invites.CountInvitations(p.adminCtx, server.InvitationFilter{Statuses: []server.InvitationStatus{server.InvitationRevoked}, Search: &oscar}); err != nil || n != 1 {
+					t.Errorf("the invitation left with no working link: %d withdrawn (%v), want 1", n, err)
+				}
+				if s, err := p.invites.AcceptInvitation(context.Background(), kept.Token, server.InvitationAccept{Firstname: "Mallory", Password: password}); err != nil || s.User.Role != server.RoleAdmin {
+					t.Fatalf("Ann's link: %+v %v", s, err)
+				}
+			})
+		}
+	})
+
 	t.Run("ErrAdminInvitationOfFormerAdmin", func(t *testing.T) {
 		for _, change := range append(formerAdmin, formerAdminInBulk...) {
 			t.Run(change, func(t *testing.T) {

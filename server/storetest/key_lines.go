@@ -283,3 +283,223 @@ func testSecurity_PasswordChangeEndsKeysOfOtherSessions(t *testing.T, open Open)
 		s.assertWork(t, true, s.withAnnKey, s.bobKey)
 	})
 }
+
+// A password change ends every reset link of the user still outstanding: whoever stole
+// an admin's session could issue one for that admin, and take the account back with it
+// after the change, within its hour, from any client. The links a reset ends (every one
+// of the user's, see CompletePasswordReset) a change ends too; a link refused after it
+// changes nothing, and the password stays the one the change set. A link for another user
+// stays.
+func testSecurity_PasswordChangeEndsResetLinks(t *testing.T, open Open) {
+	s := newKeyLines(t, open, nil)
+	byThief, _, err := s.auth.IssuePasswordReset(s.thief, server.UserRef{ID: s.admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+	idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+	byIda, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forBob, _, err := s.auth.IssuePasswordReset(s.victim, server.UserRef{ID: s.bob.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.changePassword(s.victim); err != nil {
+		t.Fatal(err)
+	}
+	const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+	for i, token := range []string{byThief.Token, byIda.Token} {
+		err := s.assertUnchanged(t, func() error {
+			return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), token, "taken back")
+		})
+		assertError(t, err, server.EINVALID, "token", notValid)
+	}
+	if _, err := s.auth.SignIn(context.Background(), "ann@acme.example", "a new password"); err != nil {
+		t.Fatalf("Ann signs in with the password she set: %v", err)
+	}
+	if err := s.auth.CompletePasswordReset(context.Background(), forBob.Token, "chosen by bob"); err != nil {
+		t.Fatalf("the link for Bob: %v", err)
+	}
+}
+
+// A password change, and a completed reset, end the reset links issued with the
+// sessions they end, with the keys they end and with the embed tokens those minted, for
+// whichever user, one at a time or by an import: whoever stole an admin's session could otherwise keep a link to another
+// user's account, an admin's included, and take it over after the change. A link refused
+// changes nothing; the links issued with the session or key that the change spares still
+// work.
+func testSecurity_PasswordChangeEndsLinksOfOtherSessions(t *testing.T, open Open) {
+	for _, tc := range []struct {
+		name   string
+		change func(s *keyLines, ida *server.User) error
+		spared bool // whether the links of Ann's own session stay
+	}{
+		{"Change", func(s *keyLines, _ *server.User) error { return s.changePassword(s.victim) }, true},
+		{"Reset", func(s *keyLines, ida *server.User) error {
+			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+			if err != nil {
+				return err
+			}
+			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyLines(t, open, nil)
+			ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+			reset := func(ctx context.Context, u *server.User) string {
+				t.Helper()
+				r, _, err := s.auth.IssuePasswordReset(ctx, server.UserRef{ID: u.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r.Token
+			}
+			imported, err := s.store.Imports.ImportUsers(s.thief, []server.ImportRow{{Line: 2, Email: "imp@acme.example", Role: "ADMIN"}},
+				server.ImportOptions{Mode: server.ImportCreate, Existing: server.ImportSkip})
+			if err != nil || imported[0].Token == "" {
+				t.Fatalf("import: %+v %v", imported, err)
+			}
+			embedded := s.mustTokenContext(t, s.mustMint(t, s.thiefOwnCtx, s.admin, server.ScopeFull, 0).Token)
+			stolen := []string{reset(s.thief, ida), reset(s.thiefOwnCtx, s.carol), reset(s.mustAuthenticate(t, s.thiefOwnChained.Key), s.bob),
+				reset(embedded, ida), imported[0].Token}
+			own := []string{reset(s.victim, s.bob), reset(s.adminCtx, s.carol)}
+			if err := tc.change(s, ida); err != nil {
+				t.Fatal(err)
+			}
+			const notValid = "This password reset link is not valid any more (used, expired or mistyped): ask an admin for a new one."
+			for i, token := range stolen {
+				err := s.assertUnchanged(t, func() error {
+					return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), token, "taken over")
+				})
+				assertError(t, err, server.EINVALID, "token", notValid)
+			}
+			if !tc.spared {
+				own = own[1:] // a reset ends the sessions, Ann's own with the thief's
+			}
+			for _, token := range own {
+				if err := s.auth.CompletePasswordReset(context.Background(), token, "chosen by its user"); err != nil {
+					t.Errorf("a link Ann issued herself: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// A password change, and a completed reset, end the invitations sent with the sessions
+// they end, with the keys they end and with the embed tokens those minted: whoever stole
+// an admin's session could invite an address of their own, as an ADMIN, and join with it
+// after the change, for the invitation's days, one at a time or by an import. Such an
+// invitation is withdrawn, a link refused changes nothing, and the invitations Ann sent
+// with what the change spares still work, Ivy's among them, whose other link the thief
+// made.
+func testSecurity_PasswordChangeEndsInvitationsOfOtherSessions(t *testing.T, open Open) {
+	for _, tc := range []struct {
+		name   string
+		change func(s *keyLines) error
+		spared bool // whether the invitations of Ann's own session stay
+	}{
+		{"Change", func(s *keyLines) error { return s.changePassword(s.victim) }, true},
+		{"Reset", func(s *keyLines) error {
+			ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
+			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
+			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
+			if err != nil {
+				return err
+			}
+			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyLines(t, open, nil)
+			embedded := s.mustTokenContext(t, s.mustMint(t, s.thiefOwnCtx, s.admin, server.ScopeFull, 0).Token)
+			stolen := []*server.IssuedInvitation{
+				s.mustInvite(t, s.thief, "thief@evil.example", server.RoleAdmin),
+				s.mustInvite(t, s.mustAuthenticate(t, s.thiefOwnChained.Key), "accomplice@evil.example", server.RoleUser),
+				s.mustInvite(t, embedded, "third@evil.example", server.RoleAdmin),
+			}
+			imported, err := s.store.Imports.ImportUsers(s.thief, []server.ImportRow{{Line: 2, Email: "imported@evil.example", Role: "ADMIN"}},
+				server.ImportOptions{Mode: server.ImportInvite, Existing: server.ImportSkip})
+			if err != nil || imported[0].Token == "" {
+				t.Fatalf("import: %+v %v", imported, err)
+			}
+			stolen = append(stolen, &server.IssuedInvitation{Token: imported[0].Token})
+			another, err := s.invites.CreateInvitationLink(s.thiefOwnCtx, s.ivy.Invitation.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			own := []*server.IssuedInvitation{s.mustInvite(t, s.victim, "dora@acme.example", server.RoleAdmin),
+				s.mustInvite(t, s.adminCtx, "eve@acme.example", server.RoleUser), s.ivy}
+			if err := tc.change(s); err != nil {
+				t.Fatal(err)
+			}
+			for _, iss := range append(stolen, another) {
+				err := s.assertUnchanged(t, func() error {
+					_, err := s.invites.AcceptInvitation(context.Background(), iss.Token, server.InvitationAccept{Firstname: "Mallory", Password: password})
+					return err
+				})
+				assertCode(t, err, server.EINVALID)
+			}
+			evil := "evil.example"
+			if n, err := s.invites.CountInvitations(s.adminCtx, server.InvitationFilter{Statuses: []server.InvitationStatus{server.InvitationRevoked}, Search: &evil}); err != nil || n != len(stolen) {
+				t.Errorf("withdrawn invitations of the thief: %d %v, want %d", n, err, len(stolen))
+			}
+			if !tc.spared {
+				own = own[1:] // a reset ends the sessions, Ann's own with the thief's
+			}
+			for _, iss := range own {
+				if _, err := s.invites.AcceptInvitation(context.Background(), iss.Token, server.InvitationAccept{Firstname: "Invited", Password: password}); err != nil {
+					t.Errorf("%s, invited by Ann herself: %v", iss.Invitation.Email, err)
+				}
+			}
+		})
+	}
+}
+
+// The thief issues reset links and sends invitations with the session while Ann changes
+// her password: each is made before the change, and ends with it, or is refused.
+func testSecurity_LinksMadeAtOnceWithAPasswordChange(t *testing.T, open Open) {
+	s := newKeyLines(t, open, nil)
+	const made = 8
+	tokens := make([]string, made)
+	errs := AtOnce(made+1, func(i int) error {
+		if i == made {
+			return s.changePassword(s.victim)
+		}
+		ctx := s.thief
+		if i%4 < 2 {
+			ctx = s.thiefOwnCtx
+		}
+		if i%2 == 0 {
+			r, _, err := s.auth.IssuePasswordReset(ctx, server.UserRef{ID: s.carol.ID})
+			if err == nil {
+				tokens[i] = r.Token
+			}
+			return err
+		}
+		results, err := s.invites.InviteUsers(ctx, []string{fmt.Sprintf("at-once-%d@evil.example", i)}, server.RoleAdmin)
+		if err == nil {
+			tokens[i] = results[0].Token
+		}
+		return err
+	})
+	if err := errs[made]; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs[:made] {
+		if err != nil {
+			assertCode(t, err, server.EUNAUTHENTICATED)
+			continue
+		}
+		err := s.assertUnchanged(t, func() error {
+			if i%2 == 0 {
+				return s.auth.CompletePasswordReset(fromClient(context.Background(), fmt.Sprint("198.51.100.", 30+i)), tokens[i], "taken over")
+			}
+			_, err := s.invites.AcceptInvitation(context.Background(), tokens[i], server.InvitationAccept{Firstname: "Mallory", Password: password})
+			return err
+		})
+		assertCode(t, err, server.EINVALID)
+	}
+}
