@@ -82,6 +82,16 @@ func (s *keyLines) changePassword(ctx context.Context) error {
 	return err
 }
 
+// resetBy has the admin by issue a reset link for Ann, which Ann then completes.
+func (s *keyLines) resetBy(tb testing.TB, by *server.User) error {
+	byCtx, _ := s.mustUserContext(tb, s.adminCtx, by)
+	r, _, err := s.auth.IssuePasswordReset(byCtx, server.UserRef{ID: s.admin.ID})
+	if err != nil {
+		return err
+	}
+	return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+}
+
 // keyRows returns every stored key but for its revocation, and the ids of the revoked.
 func (s *keyLines) keyRows(tb testing.TB) (rows string, revoked map[string]bool) {
 	tb.Helper()
@@ -337,14 +347,7 @@ func testSecurity_PasswordChangeEndsLinksOfOtherSessions(t *testing.T, open Open
 		spared bool // whether the links of Ann's own session stay
 	}{
 		{"Change", func(s *keyLines, _ *server.User) error { return s.changePassword(s.victim) }, true},
-		{"Reset", func(s *keyLines, ida *server.User) error {
-			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
-			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
-			if err != nil {
-				return err
-			}
-			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
-		}, false},
+		{"Reset", func(s *keyLines, ida *server.User) error { return s.resetBy(t, ida) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newKeyLines(t, open, nil)
@@ -403,13 +406,7 @@ func testSecurity_PasswordChangeEndsInvitationsOfOtherSessions(t *testing.T, ope
 	}{
 		{"Change", func(s *keyLines) error { return s.changePassword(s.victim) }, true},
 		{"Reset", func(s *keyLines) error {
-			ida := s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin)
-			idaCtx, _ := s.mustUserContext(t, s.adminCtx, ida)
-			r, _, err := s.auth.IssuePasswordReset(idaCtx, server.UserRef{ID: s.admin.ID})
-			if err != nil {
-				return err
-			}
-			return s.auth.CompletePasswordReset(context.Background(), r.Token, "a new password")
+			return s.resetBy(t, s.mustCreateUser(t, s.adminCtx, "ida@acme.example", "Ida", "Admin", server.RoleAdmin))
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
